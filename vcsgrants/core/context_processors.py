@@ -1,0 +1,22 @@
+from django.urls import reverse
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    if not user or not user.is_authenticated:
+        return {"nav_items": []}
+    items = [("Home", reverse("home"))]
+    if user.has_perm("funding.view_programme_list"):
+        items.append(("Programmes", reverse("programme-list")))
+    if user.has_perm("funding.view_agreement_list"):
+        items.append(("Agreements", reverse("agreement-list")))
+    if user.has_perm("core.view_organisation_list"):
+        items.append(("Organisations", reverse("organisation-list")))
+    if user.has_perm("funding.view_payment_list"):
+        items.append(("Payments", reverse("payment-list")))
+    if user.has_perm("funding.view_decision"):
+        items.append(("Decisions", reverse("decision-list")))
+    if user.has_perm("core.view_audit"):
+        items.append(("Audit log", reverse("audit-log")))
+    current = request.path
+    return {"nav_items": [(label, url, current == url or (url != "/" and current.startswith(url))) for label, url in items]}

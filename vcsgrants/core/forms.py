@@ -1,0 +1,75 @@
+"""GOV.UK Design System markup for every Django form, from our own templates."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.renderers import DjangoTemplates
+
+
+class GovukFormRenderer(DjangoTemplates):
+    form_template_name = "govuk/form.html"
+    field_template_name = "govuk/field.html"
+
+
+WIDGET_CLASSES = {
+    forms.Select: "govuk-select",
+    forms.Textarea: "govuk-textarea",
+    forms.ClearableFileInput: "govuk-file-upload",
+    forms.FileInput: "govuk-file-upload",
+}
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%Y-%m-%d")
+
+
+class GovukFormMixin:
+    """Adds GOV.UK classes to widgets and marks fields with errors."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxSelectMultiple):
+                widget.template_name = "govuk/widgets/checkboxes.html"
+                continue
+            if isinstance(widget, forms.RadioSelect):
+                widget.template_name = "govuk/widgets/radios.html"
+                continue
+            if isinstance(widget, forms.CheckboxInput):
+                continue
+            css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "govuk-input")
+            if isinstance(field, forms.DecimalField):
+                css += " govuk-input--width-10"
+                widget.attrs.setdefault("inputmode", "decimal")
+            existing = widget.attrs.get("class", "")
+            widget.attrs["class"] = f"{css} {existing}".strip() if css not in existing else existing
+        if self.is_bound:
+            for name in self.errors:
+                if name in self.fields:
+                    widget = self.fields[name].widget
+                    error_class = {"govuk-select": "govuk-select--error", "govuk-textarea": "govuk-textarea--error"}.get(
+                        widget.attrs.get("class", "").split(" ")[0], "govuk-input--error"
+                    )
+                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_class}".strip()
+                    widget.attrs["aria-describedby"] = f"{self.prefix + '-' if self.prefix else ''}{name}-error"
+
+
+class GovukForm(GovukFormMixin, forms.Form):
+    pass
+
+
+class GovukModelForm(GovukFormMixin, forms.ModelForm):
+    pass
+
+
+def apply_validation_error(form: forms.BaseForm, error) -> None:
+    """Show a service's ValidationError on the form: at the field it names, else at the top."""
+    if hasattr(error, "error_dict"):
+        for field, messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, messages)
+    else:
+        form.add_error(None, error.messages)

@@ -1,0 +1,151 @@
+"""Areas, financial years, organisations, users and the business event log."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+
+class Role(models.TextChoices):
+    """A role is a Django group of the same name; rules predicates check membership."""
+
+    ADMIN = "admin", "Administrator"
+    OFFICER = "officer", "Council officer"
+    FINANCE = "finance", "Finance officer"
+    CABINET = "cabinet", "Cabinet member"
+    PARTNER = "partner", "Partner user"
+    PROVIDER = "provider", "Provider user"
+
+
+class FinancialYear(models.Model):
+    """1 April to 31 March, written 2022-23."""
+
+    start_year = models.PositiveSmallIntegerField(unique=True)
+
+    class Meta:
+        ordering = ["start_year"]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return f"{self.start_year}-{(self.start_year + 1) % 100:02d}"
+
+    @property
+    def start(self) -> dt.date:
+        return dt.date(self.start_year, 4, 1)
+
+    @property
+    def end(self) -> dt.date:
+        return dt.date(self.start_year + 1, 3, 31)
+
+
+class Area(models.Model):
+    """A district (GSS E07…) or the whole county (county-wide)."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", "District"
+        COUNTY = "county", "County-wide"
+
+    gss_code = models.CharField(
+        "GSS code", max_length=9, unique=True, validators=[RegexValidator(r"^[EWSN]\d{8}$", "Enter a 9-character GSS code such as E07000032.")]
+    )
+    name = models.CharField(max_length=120)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DISTRICT)
+    population = models.PositiveIntegerField(null=True, blank=True)
+    imd_score = models.DecimalField("IMD 2019 average score", max_digits=7, decimal_places=3, null=True, blank=True)
+    imd_rank = models.PositiveSmallIntegerField("IMD 2019 rank of average score", null=True, blank=True)
+
+    class Meta:
+        ordering = ["kind", "name"]  # "county" sorts before "district": county-wide first
+
+    def __str__(self) -> str:
+        return "County-wide" if self.kind == self.Kind.COUNTY else self.name
+
+
+org_id_validator = RegexValidator(
+    r"^[A-Z]{2}-[A-Z0-9]{2,5}-[A-Za-z0-9_.\-]+$", "Enter an Org-ID such as GB-CHC-1234567 (list prefix, then the identifier)."
+)
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        FUNDER = "funder", "Funder (the council)"
+        PARTNER = "partner", "Partner body"
+        PROVIDER = "provider", "Provider"
+        APPLICANT = "applicant", "Applicant"
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    org_id = models.CharField(
+        "Org-ID", max_length=60, unique=True, null=True, blank=True, validators=[org_id_validator],
+        help_text="From org-id.guide, for example GB-CHC-1234567 (charity) or GB-COH-01234567 (company).",
+    )
+    charity_number = models.CharField(max_length=20, blank=True)
+    company_number = models.CharField(max_length=20, blank=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="departments",
+        help_text="For a department (such as Public Health) that belongs to a larger body.",
+    )
+    successor = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors")
+    succeeded_on = models.DateField(null=True, blank=True, help_text="The date the successor took over.")
+    is_demo = models.BooleanField(default=False, help_text="Fictional organisation created by the demo loader.")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("organisation-detail", args=[self.pk])
+
+    def clean(self) -> None:
+        if bool(self.successor_id) != bool(self.succeeded_on):
+            raise ValidationError({"succeeded_on": "Give both the successor and the date it took over, or neither."})
+        if self.successor_id and self.successor_id == self.pk:
+            raise ValidationError({"successor": "An organisation cannot succeed itself."})
+
+
+class User(AbstractUser):
+    organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
+
+    def has_role(self, role: str) -> bool:
+        if not self.is_active:
+            return False
+        if not hasattr(self, "_role_names"):
+            self._role_names = set(self.groups.values_list("name", flat=True))
+        return role in self._role_names
+
+    @property
+    def role_names(self) -> list[str]:
+        return [label for value, label in Role.choices if self.has_role(value)]
+
+
+class AuditEvent(models.Model):
+    """A business action: who did what, to which record, with the details that matter."""
+
+    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="audit_events")
+    verb = models.CharField(max_length=60)
+    summary = models.CharField(max_length=500)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.PositiveBigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d %b %Y %H:%M} {self.actor}: {self.summary}"

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+
+# What each permission lets someone do, for the message shown when it is refused.
+ACTIONS = {
+    "core.view_organisation_list": "see the list of organisations",
+    "core.view_organisation": "see this organisation",
+    "core.manage_organisation": "add or change organisations",
+    "core.view_audit": "see the audit log",
+    "funding.view_programme_list": "see programmes",
+    "funding.view_programme": "see this programme",
+    "funding.manage_programme": "change programmes, periods and funding streams",
+    "funding.manage_budget": "set budgets",
+    "funding.manage_allocations": "change district allocations",
+    "funding.view_agreement_list": "see agreements",
+    "funding.view_agreement": "see this agreement",
+    "funding.manage_agreement": "create or vary agreements",
+    "funding.manage_schedule": "change payment schedules",
+    "funding.record_payment": "record payments",
+    "funding.view_payments": "see this agreement's payments",
+    "funding.view_payment_list": "see payments across programmes",
+    "funding.view_documents": "see this agreement's documents",
+    "funding.upload_document": "upload documents to this agreement",
+    "funding.view_decision": "see decisions",
+    "funding.record_decision": "record decisions",
+}
+
+
+def require(user, perm: str, obj=None) -> None:
+    """Refuse with a message that says what the user tried and which roles they hold."""
+    if user.has_perm(perm, obj):
+        return
+    roles = ", ".join(user.role_names) if getattr(user, "is_authenticated", False) else "none"
+    raise PermissionDenied(f"Your role ({roles or 'none'}) does not allow you to {ACTIONS.get(perm, perm)}.")

@@ -1,0 +1,99 @@
+"""Who may do what: rules predicates per role and object (no database rows).
+
+Roles are Django groups (see core.models.Role). Every view and API endpoint checks one of the
+permissions below; `vcsgrants.core.permissions.require` says why when it refuses.
+"""
+
+from __future__ import annotations
+
+import rules
+
+from vcsgrants.core.models import Organisation, Role
+
+
+def _role(name: str):
+    @rules.predicate(name=f"has_role_{name}")
+    def check(user) -> bool:
+        return bool(getattr(user, "is_authenticated", False)) and (user.has_role(name) or (name == Role.ADMIN and user.is_superuser))
+
+    return check
+
+
+is_admin = _role(Role.ADMIN)
+is_officer = _role(Role.OFFICER)
+is_finance = _role(Role.FINANCE)
+is_cabinet = _role(Role.CABINET)
+is_partner = _role(Role.PARTNER)
+is_provider = _role(Role.PROVIDER)
+
+# Council staff see everything, read-only unless their role says otherwise.
+sees_everything = is_admin | is_officer | is_finance | is_cabinet
+
+
+def organisation_lineage(organisation: Organisation | None) -> set[int]:
+    """The organisation with its predecessors and successors: a successor inherits the history."""
+    if organisation is None:
+        return set()
+    seen = {organisation.pk}
+    frontier = [organisation.pk]
+    while frontier:
+        related = Organisation.objects.filter(pk__in=frontier).values_list("successor_id", flat=True)
+        before = Organisation.objects.filter(successor_id__in=frontier).values_list("pk", flat=True)
+        frontier = [pk for pk in [*related, *before] if pk and pk not in seen]
+        seen.update(frontier)
+    return seen
+
+
+def partner_lineage(user) -> set[int]:
+    if not hasattr(user, "_partner_lineage"):
+        user._partner_lineage = organisation_lineage(user.organisation) if user.organisation_id else set()
+    return user._partner_lineage
+
+
+@rules.predicate
+def co_funds_programme(user, programme) -> bool:
+    if programme is None or not user.organisation_id:
+        return False
+    return programme.streams.filter(funder_id__in=partner_lineage(user)).exists()
+
+
+@rules.predicate
+def co_funds_agreement(user, agreement) -> bool:
+    if agreement is None or not user.organisation_id:
+        return False
+    return agreement.funding_lines.filter(stream__funder_id__in=partner_lineage(user)).exists()
+
+
+@rules.predicate
+def is_own_organisation(user, organisation) -> bool:
+    return organisation is not None and user.organisation_id == organisation.pk
+
+
+@rules.predicate
+def is_own_agreement(user, agreement) -> bool:
+    return agreement is not None and user.organisation_id == agreement.organisation_id
+
+
+manages_programmes = is_admin | is_officer
+
+rules.add_perm("core.view_organisation_list", sees_everything)
+rules.add_perm("core.view_organisation", sees_everything | (is_provider & is_own_organisation) | (is_partner & is_own_organisation))
+rules.add_perm("core.manage_organisation", manages_programmes)
+rules.add_perm("core.view_audit", sees_everything)
+
+rules.add_perm("funding.view_programme_list", sees_everything | is_partner)
+rules.add_perm("funding.view_programme", sees_everything | (is_partner & co_funds_programme))
+rules.add_perm("funding.manage_programme", manages_programmes)
+rules.add_perm("funding.manage_budget", manages_programmes | is_finance)
+rules.add_perm("funding.manage_allocations", manages_programmes)
+rules.add_perm("funding.view_agreement_list", sees_everything | is_provider | is_partner)
+rules.add_perm("funding.view_agreement", sees_everything | (is_provider & is_own_agreement) | (is_partner & co_funds_agreement))
+rules.add_perm("funding.manage_agreement", manages_programmes)
+rules.add_perm("funding.manage_schedule", manages_programmes | is_finance)
+rules.add_perm("funding.record_payment", is_admin | is_finance)
+rules.add_perm("funding.view_payments", sees_everything | (is_provider & is_own_agreement))
+rules.add_perm("funding.view_payment_list", sees_everything)
+rules.add_perm("funding.view_documents", sees_everything | (is_provider & is_own_agreement))
+rules.add_perm("funding.upload_document", manages_programmes | (is_provider & is_own_agreement))
+rules.add_perm("funding.view_decision", sees_everything)
+rules.add_perm("funding.record_decision", manages_programmes | is_cabinet)

@@ -1,0 +1,71 @@
+"""Reference data: financial years and areas."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from vcsgrants.core.models import Area, FinancialYear
+from vcsgrants.core.money import financial_year_start
+
+FY_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+def financial_year_get(*, start_year: int) -> FinancialYear:
+    year, _ = FinancialYear.objects.get_or_create(start_year=start_year)
+    return year
+
+
+def financial_year_for_date(day: dt.date) -> FinancialYear:
+    return financial_year_get(start_year=financial_year_start(day))
+
+
+def parse_financial_year_label(label: str) -> int:
+    """'2022-23' → 2022; anything else is refused with the expected form."""
+    match = FY_LABEL.match(label.strip())
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        raise ValidationError(f"'{label}' is not a financial year: write it like 2022-23.")
+    return int(match.group(1))
+
+
+def financial_years_between(start: dt.date, end: dt.date) -> list[FinancialYear]:
+    return [financial_year_get(start_year=y) for y in range(financial_year_start(start), financial_year_start(end) + 1)]
+
+
+DISTRICT_COLUMNS = ("gss_code", "name", "population", "imd2019_avg_score", "imd2019_rank_of_avg_score")
+
+
+@transaction.atomic
+def areas_load_districts(*, path: Path, county_gss: str, county_name: str) -> list[Area]:
+    """Create or update districts from a CSV (the shared derbyshire_districts.csv layout) and the county-wide area.
+
+    A bad row stops the load with the file, row and column named, and nothing is written.
+    """
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        missing = [c for c in DISTRICT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing:
+            raise ValidationError(f"{path.name}: missing column(s) {', '.join(missing)}.")
+        rows = list(reader)
+    areas = []
+    for number, row in enumerate(rows, start=2):
+        try:
+            population = int(row["population"])
+            score = Decimal(row["imd2019_avg_score"])
+            rank = int(row["imd2019_rank_of_avg_score"])
+        except (ValueError, InvalidOperation) as exc:
+            raise ValidationError(f"{path.name}, row {number}: a number is not valid ({exc}).") from exc
+        area, _ = Area.objects.update_or_create(
+            gss_code=row["gss_code"].strip(),
+            defaults={"name": row["name"].strip(), "kind": Area.Kind.DISTRICT, "population": population, "imd_score": score, "imd_rank": rank},
+        )
+        area.full_clean()
+        areas.append(area)
+    county, _ = Area.objects.update_or_create(gss_code=county_gss, defaults={"name": county_name, "kind": Area.Kind.COUNTY})
+    return [county, *areas]

@@ -1,0 +1,229 @@
+"""Reads: the figures pages show, always summed from the records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet, Sum
+
+from vcsgrants.core.models import Area, FinancialYear
+from vcsgrants.core.money import apportion
+from vcsgrants.core.rules import partner_lineage
+from vcsgrants.funding.models import (
+    ZERO,
+    Agreement,
+    Allocation,
+    FundingLine,
+    FundingStream,
+    Payment,
+    PaymentInstalment,
+    Programme,
+    StreamBudget,
+)
+
+
+@dataclass
+class MoneyRow:
+    label: str
+    budget: Decimal = ZERO
+    allocated: Decimal = ZERO
+    committed: Decimal = ZERO
+    paid: Decimal = ZERO
+    obj: object = None
+
+    @property
+    def unallocated(self) -> Decimal:
+        return self.budget - self.allocated
+
+    @property
+    def uncommitted(self) -> Decimal:
+        return self.allocated - self.committed
+
+    @property
+    def remaining(self) -> Decimal:
+        """Money not yet paid out of what was budgeted (streams) or allocated (districts)."""
+        return (self.budget if self.budget else self.allocated) - self.paid
+
+    def add(self, other: MoneyRow) -> None:
+        self.budget += other.budget
+        self.allocated += other.allocated
+        self.committed += other.committed
+        self.paid += other.paid
+
+
+@dataclass
+class YearSummary:
+    programme: Programme
+    year: FinancialYear
+    streams: list[MoneyRow] = field(default_factory=list)
+    districts: list[MoneyRow] = field(default_factory=list)
+    stream_total: MoneyRow = field(default_factory=lambda: MoneyRow("Total"))
+    district_total: MoneyRow = field(default_factory=lambda: MoneyRow("Total"))
+    committed_recurrent: Decimal = ZERO
+    committed_one_off: Decimal = ZERO
+
+    @property
+    def reconciles(self) -> bool:
+        s, d = self.stream_total, self.district_total
+        return (s.allocated, s.committed, s.paid) == (d.allocated, d.committed, d.paid)
+
+
+def paid_by_line(*, programme: Programme, year: FinancialYear) -> dict[tuple[int, int, int], Decimal]:
+    """What has been paid, per (agreement, stream, area) for the year.
+
+    Payments are made against an agreement's instalments, not per stream; each agreement's paid
+    total is apportioned over its funding lines in proportion to their amounts, to the penny.
+    """
+    net: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
+    for row in (
+        FundingLine.objects.filter(agreement__programme=programme, financial_year=year)
+        .values("agreement_id", "stream_id", "area_id")
+        .annotate(total=Sum("amount"))
+        .order_by("agreement_id", "stream_id", "area_id")
+    ):
+        net[row["agreement_id"]][(row["stream_id"], row["area_id"])] = row["total"]
+    result: dict[tuple[int, int, int], Decimal] = {}
+    paid_rows = (
+        Payment.objects.filter(instalment__agreement__programme=programme, instalment__financial_year=year)
+        .values("instalment__agreement_id")
+        .annotate(total=Sum("amount"))
+    )
+    for row in paid_rows:
+        agreement_id = row["instalment__agreement_id"]
+        keys = sorted(k for k, v in net[agreement_id].items() if v > 0)
+        if not keys:
+            continue
+        shares = apportion(row["total"], [net[agreement_id][k] for k in keys])
+        for key, share in zip(keys, shares, strict=True):
+            result[(agreement_id, *key)] = share
+    return result
+
+
+def programme_year_summary(*, programme: Programme, year: FinancialYear) -> YearSummary:
+    summary = YearSummary(programme=programme, year=year)
+    streams = [s for s in programme.streams.select_related("funder") if s.runs_in(year)]
+    stream_rows = {s.pk: MoneyRow(s.name, obj=s) for s in streams}
+    areas = list(Area.objects.all())
+    area_rows = {a.pk: MoneyRow(str(a), obj=a) for a in areas}
+    for budget in StreamBudget.objects.filter(stream__programme=programme, financial_year=year):
+        if budget.stream_id in stream_rows:
+            stream_rows[budget.stream_id].budget = budget.amount
+    for alloc in Allocation.objects.filter(stream__programme=programme, financial_year=year).values("stream_id", "area_id", "amount"):
+        stream_rows[alloc["stream_id"]].allocated += alloc["amount"]
+        area_rows[alloc["area_id"]].allocated += alloc["amount"]
+    one_off = {s.pk for s in streams if s.is_one_off}
+    for line in (
+        FundingLine.objects.filter(agreement__programme=programme, financial_year=year).values("stream_id", "area_id").annotate(total=Sum("amount"))
+    ):
+        stream_rows[line["stream_id"]].committed += line["total"]
+        area_rows[line["area_id"]].committed += line["total"]
+        if line["stream_id"] in one_off:
+            summary.committed_one_off += line["total"]
+        else:
+            summary.committed_recurrent += line["total"]
+    for (_, stream_id, area_id), paid in paid_by_line(programme=programme, year=year).items():
+        stream_rows[stream_id].paid += paid
+        area_rows[area_id].paid += paid
+    summary.streams = list(stream_rows.values())
+    summary.districts = [row for row in area_rows.values() if row.allocated or row.committed or row.paid]
+    for row in summary.streams:
+        summary.stream_total.add(row)
+    for row in summary.districts:
+        summary.district_total.add(row)
+    return summary
+
+
+def programme_years(programme: Programme) -> list[FinancialYear]:
+    """Financial years with any budget for the programme, oldest first."""
+    ids = StreamBudget.objects.filter(stream__programme=programme).values_list("financial_year_id", flat=True)
+    return list(FinancialYear.objects.filter(pk__in=ids).order_by("start_year"))
+
+
+def programmes_visible_to(user) -> QuerySet[Programme]:
+    programmes = Programme.objects.all()
+    if user.has_perm("funding.view_payment_list"):  # council staff
+        return programmes
+    return programmes.filter(streams__funder_id__in=partner_lineage(user)).distinct()
+
+
+def agreements_visible_to(user) -> QuerySet[Agreement]:
+    agreements = Agreement.objects.select_related("organisation", "programme").prefetch_related("areas")
+    if user.has_perm("funding.view_payment_list"):
+        return agreements
+    allowed = Q(pk__in=[])
+    if user.has_role("provider") and user.organisation_id:
+        allowed |= Q(organisation_id=user.organisation_id)
+    if user.has_role("partner") and user.organisation_id:
+        allowed |= Q(funding_lines__stream__funder_id__in=partner_lineage(user))
+    return agreements.filter(allowed).distinct()
+
+
+@dataclass
+class TermsStep:
+    label: str
+    variation: object
+    end_date: dt.date
+    lines: list[FundingLine]
+
+
+def agreement_terms(agreement: Agreement) -> dict:
+    """The original terms, every variation in order, and the current value by year."""
+    lines = list(agreement.funding_lines.select_related("stream", "financial_year", "area", "variation"))
+    steps = [TermsStep("Original terms", None, agreement.end_date, [ln for ln in lines if ln.variation_id is None])]
+    end = agreement.end_date
+    for variation in agreement.variations.select_related("decision", "created_by").order_by("number"):
+        end = variation.new_end_date or end
+        steps.append(TermsStep(str(variation), variation, end, [ln for ln in lines if ln.variation_id == variation.pk]))
+    by_year: dict[FinancialYear, Decimal] = defaultdict(lambda: ZERO)
+    by_key: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for line in lines:
+        by_year[line.financial_year] += line.amount
+        by_key[(line.financial_year, line.stream, line.area)] += line.amount
+    current_lines = [
+        {"financial_year": k[0], "stream": k[1], "area": k[2], "amount": v}
+        for k, v in sorted(by_key.items(), key=lambda kv: (kv[0][0].start_year, kv[0][1].name, kv[0][2].name))
+    ]
+    return {
+        "steps": steps,
+        "current_end": end,
+        "value_by_year": sorted(by_year.items(), key=lambda kv: kv[0].start_year),
+        "current_lines": current_lines,
+        "total_value": sum(by_year.values(), ZERO),
+    }
+
+
+@dataclass
+class InstalmentRow:
+    instalment: PaymentInstalment
+    paid: Decimal
+    status: str
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.instalment.amount - self.paid
+
+
+def instalment_status(amount: Decimal, paid: Decimal, due: dt.date, today: dt.date) -> str:
+    if paid >= amount:
+        return "Paid"
+    if due < today:
+        return "Overdue" if paid == 0 else "Part paid, overdue"
+    if due <= today + dt.timedelta(days=30):
+        return "Due"
+    return "Scheduled"
+
+
+def instalment_rows(instalments: QuerySet[PaymentInstalment], today: dt.date | None = None) -> list[InstalmentRow]:
+    today = today or dt.date.today()
+    rows = []
+    for inst in instalments.annotate(paid_total=Sum("payments__amount")).select_related("agreement__organisation", "financial_year"):
+        paid = inst.paid_total or ZERO
+        rows.append(InstalmentRow(inst, paid, instalment_status(inst.amount, paid, inst.due_date, today)))
+    return rows
+
+
+def stream_totals(stream: FundingStream) -> Decimal:
+    return stream.budgets.aggregate(t=Sum("amount"))["t"] or ZERO
