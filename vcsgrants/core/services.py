@@ -61,11 +61,15 @@ def areas_load_districts(*, path: Path, county_gss: str, county_name: str) -> li
             rank = int(row["imd2019_rank_of_avg_score"])
         except (ValueError, InvalidOperation) as exc:
             raise ValidationError(f"{path.name}, row {number}: a number is not valid ({exc}).") from exc
-        area, _ = Area.objects.update_or_create(
-            gss_code=row["gss_code"].strip(),
-            defaults={"name": row["name"].strip(), "kind": Area.Kind.DISTRICT, "population": population, "imd_score": score, "imd_rank": rank},
-        )
-        area.full_clean()
+        gss_code = row["gss_code"].strip()
+        area = Area.objects.filter(gss_code=gss_code).first() or Area(gss_code=gss_code)
+        area.name, area.kind, area.population, area.imd_score, area.imd_rank = row["name"].strip(), Area.Kind.DISTRICT, population, score, rank
+        # Check before saving: a bad code or name is reported with its file and row, not as a database error.
+        try:
+            area.full_clean()
+        except ValidationError as exc:
+            raise ValidationError(f"{path.name}, row {number}: {' '.join(exc.messages)}") from exc
+        area.save()
         areas.append(area)
     county, _ = Area.objects.update_or_create(gss_code=county_gss, defaults={"name": county_name, "kind": Area.Kind.COUNTY})
     return [county, *areas]

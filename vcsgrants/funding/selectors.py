@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet, Sum
 
 from vcsgrants.core.models import Area, FinancialYear
-from vcsgrants.core.money import apportion
+from vcsgrants.core.money import apportion, financial_year_start
 from vcsgrants.core.rules import partner_lineage
 from vcsgrants.funding.models import (
     ZERO,
@@ -227,3 +227,13 @@ def instalment_rows(instalments: QuerySet[PaymentInstalment], today: dt.date | N
 
 def stream_totals(stream: FundingStream) -> Decimal:
     return stream.budgets.aggregate(t=Sum("amount"))["t"] or ZERO
+
+
+def programme_default_year(programme: Programme) -> FinancialYear | None:
+    """This financial year if the programme has money in it, else the latest year it committed money."""
+    today = FinancialYear.objects.filter(start_year=financial_year_start(dt.date.today())).first()
+    lines = FundingLine.objects.filter(agreement__programme=programme)
+    if today and lines.filter(financial_year=today).exists():
+        return today
+    latest = lines.order_by("-financial_year__start_year").values_list("financial_year_id", flat=True).first()
+    return FinancialYear.objects.filter(pk=latest).first() if latest else None

@@ -604,3 +604,26 @@ def document_upload(*, agreement: Agreement, title: str, upload, actor: User) ->
     document.save()
     record_event(actor=actor, verb="document.uploaded", obj=agreement, summary=f"{agreement.reference}: uploaded {document.title}")
     return document
+
+
+# --- Streams and decisions -----------------------------------------------------------
+
+
+@transaction.atomic
+def stream_save(*, stream: FundingStream, actor: User) -> FundingStream:
+    created = stream.pk is None
+    if not created and stream.end:
+        late = stream.budgets.filter(financial_year__start_year__gt=stream.end.year - (0 if stream.end.month >= 4 else 1))
+        if late.exists():
+            raise ValidationError({"end": f"{stream} has a budget for {late.first().financial_year}, after the new end date."})
+    stream.save()
+    record_event(actor=actor, verb="stream.created" if created else "stream.updated", obj=stream.programme, summary=f"{'Added' if created else 'Edited'} funding stream {stream}")
+    return stream
+
+
+@transaction.atomic
+def decision_record(*, decision: Decision, actor: User) -> Decision:
+    decision.recorded_by = actor
+    decision.save()
+    record_event(actor=actor, verb="decision.recorded", obj=decision, summary=f"Recorded decision: {decision}")
+    return decision

@@ -1,0 +1,100 @@
+# VCS Grants: the two commands are `make run` and `make test` (see README).
+# Every tool is called by its .venv/bin path; no activated virtualenv is needed.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+# The test steps must run in order even under `make -j`.
+.NOTPARALLEL:
+
+PORT ?= 8000
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+RUFF := $(VENV)/bin/ruff
+PYTEST := $(VENV)/bin/pytest
+STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+PG_INITDB := /usr/lib/postgresql/15/bin/initdb
+# Only for `check --deploy`: a throwaway key that satisfies production.py (>= 50 chars).
+DEPLOY_CHECK_SECRET_KEY := deploy-check-throwaway-key-9f3c1a7e5b2d4068-not-for-production
+# Run apt-get directly as root, through sudo otherwise.
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: help install run test test-sqlite test-postgres test-browser lint format \
+	migrations-check deploy-check ensure-chromium ensure-postgres
+
+help:
+	@echo "make run            migrate, load the demo data and serve on http://127.0.0.1:$(PORT)"
+	@echo "make test           the whole suite: lint, checks, pytest on SQLite (+browser) and PostgreSQL"
+	@echo "make test-sqlite    pytest on SQLite, then the browser tests"
+	@echo "make test-postgres  pytest on a throwaway PostgreSQL 15 (no browser tests)"
+	@echo "make lint           ruff check + ruff format --check"
+	@echo "make format         ruff format + ruff check --fix"
+
+# --- virtualenv ----------------------------------------------------------------
+$(PY):
+	@test -n "$(PYTHON)" || { echo "ERROR: python3.11 (or python3) not found on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when requirements.txt is newer than the stamp.
+$(STAMP): requirements.txt | $(PY)
+	$(PIP) install --disable-pip-version-check -r requirements.txt
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# --- the app -------------------------------------------------------------------
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+# --- system packages for the tests -----------------------------------------------
+ensure-chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "$(CHROMIUM) is missing: installing Debian's chromium"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium \
+			|| { echo "ERROR: could not install chromium; browser tests cannot run" >&2; exit 1; }; \
+		[ -x $(CHROMIUM) ] || { echo "ERROR: chromium installed but $(CHROMIUM) is still missing" >&2; exit 1; }; \
+	fi
+
+ensure-postgres:
+	@if [ ! -x $(PG_INITDB) ] && ! command -v initdb >/dev/null 2>&1; then \
+		echo "PostgreSQL 15 server binaries are missing: installing postgresql-15"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y postgresql-15 \
+			|| { echo "ERROR: could not install postgresql-15; the PostgreSQL run cannot go ahead" >&2; exit 1; }; \
+		[ -x $(PG_INITDB) ] || { echo "ERROR: postgresql-15 installed but $(PG_INITDB) is still missing" >&2; exit 1; }; \
+	fi
+
+# --- checks --------------------------------------------------------------------
+lint: $(STAMP)
+	$(RUFF) check .
+	$(RUFF) format --check .
+
+format: $(STAMP)
+	$(RUFF) format .
+	$(RUFF) check --fix .
+
+migrations-check: $(STAMP)
+	env -u DATABASE_URL $(PY) manage.py makemigrations --check --dry-run
+
+deploy-check: $(STAMP)
+	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=vcsgrants.production SECRET_KEY=$(DEPLOY_CHECK_SECRET_KEY) \
+		$(PY) manage.py check --deploy --fail-level WARNING
+
+# --- tests ---------------------------------------------------------------------
+# Browser tests share one live_server and one Chromium, so they run without xdist.
+test-sqlite: $(STAMP) ensure-chromium
+	env -u DATABASE_URL $(PYTEST) -n 2 --ignore=tests/browser
+	env -u DATABASE_URL $(PYTEST) tests/browser
+
+test-browser: $(STAMP) ensure-chromium
+	env -u DATABASE_URL $(PYTEST) tests/browser
+
+test-postgres: $(STAMP) ensure-postgres
+	scripts/with_postgres.sh $(PYTEST) -n 2 --ignore=tests/browser
+
+test: $(STAMP) ensure-chromium ensure-postgres lint migrations-check deploy-check test-sqlite test-postgres
+	@echo "make test: all steps passed"

@@ -1,0 +1,208 @@
+"""Playwright fixtures for browser tests against pytest-django's ``live_server``.
+
+Chromium is Debian's ``/usr/bin/chromium`` (Playwright's own browser download does not work
+on these machines). Where it is missing the tests fail loudly; they never skip.
+
+Browser tests share one Chromium and one live server, so run them without xdist:
+``pytest tests/browser``.
+
+Usage::
+
+    def test_home_is_accessible(page, live_server, login_as, axe_check, screenshot):
+        login_as(page, live_server, "officer", "a-long-password")
+        screenshot(page, "home")
+        violations = axe_check(page)
+        assert not violations, violations
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls
+# from it ("You cannot call this from an async context") unless told it is safe.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    # Without these Chromium floods the closed network with refused connections.
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 900}
+DEFAULT_TIMEOUT_MS = 10_000
+
+BROWSER_DIR = Path(__file__).resolve().parent
+REPO_ROOT = BROWSER_DIR.parent.parent
+AXE_JS = BROWSER_DIR / "vendor" / "axe.min.js"
+SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark every test under tests/browser with ``browser`` so ``-m "not browser"`` works."""
+    for item in items:
+        if BROWSER_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    # Keep each phase's report on the item so the page fixture can screenshot failures.
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
+
+
+def _safe_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_") or "screenshot"
+
+
+def _screenshot(page, name: str) -> Path:
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOT_DIR / f"{_safe_name(name)}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: browser tests need Debian's chromium "
+            "(`apt-get install -y chromium`, which `make test` does for you).",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    """A fresh browser context (no cookies, no storage) per test."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        failed = getattr(request.node, "rep_call", None)
+        if failed is not None and failed.failed:
+            try:
+                path = _screenshot(page, f"FAILED-{request.node.nodeid}")
+                print(f"\nScreenshot of the failing page: {path}")
+            except Exception as exc:  # a failed screenshot must not hide the real failure
+                print(f"\n(could not take a screenshot of the failing page: {exc})")
+        context.close()
+
+
+def _login_as(page, live_server, username: str, password: str, *, expect_success: bool = True):
+    """Sign in through the real login form and wait for the next page."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.locator('[name="username"]').fill(username)
+    page.locator('[name="password"]').fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    if expect_success and page.url.split("?")[0].rstrip("/").endswith("/accounts/login"):
+        errors = page.locator(".govuk-error-summary").all_inner_texts()
+        pytest.fail(f"Sign-in as {username!r} failed; still on {page.url}. {' '.join(errors).strip()}", pytrace=False)
+    return page
+
+
+@pytest.fixture
+def login_as():
+    """``login_as(page, live_server, username, password)`` signs in via /accounts/login/."""
+    return _login_as
+
+
+def _target(node) -> str:
+    # An axe target is a list of CSS selectors (nested lists for iframes/shadow DOM).
+    return " >> ".join(t if isinstance(t, str) else json.dumps(t) for t in node.get("target", []))
+
+
+class AxeViolations(list):
+    """The serious/critical axe violations; prints as a readable report, one line per rule.
+
+    Write ``assert not violations, violations`` to get the report as the failure message;
+    the full report (with axe's advice per element) is also printed to the captured stdout.
+    """
+
+    MAX_TARGETS = 5
+
+    def __str__(self) -> str:
+        if not self:
+            return "No serious or critical accessibility violations."
+        lines = [f"{len(self)} serious/critical accessibility violation(s):"]
+        for v in self:
+            nodes = v.get("nodes", [])
+            targets = ", ".join(_target(n) for n in nodes[: self.MAX_TARGETS])
+            more = f" and {len(nodes) - self.MAX_TARGETS} more" if len(nodes) > self.MAX_TARGETS else ""
+            lines.append(f"- [{v.get('impact')}] {v.get('id')}: {v.get('help')} -- at {targets}{more}")
+        return "\n".join(lines)
+
+    __repr__ = __str__
+
+    def report(self) -> str:
+        """The long form: every element, its HTML and axe's advice."""
+        lines = [str(self)]
+        for v in self:
+            lines.append(f"\n[{v.get('impact')}] {v.get('id')}: {v.get('help')}\n  {v.get('helpUrl', '')}")
+            for node in v.get("nodes", []):
+                lines.append(f"  at {_target(node)}\n    {node.get('html', '')[:300]}")
+                summary = (node.get("failureSummary") or "").strip()
+                lines.extend(f"    {line}" for line in summary.splitlines())
+        return "\n".join(lines)
+
+
+def _axe_check(page, *, disabled_rules: dict[str, str] | None = None, context=None) -> AxeViolations:
+    """Run axe-core on the current page; return violations of impact serious or critical.
+
+    ``disabled_rules`` maps an axe rule id to the reason it is switched off; a reason is required.
+    """
+    disabled_rules = disabled_rules or {}
+    for rule, reason in disabled_rules.items():
+        if not (reason and reason.strip()):
+            raise ValueError(f"axe rule {rule!r} is disabled without a reason")
+    if not AXE_JS.exists():
+        pytest.fail(f"{AXE_JS} is missing (axe-core is vendored there)", pytrace=False)
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.add_script_tag(path=str(AXE_JS))
+    options = {"rules": {rule: {"enabled": False} for rule in disabled_rules}}
+    result = page.evaluate(
+        "([context, options]) => axe.run(context || document, options)",
+        [context, options],
+    )
+    violations = AxeViolations(v for v in result["violations"] if v.get("impact") in BLOCKING_IMPACTS)
+    if violations:
+        # Captured, and shown by pytest in full (never truncated) when the test fails.
+        print(f"\naxe-core on {page.url}:\n{violations.report()}")
+    return violations
+
+
+@pytest.fixture
+def axe_check():
+    """``axe_check(page)`` returns the serious/critical axe-core violations on the page."""
+    return _axe_check
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, name)`` saves a full-page PNG to test-artifacts/screenshots/NAME.png."""
+    return _screenshot

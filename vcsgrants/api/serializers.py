@@ -1,0 +1,302 @@
+"""JSON shapes of the API. Money is a string with exactly two decimals ("1234.50"); dates are ISO 8601.
+
+The views prefetch everything these serializers read, so a list costs the same number of
+queries however many rows it has. Derived figures (current end date, value by year) are
+summed here from the prefetched records, the same way the pages sum them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from vcsgrants.core.models import Area, Organisation
+from vcsgrants.funding.models import (
+    ZERO,
+    Agreement,
+    Allocation,
+    FundingLine,
+    FundingStream,
+    Payment,
+    PaymentInstalment,
+    Programme,
+    ProgrammePeriod,
+    StreamBudget,
+    Variation,
+)
+from vcsgrants.funding.selectors import instalment_status
+
+
+class Money(serializers.DecimalField):
+    """Pounds as a string with two decimals, never a float."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs)
+
+
+def money(value: Decimal | None) -> str | None:
+    return None if value is None else Money().to_representation(value)
+
+
+class FinancialYearLabel(serializers.CharField):
+    """A financial year written 2022-23."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "financial_year.label")
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+
+# --- References to other records ------------------------------------------------------
+
+
+class OrganisationRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "org_id"]
+
+
+class ProgrammeRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Programme
+        fields = ["id", "slug", "name"]
+
+
+class StreamRefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = FundingStream
+        fields = ["id", "name"]
+
+
+class AreaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Area
+        fields = ["gss_code", "name", "kind"]
+
+
+class YearAmountSerializer(serializers.Serializer):
+    financial_year = serializers.CharField()
+    amount = Money()
+
+
+# --- Organisations --------------------------------------------------------------------
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    parent = serializers.IntegerField(source="parent_id", allow_null=True, read_only=True)
+    successor = serializers.IntegerField(source="successor_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "slug", "kind", "org_id", "charity_number", "company_number", "parent", "successor", "succeeded_on"]
+
+
+# --- Programmes and funding streams ---------------------------------------------------
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    decision = serializers.IntegerField(source="decision_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = ProgrammePeriod
+        fields = ["kind", "start", "end", "approved_by", "approved_on", "decision"]
+
+
+class StreamSummarySerializer(serializers.ModelSerializer):
+    funder = OrganisationRefSerializer(read_only=True)
+
+    class Meta:
+        model = FundingStream
+        fields = ["id", "name", "funder", "recurrence", "start", "end"]
+
+
+class ProgrammeSerializer(serializers.ModelSerializer):
+    funder = OrganisationRefSerializer(read_only=True)
+    periods = PeriodSerializer(many=True, read_only=True)
+    streams = StreamSummarySerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Programme
+        fields = ["id", "slug", "name", "description", "funder", "periods", "streams"]
+
+
+class BudgetSerializer(serializers.ModelSerializer):
+    financial_year = FinancialYearLabel()
+    amount = Money()
+
+    class Meta:
+        model = StreamBudget
+        fields = ["financial_year", "amount"]
+
+
+class FundingStreamSerializer(serializers.ModelSerializer):
+    programme = ProgrammeRefSerializer(read_only=True)
+    funder = OrganisationRefSerializer(read_only=True)
+    budgets = BudgetSerializer(many=True, read_only=True, help_text="Budget per financial year (only the year asked for, if any).")
+
+    class Meta:
+        model = FundingStream
+        fields = ["id", "programme", "name", "funder", "recurrence", "start", "end", "description", "budgets"]
+
+
+class AllocationSerializer(serializers.ModelSerializer):
+    programme = ProgrammeRefSerializer(source="stream.programme", read_only=True)
+    stream = StreamRefSerializer(read_only=True)
+    financial_year = FinancialYearLabel()
+    area = AreaSerializer(read_only=True)
+    amount = Money()
+    decision = serializers.IntegerField(source="decision_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Allocation
+        fields = ["id", "programme", "stream", "financial_year", "area", "amount", "decision"]
+
+
+# --- Agreements -----------------------------------------------------------------------
+
+
+class FundingLineSerializer(serializers.ModelSerializer):
+    financial_year = FinancialYearLabel()
+    stream = StreamRefSerializer(read_only=True)
+    area = AreaSerializer(read_only=True)
+    amount = Money()
+
+    class Meta:
+        model = FundingLine
+        fields = ["financial_year", "stream", "area", "amount"]
+
+
+class VariationSerializer(serializers.ModelSerializer):
+    lines = FundingLineSerializer(source="funding_lines", many=True, read_only=True, help_text="The money this variation adds (or removes).")
+    decision = serializers.IntegerField(source="decision_id", allow_null=True, read_only=True)
+
+    class Meta:
+        model = Variation
+        fields = ["number", "kind", "new_end_date", "reason", "approved_by", "approved_on", "decision", "lines"]
+
+
+def _current_end_date(agreement: Agreement) -> dt.date:
+    """As Agreement.current_end_date, from the prefetched variations: the latest extension wins."""
+    extensions = [v for v in agreement.variations.all() if v.new_end_date is not None]
+    return max(extensions, key=lambda v: v.number).new_end_date if extensions else agreement.end_date
+
+
+def _value_by_year(agreement: Agreement) -> dict[int, Decimal]:
+    if not hasattr(agreement, "_api_value_by_year"):
+        totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+        for line in agreement.funding_lines.all():
+            totals[line.financial_year.start_year] += line.amount
+        agreement._api_value_by_year = dict(totals)
+    return agreement._api_value_by_year
+
+
+def _year_label(start_year: int) -> str:
+    return f"{start_year}-{(start_year + 1) % 100:02d}"
+
+
+class AgreementSerializer(serializers.ModelSerializer):
+    programme = ProgrammeRefSerializer(read_only=True)
+    organisation = OrganisationRefSerializer(read_only=True)
+    areas = AreaSerializer(many=True, read_only=True)
+    start_date = serializers.DateField(read_only=True, help_text="The original start date.")
+    end_date = serializers.DateField(read_only=True, help_text="The original end date, before any extension.")
+    current_end_date = serializers.SerializerMethodField(help_text="The end date after every extension.")
+    total_value = serializers.SerializerMethodField(help_text="Original terms plus every variation, all years.")
+    value_by_year = serializers.SerializerMethodField(help_text="Current value (original terms plus variations) per financial year.")
+    financial_year = serializers.SerializerMethodField(help_text="The financial year asked for with ?financial_year=, else null.")
+    value_for_year = serializers.SerializerMethodField(help_text="Current value in the financial year asked for, else null.")
+    funding_lines = serializers.SerializerMethodField(help_text="The original terms; each variation lists its own lines.")
+    variations = VariationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = [
+            "id", "reference", "title", "status", "programme", "organisation", "areas", "start_date", "end_date",
+            "current_end_date", "total_value", "value_by_year", "financial_year", "value_for_year", "funding_lines", "variations",
+        ]  # fmt: skip
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_current_end_date(self, obj: Agreement) -> dt.date:
+        return _current_end_date(obj)
+
+    @extend_schema_field(Money())
+    def get_total_value(self, obj: Agreement) -> str | None:
+        return money(sum(_value_by_year(obj).values(), ZERO))
+
+    @extend_schema_field(YearAmountSerializer(many=True))
+    def get_value_by_year(self, obj: Agreement) -> list[dict]:
+        rows = [{"financial_year": _year_label(y), "amount": v} for y, v in sorted(_value_by_year(obj).items())]
+        return YearAmountSerializer(rows, many=True).data
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_financial_year(self, obj: Agreement) -> str | None:
+        year = self.context.get("financial_year")
+        return None if year is None else _year_label(year)
+
+    @extend_schema_field(Money(allow_null=True))
+    def get_value_for_year(self, obj: Agreement) -> str | None:
+        year = self.context.get("financial_year")
+        return None if year is None else money(_value_by_year(obj).get(year, ZERO))
+
+    @extend_schema_field(FundingLineSerializer(many=True))
+    def get_funding_lines(self, obj: Agreement) -> list[dict]:
+        original = [line for line in obj.funding_lines.all() if line.variation_id is None]
+        return FundingLineSerializer(original, many=True).data
+
+
+# --- Payments -------------------------------------------------------------------------
+
+
+class AgreementRefSerializer(serializers.ModelSerializer):
+    organisation = OrganisationRefSerializer(read_only=True)
+
+    class Meta:
+        model = Agreement
+        fields = ["id", "reference", "organisation"]
+
+
+class PaymentSerializer(serializers.ModelSerializer):
+    amount = Money()
+
+    class Meta:
+        model = Payment
+        fields = ["id", "paid_on", "amount", "reference"]
+
+
+def _paid(instalment: PaymentInstalment) -> Decimal:
+    return sum((p.amount for p in instalment.payments.all()), ZERO)
+
+
+class InstalmentSerializer(serializers.ModelSerializer):
+    """A scheduled instalment of an agreement and the payments made against it."""
+
+    agreement = AgreementRefSerializer(read_only=True)
+    financial_year = FinancialYearLabel()
+    amount = Money()
+    paid = serializers.SerializerMethodField(help_text="The total of the payments against this instalment.")
+    outstanding = serializers.SerializerMethodField()
+    status = serializers.SerializerMethodField(help_text="Paid, Overdue, Part paid, overdue, Due (within 30 days) or Scheduled.")
+    payments = PaymentSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = PaymentInstalment
+        fields = ["id", "agreement", "financial_year", "due_date", "amount", "paid", "outstanding", "status", "payments"]
+
+    @extend_schema_field(Money())
+    def get_paid(self, obj: PaymentInstalment) -> str | None:
+        return money(_paid(obj))
+
+    @extend_schema_field(Money())
+    def get_outstanding(self, obj: PaymentInstalment) -> str | None:
+        return money(obj.amount - _paid(obj))
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_status(self, obj: PaymentInstalment) -> str:
+        today = self.context.get("today") or dt.date.today()
+        return instalment_status(obj.amount, _paid(obj), obj.due_date, today)

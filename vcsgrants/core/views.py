@@ -1,0 +1,92 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.text import slugify
+from django.views.decorators.http import require_http_methods
+
+from vcsgrants.core.audit import events_for, record_event
+from vcsgrants.core.history import history_rows
+from vcsgrants.core.models import AuditEvent, Organisation
+from vcsgrants.core.permissions import require
+from vcsgrants.funding import selectors
+from vcsgrants.funding.forms import OrganisationForm
+
+
+def healthz(request):
+    return HttpResponse("ok", content_type="text/plain")
+
+
+def home(request):
+    user = request.user
+    context = {
+        "page_title": "Home",
+        "programmes": selectors.programmes_visible_to(user) if user.has_perm("funding.view_programme_list") else [],
+        "agreements": selectors.agreements_visible_to(user)[:50] if user.has_perm("funding.view_agreement_list") else [],
+    }
+    return render(request, "core/home.html", context)
+
+
+def organisation_list(request):
+    require(request.user, "core.view_organisation_list")
+    organisations = Organisation.objects.select_related("successor", "parent")
+    kind = request.GET.get("kind")
+    if kind in Organisation.Kind.values:
+        organisations = organisations.filter(kind=kind)
+    return render(
+        request, "core/organisation_list.html",
+        {"organisations": organisations, "kinds": Organisation.Kind.choices, "kind": kind, "page_title": "Organisations",
+         "can_manage": request.user.has_perm("core.manage_organisation")},
+    )
+
+
+def organisation_detail(request, pk):
+    organisation = get_object_or_404(Organisation.objects.select_related("successor", "parent"), pk=pk)
+    require(request.user, "core.view_organisation", organisation)
+    agreements = selectors.agreements_visible_to(request.user).filter(organisation=organisation)
+    return render(
+        request, "core/organisation_detail.html",
+        {
+            "organisation": organisation, "page_title": organisation.name, "agreements": agreements,
+            "predecessors": organisation.predecessors.all(),
+            "history": history_rows(organisation.history.all()),
+            "events": events_for(organisation)[:20],
+            "can_manage": request.user.has_perm("core.manage_organisation"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def organisation_edit(request, pk=None):
+    require(request.user, "core.manage_organisation")
+    organisation = get_object_or_404(Organisation, pk=pk) if pk else Organisation()
+    form = OrganisationForm(request.POST or None, instance=organisation)
+    if request.method == "POST" and form.is_valid():
+        with transaction.atomic():
+            organisation = form.save(commit=False)
+            if not organisation.slug:
+                organisation.slug = _unique_slug(organisation.name)
+            organisation.save()
+            record_event(actor=request.user, verb="organisation.saved", obj=organisation, summary=f"{'Edited' if pk else 'Added'} organisation {organisation}")
+        messages.success(request, f"{organisation} saved.")
+        return redirect(organisation)
+    title = f"Edit {organisation}" if pk else "Add an organisation"
+    return render(request, "funding/form_page.html", {"form": form, "page_title": title, "back": "/organisations/"})
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(name)[:70] or "organisation"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def audit_log(request):
+    require(request.user, "core.view_audit")
+    events = AuditEvent.objects.select_related("actor")
+    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    return render(request, "core/audit_log.html", {"page": page, "page_title": "Audit log"})
