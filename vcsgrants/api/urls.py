@@ -23,9 +23,10 @@ class ApiRootView(routers.APIRootView):
 
 class ApiRouter(routers.DefaultRouter):
     APIRootView = ApiRootView
+    include_format_suffixes = False  # ?format=json still works; the document stays free of {format} paths
 
 
-router = ApiRouter()
+router = ApiRouter(use_regex_path=False)
 router.register("programmes", views.ProgrammeViewSet, basename="programme")
 router.register("funding-streams", views.FundingStreamViewSet, basename="funding-stream")
 router.register("allocations", views.AllocationViewSet, basename="allocation")

@@ -83,6 +83,7 @@ class RolePermission(BasePermission):
 
 class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsAuthenticated, RolePermission]
+    lookup_value_converter = "int"  # /api/agreements/12/; anything else is a 404
     # Needed to use the endpoint at all (as for the list page); None means any signed-in user.
     list_permission: str | None = None
     # Checked on each record fetched by id, on top of the queryset scoping.

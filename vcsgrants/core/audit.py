@@ -7,7 +7,9 @@ from django.db import models
 from vcsgrants.core.models import AuditEvent, User
 
 
-def record_event(*, actor: User, verb: str, summary: str, obj: models.Model | None = None, data: dict | None = None) -> AuditEvent:
+def record_event(
+    *, actor: User, verb: str, summary: str, obj: models.Model | None = None, data: dict | None = None
+) -> AuditEvent:
     if actor is None or not getattr(actor, "pk", None):
         raise ValueError("An audited action needs a signed-in actor.")
     return AuditEvent.objects.create(

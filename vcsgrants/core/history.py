@@ -27,7 +27,10 @@ def history_rows(history_queryset, limit: int = 20) -> list[HistoryRow]:
             what = "Changed"
         else:
             changes = newer.diff_against(older).changes
-            what = "; ".join(f"{c.field.replace('_', ' ')}: “{_show(c.old)}” → “{_show(c.new)}”" for c in changes) or "Saved with no change"
+            what = (
+                "; ".join(f"{c.field.replace('_', ' ')}: “{_show(c.old)}” → “{_show(c.new)}”" for c in changes)
+                or "Saved with no change"
+            )
         who = newer.history_user.username if newer.history_user else "system"
         rows.append(HistoryRow(newer.history_date, who, what))
     return rows

@@ -56,7 +56,10 @@ class Area(models.Model):
         COUNTY = "county", "County-wide"
 
     gss_code = models.CharField(
-        "GSS code", max_length=9, unique=True, validators=[RegexValidator(r"^[EWSN]\d{8}$", "Enter a 9-character GSS code such as E07000032.")]
+        "GSS code",
+        max_length=9,
+        unique=True,
+        validators=[RegexValidator(r"^[EWSN]\d{8}$", "Enter a 9-character GSS code such as E07000032.")],
     )
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DISTRICT)
@@ -87,13 +90,22 @@ class Organisation(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     org_id = models.CharField(
-        "Org-ID", max_length=60, unique=True, null=True, blank=True, validators=[org_id_validator],
+        "Org-ID",
+        max_length=60,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[org_id_validator],
         help_text="From org-id.guide, for example GB-CHC-1234567 (charity) or GB-COH-01234567 (company).",
     )
     charity_number = models.CharField(max_length=20, blank=True)
     company_number = models.CharField(max_length=20, blank=True)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="departments",
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="departments",
         help_text="For a department (such as Public Health) that belongs to a larger body.",
     )
     successor = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors")

@@ -70,11 +70,11 @@ def quarter_end(quarter_start: dt.date) -> dt.date:
     return dt.date(year, month, 1) - dt.timedelta(days=1)
 
 
-def quarterly_in_advance(start_year: int, period_start: dt.date, period_end: dt.date, value: Decimal) -> list[tuple[dt.date, Decimal]]:
+def quarterly_in_advance(
+    start_year: int, period_start: dt.date, period_end: dt.date, value: Decimal
+) -> list[tuple[dt.date, Decimal]]:
     """The default schedule: one instalment at the start of each quarter the period touches, split evenly."""
-    due_dates = [
-        max(q, period_start) for q in quarter_starts(start_year) if q <= period_end and quarter_end(q) >= period_start
-    ]
+    due_dates = [max(q, period_start) for q in quarter_starts(start_year) if q <= period_end and quarter_end(q) >= period_start]
     if not due_dates:
         return []
     return list(zip(due_dates, apportion(value, [1] * len(due_dates)), strict=True))

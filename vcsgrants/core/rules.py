@@ -14,7 +14,9 @@ from vcsgrants.core.models import Organisation, Role
 def _role(name: str):
     @rules.predicate(name=f"has_role_{name}")
     def check(user) -> bool:
-        return bool(getattr(user, "is_authenticated", False)) and (user.has_role(name) or (name == Role.ADMIN and user.is_superuser))
+        return bool(getattr(user, "is_authenticated", False)) and (
+            user.has_role(name) or (name == Role.ADMIN and user.is_superuser)
+        )
 
     return check
 
@@ -77,7 +79,9 @@ def is_own_agreement(user, agreement) -> bool:
 manages_programmes = is_admin | is_officer
 
 rules.add_perm("core.view_organisation_list", sees_everything)
-rules.add_perm("core.view_organisation", sees_everything | (is_provider & is_own_organisation) | (is_partner & is_own_organisation))
+rules.add_perm(
+    "core.view_organisation", sees_everything | (is_provider & is_own_organisation) | (is_partner & is_own_organisation)
+)
 rules.add_perm("core.manage_organisation", manages_programmes)
 rules.add_perm("core.view_audit", sees_everything)
 

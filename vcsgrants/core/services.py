@@ -63,7 +63,13 @@ def areas_load_districts(*, path: Path, county_gss: str, county_name: str) -> li
             raise ValidationError(f"{path.name}, row {number}: a number is not valid ({exc}).") from exc
         gss_code = row["gss_code"].strip()
         area = Area.objects.filter(gss_code=gss_code).first() or Area(gss_code=gss_code)
-        area.name, area.kind, area.population, area.imd_score, area.imd_rank = row["name"].strip(), Area.Kind.DISTRICT, population, score, rank
+        area.name, area.kind, area.population, area.imd_score, area.imd_rank = (
+            row["name"].strip(),
+            Area.Kind.DISTRICT,
+            population,
+            score,
+            rank,
+        )
         # Check before saving: a bad code or name is reported with its file and row, not as a database error.
         try:
             area.full_clean()

@@ -37,9 +37,15 @@ def organisation_list(request):
     if kind in Organisation.Kind.values:
         organisations = organisations.filter(kind=kind)
     return render(
-        request, "core/organisation_list.html",
-        {"organisations": organisations, "kinds": Organisation.Kind.choices, "kind": kind, "page_title": "Organisations",
-         "can_manage": request.user.has_perm("core.manage_organisation")},
+        request,
+        "core/organisation_list.html",
+        {
+            "organisations": organisations,
+            "kinds": Organisation.Kind.choices,
+            "kind": kind,
+            "page_title": "Organisations",
+            "can_manage": request.user.has_perm("core.manage_organisation"),
+        },
     )
 
 
@@ -48,9 +54,12 @@ def organisation_detail(request, pk):
     require(request.user, "core.view_organisation", organisation)
     agreements = selectors.agreements_visible_to(request.user).filter(organisation=organisation)
     return render(
-        request, "core/organisation_detail.html",
+        request,
+        "core/organisation_detail.html",
         {
-            "organisation": organisation, "page_title": organisation.name, "agreements": agreements,
+            "organisation": organisation,
+            "page_title": organisation.name,
+            "agreements": agreements,
             "predecessors": organisation.predecessors.all(),
             "history": history_rows(organisation.history.all()),
             "events": events_for(organisation)[:20],
@@ -70,7 +79,12 @@ def organisation_edit(request, pk=None):
             if not organisation.slug:
                 organisation.slug = _unique_slug(organisation.name)
             organisation.save()
-            record_event(actor=request.user, verb="organisation.saved", obj=organisation, summary=f"{'Edited' if pk else 'Added'} organisation {organisation}")
+            record_event(
+                actor=request.user,
+                verb="organisation.saved",
+                obj=organisation,
+                summary=f"{'Edited' if pk else 'Added'} organisation {organisation}",
+            )
         messages.success(request, f"{organisation} saved.")
         return redirect(organisation)
     title = f"Edit {organisation}" if pk else "Add an organisation"

@@ -26,12 +26,19 @@ class StreamForm(GovukModelForm):
     class Meta:
         model = FundingStream
         fields = ["name", "funder", "recurrence", "start", "end", "description"]
-        widgets = {"start": DateInput, "end": DateInput, "recurrence": forms.RadioSelect, "description": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "start": DateInput,
+            "end": DateInput,
+            "recurrence": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
         labels = {"start": "Start date", "end": "End date"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["funder"].queryset = Organisation.objects.filter(kind__in=[Organisation.Kind.FUNDER, Organisation.Kind.PARTNER])
+        self.fields["funder"].queryset = Organisation.objects.filter(
+            kind__in=[Organisation.Kind.FUNDER, Organisation.Kind.PARTNER]
+        )
 
     def clean(self):
         data = super().clean()
@@ -55,12 +62,16 @@ def allocation_form_class(areas: list[Area]):
 
 
 class BulkExtensionForm(GovukForm):
-    financial_year = forms.CharField(label="Extend for financial year", help_text="The whole year, 1 April to 31 March. For example: 2023-24", max_length=7)
+    financial_year = forms.CharField(
+        label="Extend for financial year", help_text="The whole year, 1 April to 31 March. For example: 2023-24", max_length=7
+    )
 
 
 class ApprovalForm(GovukForm):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Reason")
-    approved_by = forms.CharField(max_length=200, label="Approved by", help_text="For example: Cabinet, or the officer with delegated authority")
+    approved_by = forms.CharField(
+        max_length=200, label="Approved by", help_text="For example: Cabinet, or the officer with delegated authority"
+    )
     approved_on = forms.DateField(widget=DateInput, label="Date approved")
     decision = forms.ModelChoiceField(Decision.objects.all(), required=False, label="Decision it rests on")
 
@@ -145,8 +156,22 @@ class DocumentForm(GovukForm):
 class DecisionForm(GovukModelForm):
     class Meta:
         model = Decision
-        fields = ["title", "decision_date", "meeting", "minute_reference", "resolution", "amount_approved", "period_start", "period_end"]
-        widgets = {"decision_date": DateInput, "period_start": DateInput, "period_end": DateInput, "resolution": forms.Textarea(attrs={"rows": 5})}
+        fields = [
+            "title",
+            "decision_date",
+            "meeting",
+            "minute_reference",
+            "resolution",
+            "amount_approved",
+            "period_start",
+            "period_end",
+        ]
+        widgets = {
+            "decision_date": DateInput,
+            "period_start": DateInput,
+            "period_end": DateInput,
+            "resolution": forms.Textarea(attrs={"rows": 5}),
+        }
 
     def clean(self):
         data = super().clean()

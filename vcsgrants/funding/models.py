@@ -162,7 +162,9 @@ class Allocation(models.Model):
 
     class Meta:
         ordering = ["stream", "financial_year__start_year", "area__kind", "area__name"]
-        constraints = [models.UniqueConstraint(fields=["stream", "financial_year", "area"], name="one_allocation_per_stream_year_area")]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "financial_year", "area"], name="one_allocation_per_stream_year_area")
+        ]
 
     def __str__(self) -> str:
         return f"{self.stream} {self.financial_year} {self.area}: £{self.amount:,}"

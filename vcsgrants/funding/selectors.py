@@ -111,12 +111,16 @@ def programme_year_summary(*, programme: Programme, year: FinancialYear) -> Year
     for budget in StreamBudget.objects.filter(stream__programme=programme, financial_year=year):
         if budget.stream_id in stream_rows:
             stream_rows[budget.stream_id].budget = budget.amount
-    for alloc in Allocation.objects.filter(stream__programme=programme, financial_year=year).values("stream_id", "area_id", "amount"):
+    for alloc in Allocation.objects.filter(stream__programme=programme, financial_year=year).values(
+        "stream_id", "area_id", "amount"
+    ):
         stream_rows[alloc["stream_id"]].allocated += alloc["amount"]
         area_rows[alloc["area_id"]].allocated += alloc["amount"]
     one_off = {s.pk for s in streams if s.is_one_off}
     for line in (
-        FundingLine.objects.filter(agreement__programme=programme, financial_year=year).values("stream_id", "area_id").annotate(total=Sum("amount"))
+        FundingLine.objects.filter(agreement__programme=programme, financial_year=year)
+        .values("stream_id", "area_id")
+        .annotate(total=Sum("amount"))
     ):
         stream_rows[line["stream_id"]].committed += line["total"]
         area_rows[line["area_id"]].committed += line["total"]
@@ -219,7 +223,9 @@ def instalment_status(amount: Decimal, paid: Decimal, due: dt.date, today: dt.da
 def instalment_rows(instalments: QuerySet[PaymentInstalment], today: dt.date | None = None) -> list[InstalmentRow]:
     today = today or dt.date.today()
     rows = []
-    for inst in instalments.annotate(paid_total=Sum("payments__amount")).select_related("agreement__organisation", "financial_year"):
+    for inst in instalments.annotate(paid_total=Sum("payments__amount")).select_related(
+        "agreement__organisation", "financial_year"
+    ):
         paid = inst.paid_total or ZERO
         rows.append(InstalmentRow(inst, paid, instalment_status(inst.amount, paid, inst.due_date, today)))
     return rows

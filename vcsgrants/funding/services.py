@@ -81,8 +81,15 @@ def period_record(
     if existing and end <= max(p.end for p in existing):
         raise ValidationError({"end": "An extension must end after the current end of the programme."})
     period = ProgrammePeriod.objects.create(
-        programme=programme, kind=kind, start=start, end=end, approved_by=approved_by, approved_on=approved_on,
-        decision=decision, note=note, recorded_by=actor,
+        programme=programme,
+        kind=kind,
+        start=start,
+        end=end,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        decision=decision,
+        note=note,
+        recorded_by=actor,
     )
     record_event(actor=actor, verb="period.recorded", summary=f"Recorded {period} for {programme}", obj=programme)
     return period
@@ -111,15 +118,22 @@ def budget_set(*, stream: FundingStream, year: FinancialYear, amount: Decimal, a
     allocated = allocated_total(stream, year)
     if amount < allocated:
         raise ValidationError(
-            {"amount": f"{money(allocated)} is already allocated to districts from {stream} in {year}; the budget cannot be less."}
+            {
+                "amount": f"{money(allocated)} is already allocated to districts from {stream} in {year}; "
+                "the budget cannot be less."
+            }
         )
-    budget, created = StreamBudget.objects.select_for_update().get_or_create(stream=stream, financial_year=year, defaults={"amount": amount})
+    budget, created = StreamBudget.objects.select_for_update().get_or_create(
+        stream=stream, financial_year=year, defaults={"amount": amount}
+    )
     old = None if created else budget.amount
     if not created and budget.amount != amount:
         budget.amount = amount
         budget.save()
     record_event(
-        actor=actor, verb="budget.set", obj=stream,
+        actor=actor,
+        verb="budget.set",
+        obj=stream,
         summary=f"Set {stream} budget for {year} to {money(amount)}" + (f" (was {money(old)})" if old is not None else ""),
         data={"financial_year": year.label, "amount": str(amount), "was": str(old) if old is not None else None},
     )
@@ -145,7 +159,9 @@ def allocations_set(
             continue
         committed = committed_total(stream=stream, year=year, area=area)
         if amount < committed:
-            errors[f"area_{area.pk}"].append(f"{area}: agreements already commit {money(committed)}; the allocation cannot be less.")
+            errors[f"area_{area.pk}"].append(
+                f"{area}: agreements already commit {money(committed)}; the allocation cannot be less."
+            )
     untouched = Allocation.objects.filter(stream=stream, financial_year=year).exclude(area__in=list(amounts))
     total = sum(amounts.values(), ZERO) + (untouched.aggregate(t=Sum("amount"))["t"] or ZERO)
     if total > budget.amount:
@@ -162,7 +178,9 @@ def allocations_set(
         if allocation is None:
             if amount == 0:
                 continue
-            allocation = Allocation.objects.create(stream=stream, financial_year=year, area=area, amount=amount, decision=decision)
+            allocation = Allocation.objects.create(
+                stream=stream, financial_year=year, area=area, amount=amount, decision=decision
+            )
             changes.append({"area": area.name, "was": None, "now": str(amount)})
         elif allocation.amount != amount:
             changes.append({"area": area.name, "was": str(allocation.amount), "now": str(amount)})
@@ -172,7 +190,9 @@ def allocations_set(
         result.append(allocation)
     if changes:
         record_event(
-            actor=actor, verb="allocations.set", obj=stream,
+            actor=actor,
+            verb="allocations.set",
+            obj=stream,
             summary=f"Changed {len(changes)} allocation(s) from {stream} for {year}; total now {money(total)}",
             data={"financial_year": year.label, "changes": changes},
         )
@@ -191,7 +211,9 @@ def next_agreement_reference(programme: Programme, start: dt.date) -> str:
     return f"{prefix}{number:03d}"
 
 
-def _check_period(*, programme: Programme, organisation, areas: Sequence[Area], start: dt.date, end: dt.date, exclude_pk=None) -> None:
+def _check_period(
+    *, programme: Programme, organisation, areas: Sequence[Area], start: dt.date, end: dt.date, exclude_pk=None
+) -> None:
     if end <= start:
         raise ValidationError({"end_date": "The end date must be after the start date."})
     overlapping = (
@@ -202,8 +224,11 @@ def _check_period(*, programme: Programme, organisation, areas: Sequence[Area], 
     for other in overlapping:
         if other.current_end_date >= start:
             raise ValidationError(
-                {"start_date": f"{organisation} already has {other.reference} for an area here running "
-                 f"{other.start_date:%d %b %Y} – {other.current_end_date:%d %b %Y}; periods of the same agreement cannot overlap."}
+                {
+                    "start_date": f"{organisation} already has {other.reference} for an area here running "
+                    f"{other.start_date:%d %b %Y} – {other.current_end_date:%d %b %Y}; "
+                    "periods of the same agreement cannot overlap."
+                }
             )
 
 
@@ -230,7 +255,9 @@ def _check_lines(agreement: Agreement, lines: Iterable[LineInput], *, period_sta
     areas = {a.pk: a for a in Area.objects.filter(pk__in=[k[2] for k in pending])}
     for (stream_id, year_id, area_id), extra in pending.items():
         stream, year, area = streams[stream_id], years[year_id], areas[area_id]
-        own = FundingLine.objects.filter(agreement=agreement, stream=stream, financial_year=year, area=area).aggregate(t=Sum("amount"))["t"]
+        own = FundingLine.objects.filter(agreement=agreement, stream=stream, financial_year=year, area=area).aggregate(
+            t=Sum("amount")
+        )["t"]
         if (own or ZERO) + extra < 0:
             errors.append(f"{stream} {year} {area}: the change would take this agreement's funding below zero.")
         if extra <= 0:
@@ -250,7 +277,14 @@ def _check_lines(agreement: Agreement, lines: Iterable[LineInput], *, period_sta
 
 def _add_lines(agreement: Agreement, lines: Iterable[LineInput], variation: Variation | None = None) -> list[FundingLine]:
     return FundingLine.objects.bulk_create(
-        FundingLine(agreement=agreement, variation=variation, stream=ln.stream, financial_year=ln.financial_year, area=ln.area, amount=ln.amount)
+        FundingLine(
+            agreement=agreement,
+            variation=variation,
+            stream=ln.stream,
+            financial_year=ln.financial_year,
+            area=ln.area,
+            amount=ln.amount,
+        )
         for ln in lines
         if ln.amount != 0
     )
@@ -273,8 +307,13 @@ def agreement_create(
         raise ValidationError({"areas": "Choose at least one district (or county-wide)."})
     _check_period(programme=programme, organisation=organisation, areas=areas, start=start_date, end=end_date)
     agreement = Agreement.objects.create(
-        reference=reference or next_agreement_reference(programme, start_date), programme=programme, organisation=organisation,
-        title=title, start_date=start_date, end_date=end_date, created_by=actor,
+        reference=reference or next_agreement_reference(programme, start_date),
+        programme=programme,
+        organisation=organisation,
+        title=title,
+        start_date=start_date,
+        end_date=end_date,
+        created_by=actor,
     )
     agreement.areas.set(areas)
     if lines:
@@ -283,24 +322,39 @@ def agreement_create(
     for year in {ln.financial_year for ln in lines}:
         schedule_rebuild(agreement=agreement, year=year)
     record_event(
-        actor=actor, verb="agreement.created", obj=agreement,
+        actor=actor,
+        verb="agreement.created",
+        obj=agreement,
         summary=f"Created {agreement.reference} with {organisation} for {', '.join(str(a) for a in areas)}",
     )
     return agreement
 
 
 @transaction.atomic
-def agreement_update_draft(*, agreement: Agreement, actor: User, title: str, start_date: dt.date, end_date: dt.date, areas: Sequence[Area]) -> Agreement:
+def agreement_update_draft(
+    *, agreement: Agreement, actor: User, title: str, start_date: dt.date, end_date: dt.date, areas: Sequence[Area]
+) -> Agreement:
     """Only a draft's original terms can be edited in place; an active agreement changes by variation."""
     if agreement.status != Agreement.Status.DRAFT:
         raise ValidationError("Only a draft agreement can be edited; make a variation instead.")
     if not areas:
         raise ValidationError({"areas": "Choose at least one district (or county-wide)."})
-    _check_period(programme=agreement.programme, organisation=agreement.organisation, areas=areas, start=start_date, end=end_date, exclude_pk=agreement.pk)
+    _check_period(
+        programme=agreement.programme,
+        organisation=agreement.organisation,
+        areas=areas,
+        start=start_date,
+        end=end_date,
+        exclude_pk=agreement.pk,
+    )
     used_areas = set(agreement.funding_lines.values_list("area_id", flat=True))
     if used_areas - {a.pk for a in areas}:
         raise ValidationError({"areas": "An area that has funding lines cannot be removed; remove its lines first."})
-    outside = [ln for ln in agreement.funding_lines.select_related("financial_year") if ln.financial_year.end < start_date or ln.financial_year.start > end_date]
+    outside = [
+        ln
+        for ln in agreement.funding_lines.select_related("financial_year")
+        if ln.financial_year.end < start_date or ln.financial_year.start > end_date
+    ]
     if outside:
         raise ValidationError({"end_date": f"Funding for {outside[0].financial_year} would fall outside the new period."})
     agreement.title, agreement.start_date, agreement.end_date = title, start_date, end_date
@@ -319,8 +373,11 @@ def agreement_add_lines(*, agreement: Agreement, lines: Sequence[LineInput], act
     for year in {ln.financial_year for ln in lines}:
         schedule_rebuild(agreement=agreement, year=year)
     record_event(
-        actor=actor, verb="agreement.lines_added", obj=agreement,
-        summary=f"Added funding to draft {agreement.reference}: " + "; ".join(f"{ln.stream} {ln.financial_year} {ln.area} {money(ln.amount)}" for ln in lines),
+        actor=actor,
+        verb="agreement.lines_added",
+        obj=agreement,
+        summary=f"Added funding to draft {agreement.reference}: "
+        + "; ".join(f"{ln.stream} {ln.financial_year} {ln.area} {money(ln.amount)}" for ln in lines),
     )
     return created
 
@@ -335,13 +392,23 @@ STATUS_MOVES = {
 @transaction.atomic
 def agreement_set_status(*, agreement: Agreement, status: str, actor: User) -> Agreement:
     if status not in STATUS_MOVES[agreement.status]:
-        raise ValidationError({"status": f"An agreement cannot go from {agreement.get_status_display().lower()} to {Agreement.Status(status).label.lower()}."})
+        raise ValidationError(
+            {
+                "status": f"An agreement cannot go from {agreement.get_status_display().lower()} "
+                f"to {Agreement.Status(status).label.lower()}."
+            }
+        )
     if status == Agreement.Status.ACTIVE and not agreement.funding_lines.exists():
         raise ValidationError({"status": "Add the agreement's funding before making it active."})
     old = agreement.get_status_display()
     agreement.status = status
     agreement.save()
-    record_event(actor=actor, verb="agreement.status", obj=agreement, summary=f"{agreement.reference}: {old} → {agreement.get_status_display()}")
+    record_event(
+        actor=actor,
+        verb="agreement.status",
+        obj=agreement,
+        summary=f"{agreement.reference}: {old} → {agreement.get_status_display()}",
+    )
     return agreement
 
 
@@ -384,17 +451,29 @@ def variation_create(
     _check_lines(agreement, lines, period_start=agreement.start_date, period_end=period_end)
     number = (agreement.variations.aggregate(m=Max("number"))["m"] or 0) + 1
     variation = Variation.objects.create(
-        agreement=agreement, number=number, kind=kind, new_end_date=new_end_date, reason=reason, approved_by=approved_by,
-        approved_on=approved_on, decision=decision, created_by=actor,
+        agreement=agreement,
+        number=number,
+        kind=kind,
+        new_end_date=new_end_date,
+        reason=reason,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        decision=decision,
+        created_by=actor,
     )
     _add_lines(agreement, lines, variation)
     for year in {ln.financial_year for ln in lines}:
         schedule_rebuild(agreement=agreement, year=year)
     change = f"end {current_end:%d %b %Y} → {new_end_date:%d %b %Y}" if new_end_date else ""
-    value = "; ".join(f"{ln.stream} {ln.financial_year} {ln.area} {'+' if ln.amount > 0 else ''}{money(ln.amount)}" for ln in lines)
+    value = "; ".join(
+        f"{ln.stream} {ln.financial_year} {ln.area} {'+' if ln.amount > 0 else ''}{money(ln.amount)}" for ln in lines
+    )
     record_event(
-        actor=actor, verb="variation.created", obj=agreement,
-        summary=f"{agreement.reference} variation {number} ({variation.get_kind_display().lower()}): " + ", ".join(p for p in (change, value) if p),
+        actor=actor,
+        verb="variation.created",
+        obj=agreement,
+        summary=f"{agreement.reference} variation {number} ({variation.get_kind_display().lower()}): "
+        + ", ".join(p for p in (change, value) if p),
         data={"variation": number, "decision": decision.pk if decision else None},
     )
     return variation
@@ -441,7 +520,9 @@ def bulk_extension_preview(*, programme: Programme, year: FinancialYear) -> Exte
     agreements = programme.agreements.select_related("organisation").prefetch_related("variations").order_by("reference")
     day_before = year.start - dt.timedelta(days=1)
     prior_lines = defaultdict(list)
-    for line in FundingLine.objects.filter(agreement__programme=programme, financial_year=previous).select_related("stream", "area"):
+    for line in FundingLine.objects.filter(agreement__programme=programme, financial_year=previous).select_related(
+        "stream", "area"
+    ):
         prior_lines[line.agreement_id].append(line)
     for agreement in agreements:
         end = agreement.current_end_date
@@ -476,15 +557,23 @@ def bulk_extension_preview(*, programme: Programme, year: FinancialYear) -> Exte
         free = (allocation.amount if allocation else ZERO) - committed_total(stream=stream, year=year, area=area)
         if amount > free:
             preview.problems.append(
-                f"{area}: the {year} allocation from {stream} has {money(max(free, ZERO))} uncommitted; the extension needs {money(amount)}."
+                f"{area}: the {year} allocation from {stream} has {money(max(free, ZERO))} uncommitted; "
+                f"the extension needs {money(amount)}."
             )
     return preview
 
 
 @transaction.atomic
 def bulk_extension_apply(
-    *, programme: Programme, year: FinancialYear, reason: str, approved_by: str, approved_on: dt.date, actor: User,
-    decision: Decision | None = None, expected_total: Decimal | None = None,
+    *,
+    programme: Programme,
+    year: FinancialYear,
+    reason: str,
+    approved_by: str,
+    approved_on: dt.date,
+    actor: User,
+    decision: Decision | None = None,
+    expected_total: Decimal | None = None,
 ) -> list[Variation]:
     preview = bulk_extension_preview(programme=programme, year=year)
     if expected_total is not None and preview.total != expected_total:
@@ -492,18 +581,34 @@ def bulk_extension_apply(
     if preview.problems:
         raise ValidationError(preview.problems)
     if not preview.rows:
-        raise ValidationError(f"No active agreement of {programme} ends on {year.start - dt.timedelta(days=1):%d %B %Y}; nothing to extend.")
+        raise ValidationError(
+            f"No active agreement of {programme} ends on {year.start - dt.timedelta(days=1):%d %B %Y}; nothing to extend."
+        )
     variations = [
         variation_create(
-            agreement=row.agreement, kind=Variation.Kind.EXTENSION, new_end_date=row.new_end, lines=row.lines, reason=reason,
-            approved_by=approved_by, approved_on=approved_on, decision=decision, actor=actor,
+            agreement=row.agreement,
+            kind=Variation.Kind.EXTENSION,
+            new_end_date=row.new_end,
+            lines=row.lines,
+            reason=reason,
+            approved_by=approved_by,
+            approved_on=approved_on,
+            decision=decision,
+            actor=actor,
         )
         for row in preview.rows
     ]
     record_event(
-        actor=actor, verb="programme.bulk_extension", obj=programme,
-        summary=f"Extended {len(variations)} agreements of {programme} to {year.end:%d %b %Y} at current levels, total {money(preview.total)}",
-        data={"financial_year": year.label, "total": str(preview.total), "agreements": [r.agreement.reference for r in preview.rows]},
+        actor=actor,
+        verb="programme.bulk_extension",
+        obj=programme,
+        summary=f"Extended {len(variations)} agreements of {programme} to {year.end:%d %b %Y} at current levels, "
+        f"total {money(preview.total)}",
+        data={
+            "financial_year": year.label,
+            "total": str(preview.total),
+            "agreements": [r.agreement.reference for r in preview.rows],
+        },
     )
     return variations
 
@@ -527,7 +632,9 @@ def schedule_rebuild(*, agreement: Agreement, year: FinancialYear) -> list[Payme
     PaymentInstalment.objects.filter(pk__in=[i.pk for i in instalments if i not in kept]).delete()
     remaining = value - sum((i.amount for i in kept), ZERO)
     if remaining < 0:
-        raise ValidationError({"amount": f"{money(value)} for {year} is less than the {money(value - remaining)} already paid or part-paid."})
+        raise ValidationError(
+            {"amount": f"{money(value)} for {year} is less than the {money(value - remaining)} already paid or part-paid."}
+        )
     if remaining == 0:
         return kept
     kept_dates = {i.due_date for i in kept}
@@ -537,16 +644,22 @@ def schedule_rebuild(*, agreement: Agreement, year: FinancialYear) -> list[Payme
     if not due_dates:  # every quarter already has a paid instalment: one balancing instalment
         due_dates = [min(max(start, dt.date.today()), end)]
     plan = zip(due_dates, apportion(remaining, [1] * len(due_dates)), strict=True)
-    return kept + [PaymentInstalment.objects.create(agreement=agreement, financial_year=year, due_date=d, amount=a) for d, a in plan]
+    return kept + [
+        PaymentInstalment.objects.create(agreement=agreement, financial_year=year, due_date=d, amount=a) for d, a in plan
+    ]
 
 
 @transaction.atomic
-def schedule_replace(*, agreement: Agreement, year: FinancialYear, instalments: Sequence[tuple[dt.date, Decimal]], actor: User) -> list[PaymentInstalment]:
+def schedule_replace(
+    *, agreement: Agreement, year: FinancialYear, instalments: Sequence[tuple[dt.date, Decimal]], actor: User
+) -> list[PaymentInstalment]:
     """An officer's own schedule for a year: it must add up exactly to the year's value."""
     value = agreement.value_for(year)
     total = sum((amount for _, amount in instalments), ZERO)
     if total != value:
-        raise ValidationError(f"The instalments add up to {money(total)}, but the agreement's value for {year} is {money(value)}.")
+        raise ValidationError(
+            f"The instalments add up to {money(total)}, but the agreement's value for {year} is {money(value)}."
+        )
     for due, amount in instalments:
         if amount < 0:
             raise ValidationError({"amount": "An instalment cannot be negative."})
@@ -563,14 +676,18 @@ def schedule_replace(*, agreement: Agreement, year: FinancialYear, instalments: 
         if amount > 0
     ]
     record_event(
-        actor=actor, verb="schedule.replaced", obj=agreement,
+        actor=actor,
+        verb="schedule.replaced",
+        obj=agreement,
         summary=f"{agreement.reference}: new {year} payment schedule of {len(created)} instalment(s), total {money(total)}",
     )
     return created
 
 
 @transaction.atomic
-def payment_record(*, instalment: PaymentInstalment, paid_on: dt.date, amount: Decimal, actor: User, reference: str = "") -> Payment:
+def payment_record(
+    *, instalment: PaymentInstalment, paid_on: dt.date, amount: Decimal, actor: User, reference: str = ""
+) -> Payment:
     instalment = PaymentInstalment.objects.select_for_update().get(pk=instalment.pk)
     if amount <= 0:
         raise ValidationError({"amount": "A payment must be more than £0.00."})
@@ -579,10 +696,15 @@ def payment_record(*, instalment: PaymentInstalment, paid_on: dt.date, amount: D
     outstanding = instalment.amount - _paid(instalment)
     if amount > outstanding:
         raise ValidationError({"amount": f"Only {money(outstanding)} is outstanding on this instalment."})
-    payment = Payment.objects.create(instalment=instalment, paid_on=paid_on, amount=amount, reference=reference, recorded_by=actor)
+    payment = Payment.objects.create(
+        instalment=instalment, paid_on=paid_on, amount=amount, reference=reference, recorded_by=actor
+    )
     record_event(
-        actor=actor, verb="payment.recorded", obj=instalment.agreement,
-        summary=f"{instalment.agreement.reference}: paid {money(amount)} on {paid_on:%d %b %Y} against the instalment due {instalment.due_date:%d %b %Y}",
+        actor=actor,
+        verb="payment.recorded",
+        obj=instalment.agreement,
+        summary=f"{instalment.agreement.reference}: paid {money(amount)} on {paid_on:%d %b %Y} "
+        f"against the instalment due {instalment.due_date:%d %b %Y}",
     )
     return payment
 
@@ -597,12 +719,18 @@ def document_upload(*, agreement: Agreement, title: str, upload, actor: User) ->
     if upload.size == 0:
         raise ValidationError({"file": "The file is empty."})
     document = AgreementDocument(
-        agreement=agreement, title=title or upload.name, original_name=upload.name, content_type=getattr(upload, "content_type", "") or "",
-        size=upload.size, uploaded_by=actor,
+        agreement=agreement,
+        title=title or upload.name,
+        original_name=upload.name,
+        content_type=getattr(upload, "content_type", "") or "",
+        size=upload.size,
+        uploaded_by=actor,
     )
     document.file.save(upload.name, upload, save=False)
     document.save()
-    record_event(actor=actor, verb="document.uploaded", obj=agreement, summary=f"{agreement.reference}: uploaded {document.title}")
+    record_event(
+        actor=actor, verb="document.uploaded", obj=agreement, summary=f"{agreement.reference}: uploaded {document.title}"
+    )
     return document
 
 
@@ -617,7 +745,12 @@ def stream_save(*, stream: FundingStream, actor: User) -> FundingStream:
         if late.exists():
             raise ValidationError({"end": f"{stream} has a budget for {late.first().financial_year}, after the new end date."})
     stream.save()
-    record_event(actor=actor, verb="stream.created" if created else "stream.updated", obj=stream.programme, summary=f"{'Added' if created else 'Edited'} funding stream {stream}")
+    record_event(
+        actor=actor,
+        verb="stream.created" if created else "stream.updated",
+        obj=stream.programme,
+        summary=f"{'Added' if created else 'Edited'} funding stream {stream}",
+    )
     return stream
 
 

@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.audit import events_for
-from vcsgrants.core.history import history_rows
 from vcsgrants.core.forms import apply_validation_error
+from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import Area, FinancialYear
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.permissions import require
@@ -100,7 +100,11 @@ def period_create(request, slug):
         else:
             messages.success(request, "Period recorded.")
             return redirect(programme)
-    return render(request, "funding/form_page.html", {"form": form, "page_title": f"Record a period: {programme}", "back": programme.get_absolute_url()})
+    return render(
+        request,
+        "funding/form_page.html",
+        {"form": form, "page_title": f"Record a period: {programme}", "back": programme.get_absolute_url()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -135,7 +139,8 @@ def budget_set(request, slug, pk):
                 return redirect(f"{programme.get_absolute_url()}?year={year.label}")
     budgets = stream.budgets.select_related("financial_year")
     return render(
-        request, "funding/budget_form.html",
+        request,
+        "funding/budget_form.html",
         {"form": form, "stream": stream, "programme": programme, "budgets": budgets, "page_title": f"Set a budget: {stream}"},
     )
 
@@ -166,9 +171,15 @@ def allocations_edit(request, slug, pk):
             return redirect(f"{programme.get_absolute_url()}?year={year.label}")
     rows = [(form[f"area_{a.pk}"], a, committed.get(a.pk, services.ZERO)) for a in areas]
     return render(
-        request, "funding/allocations_form.html",
+        request,
+        "funding/allocations_form.html",
         {
-            "form": form, "rows": rows, "stream": stream, "programme": programme, "year": year, "budget": budget,
+            "form": form,
+            "rows": rows,
+            "stream": stream,
+            "programme": programme,
+            "year": year,
+            "budget": budget,
             "page_title": f"District allocations: {stream}, {year}",
         },
     )
@@ -193,21 +204,37 @@ def bulk_extension(request, slug):
             if request.method == "POST" and approval.is_valid():
                 try:
                     variations = services.bulk_extension_apply(
-                        programme=programme, year=year, actor=request.user, expected_total=_decimal(request.POST.get("expected_total")),
+                        programme=programme,
+                        year=year,
+                        actor=request.user,
+                        expected_total=_decimal(request.POST.get("expected_total")),
                         **approval.cleaned_data,
                     )
                 except ValidationError as exc:
                     apply_validation_error(approval, exc)
                 else:
-                    messages.success(request, f"Extended {len(variations)} agreements to 31 March {year.start_year + 1}: total £{preview.total:,.2f}.")
+                    messages.success(
+                        request,
+                        f"Extended {len(variations)} agreements to 31 March {year.start_year + 1}: total £{preview.total:,.2f}.",
+                    )
                     return redirect(f"{programme.get_absolute_url()}?year={year.label}")
             if request.method == "GET":
                 approval = forms.ApprovalForm(
-                    initial={"reason": f"Extend all grants at current levels for {year}, excluding one-off funding", "approved_by": "Cabinet"}
+                    initial={
+                        "reason": f"Extend all grants at current levels for {year}, excluding one-off funding",
+                        "approved_by": "Cabinet",
+                    }
                 )
     return render(
-        request, "funding/bulk_extension.html",
-        {"programme": programme, "year_form": year_form, "preview": preview, "approval": approval, "page_title": f"Extend agreements at current levels: {programme}"},
+        request,
+        "funding/bulk_extension.html",
+        {
+            "programme": programme,
+            "year_form": year_form,
+            "preview": preview,
+            "approval": approval,
+            "page_title": f"Extend agreements at current levels: {programme}",
+        },
     )
 
 
@@ -233,9 +260,15 @@ def agreement_list(request):
     if programme:
         agreements = agreements.filter(programme__slug=programme)
     return render(
-        request, "funding/agreement_list.html",
-        {"agreements": agreements, "statuses": Agreement.Status.choices, "status": status, "page_title": "Agreements",
-         "can_create": request.user.has_perm("funding.manage_agreement")},
+        request,
+        "funding/agreement_list.html",
+        {
+            "agreements": agreements,
+            "statuses": Agreement.Status.choices,
+            "status": status,
+            "page_title": "Agreements",
+            "can_create": request.user.has_perm("funding.manage_agreement"),
+        },
     )
 
 
@@ -278,15 +311,22 @@ def agreement_create(request):
         data = form.cleaned_data
         try:
             agreement = services.agreement_create(
-                programme=data["programme"], organisation=data["organisation"], areas=list(data["areas"]), title=data["title"],
-                start_date=data["start_date"], end_date=data["end_date"], actor=request.user,
+                programme=data["programme"],
+                organisation=data["organisation"],
+                areas=list(data["areas"]),
+                title=data["title"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                actor=request.user,
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, f"Draft agreement {agreement.reference} created: now add its funding.")
             return redirect(agreement)
-    return render(request, "funding/form_page.html", {"form": form, "page_title": "New agreement (SLA)", "back": reverse("agreement-list")})
+    return render(
+        request, "funding/form_page.html", {"form": form, "page_title": "New agreement (SLA)", "back": reverse("agreement-list")}
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -297,15 +337,23 @@ def agreement_edit(request, pk):
         data = form.cleaned_data
         try:
             services.agreement_update_draft(
-                agreement=Agreement.objects.get(pk=agreement.pk), actor=request.user, title=data["title"],
-                start_date=data["start_date"], end_date=data["end_date"], areas=list(data["areas"]),
+                agreement=Agreement.objects.get(pk=agreement.pk),
+                actor=request.user,
+                title=data["title"],
+                start_date=data["start_date"],
+                end_date=data["end_date"],
+                areas=list(data["areas"]),
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, "Agreement saved.")
             return redirect(agreement)
-    return render(request, "funding/form_page.html", {"form": form, "page_title": f"Edit {agreement.reference}", "back": agreement.get_absolute_url()})
+    return render(
+        request,
+        "funding/form_page.html",
+        {"form": form, "page_title": f"Edit {agreement.reference}", "back": agreement.get_absolute_url()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -321,7 +369,11 @@ def agreement_add_line(request, pk):
         else:
             messages.success(request, "Funding added.")
             return redirect(agreement)
-    return render(request, "funding/form_page.html", {"form": form, "page_title": f"Add funding to {agreement.reference}", "back": agreement.get_absolute_url()})
+    return render(
+        request,
+        "funding/form_page.html",
+        {"form": form, "page_title": f"Add funding to {agreement.reference}", "back": agreement.get_absolute_url()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -336,7 +388,11 @@ def agreement_status(request, pk):
         else:
             messages.success(request, f"{agreement.reference} is now {agreement.get_status_display().lower()}.")
             return redirect(agreement)
-    return render(request, "funding/form_page.html", {"form": form, "page_title": f"Change the status of {agreement.reference}", "back": agreement.get_absolute_url()})
+    return render(
+        request,
+        "funding/form_page.html",
+        {"form": form, "page_title": f"Change the status of {agreement.reference}", "back": agreement.get_absolute_url()},
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -365,8 +421,15 @@ def variation_create(request, pk):
                 messages.success(request, "Variation recorded.")
                 return redirect(agreement)
     return render(
-        request, "funding/variation_form.html",
-        {"form": form, "line_form": line_form, "agreement": agreement, "current_end": agreement.current_end_date, "page_title": f"Vary {agreement.reference}"},
+        request,
+        "funding/variation_form.html",
+        {
+            "form": form,
+            "line_form": line_form,
+            "agreement": agreement,
+            "current_end": agreement.current_end_date,
+            "page_title": f"Vary {agreement.reference}",
+        },
     )
 
 
@@ -379,7 +442,11 @@ def schedule_edit(request, pk, year_label):
     formset = forms.InstalmentFormSet(request.POST or None, initial=initial)
     error = None
     if request.method == "POST" and formset.is_valid():
-        rows = [(f.cleaned_data["due_date"], f.cleaned_data["amount"]) for f in formset if f.cleaned_data.get("due_date") and f.cleaned_data.get("amount") is not None]
+        rows = [
+            (f.cleaned_data["due_date"], f.cleaned_data["amount"])
+            for f in formset
+            if f.cleaned_data.get("due_date") and f.cleaned_data.get("amount") is not None
+        ]
         try:
             services.schedule_replace(agreement=agreement, year=year, instalments=rows, actor=request.user)
         except ValidationError as exc:
@@ -388,8 +455,16 @@ def schedule_edit(request, pk, year_label):
             messages.success(request, f"Payment schedule for {year} saved.")
             return redirect(agreement)
     return render(
-        request, "funding/schedule_form.html",
-        {"formset": formset, "agreement": agreement, "year": year, "value": agreement.value_for(year), "errors": error, "page_title": f"Payment schedule {year}: {agreement.reference}"},
+        request,
+        "funding/schedule_form.html",
+        {
+            "formset": formset,
+            "agreement": agreement,
+            "year": year,
+            "value": agreement.value_for(year),
+            "errors": error,
+            "page_title": f"Payment schedule {year}: {agreement.reference}",
+        },
     )
 
 
@@ -397,7 +472,13 @@ def schedule_edit(request, pk, year_label):
 def payment_record(request, pk, instalment_pk):
     agreement = _agreement(request, pk, "funding.record_payment")
     instalment = get_object_or_404(PaymentInstalment, pk=instalment_pk, agreement=agreement)
-    form = forms.PaymentForm(request.POST or None, initial={"paid_on": dt.date.today(), "amount": instalment.amount - (instalment.payments.aggregate(t=Sum("amount"))["t"] or 0)})
+    form = forms.PaymentForm(
+        request.POST or None,
+        initial={
+            "paid_on": dt.date.today(),
+            "amount": instalment.amount - (instalment.payments.aggregate(t=Sum("amount"))["t"] or 0),
+        },
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.payment_record(instalment=instalment, actor=request.user, **form.cleaned_data)
@@ -407,8 +488,13 @@ def payment_record(request, pk, instalment_pk):
             messages.success(request, "Payment recorded.")
             return redirect(agreement)
     return render(
-        request, "funding/form_page.html",
-        {"form": form, "page_title": f"Record a payment: {agreement.reference}, instalment due {instalment.due_date:%d %B %Y}", "back": agreement.get_absolute_url()},
+        request,
+        "funding/form_page.html",
+        {
+            "form": form,
+            "page_title": f"Record a payment: {agreement.reference}, instalment due {instalment.due_date:%d %B %Y}",
+            "back": agreement.get_absolute_url(),
+        },
     )
 
 
@@ -417,13 +503,21 @@ def payment_list(request):
     status = request.GET.get("status", "")
     rows = selectors.instalment_rows(PaymentInstalment.objects.order_by("due_date", "agreement__reference"))
     if status:
-        rows = [r for r in rows if r.status.lower().startswith(status.lower()) or (status == "overdue" and "overdue" in r.status.lower())]
+        rows = [
+            r
+            for r in rows
+            if r.status.lower().startswith(status.lower()) or (status == "overdue" and "overdue" in r.status.lower())
+        ]
     totals = {
         "amount": sum((r.instalment.amount for r in rows), services.ZERO),
         "paid": sum((r.paid for r in rows), services.ZERO),
         "outstanding": sum((r.outstanding for r in rows), services.ZERO),
     }
-    return render(request, "funding/payment_list.html", {"rows": rows, "status": status, "totals": totals, "page_title": "Payments: due, paid and overdue"})
+    return render(
+        request,
+        "funding/payment_list.html",
+        {"rows": rows, "status": status, "totals": totals, "page_title": "Payments: due, paid and overdue"},
+    )
 
 
 # --- Documents ----------------------------------------------------------------------
@@ -435,13 +529,24 @@ def document_upload(request, pk):
     form = forms.DocumentForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.document_upload(agreement=agreement, title=form.cleaned_data["title"], upload=form.cleaned_data["file"], actor=request.user)
+            services.document_upload(
+                agreement=agreement, title=form.cleaned_data["title"], upload=form.cleaned_data["file"], actor=request.user
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
             messages.success(request, "Document uploaded.")
             return redirect(agreement)
-    return render(request, "funding/form_page.html", {"form": form, "multipart": True, "page_title": f"Upload a document: {agreement.reference}", "back": agreement.get_absolute_url()})
+    return render(
+        request,
+        "funding/form_page.html",
+        {
+            "form": form,
+            "multipart": True,
+            "page_title": f"Upload a document: {agreement.reference}",
+            "back": agreement.get_absolute_url(),
+        },
+    )
 
 
 def document_download(request, pk):
@@ -457,8 +562,13 @@ def document_download(request, pk):
 def decision_list(request):
     require(request.user, "funding.view_decision")
     return render(
-        request, "funding/decision_list.html",
-        {"decisions": Decision.objects.all(), "page_title": "Decisions", "can_record": request.user.has_perm("funding.record_decision")},
+        request,
+        "funding/decision_list.html",
+        {
+            "decisions": Decision.objects.all(),
+            "page_title": "Decisions",
+            "can_record": request.user.has_perm("funding.record_decision"),
+        },
     )
 
 
@@ -466,9 +576,11 @@ def decision_detail(request, pk):
     require(request.user, "funding.view_decision")
     decision = get_object_or_404(Decision, pk=pk)
     return render(
-        request, "funding/decision_detail.html",
+        request,
+        "funding/decision_detail.html",
         {
-            "decision": decision, "page_title": decision.title,
+            "decision": decision,
+            "page_title": decision.title,
             "periods": decision.periods.select_related("programme"),
             "variations": decision.variations.select_related("agreement__organisation"),
             "allocations": decision.allocations.select_related("stream", "area", "financial_year"),
@@ -484,4 +596,6 @@ def decision_create(request):
         decision = services.decision_record(decision=form.save(commit=False), actor=request.user)
         messages.success(request, "Decision recorded.")
         return redirect(decision)
-    return render(request, "funding/form_page.html", {"form": form, "page_title": "Record a decision", "back": reverse("decision-list")})
+    return render(
+        request, "funding/form_page.html", {"form": form, "page_title": "Record a decision", "back": reverse("decision-list")}
+    )
