@@ -53,42 +53,53 @@ class FinancialYearLabel(serializers.CharField):
         super().__init__(**kwargs)
 
 
+class ReadOnlyModelSerializer(serializers.ModelSerializer):
+    # The API only reads: every field is marked read-only, so the OpenAPI document says so too.
+    # (A comment, not a docstring: spectacular would copy a docstring into every schema.)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for field in fields.values():
+            field.read_only = True
+        return fields
+
+
 # --- References to other records ------------------------------------------------------
 
 
-class OrganisationRefSerializer(serializers.ModelSerializer):
+class OrganisationRefSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "org_id"]
 
 
-class ProgrammeRefSerializer(serializers.ModelSerializer):
+class ProgrammeRefSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = Programme
         fields = ["id", "slug", "name"]
 
 
-class StreamRefSerializer(serializers.ModelSerializer):
+class StreamRefSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = FundingStream
         fields = ["id", "name"]
 
 
-class AreaSerializer(serializers.ModelSerializer):
+class AreaSerializer(ReadOnlyModelSerializer):
     class Meta:
         model = Area
         fields = ["gss_code", "name", "kind"]
 
 
 class YearAmountSerializer(serializers.Serializer):
-    financial_year = serializers.CharField()
+    financial_year = serializers.CharField(read_only=True)
     amount = Money()
 
 
 # --- Organisations --------------------------------------------------------------------
 
 
-class OrganisationSerializer(serializers.ModelSerializer):
+class OrganisationSerializer(ReadOnlyModelSerializer):
     parent = serializers.IntegerField(source="parent_id", allow_null=True, read_only=True)
     successor = serializers.IntegerField(source="successor_id", allow_null=True, read_only=True)
 
@@ -100,7 +111,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 # --- Programmes and funding streams ---------------------------------------------------
 
 
-class PeriodSerializer(serializers.ModelSerializer):
+class PeriodSerializer(ReadOnlyModelSerializer):
     decision = serializers.IntegerField(source="decision_id", allow_null=True, read_only=True)
 
     class Meta:
@@ -108,7 +119,7 @@ class PeriodSerializer(serializers.ModelSerializer):
         fields = ["kind", "start", "end", "approved_by", "approved_on", "decision"]
 
 
-class StreamSummarySerializer(serializers.ModelSerializer):
+class StreamSummarySerializer(ReadOnlyModelSerializer):
     funder = OrganisationRefSerializer(read_only=True)
 
     class Meta:
@@ -116,7 +127,7 @@ class StreamSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "name", "funder", "recurrence", "start", "end"]
 
 
-class ProgrammeSerializer(serializers.ModelSerializer):
+class ProgrammeSerializer(ReadOnlyModelSerializer):
     funder = OrganisationRefSerializer(read_only=True)
     periods = PeriodSerializer(many=True, read_only=True)
     streams = StreamSummarySerializer(many=True, read_only=True)
@@ -126,7 +137,7 @@ class ProgrammeSerializer(serializers.ModelSerializer):
         fields = ["id", "slug", "name", "description", "funder", "periods", "streams"]
 
 
-class BudgetSerializer(serializers.ModelSerializer):
+class BudgetSerializer(ReadOnlyModelSerializer):
     financial_year = FinancialYearLabel()
     amount = Money()
 
@@ -135,7 +146,7 @@ class BudgetSerializer(serializers.ModelSerializer):
         fields = ["financial_year", "amount"]
 
 
-class FundingStreamSerializer(serializers.ModelSerializer):
+class FundingStreamSerializer(ReadOnlyModelSerializer):
     programme = ProgrammeRefSerializer(read_only=True)
     funder = OrganisationRefSerializer(read_only=True)
     budgets = BudgetSerializer(many=True, read_only=True, help_text="Budget per financial year (only the year asked for, if any).")
@@ -145,7 +156,7 @@ class FundingStreamSerializer(serializers.ModelSerializer):
         fields = ["id", "programme", "name", "funder", "recurrence", "start", "end", "description", "budgets"]
 
 
-class AllocationSerializer(serializers.ModelSerializer):
+class AllocationSerializer(ReadOnlyModelSerializer):
     programme = ProgrammeRefSerializer(source="stream.programme", read_only=True)
     stream = StreamRefSerializer(read_only=True)
     financial_year = FinancialYearLabel()
@@ -161,7 +172,7 @@ class AllocationSerializer(serializers.ModelSerializer):
 # --- Agreements -----------------------------------------------------------------------
 
 
-class FundingLineSerializer(serializers.ModelSerializer):
+class FundingLineSerializer(ReadOnlyModelSerializer):
     financial_year = FinancialYearLabel()
     stream = StreamRefSerializer(read_only=True)
     area = AreaSerializer(read_only=True)
@@ -172,7 +183,7 @@ class FundingLineSerializer(serializers.ModelSerializer):
         fields = ["financial_year", "stream", "area", "amount"]
 
 
-class VariationSerializer(serializers.ModelSerializer):
+class VariationSerializer(ReadOnlyModelSerializer):
     lines = FundingLineSerializer(source="funding_lines", many=True, read_only=True, help_text="The money this variation adds (or removes).")
     decision = serializers.IntegerField(source="decision_id", allow_null=True, read_only=True)
 
@@ -200,7 +211,7 @@ def _year_label(start_year: int) -> str:
     return f"{start_year}-{(start_year + 1) % 100:02d}"
 
 
-class AgreementSerializer(serializers.ModelSerializer):
+class AgreementSerializer(ReadOnlyModelSerializer):
     programme = ProgrammeRefSerializer(read_only=True)
     organisation = OrganisationRefSerializer(read_only=True)
     areas = AreaSerializer(many=True, read_only=True)
@@ -253,7 +264,7 @@ class AgreementSerializer(serializers.ModelSerializer):
 # --- Payments -------------------------------------------------------------------------
 
 
-class AgreementRefSerializer(serializers.ModelSerializer):
+class AgreementRefSerializer(ReadOnlyModelSerializer):
     organisation = OrganisationRefSerializer(read_only=True)
 
     class Meta:
@@ -261,7 +272,7 @@ class AgreementRefSerializer(serializers.ModelSerializer):
         fields = ["id", "reference", "organisation"]
 
 
-class PaymentSerializer(serializers.ModelSerializer):
+class PaymentSerializer(ReadOnlyModelSerializer):
     amount = Money()
 
     class Meta:
@@ -273,7 +284,7 @@ def _paid(instalment: PaymentInstalment) -> Decimal:
     return sum((p.amount for p in instalment.payments.all()), ZERO)
 
 
-class InstalmentSerializer(serializers.ModelSerializer):
+class InstalmentSerializer(ReadOnlyModelSerializer):
     """A scheduled instalment of an agreement and the payments made against it."""
 
     agreement = AgreementRefSerializer(read_only=True)

@@ -122,7 +122,7 @@ class FundingStream(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["programme", "recurrence", "name"]
+        ordering = ["programme", "-recurrence", "name"]  # recurrent first
         constraints = [models.UniqueConstraint(fields=["programme", "name"], name="stream_name_unique_in_programme")]
 
     def __str__(self) -> str:

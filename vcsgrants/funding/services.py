@@ -439,6 +439,18 @@ def variation_create(
     if kind == Variation.Kind.EXTENSION:
         if new_end_date is None or new_end_date <= current_end:
             raise ValidationError({"new_end_date": f"An extension must end after the current end date, {current_end:%d %B %Y}."})
+        # The longer period must not run into the provider's next agreement for the same area.
+        try:
+            _check_period(
+                programme=agreement.programme,
+                organisation=agreement.organisation,
+                areas=list(agreement.areas.all()),
+                start=agreement.start_date,
+                end=new_end_date,
+                exclude_pk=agreement.pk,
+            )
+        except ValidationError as exc:
+            raise ValidationError({"new_end_date": exc.messages}) from exc
         period_end = new_end_date
     elif kind == Variation.Kind.VALUE_CHANGE:
         if new_end_date is not None:
@@ -620,6 +632,23 @@ def _paid(instalment: PaymentInstalment) -> Decimal:
     return instalment.payments.aggregate(t=Sum("amount"))["t"] or ZERO
 
 
+def _ideal_schedule(agreement: Agreement, year: FinancialYear) -> dict[dt.date, Decimal]:
+    """Each stream's money for the year, quarterly in advance, within the dates both the agreement and the stream run
+    (one-off money ending 30 September is not scheduled for January)."""
+    plan: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    totals = agreement.funding_lines.filter(financial_year=year).values("stream_id").annotate(total=Sum("amount"))
+    streams = FundingStream.objects.in_bulk([row["stream_id"] for row in totals])
+    agreement_start, agreement_end = max(agreement.start_date, year.start), min(agreement.current_end_date, year.end)
+    for row in totals:
+        stream = streams[row["stream_id"]]
+        start, end = max(agreement_start, stream.start), min(agreement_end, stream.end or agreement_end)
+        if end < start:  # the stream's dates miss the agreement's: fall back to the agreement's own
+            start, end = agreement_start, agreement_end
+        for due, amount in quarterly_in_advance(year.start_year, start, end, row["total"]):
+            plan[due] += amount
+    return plan
+
+
 def schedule_rebuild(*, agreement: Agreement, year: FinancialYear) -> list[PaymentInstalment]:
     """Make the year's instalments sum to the year's value again: quarterly in advance.
 
@@ -637,13 +666,14 @@ def schedule_rebuild(*, agreement: Agreement, year: FinancialYear) -> list[Payme
         )
     if remaining == 0:
         return kept
+    ideal = _ideal_schedule(agreement, year)
     kept_dates = {i.due_date for i in kept}
-    start = max(agreement.start_date, year.start)
-    end = min(agreement.current_end_date, year.end)
-    due_dates = [due for due, _ in quarterly_in_advance(year.start_year, start, end, remaining) if due not in kept_dates]
+    due_dates = [due for due in sorted(ideal) if due not in kept_dates and ideal[due] > 0]
+    weights = [ideal[due] for due in due_dates]
     if not due_dates:  # every quarter already has a paid instalment: one balancing instalment
-        due_dates = [min(max(start, dt.date.today()), end)]
-    plan = zip(due_dates, apportion(remaining, [1] * len(due_dates)), strict=True)
+        start, end = max(agreement.start_date, year.start), min(agreement.current_end_date, year.end)
+        due_dates, weights = [min(max(start, dt.date.today()), end)], [1]
+    plan = zip(due_dates, apportion(remaining, weights), strict=True)
     return kept + [
         PaymentInstalment.objects.create(agreement=agreement, financial_year=year, due_date=d, amount=a) for d, a in plan
     ]
