@@ -123,6 +123,10 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "vcsgrants" / "static"]
+# `make run` serves static files straight from the source folders; production.py serves the
+# collected, hashed copies instead (python manage.py collectstatic).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 # Uploaded documents are served only through permission-checked views, never from MEDIA_URL.
 MEDIA_URL = "/media-not-served/"

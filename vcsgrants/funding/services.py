@@ -520,6 +520,10 @@ class ExtensionPreview:
     def total(self) -> Decimal:
         return sum((r.new_value for r in self.rows), ZERO)
 
+    @property
+    def previous_year(self) -> str:
+        return f"{self.year.start_year - 1}-{self.year.start_year % 100:02d}"
+
 
 def bulk_extension_preview(*, programme: Programme, year: FinancialYear) -> ExtensionPreview:
     """Extend every active agreement that ends the day before `year` starts, for that whole year,

@@ -1,0 +1,167 @@
+"""Every URL × every role: who may open each page, and who may post to it.
+
+The test walks the URL patterns too, so a new page cannot be added without saying here who may use it.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from vcsgrants.core.models import User
+from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
+
+pytestmark = pytest.mark.django_db
+
+OWN_PROVIDER = "provider-kestrel-voluntary-action-demo"
+ROLES = ["anonymous", "admin", "officer", "finance", "cabinet", "partner", "partner-icb", "provider"]
+STAFF = {"admin", "officer", "finance", "cabinet"}
+MANAGERS = {"admin", "officer"}
+
+# url name → (roles allowed to GET, roles allowed to POST or None for read-only pages).
+# "provider" is the provider user of the agreement in question (its own organisation).
+MATRIX = {
+    "home": (set(ROLES) - {"anonymous"}, None),
+    "healthz": (set(ROLES), None),
+    "programme-list": (STAFF | {"partner", "partner-icb"}, None),
+    "programme-detail": (STAFF | {"partner"}, None),
+    "period-create": (MANAGERS, MANAGERS),
+    "stream-create": (MANAGERS, MANAGERS),
+    "stream-edit": (MANAGERS, MANAGERS),
+    "budget-set": (MANAGERS | {"finance"}, MANAGERS | {"finance"}),
+    "allocations-edit": (MANAGERS, MANAGERS),
+    "bulk-extension": (MANAGERS, MANAGERS),
+    "agreement-list": (set(ROLES) - {"anonymous"}, None),
+    "agreement-create": (MANAGERS, MANAGERS),
+    "agreement-detail": (STAFF | {"partner", "provider"}, None),
+    "agreement-edit": (MANAGERS, MANAGERS),
+    "agreement-add-line": (MANAGERS, MANAGERS),
+    "agreement-status": (MANAGERS, MANAGERS),
+    "variation-create": (MANAGERS, MANAGERS),
+    "schedule-edit": (MANAGERS | {"finance"}, MANAGERS | {"finance"}),
+    "payment-record": ({"admin", "finance"}, {"admin", "finance"}),
+    "document-upload": (MANAGERS | {"provider"}, MANAGERS | {"provider"}),
+    "document-download": (STAFF | {"provider"}, None),
+    "payment-list": (STAFF, None),
+    "decision-list": (STAFF, None),
+    "decision-create": (MANAGERS | {"cabinet"}, MANAGERS | {"cabinet"}),
+    "decision-detail": (STAFF, None),
+    "organisation-list": (STAFF, None),
+    "organisation-create": (MANAGERS, MANAGERS),
+    "organisation-detail": (STAFF | {"provider"}, None),
+    "organisation-edit": (MANAGERS, MANAGERS),
+    "audit-log": (STAFF, None),
+}
+
+
+def our_url_names() -> set[str]:
+    names = set()
+
+    def walk(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if str(p.pattern) in {"admin/", "accounts/", "api/"}:
+                    continue
+                walk(p.url_patterns)
+            elif isinstance(p, URLPattern) and p.name:
+                names.add(p.name)
+
+    walk(get_resolver().url_patterns)
+    return names
+
+
+def test_every_page_is_in_the_matrix():
+    assert our_url_names() == set(MATRIX), "Add each new page to MATRIX with the roles that may use it"
+
+
+@pytest.fixture
+def demo(django_user_model, settings, tmp_path):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path
+    call_command("load_demo", stdout=open("/dev/null", "w"))
+    own = User.objects.get(username=OWN_PROVIDER)
+    agreement = Agreement.objects.filter(organisation=own.organisation).first()
+    officer = User.objects.get(username="officer")
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from vcsgrants.funding.services import document_upload
+
+    document = document_upload(
+        agreement=agreement, title="Signed SLA", upload=SimpleUploadedFile("sla.txt", b"signed"), actor=officer
+    )
+    return agreement, document
+
+
+def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str:
+    from django.urls import reverse
+
+    slug = agreement.programme.slug
+    stream = FundingStream.objects.filter(programme=agreement.programme).first()
+    instalment = agreement.instalments.first()
+    args = {
+        "programme-detail": [slug], "period-create": [slug], "stream-create": [slug], "bulk-extension": [slug],
+        "stream-edit": [slug, stream.pk], "budget-set": [slug, stream.pk], "allocations-edit": [slug, stream.pk],
+        "agreement-detail": [agreement.pk], "agreement-edit": [agreement.pk], "agreement-add-line": [agreement.pk],
+        "agreement-status": [agreement.pk], "variation-create": [agreement.pk], "document-upload": [agreement.pk],
+        "schedule-edit": [agreement.pk, "2022-23"], "payment-record": [agreement.pk, instalment.pk],
+        "document-download": [document.pk], "decision-detail": [Decision.objects.first().pk],
+        "organisation-detail": [agreement.organisation_id], "organisation-edit": [agreement.organisation_id],
+    }.get(name, [])
+    return reverse(name, args=args)
+
+
+def client_for(role: str) -> Client:
+    client = Client()
+    if role != "anonymous":
+        client.force_login(User.objects.get(username=OWN_PROVIDER if role == "provider" else role))
+    return client
+
+
+def outcome(response) -> str:
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return "login"
+    return "allow" if response.status_code in (200, 302) else "deny"
+
+
+def test_every_url_for_every_role(demo):
+    agreement, document = demo
+    wrong = []
+    for role in ROLES:
+        client = client_for(role)
+        for name, (may_get, may_post) in MATRIX.items():
+            url = url_for(name, agreement, document)
+            expected = "allow" if role in may_get else ("login" if role == "anonymous" else "deny")
+            got = outcome(client.get(url))
+            if got != expected:
+                wrong.append(f"GET {url} as {role}: expected {expected}, got {got}")
+            if may_post is not None:
+                expected = "allow" if role in may_post else ("login" if role == "anonymous" else "deny")
+                got = outcome(client.post(url, {}))
+                if got != expected:
+                    wrong.append(f"POST {url} as {role}: expected {expected}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_provider_cannot_reach_another_organisations_records(demo):
+    agreement, document = demo
+    other = Agreement.objects.exclude(organisation=agreement.organisation).first()
+    other_doc_owner_client = client_for("provider")
+    for url in [
+        f"/agreements/{other.pk}/",
+        f"/agreements/{other.pk}/documents/new/",
+        f"/organisations/{other.organisation_id}/",
+    ]:
+        response = other_doc_owner_client.get(url)
+        assert response.status_code == 403, url
+        assert "does not allow you" in response.content.decode()
+    listing = other_doc_owner_client.get("/agreements/").content.decode()
+    assert agreement.reference in listing
+    assert other.reference not in listing
+
+
+def test_anonymous_users_reach_only_the_sign_in_page(client):
+    assert client.get("/accounts/login/").status_code == 200
+    response = client.get("/programmes/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
