@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Max, Sum
+from django.db.models import Sum
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -201,11 +201,9 @@ class Agreement(models.Model):
 
     @property
     def current_end_date(self) -> dt.date:
-        """The original end date moved by every extension, in order."""
-        latest = self.variations.filter(new_end_date__isnull=False).aggregate(m=Max("number"))["m"]
-        if latest is None:
-            return self.end_date
-        return self.variations.get(number=latest).new_end_date
+        """The original end date moved by every extension, in order (uses prefetched variations if any)."""
+        extensions = [v for v in self.variations.all() if v.new_end_date is not None]
+        return max(extensions, key=lambda v: v.number).new_end_date if extensions else self.end_date
 
     def value_for(self, year: FinancialYear) -> Decimal:
         return self.funding_lines.filter(financial_year=year).aggregate(t=Sum("amount"))["t"] or ZERO

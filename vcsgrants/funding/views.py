@@ -332,6 +332,9 @@ def agreement_create(request):
 @require_http_methods(["GET", "POST"])
 def agreement_edit(request, pk):
     agreement = _agreement(request, pk, "funding.manage_agreement")
+    if agreement.status != Agreement.Status.DRAFT:
+        messages.info(request, f"{agreement.reference} is {agreement.get_status_display().lower()}: change it with a variation.")
+        return redirect("variation-create", pk=agreement.pk)
     form = forms.AgreementEditForm(request.POST or None, instance=agreement)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -359,6 +362,9 @@ def agreement_edit(request, pk):
 @require_http_methods(["GET", "POST"])
 def agreement_add_line(request, pk):
     agreement = _agreement(request, pk, "funding.manage_agreement")
+    if agreement.status != Agreement.Status.DRAFT:
+        messages.info(request, f"{agreement.reference} is {agreement.get_status_display().lower()}: add money with a variation.")
+        return redirect("variation-create", pk=agreement.pk)
     form = forms.FundingLineForm(request.POST or None, agreement=agreement)
     if request.method == "POST" and form.is_valid():
         line = services.LineInput(**form.cleaned_data)
