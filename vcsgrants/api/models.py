@@ -16,7 +16,7 @@ def hash_token(token: str) -> str:
 class ApiToken(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100, blank=True)
-    prefix = models.CharField(max_length=8, help_text="The first characters, to tell tokens apart.")
+    prefix = models.CharField(max_length=12, help_text="The first characters, to tell tokens apart.")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -31,4 +31,4 @@ class ApiToken(models.Model):
     @classmethod
     def issue(cls, user, name: str = "") -> tuple[ApiToken, str]:
         token = "vcsg_" + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name, prefix=token[:8], token_hash=hash_token(token)), token
+        return cls.objects.create(user=user, name=name, prefix=token[:12], token_hash=hash_token(token)), token

@@ -105,7 +105,18 @@ class OrganisationSerializer(ReadOnlyModelSerializer):
 
     class Meta:
         model = Organisation
-        fields = ["id", "name", "slug", "kind", "org_id", "charity_number", "company_number", "parent", "successor", "succeeded_on"]
+        fields = [
+            "id",
+            "name",
+            "slug",
+            "kind",
+            "org_id",
+            "charity_number",
+            "company_number",
+            "parent",
+            "successor",
+            "succeeded_on",
+        ]
 
 
 # --- Programmes and funding streams ---------------------------------------------------
@@ -149,7 +160,9 @@ class BudgetSerializer(ReadOnlyModelSerializer):
 class FundingStreamSerializer(ReadOnlyModelSerializer):
     programme = ProgrammeRefSerializer(read_only=True)
     funder = OrganisationRefSerializer(read_only=True)
-    budgets = BudgetSerializer(many=True, read_only=True, help_text="Budget per financial year (only the year asked for, if any).")
+    budgets = BudgetSerializer(
+        many=True, read_only=True, help_text="Budget per financial year (only the year asked for, if any)."
+    )
 
     class Meta:
         model = FundingStream
@@ -184,18 +197,14 @@ class FundingLineSerializer(ReadOnlyModelSerializer):
 
 
 class VariationSerializer(ReadOnlyModelSerializer):
-    lines = FundingLineSerializer(source="funding_lines", many=True, read_only=True, help_text="The money this variation adds (or removes).")
+    lines = FundingLineSerializer(
+        source="funding_lines", many=True, read_only=True, help_text="The money this variation adds (or removes)."
+    )
     decision = serializers.IntegerField(source="decision_id", allow_null=True, read_only=True)
 
     class Meta:
         model = Variation
         fields = ["number", "kind", "new_end_date", "reason", "approved_by", "approved_on", "decision", "lines"]
-
-
-def _current_end_date(agreement: Agreement) -> dt.date:
-    """As Agreement.current_end_date, from the prefetched variations: the latest extension wins."""
-    extensions = [v for v in agreement.variations.all() if v.new_end_date is not None]
-    return max(extensions, key=lambda v: v.number).new_end_date if extensions else agreement.end_date
 
 
 def _value_by_year(agreement: Agreement) -> dict[int, Decimal]:
@@ -219,7 +228,9 @@ class AgreementSerializer(ReadOnlyModelSerializer):
     end_date = serializers.DateField(read_only=True, help_text="The original end date, before any extension.")
     current_end_date = serializers.SerializerMethodField(help_text="The end date after every extension.")
     total_value = serializers.SerializerMethodField(help_text="Original terms plus every variation, all years.")
-    value_by_year = serializers.SerializerMethodField(help_text="Current value (original terms plus variations) per financial year.")
+    value_by_year = serializers.SerializerMethodField(
+        help_text="Current value (original terms plus variations) per financial year."
+    )
     financial_year = serializers.SerializerMethodField(help_text="The financial year asked for with ?financial_year=, else null.")
     value_for_year = serializers.SerializerMethodField(help_text="Current value in the financial year asked for, else null.")
     funding_lines = serializers.SerializerMethodField(help_text="The original terms; each variation lists its own lines.")
@@ -234,7 +245,7 @@ class AgreementSerializer(ReadOnlyModelSerializer):
 
     @extend_schema_field(OpenApiTypes.DATE)
     def get_current_end_date(self, obj: Agreement) -> dt.date:
-        return _current_end_date(obj)
+        return obj.current_end_date  # from the prefetched variations
 
     @extend_schema_field(Money())
     def get_total_value(self, obj: Agreement) -> str | None:

@@ -58,7 +58,10 @@ def integer_param(request, name: str) -> int | None:
 
 def financial_year_parameter(description: str) -> OpenApiParameter:
     return OpenApiParameter(
-        "financial_year", OpenApiTypes.STR, OpenApiParameter.QUERY, description=description + " Written like 2022-23.",
+        "financial_year",
+        OpenApiTypes.STR,
+        OpenApiParameter.QUERY,
+        description=description + " Written like 2022-23.",
         pattern=r"^\d{4}-\d{2}$",
     )
 
@@ -214,7 +217,10 @@ class AgreementViewSet(ScopedViewSet):
     def get_queryset(self) -> QuerySet:
         agreements = agreements_visible_to(self.request.user).prefetch_related(
             Prefetch("funding_lines", queryset=_lines()),
-            Prefetch("variations", queryset=Variation.objects.order_by("number").prefetch_related(Prefetch("funding_lines", queryset=_lines()))),
+            Prefetch(
+                "variations",
+                queryset=Variation.objects.order_by("number").prefetch_related(Prefetch("funding_lines", queryset=_lines())),
+            ),
         )
         year = financial_year_param(self.request)
         if year is not None and self.action == "list":
@@ -234,7 +240,9 @@ class AgreementViewSet(ScopedViewSet):
         summary="Payment instalments with the payments against each: staff see all, providers their own agreements'",
         parameters=[
             financial_year_parameter("Only instalments in this year."),
-            OpenApiParameter("agreement", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Only this agreement's instalments (its id)."),
+            OpenApiParameter(
+                "agreement", OpenApiTypes.INT, OpenApiParameter.QUERY, description="Only this agreement's instalments (its id)."
+            ),
         ],
     ),
     retrieve=extend_schema(summary="One payment instalment"),

@@ -16,6 +16,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Sum
 from django.urls import reverse
+from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from vcsgrants.core.models import Area, FinancialYear, Organisation
@@ -25,6 +26,22 @@ ZERO = Decimal("0.00")
 
 def money_field(**kwargs) -> models.DecimalField:
     return models.DecimalField(max_digits=12, decimal_places=2, **kwargs)
+
+
+class MoneySum(Sum):
+    """Sum of a money column, exact to the penny on every database.
+
+    SQLite adds decimals as floats and Django returns the float's 15 significant digits, so
+    £15,000.10 + -£15,000.00 comes back as 0.100000000000364; rounding to the penny restores the
+    exact sum (PostgreSQL's is exact already).
+    """
+
+    @cached_property
+    def convert_value(self):
+        def to_penny(value, expression, connection):
+            return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+        return to_penny
 
 
 class Decision(models.Model):
@@ -206,7 +223,7 @@ class Agreement(models.Model):
         return max(extensions, key=lambda v: v.number).new_end_date if extensions else self.end_date
 
     def value_for(self, year: FinancialYear) -> Decimal:
-        return self.funding_lines.filter(financial_year=year).aggregate(t=Sum("amount"))["t"] or ZERO
+        return self.funding_lines.filter(financial_year=year).aggregate(t=MoneySum("amount"))["t"] or ZERO
 
 
 class Variation(models.Model):

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Q, QuerySet
 
 from vcsgrants.core.models import Area, FinancialYear
 from vcsgrants.core.money import apportion, financial_year_start
@@ -18,6 +18,7 @@ from vcsgrants.funding.models import (
     Allocation,
     FundingLine,
     FundingStream,
+    MoneySum,
     Payment,
     PaymentInstalment,
     Programme,
@@ -81,7 +82,7 @@ def paid_by_line(*, programme: Programme, year: FinancialYear) -> dict[tuple[int
     for row in (
         FundingLine.objects.filter(agreement__programme=programme, financial_year=year)
         .values("agreement_id", "stream_id", "area_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
         .order_by("agreement_id", "stream_id", "area_id")
     ):
         net[row["agreement_id"]][(row["stream_id"], row["area_id"])] = row["total"]
@@ -89,7 +90,7 @@ def paid_by_line(*, programme: Programme, year: FinancialYear) -> dict[tuple[int
     paid_rows = (
         Payment.objects.filter(instalment__agreement__programme=programme, instalment__financial_year=year)
         .values("instalment__agreement_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
     )
     for row in paid_rows:
         agreement_id = row["instalment__agreement_id"]
@@ -120,7 +121,7 @@ def programme_year_summary(*, programme: Programme, year: FinancialYear) -> Year
     for line in (
         FundingLine.objects.filter(agreement__programme=programme, financial_year=year)
         .values("stream_id", "area_id")
-        .annotate(total=Sum("amount"))
+        .annotate(total=MoneySum("amount"))
     ):
         stream_rows[line["stream_id"]].committed += line["total"]
         area_rows[line["area_id"]].committed += line["total"]
@@ -223,7 +224,7 @@ def instalment_status(amount: Decimal, paid: Decimal, due: dt.date, today: dt.da
 def instalment_rows(instalments: QuerySet[PaymentInstalment], today: dt.date | None = None) -> list[InstalmentRow]:
     today = today or dt.date.today()
     rows = []
-    for inst in instalments.annotate(paid_total=Sum("payments__amount")).select_related(
+    for inst in instalments.annotate(paid_total=MoneySum("payments__amount")).select_related(
         "agreement__organisation", "financial_year"
     ):
         paid = inst.paid_total or ZERO
@@ -232,7 +233,7 @@ def instalment_rows(instalments: QuerySet[PaymentInstalment], today: dt.date | N
 
 
 def stream_totals(stream: FundingStream) -> Decimal:
-    return stream.budgets.aggregate(t=Sum("amount"))["t"] or ZERO
+    return stream.budgets.aggregate(t=MoneySum("amount"))["t"] or ZERO
 
 
 def programme_default_year(programme: Programme) -> FinancialYear | None:

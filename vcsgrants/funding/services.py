@@ -15,7 +15,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Sum
+from django.db.models import Max
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Area, FinancialYear, User
@@ -29,6 +29,7 @@ from vcsgrants.funding.models import (
     Decision,
     FundingLine,
     FundingStream,
+    MoneySum,
     Payment,
     PaymentInstalment,
     Programme,
@@ -99,14 +100,14 @@ def period_record(
 
 
 def allocated_total(stream: FundingStream, year: FinancialYear) -> Decimal:
-    return Allocation.objects.filter(stream=stream, financial_year=year).aggregate(t=Sum("amount"))["t"] or ZERO
+    return Allocation.objects.filter(stream=stream, financial_year=year).aggregate(t=MoneySum("amount"))["t"] or ZERO
 
 
 def committed_total(*, stream: FundingStream, year: FinancialYear, area: Area | None = None) -> Decimal:
     lines = FundingLine.objects.filter(stream=stream, financial_year=year)
     if area is not None:
         lines = lines.filter(area=area)
-    return lines.aggregate(t=Sum("amount"))["t"] or ZERO
+    return lines.aggregate(t=MoneySum("amount"))["t"] or ZERO
 
 
 @transaction.atomic
@@ -163,7 +164,7 @@ def allocations_set(
                 f"{area}: agreements already commit {money(committed)}; the allocation cannot be less."
             )
     untouched = Allocation.objects.filter(stream=stream, financial_year=year).exclude(area__in=list(amounts))
-    total = sum(amounts.values(), ZERO) + (untouched.aggregate(t=Sum("amount"))["t"] or ZERO)
+    total = sum(amounts.values(), ZERO) + (untouched.aggregate(t=MoneySum("amount"))["t"] or ZERO)
     if total > budget.amount:
         errors["__all__"].append(
             f"These allocations total {money(total)}, which is {money(total - budget.amount)} more than the "
@@ -256,7 +257,7 @@ def _check_lines(agreement: Agreement, lines: Iterable[LineInput], *, period_sta
     for (stream_id, year_id, area_id), extra in pending.items():
         stream, year, area = streams[stream_id], years[year_id], areas[area_id]
         own = FundingLine.objects.filter(agreement=agreement, stream=stream, financial_year=year, area=area).aggregate(
-            t=Sum("amount")
+            t=MoneySum("amount")
         )["t"]
         if (own or ZERO) + extra < 0:
             errors.append(f"{stream} {year} {area}: the change would take this agreement's funding below zero.")
@@ -633,14 +634,14 @@ def bulk_extension_apply(
 
 
 def _paid(instalment: PaymentInstalment) -> Decimal:
-    return instalment.payments.aggregate(t=Sum("amount"))["t"] or ZERO
+    return instalment.payments.aggregate(t=MoneySum("amount"))["t"] or ZERO
 
 
 def _ideal_schedule(agreement: Agreement, year: FinancialYear) -> dict[dt.date, Decimal]:
     """Each stream's money for the year, quarterly in advance, within the dates both the agreement and the stream run
     (one-off money ending 30 September is not scheduled for January)."""
     plan: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
-    totals = agreement.funding_lines.filter(financial_year=year).values("stream_id").annotate(total=Sum("amount"))
+    totals = agreement.funding_lines.filter(financial_year=year).values("stream_id").annotate(total=MoneySum("amount"))
     streams = FundingStream.objects.in_bulk([row["stream_id"] for row in totals])
     agreement_start, agreement_end = max(agreement.start_date, year.start), min(agreement.current_end_date, year.end)
     for row in totals:
