@@ -101,13 +101,25 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
     stream = FundingStream.objects.filter(programme=agreement.programme).first()
     instalment = agreement.instalments.first()
     args = {
-        "programme-detail": [slug], "period-create": [slug], "stream-create": [slug], "bulk-extension": [slug],
-        "stream-edit": [slug, stream.pk], "budget-set": [slug, stream.pk], "allocations-edit": [slug, stream.pk],
-        "agreement-detail": [agreement.pk], "agreement-edit": [agreement.pk], "agreement-add-line": [agreement.pk],
-        "agreement-status": [agreement.pk], "variation-create": [agreement.pk], "document-upload": [agreement.pk],
-        "schedule-edit": [agreement.pk, "2022-23"], "payment-record": [agreement.pk, instalment.pk],
-        "document-download": [document.pk], "decision-detail": [Decision.objects.first().pk],
-        "organisation-detail": [agreement.organisation_id], "organisation-edit": [agreement.organisation_id],
+        "programme-detail": [slug],
+        "period-create": [slug],
+        "stream-create": [slug],
+        "bulk-extension": [slug],
+        "stream-edit": [slug, stream.pk],
+        "budget-set": [slug, stream.pk],
+        "allocations-edit": [slug, stream.pk],
+        "agreement-detail": [agreement.pk],
+        "agreement-edit": [agreement.pk],
+        "agreement-add-line": [agreement.pk],
+        "agreement-status": [agreement.pk],
+        "variation-create": [agreement.pk],
+        "document-upload": [agreement.pk],
+        "schedule-edit": [agreement.pk, "2022-23"],
+        "payment-record": [agreement.pk, instalment.pk],
+        "document-download": [document.pk],
+        "decision-detail": [Decision.objects.first().pk],
+        "organisation-detail": [agreement.organisation_id],
+        "organisation-edit": [agreement.organisation_id],
     }.get(name, [])
     return reverse(name, args=args)
 

@@ -37,7 +37,9 @@ def test_officer_extends_all_agreements_at_current_levels(demo, page, live_serve
     page.get_by_label("Date approved").fill("2023-02-09")
     page.get_by_role("button", name="Confirm and extend 10 agreements").click()
 
-    assert "Extended 10 agreements to 31 March 2024: total £452,228.00." in page.locator(".govuk-notification-banner").inner_text()
+    assert (
+        "Extended 10 agreements to 31 March 2024: total £452,228.00." in page.locator(".govuk-notification-banner").inner_text()
+    )
     assert "2023-24" in page.locator("h2#money").inner_text()
     assert page.locator("#committed-recurrent").inner_text() == "£452,228.00"
     screenshot(page, "programme-after-extension")
