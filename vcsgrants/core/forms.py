@@ -47,15 +47,28 @@ class GovukFormMixin:
                 widget.attrs.setdefault("inputmode", "decimal")
             existing = widget.attrs.get("class", "")
             widget.attrs["class"] = f"{css} {existing}".strip() if css not in existing else existing
-        if self.is_bound:
-            for name in self.errors:
-                if name in self.fields:
-                    widget = self.fields[name].widget
-                    error_class = {"govuk-select": "govuk-select--error", "govuk-textarea": "govuk-textarea--error"}.get(
-                        widget.attrs.get("class", "").split(" ")[0], "govuk-input--error"
-                    )
-                    widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_class}".strip()
-                    widget.attrs["aria-describedby"] = f"{self.prefix + '-' if self.prefix else ''}{name}-error"
+
+    def full_clean(self):
+        super().full_clean()
+        self._mark_error_widgets()
+
+    def add_error(self, field, error):
+        super().add_error(field, error)
+        self._mark_error_widgets()
+
+    def _mark_error_widgets(self):
+        """Give the widgets of fields with errors GOV.UK's error classes."""
+        for name in self._errors or {}:
+            if name not in self.fields:
+                continue
+            widget = self.fields[name].widget
+            first_class = widget.attrs.get("class", "").split(" ")[0]
+            error_class = {"govuk-select": "govuk-select--error", "govuk-textarea": "govuk-textarea--error"}.get(
+                first_class, "govuk-input--error"
+            )
+            if error_class not in widget.attrs.get("class", ""):
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_class}".strip()
+            widget.attrs["aria-describedby"] = f"{self.add_prefix(name)}-error"
 
 
 class GovukForm(GovukFormMixin, forms.Form):

@@ -113,8 +113,10 @@ class FundingLineForm(GovukForm):
     area = forms.ModelChoiceField(Area.objects.none(), label="District")
     amount = forms.DecimalField(label="Amount", **MONEY)
 
-    def __init__(self, *args, agreement: Agreement, allow_negative: bool = False, **kwargs):
+    def __init__(self, *args, agreement: Agreement, allow_negative: bool = False, optional: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            field.required = not optional
         self.fields["stream"].queryset = agreement.programme.streams.all()
         self.fields["financial_year"].queryset = FinancialYear.objects.all()
         self.fields["area"].queryset = agreement.areas.all()

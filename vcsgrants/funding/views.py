@@ -406,10 +406,7 @@ def variation_create(request, pk):
     agreement = _agreement(request, pk, "funding.manage_agreement")
     posted = request.POST if request.method == "POST" else None
     form = forms.VariationForm(posted)
-    line_form = forms.FundingLineForm(posted, agreement=agreement, allow_negative=True, prefix="line")
-    line_form.fields["amount"].required = False
-    for name in ("stream", "financial_year", "area"):
-        line_form.fields[name].required = False
+    line_form = forms.FundingLineForm(posted, agreement=agreement, allow_negative=True, optional=True, prefix="line")
     if request.method == "POST" and form.is_valid() and line_form.is_valid():
         lines = []
         ld = line_form.cleaned_data
