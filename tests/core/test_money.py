@@ -186,7 +186,9 @@ def test_apportion_always_sums_exactly_and_stays_within_a_penny(total, weights):
     weight_sum = sum(Fraction(w) for w in weights)
     for share, weight in zip(shares, weights, strict=True):
         assert share == share.quantize(D("0.01")), "every share is whole pence"
-        exact = Fraction(to_pence(total)) * Fraction(weight) / weight_sum if weight_sum else Fraction(to_pence(total), len(weights))
+        exact = (
+            Fraction(to_pence(total)) * Fraction(weight) / weight_sum if weight_sum else Fraction(to_pence(total), len(weights))
+        )
         assert abs(Fraction(to_pence(share)) - exact) < 1
         # A share never has the opposite sign to the total.
         assert share * total >= 0

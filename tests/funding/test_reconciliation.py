@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import AreaFactory, CountyAreaFactory, FundingStreamFactory, OrganisationFactory, ProgrammeFactory, line
 from vcsgrants.core.money import from_pence, to_pence
 from vcsgrants.funding import services
-from vcsgrants.funding.models import ZERO, Agreement, Allocation, FundingStream, Payment, Variation
+from vcsgrants.funding.models import ZERO, Agreement, Allocation, FundingStream, MoneySum, Payment, Variation
 from vcsgrants.funding.selectors import paid_by_line, programme_year_summary
 
 START = dt.date(2022, 4, 1)
@@ -120,7 +118,9 @@ def draw_value_change(draw, ledger, agreement, streams, years):
     stream = next(s for s in streams if s.pk == stream_id)
     fy = next(y for y in years if y.pk == year_id)
     area = agreement.areas.get(pk=area_id)
-    own = to_pence(agreement.funding_lines.filter(stream=stream, financial_year=fy, area=area).aggregate(t=Sum("amount"))["t"])
+    own = to_pence(
+        agreement.funding_lines.filter(stream=stream, financial_year=fy, area=area).aggregate(t=MoneySum("amount"))["t"]
+    )
     delta = draw(st.integers(-own, ledger.free(stream, fy, area)))
     return [line(stream, fy, area, from_pence(delta))] if delta else []
 
@@ -172,7 +172,9 @@ def pay(draw, actor, ledger, agreements):
                 amount = pence(draw, owed)
                 if amount == 0:
                     continue
-                services.payment_record(instalment=instalment, paid_on=instalment.due_date, amount=from_pence(amount), actor=actor)
+                services.payment_record(
+                    instalment=instalment, paid_on=instalment.due_date, amount=from_pence(amount), actor=actor
+                )
                 ledger.paid[(agreement.pk, instalment.financial_year_id)] += amount
                 owed -= amount
 
@@ -218,7 +220,7 @@ def check_year(ledger, programme, streams, agreements, fy):
     assert to_pence(summary.stream_total.allocated) == sum(ledger.allocated[k] for k in year_keys)
     assert to_pence(summary.stream_total.committed) == sum(v for k, v in ledger.committed.items() if k[1] == fy.pk)
     recorded = Payment.objects.filter(instalment__agreement__programme=programme, instalment__financial_year=fy)
-    paid_recorded = recorded.aggregate(t=Sum("amount"))["t"] or ZERO
+    paid_recorded = recorded.aggregate(t=MoneySum("amount"))["t"] or ZERO
     assert to_pence(paid_recorded) == sum(v for (_, year_id), v in ledger.paid.items() if year_id == fy.pk)
     assert summary.stream_total.paid == paid_recorded
     assert summary.committed_recurrent + summary.committed_one_off == summary.stream_total.committed
@@ -243,7 +245,7 @@ def check_year(ledger, programme, streams, agreements, fy):
         assert to_pence(sum(own.values(), ZERO)) == ledger.paid[(agreement.pk, fy.pk)]
         for (_, stream_id, area_id), share in own.items():
             net = agreement.funding_lines.filter(financial_year=fy, stream_id=stream_id, area_id=area_id).aggregate(
-                t=Sum("amount")
+                t=MoneySum("amount")
             )["t"]
             assert ZERO <= share <= net
 
@@ -253,7 +255,7 @@ def check_year(ledger, programme, streams, agreements, fy):
         assert sum((i.amount for i in instalments), ZERO) == agreement.value_for(fy)
         for instalment in instalments:
             assert fy.start <= instalment.due_date <= fy.end
-            paid = instalment.payments.aggregate(t=Sum("amount"))["t"] or ZERO
+            paid = instalment.payments.aggregate(t=MoneySum("amount"))["t"] or ZERO
             assert paid <= instalment.amount
 
 

@@ -19,7 +19,6 @@ from tests.factories import (
     UserFactory,
     funded_programme,
     line,
-    year,
 )
 from vcsgrants.core.models import AuditEvent, Role
 from vcsgrants.funding import services
@@ -69,7 +68,17 @@ def instalment_plan(agreement, fy):
 @contextmanager
 def nothing_written():
     """Counts every money record before and after: a refused change must leave them all as they were."""
-    models = [StreamBudget, Allocation, Agreement, FundingLine, Variation, PaymentInstalment, Payment, ProgrammePeriod, AuditEvent]
+    models = [
+        StreamBudget,
+        Allocation,
+        Agreement,
+        FundingLine,
+        Variation,
+        PaymentInstalment,
+        Payment,
+        ProgrammePeriod,
+        AuditEvent,
+    ]
 
     def snapshot():
         return {m.__name__: m.objects.count() for m in models} | {
@@ -176,7 +185,9 @@ def test_second_agreement_cannot_take_more_than_is_left(funded, fy2022):
 def test_lines_in_one_request_are_added_together_against_the_allocation(funded, fy2022):
     a, _ = funded.areas
     with nothing_written(), pytest.raises(ValidationError, match=r"£40,000\.01 more"):
-        make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "20000"), line(funded.stream, fy2022, a, "20000.01")])
+        make_agreement(
+            funded, areas=[a], lines=[line(funded.stream, fy2022, a, "20000"), line(funded.stream, fy2022, a, "20000.01")]
+        )
 
 
 def test_agreement_line_for_an_area_not_in_the_agreement_is_refused(funded, fy2022):
@@ -230,7 +241,11 @@ def test_an_extension_cannot_make_an_agreement_overlap_the_providers_next_one(fu
     a, _ = funded.areas
     provider = OrganisationFactory()
     first = make_agreement(
-        funded, organisation=provider, areas=[a], end=dt.date(2022, 9, 30), lines=[line(funded.stream, fy2022, a, "1000")],
+        funded,
+        organisation=provider,
+        areas=[a],
+        end=dt.date(2022, 9, 30),
+        lines=[line(funded.stream, fy2022, a, "1000")],
         status=Agreement.Status.ACTIVE,
     )
     second = make_agreement(funded, organisation=provider, areas=[a], start=dt.date(2023, 1, 1), end=MAR_2023)
@@ -254,12 +269,16 @@ def test_draft_edit_cannot_drop_an_area_with_funding_or_move_lines_outside(funde
     a, b = funded.areas
     agreement = make_agreement(funded, lines=[line(funded.stream, fy2022, a, "1000")])
     with pytest.raises(ValidationError, match="cannot be removed"):
-        services.agreement_update_draft(agreement=agreement, actor=funded.actor, title="x", start_date=APR_2022, end_date=MAR_2023, areas=[b])
+        services.agreement_update_draft(
+            agreement=agreement, actor=funded.actor, title="x", start_date=APR_2022, end_date=MAR_2023, areas=[b]
+        )
     with pytest.raises(ValidationError, match="2022-23 would fall outside"):
         services.agreement_update_draft(
             agreement=agreement, actor=funded.actor, title="x", start_date=dt.date(2023, 4, 1), end_date=MAR_2024, areas=[a, b]
         )
-    services.agreement_update_draft(agreement=agreement, actor=funded.actor, title="Renamed", start_date=APR_2022, end_date=MAR_2023, areas=[a])
+    services.agreement_update_draft(
+        agreement=agreement, actor=funded.actor, title="Renamed", start_date=APR_2022, end_date=MAR_2023, areas=[a]
+    )
     agreement.refresh_from_db()
     assert agreement.title == "Renamed"
     assert list(agreement.areas.all()) == [a]
@@ -312,7 +331,9 @@ def test_active_agreement_original_terms_cannot_be_edited(funded, fy2022):
     with nothing_written(), pytest.raises(ValidationError, match="make a variation"):
         services.agreement_add_lines(agreement=agreement, lines=[line(funded.stream, fy2022, a, "1")], actor=funded.actor)
     with nothing_written(), pytest.raises(ValidationError, match="make a variation"):
-        services.agreement_update_draft(agreement=agreement, actor=funded.actor, title="x", start_date=APR_2022, end_date=MAR_2023, areas=[a])
+        services.agreement_update_draft(
+            agreement=agreement, actor=funded.actor, title="x", start_date=APR_2022, end_date=MAR_2023, areas=[a]
+        )
 
 
 # --- variations --------------------------------------------------------------------------------
@@ -369,7 +390,13 @@ def test_a_value_change_keeps_the_original_terms_and_adds_to_them(funded, fy2022
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "20000")], status=Agreement.Status.ACTIVE)
     decision = DecisionFactory(recorded_by=funded.actor)
-    v1 = variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2022, a, "5000")], decision=decision)
+    v1 = variation(
+        agreement,
+        funded.actor,
+        kind=Variation.Kind.VALUE_CHANGE,
+        lines=[line(funded.stream, fy2022, a, "5000")],
+        decision=decision,
+    )
     v2 = variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2022, a, "-2000.01")])
 
     original = FundingLine.objects.get(agreement=agreement, variation__isnull=True)
@@ -380,7 +407,11 @@ def test_a_value_change_keeps_the_original_terms_and_adds_to_them(funded, fy2022
     assert agreement.value_for(fy2022) == D("22999.99")
     terms = agreement_terms(agreement)
     assert terms["total_value"] == D("22999.99")
-    assert [step.label for step in terms["steps"]] == ["Original terms", "Variation 1: Change of value", "Variation 2: Change of value"]
+    assert [step.label for step in terms["steps"]] == [
+        "Original terms",
+        "Variation 1: Change of value",
+        "Variation 2: Change of value",
+    ]
     assert [sum(ln.amount for ln in step.lines) for step in terms["steps"]] == [D("20000.00"), D("5000.00"), D("-2000.01")]
     # The payment schedule follows the current value.
     assert sum(amount for _, amount in instalment_plan(agreement, fy2022)) == D("22999.99")
@@ -397,7 +428,13 @@ def test_a_value_change_cannot_exceed_the_allocation_or_go_below_zero(funded, fy
     with nothing_written(), pytest.raises(ValidationError, match="Give the change of value"):
         variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2022, a, "0")])
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2022, a, "1")], new_end_date=MAR_2024)
+        variation(
+            agreement,
+            funded.actor,
+            kind=Variation.Kind.VALUE_CHANGE,
+            lines=[line(funded.stream, fy2022, a, "1")],
+            new_end_date=MAR_2024,
+        )
     assert "new_end_date" in caught.value.error_dict
 
 
@@ -422,7 +459,10 @@ def test_an_extension_with_money_for_the_next_year_gets_that_years_schedule(fund
     with nothing_written(), pytest.raises(ValidationError, match="outside the agreement's period"):
         variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2023, a, "100")])
     variation(
-        agreement, funded.actor, kind=Variation.Kind.EXTENSION, new_end_date=dt.date(2023, 9, 30),
+        agreement,
+        funded.actor,
+        kind=Variation.Kind.EXTENSION,
+        new_end_date=dt.date(2023, 9, 30),
         lines=[line(funded.stream, fy2023, a, "3000.01")],
     )
     assert instalment_plan(agreement, fy2023) == [(dt.date(2023, 4, 1), D("1500.01")), (dt.date(2023, 7, 1), D("1500.00"))]
@@ -470,7 +510,10 @@ def test_schedule_replace_refuses_a_schedule_that_does_not_add_up(funded, fy2022
     before = instalment_plan(agreement, fy2022)
     with nothing_written(), pytest.raises(ValidationError) as caught:
         services.schedule_replace(
-            agreement=agreement, year=fy2022, instalments=[(APR_2022, D("600")), (dt.date(2022, 10, 1), D("399.99"))], actor=funded.actor
+            agreement=agreement,
+            year=fy2022,
+            instalments=[(APR_2022, D("600")), (dt.date(2022, 10, 1), D("399.99"))],
+            actor=funded.actor,
         )
     assert "£999.99" in messages(caught.value) and "£1,000.00" in messages(caught.value)
     assert instalment_plan(agreement, fy2022) == before
@@ -480,17 +523,24 @@ def test_schedule_replace_refuses_dates_outside_the_year_and_negative_amounts(fu
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        services.schedule_replace(agreement=agreement, year=fy2022, instalments=[(dt.date(2023, 4, 1), D("1000"))], actor=funded.actor)
+        services.schedule_replace(
+            agreement=agreement, year=fy2022, instalments=[(dt.date(2023, 4, 1), D("1000"))], actor=funded.actor
+        )
     assert "due_date" in caught.value.error_dict
     with nothing_written(), pytest.raises(ValidationError, match="cannot be negative"):
-        services.schedule_replace(agreement=agreement, year=fy2022, instalments=[(APR_2022, D("1100")), (MAR_2023, D("-100"))], actor=funded.actor)
+        services.schedule_replace(
+            agreement=agreement, year=fy2022, instalments=[(APR_2022, D("1100")), (MAR_2023, D("-100"))], actor=funded.actor
+        )
 
 
 def test_schedule_replace_with_a_schedule_that_adds_up(funded, fy2022):
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
     services.schedule_replace(
-        agreement=agreement, year=fy2022, instalments=[(dt.date(2022, 10, 1), D("400")), (dt.date(2022, 6, 1), D("600"))], actor=funded.actor
+        agreement=agreement,
+        year=fy2022,
+        instalments=[(dt.date(2022, 10, 1), D("400")), (dt.date(2022, 6, 1), D("600"))],
+        actor=funded.actor,
     )
     assert instalment_plan(agreement, fy2022) == [(dt.date(2022, 6, 1), D("600.00")), (dt.date(2022, 10, 1), D("400.00"))]
 
@@ -498,7 +548,9 @@ def test_schedule_replace_with_a_schedule_that_adds_up(funded, fy2022):
 def test_schedule_replace_refused_once_payments_are_recorded(funded, fy2022):
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
-    services.payment_record(instalment=agreement.instalments.first(), paid_on=dt.date(2022, 4, 2), amount=D("1"), actor=funded.actor)
+    services.payment_record(
+        instalment=agreement.instalments.first(), paid_on=dt.date(2022, 4, 2), amount=D("1"), actor=funded.actor
+    )
     with nothing_written(), pytest.raises(ValidationError, match="can no longer be replaced"):
         services.schedule_replace(agreement=agreement, year=fy2022, instalments=[(APR_2022, D("1000"))], actor=funded.actor)
 
@@ -522,7 +574,9 @@ def test_payment_record_refuses_nothing_or_less(funded, fy2022, amount):
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
     with nothing_written(), pytest.raises(ValidationError, match="more than £0.00"):
-        services.payment_record(instalment=agreement.instalments.first(), paid_on=dt.date(2022, 4, 2), amount=amount, actor=funded.actor)
+        services.payment_record(
+            instalment=agreement.instalments.first(), paid_on=dt.date(2022, 4, 2), amount=amount, actor=funded.actor
+        )
 
 
 def test_payment_record_refuses_a_future_date(funded, fy2022):
@@ -541,10 +595,13 @@ def test_payment_record_refuses_a_future_date(funded, fy2022):
 @pytest.fixture
 def two_year_programme(officer, districts, fy2022, fy2023):
     """A recurrent and a one-off stream, both running and budgeted in 2022-23 and 2023-24."""
-    a, b = districts
     recurrent = funded_programme(actor=officer, areas=districts, start_years=(2022, 2023), stream_name="Core")
     one_off = funded_programme(
-        actor=officer, areas=districts, start_years=(2022, 2023), programme=recurrent.programme, stream_name="Winter pressures",
+        actor=officer,
+        areas=districts,
+        start_years=(2022, 2023),
+        programme=recurrent.programme,
+        stream_name="Winter pressures",
         recurrence=FundingStream.Recurrence.ONE_OFF,
     )
     return recurrent, one_off.stream
@@ -555,7 +612,9 @@ def test_bulk_extension_extends_active_agreements_ending_the_day_before_at_recur
     core = funded.stream
     a, b = funded.areas
     extend = make_agreement(
-        funded, areas=[a, b], lines=[line(core, fy2022, a, "20000"), line(core, fy2022, b, "5000"), line(one_off, fy2022, a, "7000")],
+        funded,
+        areas=[a, b],
+        lines=[line(core, fy2022, a, "20000"), line(core, fy2022, b, "5000"), line(one_off, fy2022, a, "7000")],
         status=Agreement.Status.ACTIVE,
     )
     variation(extend, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(core, fy2022, a, "1000.50")])
@@ -564,7 +623,11 @@ def test_bulk_extension_extends_active_agreements_ending_the_day_before_at_recur
         funded, areas=[a], end=dt.date(2022, 9, 30), lines=[line(core, fy2022, a, "100")], status=Agreement.Status.ACTIVE
     )
     runs_on = make_agreement(
-        funded, areas=[b], end=MAR_2024, lines=[line(core, fy2022, b, "100"), line(core, fy2023, b, "100")], status=Agreement.Status.ACTIVE
+        funded,
+        areas=[b],
+        end=MAR_2024,
+        lines=[line(core, fy2022, b, "100"), line(core, fy2023, b, "100")],
+        status=Agreement.Status.ACTIVE,
     )
     one_off_only = make_agreement(funded, areas=[b], lines=[line(one_off, fy2022, b, "300")], status=Agreement.Status.ACTIVE)
 
@@ -596,18 +659,31 @@ def test_bulk_extension_apply_writes_one_variation_per_agreement_linked_to_the_d
     a, b = funded.areas
     first = make_agreement(funded, areas=[a], lines=[line(core, fy2022, a, "12000")], status=Agreement.Status.ACTIVE)
     second = make_agreement(funded, areas=[b], lines=[line(core, fy2022, b, "8000.02")], status=Agreement.Status.ACTIVE)
-    left_alone = make_agreement(funded, areas=[a], end=dt.date(2022, 9, 30), lines=[line(core, fy2022, a, "1")], status=Agreement.Status.ACTIVE)
+    left_alone = make_agreement(
+        funded, areas=[a], end=dt.date(2022, 9, 30), lines=[line(core, fy2022, a, "1")], status=Agreement.Status.ACTIVE
+    )
     decision = DecisionFactory(recorded_by=funded.actor)
 
     variations = services.bulk_extension_apply(
-        programme=funded.programme, year=fy2023, reason="Extended at current levels", approved_by="Cabinet",
-        approved_on=dt.date(2023, 2, 9), actor=funded.actor, decision=decision, expected_total=D("20000.02"),
+        programme=funded.programme,
+        year=fy2023,
+        reason="Extended at current levels",
+        approved_by="Cabinet",
+        approved_on=dt.date(2023, 2, 9),
+        actor=funded.actor,
+        decision=decision,
+        expected_total=D("20000.02"),
     )
 
     assert len(variations) == 2
     assert {v.agreement for v in variations} == {first, second}
     for v in variations:
-        assert (v.kind, v.decision, v.new_end_date, v.reason) == (Variation.Kind.EXTENSION, decision, MAR_2024, "Extended at current levels")
+        assert (v.kind, v.decision, v.new_end_date, v.reason) == (
+            Variation.Kind.EXTENSION,
+            decision,
+            MAR_2024,
+            "Extended at current levels",
+        )
     assert (first.current_end_date, second.current_end_date) == (MAR_2024, MAR_2024)
     assert (first.value_for(fy2023), second.value_for(fy2023)) == (D("12000.00"), D("8000.02"))
     assert [amount for _, amount in instalment_plan(second, fy2023)] == [D("2000.01"), D("2000.01"), D("2000.00"), D("2000.00")]
@@ -619,7 +695,12 @@ def test_bulk_extension_apply_writes_one_variation_per_agreement_linked_to_the_d
     # Running it again finds nothing left to extend.
     with nothing_written(), pytest.raises(ValidationError, match="nothing to extend"):
         services.bulk_extension_apply(
-            programme=funded.programme, year=fy2023, reason="Again", approved_by="Cabinet", approved_on=dt.date(2023, 2, 9), actor=funded.actor
+            programme=funded.programme,
+            year=fy2023,
+            reason="Again",
+            approved_by="Cabinet",
+            approved_on=dt.date(2023, 2, 9),
+            actor=funded.actor,
         )
 
 
@@ -638,7 +719,12 @@ def test_bulk_extension_refused_when_allocations_lack_room_and_nothing_is_writte
 
     with nothing_written(), pytest.raises(ValidationError) as caught:
         services.bulk_extension_apply(
-            programme=funded.programme, year=fy2023, reason="r", approved_by="Cabinet", approved_on=dt.date(2023, 2, 9), actor=funded.actor
+            programme=funded.programme,
+            year=fy2023,
+            reason="r",
+            approved_by="Cabinet",
+            approved_on=dt.date(2023, 2, 9),
+            actor=funded.actor,
         )
     assert a.name in messages(caught.value)
     assert not FundingLine.objects.filter(financial_year=fy2023).exists()
@@ -650,8 +736,13 @@ def test_bulk_extension_refused_when_the_agreements_changed_since_the_preview(tw
     make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "12000")], status=Agreement.Status.ACTIVE)
     with nothing_written(), pytest.raises(ValidationError, match=r"now £12,000\.00"):
         services.bulk_extension_apply(
-            programme=funded.programme, year=fy2023, reason="r", approved_by="Cabinet", approved_on=dt.date(2023, 2, 9),
-            actor=funded.actor, expected_total=D("11000"),
+            programme=funded.programme,
+            year=fy2023,
+            reason="r",
+            approved_by="Cabinet",
+            approved_on=dt.date(2023, 2, 9),
+            actor=funded.actor,
+            expected_total=D("11000"),
         )
 
 
@@ -718,11 +809,19 @@ def test_every_service_write_records_an_audit_event_naming_the_actor(districts, 
     services.allocations_set(stream=stream, year=fy2023, amounts={a: D("2000"), b: D("2000")}, actor=actor)
     with audited("agreement.created", actor):
         agreement = services.agreement_create(
-            programme=programme, organisation=OrganisationFactory(), areas=[a, b], title="t", start_date=APR_2022, end_date=MAR_2023,
-            actor=actor, lines=[line(stream, fy2022, a, "1000")],
+            programme=programme,
+            organisation=OrganisationFactory(),
+            areas=[a, b],
+            title="t",
+            start_date=APR_2022,
+            end_date=MAR_2023,
+            actor=actor,
+            lines=[line(stream, fy2022, a, "1000")],
         )
     with audited("agreement.updated", actor):
-        services.agreement_update_draft(agreement=agreement, actor=actor, title="t2", start_date=APR_2022, end_date=MAR_2023, areas=[a, b])
+        services.agreement_update_draft(
+            agreement=agreement, actor=actor, title="t2", start_date=APR_2022, end_date=MAR_2023, areas=[a, b]
+        )
     with audited("agreement.lines_added", actor):
         services.agreement_add_lines(agreement=agreement, lines=[line(stream, fy2022, b, "500")], actor=actor)
     with audited("schedule.replaced", actor):
@@ -730,7 +829,9 @@ def test_every_service_write_records_an_audit_event_naming_the_actor(districts, 
     with audited("agreement.status", actor):
         services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=actor)
     with audited("payment.recorded", actor):
-        services.payment_record(instalment=agreement.instalments.get(), paid_on=dt.date(2022, 4, 4), amount=D("1500"), actor=actor)
+        services.payment_record(
+            instalment=agreement.instalments.get(), paid_on=dt.date(2022, 4, 4), amount=D("1500"), actor=actor
+        )
     with audited("variation.created", actor):
         variation(agreement, actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(stream, fy2022, a, "10")])
     with audited("variation.created", actor), audited("programme.bulk_extension", actor):
@@ -738,7 +839,9 @@ def test_every_service_write_records_an_audit_event_naming_the_actor(districts, 
             programme=programme, year=fy2023, reason="r", approved_by="Cabinet", approved_on=dt.date(2023, 2, 1), actor=actor
         )
     with audited("document.uploaded", actor):
-        services.document_upload(agreement=agreement, title="Signed SLA", upload=SimpleUploadedFile("sla.pdf", b"%PDF-1.4 test"), actor=actor)
+        services.document_upload(
+            agreement=agreement, title="Signed SLA", upload=SimpleUploadedFile("sla.pdf", b"%PDF-1.4 test"), actor=actor
+        )
 
 
 def test_a_service_write_without_an_actor_is_refused(funded, fy2022):
@@ -750,7 +853,9 @@ def test_allocations_set_records_what_changed(funded, fy2022):
     a, b = funded.areas
     extra = AreaFactory()
     with audited("allocations.set", funded.actor):
-        services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("40000"), b: D("10000"), extra: D("5")}, actor=funded.actor)
+        services.allocations_set(
+            stream=funded.stream, year=fy2022, amounts={a: D("40000"), b: D("10000"), extra: D("5")}, actor=funded.actor
+        )
     event = AuditEvent.objects.filter(verb="allocations.set").first()
     changes = [(c["area"], c["was"] and D(c["was"]), D(c["now"])) for c in event.data["changes"]]
     assert changes == [(b.name, D("40000"), D("10000")), (extra.name, None, D("5"))]
@@ -760,7 +865,9 @@ def test_allocations_set_records_what_changed(funded, fy2022):
 def test_a_big_cut_leaving_pennies_is_scheduled_paid_and_summed_exactly(funded, fy2022):
     """Sums that cancel out (£15,000.10 less £15,000.00) must come back as exactly 10p on every database."""
     a, _ = funded.areas
-    agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "15000.10")], status=Agreement.Status.ACTIVE)
+    agreement = make_agreement(
+        funded, areas=[a], lines=[line(funded.stream, fy2022, a, "15000.10")], status=Agreement.Status.ACTIVE
+    )
     variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2022, a, "-15000.00")])
     assert agreement.value_for(fy2022) == D("0.10")
     assert sum(amount for _, amount in instalment_plan(agreement, fy2022)) == D("0.10")

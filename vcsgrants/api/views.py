@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
@@ -23,6 +23,7 @@ from vcsgrants.funding.models import (
     Allocation,
     FundingLine,
     FundingStream,
+    MoneySum,
     Payment,
     PaymentInstalment,
     ProgrammePeriod,
@@ -227,7 +228,7 @@ class AgreementViewSet(ScopedViewSet):
             funded = (
                 FundingLine.objects.filter(financial_year__start_year=year)
                 .values("agreement_id")
-                .annotate(total=Sum("amount"))
+                .annotate(total=MoneySum("amount"))
                 .exclude(total=0)
                 .values("agreement_id")
             )

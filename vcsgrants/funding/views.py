@@ -7,7 +7,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch, Sum
+from django.db.models import Prefetch
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -27,6 +27,7 @@ from vcsgrants.funding.models import (
     Allocation,
     Decision,
     FundingStream,
+    MoneySum,
     PaymentInstalment,
     Programme,
     StreamBudget,
@@ -155,7 +156,7 @@ def allocations_edit(request, slug, pk):
     current = {a.area_id: a.amount for a in Allocation.objects.filter(stream=stream, financial_year=year)}
     committed = {
         row["area_id"]: row["t"]
-        for row in stream.funding_lines.filter(financial_year=year).values("area_id").annotate(t=Sum("amount"))
+        for row in stream.funding_lines.filter(financial_year=year).values("area_id").annotate(t=MoneySum("amount"))
     }
     form_class = forms.allocation_form_class(areas)
     form = form_class(request.POST or None, initial={f"area_{a.pk}": current.get(a.pk) for a in areas})
@@ -479,7 +480,7 @@ def payment_record(request, pk, instalment_pk):
         request.POST or None,
         initial={
             "paid_on": dt.date.today(),
-            "amount": instalment.amount - (instalment.payments.aggregate(t=Sum("amount"))["t"] or 0),
+            "amount": instalment.amount - (instalment.payments.aggregate(t=MoneySum("amount"))["t"] or 0),
         },
     )
     if request.method == "POST" and form.is_valid():
