@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "vcsgrants.core",
     "vcsgrants.funding",
+    "vcsgrants.monitoring",
     "vcsgrants.api",
 ]
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("api/", include("vcsgrants.api.urls")),
     path("", include("vcsgrants.core.urls")),
     path("", include("vcsgrants.funding.urls")),
+    path("", include("vcsgrants.monitoring.urls")),
 ]

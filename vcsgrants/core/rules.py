@@ -101,3 +101,28 @@ rules.add_perm("funding.view_documents", sees_everything | (is_provider & is_own
 rules.add_perm("funding.upload_document", manages_programmes | (is_provider & is_own_agreement))
 rules.add_perm("funding.view_decision", sees_everything)
 rules.add_perm("funding.record_decision", manages_programmes | is_cabinet)
+
+
+# --- Monitoring ------------------------------------------------------------------------
+
+
+@rules.predicate
+def is_own_return(user, return_record) -> bool:
+    return return_record is not None and user.organisation_id == return_record.agreement.organisation_id
+
+
+rules.add_perm("monitoring.view_framework", sees_everything | is_provider | is_partner)
+rules.add_perm("monitoring.manage_framework", manages_programmes)
+rules.add_perm("monitoring.propose_kpi", manages_programmes | is_provider)
+rules.add_perm("monitoring.comment_kpi", manages_programmes | is_provider)
+rules.add_perm("monitoring.manage_targets", manages_programmes)
+rules.add_perm(
+    "monitoring.view_return",
+    sees_everything
+    | (is_provider & is_own_return)
+    | (is_partner & rules.predicate(lambda user, r: r is not None and co_funds_agreement(user, r.agreement))),
+)
+rules.add_perm("monitoring.edit_return", (is_provider & is_own_return) | manages_programmes)
+rules.add_perm("monitoring.review_return", manages_programmes)
+rules.add_perm("monitoring.view_dashboard", sees_everything | is_partner)
+rules.add_perm("monitoring.view_overdue", sees_everything)

@@ -1,0 +1,330 @@
+"""Business rules for the outcomes framework, targets and quarterly returns.
+
+Every write is validated, runs in one transaction and is audited; a refusal raises ValidationError
+naming the field.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from vcsgrants.core.audit import record_event
+from vcsgrants.core.models import FinancialYear, User
+from vcsgrants.core.money import quarter_end, quarter_starts
+from vcsgrants.funding.models import Agreement, Programme
+from vcsgrants.monitoring.models import (
+    Kpi,
+    KpiComment,
+    KpiTarget,
+    KpiVersion,
+    Outcome,
+    ProgrammeMonitoring,
+    Return,
+    ReturnEvent,
+    ReturnValue,
+)
+from vcsgrants.monitoring.rag import Aggregation, profile_evenly
+
+VERSION_FIELDS = ("name", "definition", "unit", "aggregation", "direction", "rba_type")
+
+
+def monitoring_settings(programme: Programme) -> ProgrammeMonitoring:
+    settings, _ = ProgrammeMonitoring.objects.get_or_create(programme=programme)
+    return settings
+
+
+@transaction.atomic
+def outcome_save(*, outcome: Outcome, actor: User) -> Outcome:
+    created = outcome.pk is None
+    if outcome.order == 0 and created:
+        outcome.order = (Outcome.objects.filter(programme=outcome.programme).aggregate(m=Max("order"))["m"] or 0) + 1
+    outcome.save()
+    record_event(
+        actor=actor, verb="outcome.saved", obj=outcome.programme, summary=f"{'Added' if created else 'Edited'} outcome {outcome}"
+    )
+    return outcome
+
+
+def _check_version_fields(fields: Mapping[str, object]) -> None:
+    missing = [f for f in VERSION_FIELDS if not fields.get(f)]
+    if missing:
+        raise ValidationError({f: "This is needed to define the KPI." for f in missing})
+
+
+@transaction.atomic
+def kpi_propose(*, outcome: Outcome, code: str, actor: User, **fields) -> Kpi:
+    """A provider or an officer proposes a KPI; it is not used until an officer agrees it."""
+    _check_version_fields(fields)
+    code = code.strip().upper()
+    if Kpi.objects.filter(outcome__programme=outcome.programme, code=code).exists():
+        raise ValidationError({"code": f"{code} is already used in this framework: choose another reference."})
+    kpi = Kpi.objects.create(outcome=outcome, code=code, proposed_by=actor, proposed_by_organisation=actor.organisation)
+    KpiVersion.objects.create(
+        kpi=kpi, number=1, created_by=actor, change_note="Proposed", **{f: fields[f] for f in VERSION_FIELDS}
+    )
+    record_event(actor=actor, verb="kpi.proposed", obj=kpi, summary=f"Proposed KPI {code} {fields['name']} under {outcome}")
+    return kpi
+
+
+def _new_version(kpi: Kpi, fields: Mapping[str, object], change_note: str, actor: User) -> KpiVersion | None:
+    current = kpi.current_version
+    changed = {f: fields[f] for f in VERSION_FIELDS if f in fields and fields[f] != getattr(current, f)}
+    if not changed:
+        return None
+    values = {f: changed.get(f, getattr(current, f)) for f in VERSION_FIELDS}
+    return KpiVersion.objects.create(kpi=kpi, number=current.number + 1, created_by=actor, change_note=change_note, **values)
+
+
+@transaction.atomic
+def kpi_comment(*, kpi: Kpi, text: str, actor: User) -> KpiComment:
+    if not text.strip():
+        raise ValidationError({"text": "Write a comment."})
+    comment = KpiComment.objects.create(kpi=kpi, author=actor, text=text.strip())
+    record_event(actor=actor, verb="kpi.commented", obj=kpi, summary=f"Commented on {kpi.code}")
+    return comment
+
+
+@transaction.atomic
+def kpi_decide(*, kpi: Kpi, agree: bool, actor: User, reason: str = "", **amendments) -> Kpi:
+    """An officer agrees a proposed KPI (amending it on the way if need be) or rejects it."""
+    kpi = Kpi.objects.select_for_update().get(pk=kpi.pk)
+    if kpi.status != Kpi.Status.PROPOSED:
+        raise ValidationError(f"{kpi.code} is {kpi.get_status_display().lower()}, not proposed.")
+    if agree:
+        _new_version(kpi, amendments, reason or "Amended when agreed", actor)
+        kpi.status = Kpi.Status.AGREED
+    else:
+        if not reason.strip():
+            raise ValidationError({"reason": "Say why the KPI is rejected."})
+        kpi.status = Kpi.Status.REJECTED
+    kpi.save()
+    if reason.strip():
+        KpiComment.objects.create(kpi=kpi, author=actor, text=reason.strip())
+    record_event(actor=actor, verb="kpi.decided", obj=kpi, summary=f"{'Agreed' if agree else 'Rejected'} KPI {kpi}")
+    return kpi
+
+
+@transaction.atomic
+def kpi_refine(*, kpi: Kpi, change_note: str, actor: User, **fields) -> KpiVersion:
+    """Refining an agreed KPI makes a new version; returns already made keep the version they used."""
+    if kpi.status != Kpi.Status.AGREED:
+        raise ValidationError(f"Only an agreed KPI can be refined; {kpi.code} is {kpi.get_status_display().lower()}.")
+    if not change_note.strip():
+        raise ValidationError({"change_note": "Say what changed and why."})
+    version = _new_version(kpi, fields, change_note.strip(), actor)
+    if version is None:
+        raise ValidationError("Nothing changed: edit at least one field to make a new version.")
+    record_event(
+        actor=actor, verb="kpi.refined", obj=kpi, summary=f"{kpi.code} refined to version {version.number}: {change_note}"
+    )
+    return version
+
+
+@transaction.atomic
+def kpi_retire(*, kpi: Kpi, actor: User, reason: str) -> Kpi:
+    if kpi.status != Kpi.Status.AGREED:
+        raise ValidationError(f"Only an agreed KPI can be retired; {kpi.code} is {kpi.get_status_display().lower()}.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the KPI is retired."})
+    kpi.status = Kpi.Status.RETIRED
+    kpi.save()
+    KpiComment.objects.create(kpi=kpi, author=actor, text=f"Retired: {reason.strip()}")
+    record_event(actor=actor, verb="kpi.retired", obj=kpi, summary=f"Retired KPI {kpi.code}: {reason}")
+    return kpi
+
+
+# --- Targets -------------------------------------------------------------------------
+
+
+@transaction.atomic
+def target_set(
+    *,
+    agreement: Agreement,
+    kpi: Kpi,
+    year: FinancialYear,
+    annual_target: Decimal,
+    actor: User,
+    quarter_targets: Sequence[Decimal] | None = None,
+) -> KpiTarget:
+    """An agreement's annual target for a KPI, profiled evenly by quarter unless quarters are given."""
+    if kpi.status != Kpi.Status.AGREED:
+        raise ValidationError({"kpi": f"{kpi.code} is {kpi.get_status_display().lower()}: only agreed KPIs carry targets."})
+    if kpi.outcome.programme_id != agreement.programme_id:
+        raise ValidationError({"kpi": f"{kpi.code} is not in {agreement.programme}'s outcomes framework."})
+    if annual_target < 0:
+        raise ValidationError({"annual_target": "A target cannot be negative."})
+    if year.end < agreement.start_date or year.start > agreement.current_end_date:
+        raise ValidationError({"financial_year": f"{agreement.reference} does not run in {year}."})
+    aggregation = Aggregation(kpi.current_version.aggregation)
+    unit = kpi.current_version.unit
+    if unit == KpiVersion.Unit.PERCENT and annual_target > 100:
+        raise ValidationError({"annual_target": "A percentage target cannot be over 100."})
+    if quarter_targets is None:
+        quarter_targets = profile_evenly(annual_target, 4, aggregation)
+    else:
+        quarter_targets = list(quarter_targets)
+        if len(quarter_targets) != 4 or any(q is None or q < 0 for q in quarter_targets):
+            raise ValidationError("Give a target of zero or more for each of the four quarters.")
+        if aggregation == Aggregation.SUM and sum(quarter_targets) != annual_target:
+            raise ValidationError(
+                f"The quarters add up to {sum(quarter_targets)}, but the annual target is {annual_target}: they must match."
+            )
+    target, _ = KpiTarget.objects.update_or_create(
+        agreement=agreement,
+        kpi=kpi,
+        financial_year=year,
+        defaults={
+            "annual_target": annual_target,
+            **{f"q{i}_target": q for i, q in enumerate(quarter_targets, start=1)},
+        },
+    )
+    record_event(
+        actor=actor,
+        verb="target.set",
+        obj=agreement,
+        summary=f"{agreement.reference}: {kpi.code} target for {year} set to {annual_target} "
+        f"({', '.join(str(q) for q in quarter_targets)} by quarter)",
+    )
+    return target
+
+
+# --- Returns -------------------------------------------------------------------------
+
+
+def return_due_date(agreement: Agreement, year: FinancialYear, quarter: int) -> dt.date:
+    days = monitoring_settings(agreement.programme).return_due_days
+    return quarter_end(quarter_starts(year.start_year)[quarter - 1]) + dt.timedelta(days=days)
+
+
+def _check_quarter(agreement: Agreement, year: FinancialYear, quarter: int) -> None:
+    if quarter not in (1, 2, 3, 4):
+        raise ValidationError({"quarter": f"Quarter {quarter} does not exist: use 1 to 4."})
+    start = quarter_starts(year.start_year)[quarter - 1]
+    if quarter_end(start) < agreement.start_date or start > agreement.current_end_date:
+        raise ValidationError(
+            {
+                "quarter": f"{year} Q{quarter} is outside {agreement.reference}, which runs "
+                f"{agreement.start_date:%d %b %Y} to {agreement.current_end_date:%d %b %Y}."
+            }
+        )
+
+
+def return_for(*, agreement: Agreement, year: FinancialYear, quarter: int) -> Return:
+    _check_quarter(agreement, year, quarter)
+    record, _ = Return.objects.get_or_create(agreement=agreement, financial_year=year, quarter=quarter)
+    return record
+
+
+def kpis_due(agreement: Agreement, year: FinancialYear) -> list[KpiTarget]:
+    """The KPIs a return must report: those the agreement has targets for in the year."""
+    return list(
+        KpiTarget.objects.filter(agreement=agreement, financial_year=year)
+        .exclude(kpi__status=Kpi.Status.RETIRED)
+        .select_related("kpi__outcome")
+        .prefetch_related("kpi__versions")
+        .order_by("kpi__outcome__order", "kpi__code")
+    )
+
+
+def check_value(version: KpiVersion, value: Decimal) -> str | None:
+    """What is wrong with a value for this KPI, or None."""
+    if value < 0 and version.unit != KpiVersion.Unit.SCORE:
+        return "cannot be negative"
+    if version.unit == KpiVersion.Unit.PERCENT and value > 100:
+        return "is a percentage over 100"
+    if version.unit == KpiVersion.Unit.COUNT and value != value.to_integral_value():
+        return "is a count, so must be a whole number"
+    return None
+
+
+@transaction.atomic
+def return_save(
+    *,
+    return_record: Return,
+    values: Mapping[Kpi, Decimal | None],
+    actor: User,
+    narrative: str | None = None,
+    case_studies: str | None = None,
+) -> Return:
+    """Save a draft (or a queried return being answered): a value per KPI, against its current version."""
+    return_record = Return.objects.select_for_update().get(pk=return_record.pk)
+    if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
+        raise ValidationError(f"This return is {return_record.get_status_display().lower()} and can no longer be changed.")
+    due = {t.kpi_id: t.kpi for t in kpis_due(return_record.agreement, return_record.financial_year)}
+    errors = {}
+    for kpi, value in values.items():
+        if kpi.pk not in due:
+            errors[f"kpi_{kpi.pk}"] = f"{kpi.code} is not one of this agreement's KPIs for {return_record.financial_year}."
+        elif value is not None and (problem := check_value(due[kpi.pk].current_version, value)):
+            errors[f"kpi_{kpi.pk}"] = f"{kpi.code} {problem}."
+    if errors:
+        raise ValidationError(errors)
+    for kpi, value in values.items():
+        version = due[kpi.pk].current_version
+        ReturnValue.objects.filter(return_record=return_record, kpi_version__kpi=kpi).delete()
+        if value is not None:
+            ReturnValue.objects.create(return_record=return_record, kpi_version=version, value=value)
+    if narrative is not None:
+        return_record.narrative = narrative
+    if case_studies is not None:
+        return_record.case_studies = case_studies
+    return_record.save()
+    record_event(actor=actor, verb="return.saved", obj=return_record, summary=f"Saved {return_record}")
+    return return_record
+
+
+def missing_kpis(return_record: Return) -> list[Kpi]:
+    reported = set(return_record.values.values_list("kpi_version__kpi_id", flat=True))
+    return [t.kpi for t in kpis_due(return_record.agreement, return_record.financial_year) if t.kpi_id not in reported]
+
+
+@transaction.atomic
+def return_submit(*, return_record: Return, actor: User, comment: str = "", at: dt.datetime | None = None) -> Return:
+    return_record = Return.objects.select_for_update().get(pk=return_record.pk)
+    if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
+        raise ValidationError(f"This return is already {return_record.get_status_display().lower()}.")
+    missing = missing_kpis(return_record)
+    if missing:
+        raise ValidationError(f"Give a value for every KPI before submitting; missing: {', '.join(k.code for k in missing)}.")
+    if not return_record.narrative.strip():
+        raise ValidationError({"narrative": "Write the narrative before submitting."})
+    answering = return_record.status == Return.Status.QUERIED
+    if answering and not comment.strip():
+        raise ValidationError({"comment": "Answer the officer's query before resubmitting."})
+    at = at or timezone.now()
+    return_record.status = Return.Status.SUBMITTED
+    return_record.submitted_at = at
+    return_record.save()
+    action = ReturnEvent.Action.RESUBMITTED if answering else ReturnEvent.Action.SUBMITTED
+    ReturnEvent.objects.create(return_record=return_record, action=action, actor=actor, comment=comment.strip(), at=at)
+    record_event(actor=actor, verb=f"return.{action}", obj=return_record, summary=f"{return_record}: {action}")
+    return return_record
+
+
+@transaction.atomic
+def return_review(
+    *, return_record: Return, accept: bool, actor: User, comment: str = "", at: dt.datetime | None = None
+) -> Return:
+    """An officer accepts a submitted return or queries it with a comment."""
+    return_record = Return.objects.select_for_update().get(pk=return_record.pk)
+    if return_record.status != Return.Status.SUBMITTED:
+        raise ValidationError(
+            f"Only a submitted return can be reviewed; this one is {return_record.get_status_display().lower()}."
+        )
+    if not accept and not comment.strip():
+        raise ValidationError({"comment": "Say what needs answering."})
+    return_record.status = Return.Status.ACCEPTED if accept else Return.Status.QUERIED
+    return_record.save()
+    action = ReturnEvent.Action.ACCEPTED if accept else ReturnEvent.Action.QUERIED
+    ReturnEvent.objects.create(
+        return_record=return_record, action=action, actor=actor, comment=comment.strip(), at=at or timezone.now()
+    )
+    record_event(actor=actor, verb=f"return.{action}", obj=return_record, summary=f"{return_record}: {action}")
+    return return_record
