@@ -85,6 +85,7 @@ SQLITE_PATH = VAR_DIR / "vcsgrants.sqlite3"
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
 else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet; SQLite will not create folders
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
