@@ -24,6 +24,16 @@ ACTIONS = {
     "funding.upload_document": "upload documents to this agreement",
     "funding.view_decision": "see decisions",
     "funding.record_decision": "record decisions",
+    "monitoring.view_framework": "see the outcomes framework",
+    "monitoring.manage_framework": "change the outcomes framework or decide on KPIs",
+    "monitoring.propose_kpi": "propose KPIs",
+    "monitoring.comment_kpi": "comment on KPIs",
+    "monitoring.manage_targets": "set targets",
+    "monitoring.view_return": "see this return",
+    "monitoring.edit_return": "fill in or submit this return",
+    "monitoring.review_return": "accept or query returns",
+    "monitoring.view_dashboard": "see the performance dashboards",
+    "monitoring.view_overdue": "see overdue returns",
 }
 
 
