@@ -24,6 +24,7 @@ from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
 from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, PaymentInstalment, Programme, ProgrammePeriod, Variation
+from vcsgrants.monitoring.demo import load_monitoring_demo
 
 DEFAULT_DEMO_PASSWORD = "demo-pass-2022"  # noqa: S105 - the published demo password, printed by the command
 PROGRAMME_SLUG = "vcs-infrastructure"
@@ -111,6 +112,10 @@ class Command(BaseCommand):
             else:
                 self.load_programme(areas=areas, council=council, public_health=public_health, providers=providers, users=users)
                 self.stdout.write(self.style.SUCCESS("Loaded the demo programme 'VCS infrastructure core provision'."))
+            programme = Programme.objects.get(slug=PROGRAMME_SLUG)
+            provider_users = [users[f"provider-{org.slug}"] for _, org in providers]
+            if load_monitoring_demo(programme, officer=users["officer"], provider_users=provider_users):
+                self.stdout.write(self.style.SUCCESS("Loaded the demo outcomes framework, targets and returns (illustrative)."))
         self.stdout.write("")
         self.stdout.write("Demo logins (every one uses the same password):")
         for user in users.values():
