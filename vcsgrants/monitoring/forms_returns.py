@@ -1,0 +1,183 @@
+"""Forms for targets and quarterly returns: fields are built from the KPIs due, so each names its KPI."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django import forms
+
+from vcsgrants.core.forms import GovukForm
+from vcsgrants.monitoring.models import Kpi, KpiTarget, Outcome
+from vcsgrants.monitoring.selectors import format_kpi_value
+
+NUMBER = {"max_digits": 14, "decimal_places": 2}
+
+
+def _number_field(code: str, label: str, help_text: str = "") -> forms.DecimalField:
+    """An optional number whose every error message names the KPI."""
+    return forms.DecimalField(
+        label=label,
+        help_text=help_text,
+        required=False,
+        **NUMBER,
+        error_messages={
+            "invalid": f"{code} must be a number, like 12 or 12.5",
+            "max_digits": f"{code} is too large: use at most 12 digits before the decimal point",
+            "max_decimal_places": f"{code} can have at most 2 decimal places",
+            "max_whole_digits": f"{code} is too large: use at most 12 digits before the decimal point",
+        },
+    )
+
+
+def plain_number(value: Decimal | None) -> str | None:
+    """A stored value as a person would type it: 20.00 → "20", 91.50 → "91.5"."""
+    if value is None:
+        return None
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _unit_label(kpi: Kpi) -> str:
+    return kpi.current_version.get_unit_display()
+
+
+# --- Targets -------------------------------------------------------------------------------
+
+
+class TargetsFormBase(GovukForm):
+    """An annual target and four quarterly targets per agreed KPI; blank quarters are profiled evenly."""
+
+    kpis: list[Kpi] = []
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # five inputs a row: narrower than the default
+            field.widget.attrs["class"] = field.widget.attrs["class"].replace("govuk-input--width-10", "govuk-input--width-5")
+
+    def rows(self):
+        """(kpi, annual bound field, [Q1..Q4 bound fields]) in KPI order."""
+        return [(kpi, self[f"annual_{kpi.pk}"], [self[f"q{q}_{kpi.pk}"] for q in (1, 2, 3, 4)]) for kpi in self.kpis]
+
+    def groups(self) -> list[tuple[Outcome, list]]:
+        """[(outcome, rows)] in outcome order, for a table per outcome."""
+        groups: list[tuple[Outcome, list]] = []
+        for row in self.rows():
+            if not groups or groups[-1][0] != row[0].outcome:
+                groups.append((row[0].outcome, []))
+            groups[-1][1].append(row)
+        return groups
+
+    def filled_rows(self) -> list[tuple[Kpi, Decimal, list[Decimal] | None]]:
+        """(kpi, annual target, the four quarters or None to profile evenly) for every row with an annual target.
+
+        Call after is_valid(); adds an error to a row whose quarters are given without an annual
+        target, or only some of them.
+        """
+        rows = []
+        for kpi in self.kpis:
+            annual = self.cleaned_data.get(f"annual_{kpi.pk}")
+            quarters = [self.cleaned_data.get(f"q{q}_{kpi.pk}") for q in (1, 2, 3, 4)]
+            given = [q for q in quarters if q is not None]
+            if annual is None:
+                if given:
+                    self.add_error(f"annual_{kpi.pk}", f"Give {kpi.code}'s annual target, or clear its quarters.")
+                continue
+            if given and len(given) != 4:
+                self.add_error(
+                    f"q1_{kpi.pk}", f"Give all four of {kpi.code}'s quarters, or leave them all blank to split the year evenly."
+                )
+                continue
+            rows.append((kpi, annual, quarters if given else None))
+        return rows
+
+
+def targets_form(data=None, *, kpis: Sequence[Kpi], initial: dict | None = None) -> TargetsFormBase:
+    """The targets form for these agreed KPIs (fields annual_<kpi id> and q1_<kpi id> … q4_<kpi id>)."""
+    fields: dict[str, object] = {"kpis": list(kpis)}
+    for kpi in kpis:
+        fields[f"annual_{kpi.pk}"] = _number_field(kpi.code, f"{kpi.code} annual target ({_unit_label(kpi)})")
+        for q in (1, 2, 3, 4):
+            fields[f"q{q}_{kpi.pk}"] = _number_field(kpi.code, f"{kpi.code} Q{q} target")
+    return type("TargetsForm", (TargetsFormBase,), fields)(data, initial=initial)
+
+
+def targets_initial(targets: Sequence[KpiTarget]) -> dict[str, str | None]:
+    initial = {}
+    for t in targets:
+        initial[f"annual_{t.kpi_id}"] = plain_number(t.annual_target)
+        for q, value in enumerate(t.quarter_targets, start=1):
+            initial[f"q{q}_{t.kpi_id}"] = plain_number(value)
+    return initial
+
+
+# --- Returns -------------------------------------------------------------------------------
+
+
+class ReturnFormBase(GovukForm):
+    """A value per KPI due (kpi_<kpi id>), the narrative and case studies, and (when queried) the answer."""
+
+    targets: list[KpiTarget] = []
+
+    def kpi_groups(self) -> list[tuple[Outcome, list]]:
+        """[(outcome, [bound fields])] in outcome order, for a fieldset per outcome."""
+        groups: list[tuple[Outcome, list]] = []
+        for t in self.targets:
+            if not groups or groups[-1][0] != t.kpi.outcome:
+                groups.append((t.kpi.outcome, []))
+            groups[-1][1].append(self[f"kpi_{t.kpi_id}"])
+        return groups
+
+    def values(self) -> dict[Kpi, Decimal | None]:
+        return {t.kpi: self.cleaned_data.get(f"kpi_{t.kpi_id}") for t in self.targets}
+
+
+def return_form(
+    data=None, *, targets: Sequence[KpiTarget], quarter: int, answering: bool = False, initial: dict | None = None
+) -> ReturnFormBase:
+    """The return form for the KPIs due (services.kpis_due): label = code, name and unit; hint = definition and target."""
+    fields: dict[str, object] = {"targets": list(targets)}
+    for target in targets:
+        kpi, version = target.kpi, target.kpi.current_version
+        quarter_target = format_kpi_value(target.quarter_targets[quarter - 1], version.unit)
+        annual = format_kpi_value(target.annual_target, version.unit)
+        fields[f"kpi_{kpi.pk}"] = _number_field(
+            kpi.code,
+            f"{kpi.code} {version.name} ({version.get_unit_display()})",
+            f"{version.definition} Target for Q{quarter}: {quarter_target} (year: {annual}).",
+        )
+    fields["narrative"] = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        label="Narrative",
+        help_text="What you did this quarter, what changed and why. Needed to submit.",
+    )
+    fields["case_studies"] = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        label="Case studies",
+        help_text="One or two short stories of groups or people you supported. Leave out personal details.",
+    )
+    if answering:
+        fields["comment"] = forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 4}),
+            required=False,
+            label="Your answer to the query",
+            help_text="Needed to resubmit: say what you changed or explain the figures.",
+        )
+    return type("ReturnForm", (ReturnFormBase,), fields)(data, initial=initial)
+
+
+class ReviewForm(GovukForm):
+    decision = forms.ChoiceField(
+        choices=[("accept", "Accept the return"), ("query", "Query the return")],
+        widget=forms.RadioSelect,
+        label="Your decision",
+        error_messages={"required": "Choose whether to accept or query the return."},
+    )
+    comment = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        label="Comment",
+        help_text="Needed to query: say what the provider needs to answer or correct.",
+    )

@@ -1,0 +1,460 @@
+"""Read-only queries for quarterly monitoring: per-agreement RAG ratings, the quarters an agreement owes, overdue returns.
+
+Everything here reads; nothing writes (no get_or_create). Ratings are computed every time through
+`rag.rate_quarter` with the programme's thresholds, never stored. Each function runs a bounded number
+of queries whatever the number of agreements, KPIs or returns, so dashboards can build on them.
+
+Plain functions returning plain dataclasses:
+
+- `thresholds_for(programme)` → `rag.Thresholds`
+- `due_date_for(start_year, quarter, return_due_days)` → the date a return is due
+- `quarter_in_agreement(agreement, start_year, quarter)` → whether the agreement runs in that quarter
+- `agreement_years(agreement)` → the financial years an agreement runs in
+- `agreement_quarters(agreement, today)` → `list[YearQuarters]`: each quarter's return, due date and overdue flag
+- `kpi_ratings(agreement, year, quarter)` → `list[KpiRow]`: each KPI's actual and target to date, RAG and trend
+- `kpi_ratings_for_agreements(agreements, year, quarter)` → `{agreement_id: list[KpiRow]}` in the same few queries
+- `overdue_returns(today)` → `list[OverdueReturn]`
+- `format_kpi_value(value, unit)` → "1,234", "85.5%", "£1,200.00"
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Q
+
+from vcsgrants.core.models import FinancialYear, Organisation
+from vcsgrants.core.money import financial_year_start, quarter_end, quarter_starts
+from vcsgrants.funding.models import Agreement, Programme
+from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, ProgrammeMonitoring, Return, ReturnValue
+from vcsgrants.monitoring.rag import Aggregation, Direction, KpiRating, Rating, Thresholds, Trend, rate_quarter
+
+QUARTERS = (1, 2, 3, 4)
+
+# Returns whose values count towards ratings: a draft is the provider's work in progress.
+REPORTED_STATUSES: tuple[str, ...] = (Return.Status.SUBMITTED, Return.Status.QUERIED, Return.Status.ACCEPTED)
+
+# Agreements that owe returns.
+MONITORED_AGREEMENT_STATUSES: tuple[str, ...] = (Agreement.Status.ACTIVE, Agreement.Status.ENDED)
+
+RATING_LABELS = {Rating.GREEN: "Green", Rating.AMBER: "Amber", Rating.RED: "Red", Rating.GREY: "Grey"}
+RATING_TAG_CLASSES = {
+    Rating.GREEN: "govuk-tag--green",
+    Rating.AMBER: "govuk-tag--orange",
+    Rating.RED: "govuk-tag--red",
+    Rating.GREY: "govuk-tag--grey",
+}
+TREND_ARROWS = {Trend.UP: "↑", Trend.DOWN: "↓", Trend.SAME: "→", Trend.NONE: ""}
+TREND_WORDS = {Trend.UP: "Up", Trend.DOWN: "Down", Trend.SAME: "No change", Trend.NONE: "No comparison"}
+RETURN_STATUS_TAG_CLASSES = {
+    Return.Status.DRAFT: "govuk-tag--grey",
+    Return.Status.SUBMITTED: "govuk-tag--blue",
+    Return.Status.QUERIED: "govuk-tag--yellow",
+    Return.Status.ACCEPTED: "govuk-tag--green",
+}
+NOT_STARTED = "Not started"
+
+
+# --- Settings and the calendar ---------------------------------------------------------
+
+
+def _settings_by_programme(programme_ids: Iterable[int]) -> dict[int, ProgrammeMonitoring]:
+    """Each programme's monitoring settings in one query; unsaved defaults where none are stored yet."""
+    ids = set(programme_ids)
+    found = {s.programme_id: s for s in ProgrammeMonitoring.objects.filter(programme_id__in=ids)}
+    return {pk: found.get(pk) or ProgrammeMonitoring(programme_id=pk) for pk in ids}
+
+
+def _thresholds(settings: ProgrammeMonitoring) -> Thresholds:
+    return Thresholds(amber_within=Decimal(settings.amber_within))
+
+
+def thresholds_for(programme: Programme) -> Thresholds:
+    """The programme's RAG thresholds (defaults when it has no monitoring settings yet)."""
+    return _thresholds(_settings_by_programme([programme.pk])[programme.pk])
+
+
+def due_date_for(start_year: int, quarter: int, return_due_days: int) -> dt.date:
+    """The date a return is due: return_due_days after the quarter ends (the same rule as services.return_due_date)."""
+    return quarter_end(quarter_starts(start_year)[quarter - 1]) + dt.timedelta(days=return_due_days)
+
+
+def quarter_in_agreement(agreement: Agreement, start_year: int, quarter: int) -> bool:
+    """Whether the agreement runs at some point in the quarter (the rule services.return_for applies).
+
+    Uses agreement.current_end_date, so prefetch its variations when calling this for many agreements.
+    """
+    start = quarter_starts(start_year)[quarter - 1]
+    return quarter_end(start) >= agreement.start_date and start <= agreement.current_end_date
+
+
+def agreement_years(agreement: Agreement) -> list[FinancialYear]:
+    """The financial years the agreement runs in, first to last (only years already recorded; one query)."""
+    first, last = financial_year_start(agreement.start_date), financial_year_start(agreement.current_end_date)
+    return list(FinancialYear.objects.filter(start_year__gte=first, start_year__lte=last).order_by("start_year"))
+
+
+def is_overdue(status: str | None, due_date: dt.date, today: dt.date) -> bool:
+    """A return is overdue once its due date has passed and it is not in: none yet, or still a draft."""
+    return due_date < today and status in (None, Return.Status.DRAFT)
+
+
+# --- The quarters an agreement owes ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class QuarterRow:
+    """One quarter of an agreement: its return (if started), when it is due and whether it is late."""
+
+    agreement: Agreement
+    year: FinancialYear
+    quarter: int
+    due_date: dt.date
+    in_agreement: bool
+    has_targets: bool
+    return_record: Return | None
+    overdue: bool
+
+    @property
+    def status(self) -> str | None:
+        return self.return_record.status if self.return_record else None
+
+    @property
+    def status_label(self) -> str:
+        if not self.in_agreement:
+            return "Outside the agreement"
+        return self.return_record.get_status_display() if self.return_record else NOT_STARTED
+
+    @property
+    def status_tag_class(self) -> str:
+        return RETURN_STATUS_TAG_CLASSES.get(self.status, "govuk-tag--grey")
+
+    @property
+    def label(self) -> str:
+        return f"{self.year} Q{self.quarter}"
+
+    @property
+    def quarter_end(self) -> dt.date:
+        return quarter_end(quarter_starts(self.year.start_year)[self.quarter - 1])
+
+
+@dataclass(frozen=True)
+class YearQuarters:
+    year: FinancialYear
+    has_targets: bool
+    quarters: list[QuarterRow]
+
+
+def agreement_quarters(agreement: Agreement, today: dt.date) -> list[YearQuarters]:
+    """Every quarter of every financial year the agreement runs in, with its return status and due date.
+
+    A quarter is overdue when the year has targets (so there is something to report), the quarter is
+    within the agreement, its due date has passed and no return is in (none, or a draft). Four queries.
+    """
+    years = agreement_years(agreement)
+    settings = _settings_by_programme([agreement.programme_id])[agreement.programme_id]
+    returns = {(r.financial_year_id, r.quarter): r for r in Return.objects.filter(agreement=agreement)}
+    years_with_targets = set(
+        KpiTarget.objects.filter(agreement=agreement)
+        .exclude(kpi__status=Kpi.Status.RETIRED)
+        .values_list("financial_year_id", flat=True)
+    )
+    result = []
+    for year in years:
+        has_targets = year.pk in years_with_targets
+        rows = []
+        for quarter in QUARTERS:
+            record = returns.get((year.pk, quarter))
+            due = due_date_for(year.start_year, quarter, settings.return_due_days)
+            inside = quarter_in_agreement(agreement, year.start_year, quarter)
+            rows.append(
+                QuarterRow(
+                    agreement=agreement,
+                    year=year,
+                    quarter=quarter,
+                    due_date=due,
+                    in_agreement=inside,
+                    has_targets=has_targets,
+                    return_record=record,
+                    overdue=inside and has_targets and is_overdue(record.status if record else None, due, today),
+                )
+            )
+        result.append(YearQuarters(year=year, has_targets=has_targets, quarters=rows))
+    return result
+
+
+# --- RAG ratings ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KpiRow:
+    """One KPI of one agreement at one quarter: its own value, the year to date, the rating and the trend."""
+
+    target: KpiTarget
+    quarter: int
+    value: Decimal | None  # this quarter's own value
+    year_before_value: Decimal | None  # the same quarter a year before
+    rating: KpiRating  # actual and target to date, Red/Amber/Green/Grey, trend
+    values: tuple[Decimal | None, ...] = field(default=())  # Q1..Q4 values this year
+
+    @property
+    def kpi(self) -> Kpi:
+        return self.target.kpi
+
+    @property
+    def version(self) -> KpiVersion:
+        return self.target.kpi.current_version
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.target.kpi.outcome
+
+    @property
+    def unit(self) -> str:
+        return self.version.unit
+
+    @property
+    def quarter_target(self) -> Decimal:
+        return self.target.quarter_targets[self.quarter - 1]
+
+    @property
+    def rating_label(self) -> str:
+        return RATING_LABELS[self.rating.rating]
+
+    @property
+    def rating_tag_class(self) -> str:
+        return RATING_TAG_CLASSES[self.rating.rating]
+
+    @property
+    def trend_arrow(self) -> str:
+        return TREND_ARROWS[self.rating.trend]
+
+    @property
+    def trend_text(self) -> str:
+        """Words for the arrow (for screen readers and tables): which way, and whether that is better."""
+        words = TREND_WORDS[self.rating.trend]
+        if self.rating.trend == Trend.NONE:
+            return "No value for the same quarter a year before"
+        better = {True: "better", False: "not better"}.get(self.rating.improving, "")
+        return f"{words} on the same quarter a year before ({format_kpi_value(self.year_before_value, self.unit)})" + (
+            f", {better}" if better else ""
+        )
+
+    def display(self, value: Decimal | None) -> str:
+        return format_kpi_value(value, self.unit)
+
+    @property
+    def value_display(self) -> str:
+        return self.display(self.value)
+
+    @property
+    def quarter_target_display(self) -> str:
+        return self.display(self.quarter_target)
+
+    @property
+    def actual_display(self) -> str:
+        return self.display(self.rating.actual)
+
+    @property
+    def target_to_date_display(self) -> str:
+        return self.display(self.rating.target)
+
+
+def kpi_ratings_for_agreements(
+    agreements: Sequence[Agreement],
+    year: FinancialYear,
+    quarter: int,
+    *,
+    statuses: Sequence[str] = REPORTED_STATUSES,
+    include_return: Return | None = None,
+) -> dict[int, list[KpiRow]]:
+    """Each agreement's KPIs rated at the quarter, keyed by agreement id, in four queries whatever the count.
+
+    Values come from returns with one of `statuses` (submitted, queried or accepted by default), plus
+    `include_return` whatever its status (so a draft can be shown against its targets). The actual is
+    the year to date; the trend compares the quarter's value with the same quarter a year before.
+    Thresholds are each agreement's programme's. KPIs in order of outcome, then code.
+    """
+    if quarter not in QUARTERS:
+        raise ValueError(f"Quarter {quarter} does not exist: use 1 to 4.")
+    ids = [a.pk for a in agreements]
+    thresholds = {pk: _thresholds(s) for pk, s in _settings_by_programme(a.programme_id for a in agreements).items()}
+    targets = (
+        KpiTarget.objects.filter(agreement_id__in=ids, financial_year=year)
+        .exclude(kpi__status=Kpi.Status.RETIRED)
+        .select_related("kpi__outcome", "financial_year")
+        .prefetch_related("kpi__versions")
+        .order_by("agreement_id", "kpi__outcome__order", "kpi__outcome_id", "kpi__code")
+    )
+    counted = Q(return_record__status__in=list(statuses))
+    if include_return is not None:
+        counted |= Q(return_record_id=include_return.pk)
+    # values[(agreement_id, start_year, kpi_id)][quarter - 1]
+    values: dict[tuple[int, int, int], list[Decimal | None]] = defaultdict(lambda: [None] * 4)
+    for agreement_id, start_year, quarter_number, kpi_id, value in ReturnValue.objects.filter(
+        counted,
+        return_record__agreement_id__in=ids,
+        return_record__financial_year__start_year__in=[year.start_year, year.start_year - 1],
+    ).values_list(
+        "return_record__agreement_id",
+        "return_record__financial_year__start_year",
+        "return_record__quarter",
+        "kpi_version__kpi_id",
+        "value",
+    ):
+        values[(agreement_id, start_year, kpi_id)][quarter_number - 1] = value
+    programme_of = {a.pk: a.programme_id for a in agreements}
+    result: dict[int, list[KpiRow]] = {pk: [] for pk in ids}
+    for target in targets:
+        version = target.kpi.current_version
+        this_year = values.get((target.agreement_id, year.start_year, target.kpi_id), [None] * 4)
+        year_before = values.get((target.agreement_id, year.start_year - 1, target.kpi_id))
+        rating = rate_quarter(
+            this_year,
+            target.quarter_targets,
+            quarter - 1,
+            Aggregation(version.aggregation),
+            Direction(version.direction),
+            thresholds[programme_of[target.agreement_id]],
+            year_before_values=year_before,
+        )
+        result[target.agreement_id].append(
+            KpiRow(
+                target=target,
+                quarter=quarter,
+                value=this_year[quarter - 1],
+                year_before_value=year_before[quarter - 1] if year_before else None,
+                rating=rating,
+                values=tuple(this_year),
+            )
+        )
+    return result
+
+
+def kpi_ratings(
+    agreement: Agreement,
+    year: FinancialYear,
+    quarter: int,
+    *,
+    statuses: Sequence[str] = REPORTED_STATUSES,
+    include_return: Return | None = None,
+) -> list[KpiRow]:
+    """One agreement's KPIs rated at the quarter: see kpi_ratings_for_agreements."""
+    return kpi_ratings_for_agreements([agreement], year, quarter, statuses=statuses, include_return=include_return)[agreement.pk]
+
+
+def rating_counts(rows: Iterable[KpiRow]) -> dict[str, int]:
+    """How many KPIs are Green, Amber, Red and Grey, in that order."""
+    counts = dict.fromkeys(RATING_LABELS.values(), 0)
+    for row in rows:
+        counts[row.rating_label] += 1
+    return counts
+
+
+# --- Overdue returns ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverdueReturn:
+    """A quarter whose return is late (none, or a draft, after the due date) or queried and awaiting the provider."""
+
+    agreement: Agreement
+    year: FinancialYear
+    quarter: int
+    due_date: dt.date
+    days_overdue: int  # 0 for a queried return whose due date has not passed
+    return_record: Return | None
+
+    @property
+    def organisation(self) -> Organisation:
+        return self.agreement.organisation
+
+    @property
+    def status(self) -> str | None:
+        return self.return_record.status if self.return_record else None
+
+    @property
+    def status_label(self) -> str:
+        return self.return_record.get_status_display() if self.return_record else NOT_STARTED
+
+    @property
+    def status_tag_class(self) -> str:
+        return RETURN_STATUS_TAG_CLASSES.get(self.status, "govuk-tag--grey")
+
+
+def overdue_returns(today: dt.date) -> list[OverdueReturn]:
+    """Every return not in by its due date, plus every queried return awaiting the provider's answer.
+
+    Not in: no Return at all, or a draft, for a quarter of an active or ended agreement that has
+    targets (for a KPI not retired) in that financial year, where the quarter is within the agreement
+    and its due date (quarter end + the programme's return_due_days) is before today.
+    Ordered by due date (oldest first), then agreement reference and quarter. Six queries, whatever the
+    number of agreements (the agreements' variations are prefetched for their current end dates).
+    """
+    target_years = set(
+        KpiTarget.objects.filter(agreement__status__in=MONITORED_AGREEMENT_STATUSES)
+        .exclude(kpi__status=Kpi.Status.RETIRED)
+        .values_list("agreement_id", "financial_year_id")
+        .distinct()
+    )
+    returns = list(
+        Return.objects.filter(Q(agreement__status__in=MONITORED_AGREEMENT_STATUSES) | Q(status=Return.Status.QUERIED))
+        .only("pk", "agreement_id", "financial_year_id", "quarter", "status")
+        .order_by()
+    )
+    queried_keys = [(r.agreement_id, r.financial_year_id) for r in returns if r.status == Return.Status.QUERIED]
+    agreement_ids = {a for a, _ in target_years} | {a for a, _ in queried_keys}
+    year_ids = {y for _, y in target_years} | {y for _, y in queried_keys}
+    agreements = {
+        a.pk: a
+        for a in Agreement.objects.filter(pk__in=agreement_ids)
+        .select_related("programme", "organisation")
+        .prefetch_related("variations")
+    }
+    years = {y.pk: y for y in FinancialYear.objects.filter(pk__in=year_ids)}
+    settings = _settings_by_programme(a.programme_id for a in agreements.values())
+    by_quarter = {(r.agreement_id, r.financial_year_id, r.quarter): r for r in returns}
+    queried = [r for r in returns if r.status == Return.Status.QUERIED]
+
+    rows: list[OverdueReturn] = []
+
+    def add(agreement: Agreement, year: FinancialYear, quarter: int, record: Return | None) -> None:
+        due = due_date_for(year.start_year, quarter, settings[agreement.programme_id].return_due_days)
+        rows.append(OverdueReturn(agreement, year, quarter, due, max((today - due).days, 0), record))
+
+    for agreement_id, year_id in target_years:
+        agreement, year = agreements[agreement_id], years[year_id]
+        for quarter in QUARTERS:
+            key = (agreement_id, year_id, quarter)
+            record = by_quarter.get(key)
+            if record is not None and record.status != Return.Status.DRAFT:
+                continue  # in (submitted or accepted), or listed below as queried
+            if not quarter_in_agreement(agreement, year.start_year, quarter):
+                continue
+            due = due_date_for(year.start_year, quarter, settings[agreement.programme_id].return_due_days)
+            if is_overdue(record.status if record else None, due, today):
+                add(agreement, year, quarter, record)
+    for record in queried:
+        add(agreements[record.agreement_id], years[record.financial_year_id], record.quarter, record)
+    rows.sort(key=lambda r: (r.due_date, r.agreement.reference, r.quarter))
+    return rows
+
+
+# --- Display ------------------------------------------------------------------------------
+
+
+def format_kpi_value(value: Decimal | None, unit: str) -> str:
+    """A KPI value for a page: "1,234", "12.5", "85.5%", "£1,200.00"; an en dash when there is none."""
+    if value is None:
+        return "–"
+    if unit == KpiVersion.Unit.MONEY:
+        sign = "−" if value < 0 else ""
+        return f"{sign}£{abs(value):,.2f}"
+    text = f"{value.quantize(Decimal('0.01')):,.2f}".rstrip("0").rstrip(".")
+    if text.startswith("-"):
+        text = "−" + text[1:]
+    return f"{text}%" if unit == KpiVersion.Unit.PERCENT else text
