@@ -68,7 +68,10 @@ class GovukFormMixin:
             )
             if error_class not in widget.attrs.get("class", ""):
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} {error_class}".strip()
-            widget.attrs["aria-describedby"] = f"{self.add_prefix(name)}-error"
+            described_by = f"{self.add_prefix(name)}-error"
+            if self.fields[name].help_text:
+                described_by = f"{self[name].auto_id}_helptext {described_by}"
+            widget.attrs["aria-describedby"] = described_by
 
 
 class GovukForm(GovukFormMixin, forms.Form):

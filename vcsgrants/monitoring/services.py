@@ -167,7 +167,9 @@ def target_set(
     if unit == KpiVersion.Unit.PERCENT and annual_target > 100:
         raise ValidationError({"annual_target": "A percentage target cannot be over 100."})
     if quarter_targets is None:
-        quarter_targets = profile_evenly(annual_target, 4, aggregation)
+        # A count's quarters stay whole numbers (10 groups → 3, 3, 2, 2), not 2.50 a quarter.
+        whole = unit == KpiVersion.Unit.COUNT and annual_target == annual_target.to_integral_value()
+        quarter_targets = profile_evenly(annual_target, 4, aggregation, places=0 if whole else 2)
     else:
         quarter_targets = list(quarter_targets)
         if len(quarter_targets) != 4 or any(q is None or q < 0 for q in quarter_targets):

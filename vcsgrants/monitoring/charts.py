@@ -1,0 +1,213 @@
+"""Small server-side SVG charts (no JavaScript, no CDN): a line chart and a stacked bar.
+
+Pure Python: each function returns an SVG string. Every piece of text that reaches the SVG (titles,
+labels, figures) is escaped here, so a template may mark the result safe. Each chart carries a
+<title> and <desc>, role="img" and an aria-label; the page shows the same figures in a table beside it.
+Coordinates are floats (geometry only); the figures printed come from the caller's own formatting.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from xml.sax.saxutils import escape, quoteattr
+
+FONT = "arial, sans-serif"
+TEXT_COLOUR = "#0b0c0c"
+AXIS_COLOUR = "#505a5f"
+GRID_COLOUR = "#b1b4b6"
+
+
+@dataclass(frozen=True)
+class Series:
+    """One line: a name for the legend, a value per label (None for a gap), and how it is drawn."""
+
+    name: str
+    values: Sequence[Decimal | int | None]
+    colour: str = "#1d70b8"
+    dashed: bool = False
+    marker: str = "circle"  # circle or square, so the lines differ by more than colour
+
+
+@dataclass(frozen=True)
+class Segment:
+    label: str
+    count: int
+    fill: str
+    text_colour: str = "#ffffff"
+
+
+def _safe_id(value: str) -> str:
+    cleaned = re.sub(r"[^A-Za-z0-9_-]", "-", value)
+    return cleaned if cleaned[:1].isalpha() else f"c-{cleaned}"
+
+
+def _num(x: float) -> str:
+    return f"{x:.1f}"
+
+
+def _plain(value: Decimal | int) -> str:
+    return f"{value:,}"
+
+
+def nice_step(span: float, ticks: int = 5) -> float:
+    """A round step (1, 2 or 5 × a power of ten) that splits span into about `ticks` intervals."""
+    if span <= 0:
+        return 1.0
+    raw = span / ticks
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for multiple in (1, 2, 5, 10):
+        if raw <= multiple * magnitude:
+            return multiple * magnitude
+    return 10 * magnitude
+
+
+def _open_svg(width: int, height: int, title: str, desc: str, chart_id: str) -> list[str]:
+    return [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
+        f'style="max-width: 100%; height: auto" role="img" id={quoteattr(chart_id)} aria-label={quoteattr(title)} '
+        f'aria-describedby="{chart_id}-desc" font-family="{FONT}" font-size="14">',
+        f'<title id="{chart_id}-title">{escape(title)}</title>',
+        f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',
+    ]
+
+
+def line_chart(
+    *,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    y_label: str = "",
+    value_text: Callable[[Decimal | int], str] = _plain,
+    chart_id: str = "line-chart",
+    width: int = 720,
+    height: int = 360,
+) -> str:
+    """Lines over evenly spaced categories (quarters); a missing value breaks the line rather than dropping to zero."""
+    chart_id = _safe_id(chart_id)
+    left, right, top, bottom = 72, 16, 40, 64
+    plot_w, plot_h = width - left - right, height - top - bottom
+    present = [float(v) for s in series for v in s.values if v is not None]
+    low = min([0.0, *present])
+    high = max([0.0, *present])
+    step = nice_step(high - low)
+    y_min = math.floor(low / step) * step
+    y_max = max(math.ceil(high / step) * step, y_min + step)
+
+    def x_at(i: int) -> float:  # each category at the middle of its own slot, so end labels stay inside the chart
+        return left + plot_w * (i + 0.5) / max(1, len(labels))
+
+    def y_at(v: float) -> float:
+        return top + plot_h - (v - y_min) / (y_max - y_min) * plot_h
+
+    out = _open_svg(width, height, title, desc, chart_id)
+    # Horizontal grid lines and the y axis's figures.
+    for k in range(round((y_max - y_min) / step) + 1):
+        tick = round(y_min + k * step, 10)
+        y = y_at(tick)
+        out.append(
+            f'<line x1="{left}" y1="{_num(y)}" x2="{width - right}" y2="{_num(y)}" stroke="{GRID_COLOUR}" stroke-width="1"/>'
+        )
+        tick_text = value_text(Decimal(str(tick)).normalize() if tick % 1 else int(tick))
+        out.append(f'<text x="{left - 8}" y="{_num(y + 5)}" text-anchor="end" fill="{TEXT_COLOUR}">{escape(tick_text)}</text>')
+    axis = f'stroke="{AXIS_COLOUR}" stroke-width="1"'
+    out.append(f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" {axis}/>')
+    out.append(f'<line x1="{left}" y1="{top + plot_h}" x2="{width - right}" y2="{top + plot_h}" {axis}/>')
+    if y_label:
+        out.append(f'<text x="{left}" y="{top - 24}" fill="{TEXT_COLOUR}">{escape(y_label)}</text>')
+    # x labels: thinned so they do not overlap, always keeping the last.
+    every = max(1, math.ceil(len(labels) / max(1, plot_w // 70)))
+    for i, label in enumerate(labels):
+        if i % every and i != len(labels) - 1:
+            continue
+        out.append(
+            f'<text x="{_num(x_at(i))}" y="{top + plot_h + 20}" text-anchor="middle" font-size="12" '
+            f'fill="{TEXT_COLOUR}">{escape(label)}</text>'
+        )
+    # Legend across the bottom.
+    legend_x = left
+    for s in series:
+        y = height - 14
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        stroke = f'stroke={quoteattr(s.colour)} stroke-width="3"{dash}'
+        out.append(f'<line x1="{legend_x}" y1="{y - 5}" x2="{legend_x + 28}" y2="{y - 5}" {stroke}/>')
+        out.append(_marker(s, legend_x + 14, y - 5, None))
+        out.append(f'<text x="{legend_x + 36}" y="{y}" fill="{TEXT_COLOUR}">{escape(s.name)}</text>')
+        legend_x += 56 + 8 * len(s.name)
+    # The lines, broken at gaps, then a marker with its own title at every point.
+    for s in series:
+        dash = ' stroke-dasharray="6 4"' if s.dashed else ""
+        run: list[str] = []
+        runs: list[list[str]] = []
+        for i, v in enumerate(s.values):
+            if v is None:
+                if run:
+                    runs.append(run)
+                run = []
+                continue
+            run.append(f"{_num(x_at(i))},{_num(y_at(float(v)))}")
+        if run:
+            runs.append(run)
+        for points in runs:
+            if len(points) > 1:
+                out.append(
+                    f'<polyline fill="none" stroke={quoteattr(s.colour)} stroke-width="3"{dash} points="{" ".join(points)}"/>'
+                )
+        for i, v in enumerate(s.values):
+            if v is not None and i < len(labels):
+                out.append(_marker(s, x_at(i), y_at(float(v)), f"{labels[i]}: {s.name.lower()} {value_text(v)}"))
+    out.append("</svg>")
+    return "\n".join(out)
+
+
+def _marker(s: Series, x: float, y: float, tooltip: str | None) -> str:
+    inner = f"<title>{escape(tooltip)}</title>" if tooltip else ""
+    cls = ' class="app-chart-point"' if tooltip else ""
+    if s.marker == "square":
+        return (
+            f'<rect{cls} x="{_num(x - 5)}" y="{_num(y - 5)}" width="10" height="10" fill="#ffffff" '
+            f'stroke={quoteattr(s.colour)} stroke-width="2">{inner}</rect>'
+        )
+    return f'<circle{cls} cx="{_num(x)}" cy="{_num(y)}" r="5" fill={quoteattr(s.colour)}>{inner}</circle>'
+
+
+def stacked_bar(
+    *, title: str, desc: str, segments: Sequence[Segment], chart_id: str = "bar-chart", width: int = 720, height: int = 72
+) -> str:
+    """One horizontal bar split into segments by count (a RAG summary), each labelled with its count and name."""
+    chart_id = _safe_id(chart_id)
+    total = sum(s.count for s in segments)
+    bar_h = 32
+    out = _open_svg(width, height, title, desc, chart_id)
+    if total == 0:
+        out.append(f'<rect x="0" y="0" width="{width}" height="{bar_h}" fill="#f3f2f1" stroke="{GRID_COLOUR}"/>')
+        out.append(f'<text x="8" y="21" fill="{TEXT_COLOUR}">Nothing to show</text>')
+    x = 0.0
+    legend_x = 0
+    for s in segments:
+        if s.count <= 0:
+            continue
+        w = width * s.count / total if total else 0
+        out.append(
+            f'<rect class="app-chart-segment" x="{_num(x)}" y="0" width="{_num(w)}" height="{bar_h}" fill={quoteattr(s.fill)}>'
+            f"<title>{escape(f'{s.label}: {s.count}')}</title></rect>"
+        )
+        if w >= 28:
+            out.append(
+                f'<text x="{_num(x + w / 2)}" y="21" text-anchor="middle" font-weight="bold" '
+                f"fill={quoteattr(s.text_colour)}>{s.count}</text>"
+            )
+        x += w
+    for s in segments:
+        out.append(
+            f'<rect x="{legend_x}" y="{bar_h + 14}" width="14" height="14" fill={quoteattr(s.fill)} stroke="{AXIS_COLOUR}"/>'
+        )
+        text = f"{s.label}: {s.count}"
+        out.append(f'<text x="{legend_x + 20}" y="{bar_h + 26}" fill="{TEXT_COLOUR}">{escape(text)}</text>')
+        legend_x += 40 + 8 * len(text)
+    out.append("</svg>")
+    return "\n".join(out)
