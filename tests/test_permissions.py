@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
+from vcsgrants.monitoring.models import Kpi, Return
 
 pytestmark = pytest.mark.django_db
 
@@ -53,6 +54,28 @@ MATRIX = {
     "organisation-detail": (STAFF | {"provider"}, None),
     "organisation-edit": (MANAGERS, MANAGERS),
     "audit-log": (STAFF, None),
+    # Monitoring: the framework is shared with the programme's providers and co-funders.
+    "framework": (STAFF | {"partner", "provider"}, None),
+    "outcome-create": (MANAGERS, MANAGERS),
+    "kpi-propose": (MANAGERS | {"provider"}, MANAGERS | {"provider"}),
+    "kpi-detail": (STAFF | {"partner", "provider"}, MANAGERS | {"provider"}),
+    "kpi-comment": (set(), MANAGERS | {"provider"}),  # POST only
+    "kpi-decide": (MANAGERS, MANAGERS),
+    "kpi-refine": (MANAGERS, MANAGERS),
+    "kpi-retire": (MANAGERS, MANAGERS),
+    "targets-edit": (MANAGERS, MANAGERS),
+    "agreement-monitoring": (STAFF | {"partner", "provider"}, None),
+    "return-edit": (MANAGERS | {"provider"}, MANAGERS | {"provider"}),
+    "return-detail": (STAFF | {"partner", "provider"}, None),
+    "return-review": (MANAGERS, MANAGERS),
+    "return-template": (STAFF | {"partner", "provider"}, None),
+    "return-upload": (MANAGERS | {"provider"}, MANAGERS | {"provider"}),
+    "returns-overdue": (STAFF, None),
+    "performance": (STAFF | {"partner"}, None),
+    "performance-providers": (STAFF | {"partner"}, None),
+    "performance-districts": (STAFF | {"partner"}, None),
+    "performance-trends": (STAFF | {"partner"}, None),
+    "performance-export": (STAFF | {"partner"}, None),
 }
 
 
@@ -100,7 +123,29 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
     slug = agreement.programme.slug
     stream = FundingStream.objects.filter(programme=agreement.programme).first()
     instalment = agreement.instalments.first()
+    kpi = Kpi.objects.filter(outcome__programme=agreement.programme, status=Kpi.Status.AGREED).first()
+    return_record = Return.objects.filter(agreement=agreement).first()
     args = {
+        "framework": [slug],
+        "outcome-create": [slug],
+        "kpi-propose": [slug],
+        "kpi-detail": [kpi.pk],
+        "kpi-comment": [kpi.pk],
+        "kpi-decide": [kpi.pk],
+        "kpi-refine": [kpi.pk],
+        "kpi-retire": [kpi.pk],
+        "targets-edit": [agreement.pk, "2022-23"],
+        "agreement-monitoring": [agreement.pk],
+        "return-edit": [agreement.pk, "2022-23", 1],
+        "return-detail": [return_record.pk],
+        "return-review": [return_record.pk],
+        "return-template": [return_record.pk],
+        "return-upload": [return_record.pk],
+        "performance": [slug],
+        "performance-providers": [slug],
+        "performance-districts": [slug],
+        "performance-trends": [slug],
+        "performance-export": [slug, "framework", "csv"],
         "programme-detail": [slug],
         "period-create": [slug],
         "stream-create": [slug],

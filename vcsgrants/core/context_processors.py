@@ -14,6 +14,8 @@ def navigation(request):
         items.append(("Organisations", reverse("organisation-list")))
     if user.has_perm("funding.view_payment_list"):
         items.append(("Payments", reverse("payment-list")))
+    if user.has_perm("monitoring.view_overdue"):
+        items.append(("Overdue returns", reverse("returns-overdue")))
     if user.has_perm("funding.view_decision"):
         items.append(("Decisions", reverse("decision-list")))
     if user.has_perm("core.view_audit"):
