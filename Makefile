@@ -22,6 +22,8 @@ DEPLOY_CHECK_SECRET_KEY := deploy-check-throwaway-key-9f3c1a7e5b2d4068-not-for-p
 # Run apt-get directly as root, through sudo otherwise.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
+
+.PHONY: bench
 .PHONY: help install run test test-sqlite test-postgres test-browser lint format \
 	migrations-check deploy-check ensure-chromium ensure-postgres
 
@@ -95,6 +97,11 @@ test-browser: $(STAMP) ensure-chromium
 
 test-postgres: $(STAMP) ensure-postgres
 	scripts/with_postgres.sh $(PYTEST) -n 2 --ignore=tests/browser
+
+# Benchmarks print figures side by side; they are not part of `make test`.
+bench: $(STAMP)
+	env -u DATABASE_URL $(PY) bench/bench_dashboard.py
+	scripts/with_postgres.sh $(PY) bench/bench_dashboard.py
 
 test: $(STAMP) ensure-chromium ensure-postgres lint migrations-check deploy-check test-sqlite test-postgres
 	@echo "make test: all steps passed"
