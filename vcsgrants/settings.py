@@ -151,7 +151,7 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VCS Grants API",
-    "DESCRIPTION": "Programmes, funding streams, allocations, organisations, agreements and payments.",
+    "DESCRIPTION": "Programmes, streams, allocations, organisations, agreements, payments; KPIs, targets and quarterly returns.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }

@@ -1,4 +1,5 @@
-"""JSON shapes of the API. Money is a string with exactly two decimals ("1234.50"); dates are ISO 8601.
+"""JSON shapes of the API. Money, targets and KPI values are strings with exactly two decimals ("1234.50");
+dates are ISO 8601.
 
 The views prefetch everything these serializers read, so a list costs the same number of
 queries however many rows it has. Derived figures (current end date, value by year) are
@@ -11,11 +12,13 @@ import datetime as dt
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vcsgrants.core.models import Area, Organisation
+from vcsgrants.core.services import parse_financial_year_label
 from vcsgrants.funding.models import (
     ZERO,
     Agreement,
@@ -30,6 +33,7 @@ from vcsgrants.funding.models import (
     Variation,
 )
 from vcsgrants.funding.selectors import instalment_status
+from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, ProgrammeMonitoring, Return, ReturnEvent, ReturnValue
 
 
 class Money(serializers.DecimalField):
@@ -322,3 +326,173 @@ class InstalmentSerializer(ReadOnlyModelSerializer):
     def get_status(self, obj: PaymentInstalment) -> str:
         today = self.context.get("today") or dt.date.today()
         return instalment_status(obj.amount, _paid(obj), obj.due_date, today)
+
+
+# --- Monitoring: KPIs, targets and quarterly returns --------------------------------------
+
+
+class Figure(serializers.DecimalField):
+    """A target or KPI value as a string with two decimals ("31.00"), never a float."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(max_digits=14, decimal_places=2, coerce_to_string=True, **kwargs)
+
+
+class OutcomeRefSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = Outcome
+        fields = ["id", "title"]
+
+
+class KpiVersionSerializer(ReadOnlyModelSerializer):
+    class Meta:
+        model = KpiVersion
+        fields = ["number", "name", "definition", "unit", "aggregation", "direction", "rba_type", "change_note", "created_at"]
+
+
+def _version_field(field_name: str, **kwargs):
+    """A field of the KPI's current version, shown on the KPI itself (null only if it has no version)."""
+    choices = KpiVersion._meta.get_field(field_name).choices
+    source = f"current_version.{field_name}"
+    if choices:
+        return serializers.ChoiceField(choices=choices, source=source, read_only=True, allow_null=True, **kwargs)
+    return serializers.CharField(source=source, read_only=True, allow_null=True, **kwargs)
+
+
+class KpiSerializer(ReadOnlyModelSerializer):
+    programme = ProgrammeRefSerializer(source="outcome.programme", read_only=True)
+    outcome = OutcomeRefSerializer(read_only=True)
+    version = serializers.IntegerField(
+        source="current_version.number", read_only=True, allow_null=True, help_text="The current version's number."
+    )
+    name = _version_field("name")
+    definition = _version_field("definition")
+    unit = _version_field("unit")
+    aggregation = _version_field("aggregation", help_text="How values add up over quarters and providers.")
+    direction = _version_field("direction")
+    rba_type = _version_field("rba_type", help_text="Results-Based Accountability type.")
+    versions = KpiVersionSerializer(many=True, read_only=True, help_text="Every version, first to current.")
+
+    class Meta:
+        model = Kpi
+        fields = [
+            "id", "code", "programme", "outcome", "status", "version", "name", "definition", "unit", "aggregation",
+            "direction", "rba_type", "versions",
+        ]  # fmt: skip
+
+
+class KpiRefSerializer(ReadOnlyModelSerializer):
+    name = _version_field("name")
+
+    class Meta:
+        model = Kpi
+        fields = ["id", "code", "name"]
+
+
+class KpiTargetSerializer(ReadOnlyModelSerializer):
+    """An agreement's target for a KPI in a financial year, profiled by quarter."""
+
+    agreement = AgreementRefSerializer(read_only=True)
+    kpi = KpiRefSerializer(read_only=True)
+    financial_year = FinancialYearLabel()
+    annual_target = Figure()
+    q1_target = Figure()
+    q2_target = Figure()
+    q3_target = Figure()
+    q4_target = Figure()
+
+    class Meta:
+        model = KpiTarget
+        fields = ["id", "agreement", "kpi", "financial_year", "annual_target", "q1_target", "q2_target", "q3_target", "q4_target"]
+
+
+class ReturnValueSerializer(ReadOnlyModelSerializer):
+    kpi = serializers.CharField(source="kpi_version.kpi.code", read_only=True, help_text="The KPI's code.")
+    kpi_version = serializers.IntegerField(
+        source="kpi_version.number", read_only=True, help_text="The version of the KPI the value was given against."
+    )
+    value = Figure()
+
+    class Meta:
+        model = ReturnValue
+        fields = ["kpi", "kpi_version", "value"]
+
+
+class ReturnEventSerializer(ReadOnlyModelSerializer):
+    actor = serializers.CharField(source="actor.username", read_only=True, help_text="The username of who took the step.")
+
+    class Meta:
+        model = ReturnEvent
+        fields = ["action", "actor", "comment", "at"]
+
+
+def return_due_date(record: Return) -> dt.date:
+    """The rule of services.return_due_date, from the programme's settings the view selected with the return
+    (services.return_due_date would fetch, or create, them once per return)."""
+    try:
+        days = record.agreement.programme.monitoring.return_due_days
+    except ProgrammeMonitoring.DoesNotExist:  # no settings saved yet: the defaults
+        days = ProgrammeMonitoring._meta.get_field("return_due_days").get_default()
+    return record.quarter_end + dt.timedelta(days=days)
+
+
+class ReturnSerializer(ReadOnlyModelSerializer):
+    """A provider's quarterly return for one agreement: a value per KPI, narrative and case studies, and its steps."""
+
+    agreement = AgreementRefSerializer(read_only=True)
+    financial_year = FinancialYearLabel()
+    due_date = serializers.SerializerMethodField(help_text="When the return is due: a set number of days after the quarter ends.")
+    values = ReturnValueSerializer(many=True, read_only=True)
+    events = ReturnEventSerializer(many=True, read_only=True, help_text="Each step (submitted, queried, ...), oldest first.")
+
+    class Meta:
+        model = Return
+        fields = [
+            "id", "agreement", "financial_year", "quarter", "status", "submitted_at", "due_date", "values", "narrative",
+            "case_studies", "events",
+        ]  # fmt: skip
+
+    @extend_schema_field(OpenApiTypes.DATE)
+    def get_due_date(self, obj: Return) -> dt.date:
+        return return_due_date(obj)
+
+
+# Input. Values are keyed by KPI code; null clears a value. A number may be sent as a string ("31") or a JSON number.
+
+
+class ReturnContentSerializer(serializers.Serializer):
+    values = serializers.DictField(
+        child=serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True),
+        required=False,
+        help_text='A value per KPI code, such as {"SG1": "31"}; null clears a value. KPIs not named are left as they are.',
+    )
+    narrative = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, help_text="Left as it is if omitted."
+    )
+    case_studies = serializers.CharField(
+        required=False, allow_blank=True, trim_whitespace=False, help_text="Left as it is if omitted."
+    )
+
+
+class ReturnCreateSerializer(ReturnContentSerializer):
+    agreement = serializers.IntegerField(help_text="The agreement's id.")
+    financial_year = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="Written like 2022-23.")
+    quarter = serializers.IntegerField(help_text="1 (April to June) to 4 (January to March).")
+
+    def validate_financial_year(self, value: str) -> int:
+        try:
+            return parse_financial_year_label(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from exc
+
+
+class ReturnSubmitSerializer(serializers.Serializer):
+    comment = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Needed when answering an officer's query."
+    )
+
+
+class ReturnReviewSerializer(serializers.Serializer):
+    accept = serializers.BooleanField(help_text="true accepts the return; false queries it, which needs a comment.")
+    comment = serializers.CharField(required=False, allow_blank=True, default="")

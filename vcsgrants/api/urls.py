@@ -33,6 +33,9 @@ router.register("allocations", views.AllocationViewSet, basename="allocation")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("agreements", views.AgreementViewSet, basename="agreement")
 router.register("payments", views.PaymentViewSet, basename="payment")
+router.register("kpis", views.KpiViewSet, basename="kpi")
+router.register("kpi-targets", views.KpiTargetViewSet, basename="kpi-target")
+router.register("returns", views.ReturnViewSet, basename="return")
 
 urlpatterns = [
     # Any signed-in user or token holder may read the document (the default would be anyone at all).
