@@ -34,6 +34,7 @@ from vcsgrants.funding.models import (
 )
 from vcsgrants.funding.selectors import instalment_status
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, ProgrammeMonitoring, Return, ReturnEvent, ReturnValue
+from vcsgrants.monitoring.services import due_date_for
 
 
 class Money(serializers.DecimalField):
@@ -434,7 +435,7 @@ def return_due_date(record: Return) -> dt.date:
         days = record.agreement.programme.monitoring.return_due_days
     except ProgrammeMonitoring.DoesNotExist:  # no settings saved yet: the defaults
         days = ProgrammeMonitoring._meta.get_field("return_due_days").get_default()
-    return record.quarter_end + dt.timedelta(days=days)
+    return due_date_for(record.financial_year.start_year, record.quarter, days)
 
 
 class ReturnSerializer(ReadOnlyModelSerializer):

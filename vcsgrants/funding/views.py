@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import mimetypes
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -239,9 +240,7 @@ def bulk_extension(request, slug):
     )
 
 
-def _decimal(value):
-    from decimal import Decimal, InvalidOperation
-
+def _decimal(value: str | None) -> Decimal | None:
     try:
         return Decimal(value) if value else None
     except InvalidOperation:
@@ -298,7 +297,6 @@ def agreement_detail(request, pk):
     }
     if context["can_see_payments"]:
         context["instalments"] = selectors.instalment_rows(agreement.instalments.all())
-        context["payments"] = [p for row in context["instalments"] for p in row.instalment.payments.all()]
     if context["can_see_documents"]:
         context["documents"] = agreement.documents.select_related("uploaded_by")
     return render(request, "funding/agreement_detail.html", context)
@@ -330,12 +328,17 @@ def agreement_create(request):
     )
 
 
+def _to_variation(request, agreement: Agreement, what: str):
+    """Only a draft's own terms change in place; an active or ended agreement changes by variation."""
+    messages.info(request, f"{agreement.reference} is {agreement.get_status_display().lower()}: {what} with a variation.")
+    return redirect("variation-create", pk=agreement.pk)
+
+
 @require_http_methods(["GET", "POST"])
 def agreement_edit(request, pk):
     agreement = _agreement(request, pk, "funding.manage_agreement")
     if agreement.status != Agreement.Status.DRAFT:
-        messages.info(request, f"{agreement.reference} is {agreement.get_status_display().lower()}: change it with a variation.")
-        return redirect("variation-create", pk=agreement.pk)
+        return _to_variation(request, agreement, "change it")
     form = forms.AgreementEditForm(request.POST or None, instance=agreement)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -364,8 +367,7 @@ def agreement_edit(request, pk):
 def agreement_add_line(request, pk):
     agreement = _agreement(request, pk, "funding.manage_agreement")
     if agreement.status != Agreement.Status.DRAFT:
-        messages.info(request, f"{agreement.reference} is {agreement.get_status_display().lower()}: add money with a variation.")
-        return redirect("variation-create", pk=agreement.pk)
+        return _to_variation(request, agreement, "add money")
     form = forms.FundingLineForm(request.POST or None, agreement=agreement)
     if request.method == "POST" and form.is_valid():
         line = services.LineInput(**form.cleaned_data)

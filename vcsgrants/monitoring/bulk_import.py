@@ -24,9 +24,9 @@ from simple_history.utils import bulk_create_with_history
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import FinancialYear, User
-from vcsgrants.core.money import quarter_end, quarter_starts
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.monitoring.models import Kpi, Return, ReturnValue
+from vcsgrants.monitoring.services import quarter_in_agreement
 from vcsgrants.monitoring.spreadsheets import ImportRefused, Problem, value_problem
 
 HEADER = ("agreement", "financial_year", "quarter", "kpi_code", "value")
@@ -164,8 +164,7 @@ def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> Imp
         key = (agreement.id, start_year, quarter)
         first, last = periods[agreement.id]
         if key not in in_period:
-            start = quarter_starts(start_year)[quarter - 1]
-            in_period[key] = not (quarter_end(start) < first or start > last)
+            in_period[key] = quarter_in_agreement(agreement, start_year, quarter)
         if not in_period[key]:
             problems.append(
                 Problem(

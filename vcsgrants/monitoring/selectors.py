@@ -7,8 +7,6 @@ of queries whatever the number of agreements, KPIs or returns, so dashboards can
 Plain functions returning plain dataclasses:
 
 - `thresholds_for(programme)` → `rag.Thresholds`
-- `due_date_for(start_year, quarter, return_due_days)` → the date a return is due
-- `quarter_in_agreement(agreement, start_year, quarter)` → whether the agreement runs in that quarter
 - `agreement_years(agreement)` → the financial years an agreement runs in
 - `agreement_quarters(agreement, today)` → `list[YearQuarters]`: each quarter's return, due date and overdue flag
 - `kpi_ratings(agreement, year, quarter)` → `list[KpiRow]`: each KPI's actual and target to date, RAG and trend
@@ -32,6 +30,7 @@ from vcsgrants.core.money import financial_year_start, quarter_end, quarter_star
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, ProgrammeMonitoring, Return, ReturnValue
 from vcsgrants.monitoring.rag import Aggregation, Direction, KpiRating, Rating, Thresholds, Trend, rate_quarter
+from vcsgrants.monitoring.services import due_date_for, quarter_in_agreement
 
 QUARTERS = (1, 2, 3, 4)
 
@@ -76,20 +75,6 @@ def _thresholds(settings: ProgrammeMonitoring) -> Thresholds:
 def thresholds_for(programme: Programme) -> Thresholds:
     """The programme's RAG thresholds (defaults when it has no monitoring settings yet)."""
     return _thresholds(_settings_by_programme([programme.pk])[programme.pk])
-
-
-def due_date_for(start_year: int, quarter: int, return_due_days: int) -> dt.date:
-    """The date a return is due: return_due_days after the quarter ends (the same rule as services.return_due_date)."""
-    return quarter_end(quarter_starts(start_year)[quarter - 1]) + dt.timedelta(days=return_due_days)
-
-
-def quarter_in_agreement(agreement: Agreement, start_year: int, quarter: int) -> bool:
-    """Whether the agreement runs at some point in the quarter (the rule services.return_for applies).
-
-    Uses agreement.current_end_date, so prefetch its variations when calling this for many agreements.
-    """
-    start = quarter_starts(start_year)[quarter - 1]
-    return quarter_end(start) >= agreement.start_date and start <= agreement.current_end_date
 
 
 def agreement_years(agreement: Agreement) -> list[FinancialYear]:

@@ -31,6 +31,7 @@ from vcsgrants.monitoring.models import (
     ReturnValue,
 )
 from vcsgrants.monitoring.rag import Aggregation, profile_evenly
+from vcsgrants.monitoring.spreadsheets import value_problem
 
 VERSION_FIELDS = ("name", "definition", "unit", "aggregation", "direction", "rba_type")
 
@@ -200,16 +201,25 @@ def target_set(
 # --- Returns -------------------------------------------------------------------------
 
 
+def due_date_for(start_year: int, quarter: int, return_due_days: int) -> dt.date:
+    """The date a return is due: return_due_days after the quarter ends. Pure, so lists can use it per row."""
+    return quarter_end(quarter_starts(start_year)[quarter - 1]) + dt.timedelta(days=return_due_days)
+
+
+def quarter_in_agreement(agreement: Agreement, start_year: int, quarter: int) -> bool:
+    """Whether the agreement runs at some point in the quarter (uses current_end_date: prefetch variations for many)."""
+    start = quarter_starts(start_year)[quarter - 1]
+    return quarter_end(start) >= agreement.start_date and start <= agreement.current_end_date
+
+
 def return_due_date(agreement: Agreement, year: FinancialYear, quarter: int) -> dt.date:
-    days = monitoring_settings(agreement.programme).return_due_days
-    return quarter_end(quarter_starts(year.start_year)[quarter - 1]) + dt.timedelta(days=days)
+    return due_date_for(year.start_year, quarter, monitoring_settings(agreement.programme).return_due_days)
 
 
 def _check_quarter(agreement: Agreement, year: FinancialYear, quarter: int) -> None:
     if quarter not in (1, 2, 3, 4):
         raise ValidationError({"quarter": f"Quarter {quarter} does not exist: use 1 to 4."})
-    start = quarter_starts(year.start_year)[quarter - 1]
-    if quarter_end(start) < agreement.start_date or start > agreement.current_end_date:
+    if not quarter_in_agreement(agreement, year.start_year, quarter):
         raise ValidationError(
             {
                 "quarter": f"{year} Q{quarter} is outside {agreement.reference}, which runs "
@@ -236,14 +246,8 @@ def kpis_due(agreement: Agreement, year: FinancialYear) -> list[KpiTarget]:
 
 
 def check_value(version: KpiVersion, value: Decimal) -> str | None:
-    """What is wrong with a value for this KPI, or None."""
-    if value < 0 and version.unit != KpiVersion.Unit.SCORE:
-        return "cannot be negative"
-    if version.unit == KpiVersion.Unit.PERCENT and value > 100:
-        return "is a percentage over 100"
-    if version.unit == KpiVersion.Unit.COUNT and value != value.to_integral_value():
-        return "is a count, so must be a whole number"
-    return None
+    """What is wrong with a value for this KPI, or None: the same rules as uploads and bulk imports."""
+    return value_problem(version.unit, value)
 
 
 @transaction.atomic
