@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from vcsgrants.core.models import User
+from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
 from vcsgrants.monitoring.models import Kpi, Return
 
@@ -76,6 +77,15 @@ MATRIX = {
     "performance-districts": (STAFF | {"partner"}, None),
     "performance-trends": (STAFF | {"partner"}, None),
     "performance-export": (STAFF | {"partner"}, None),
+    # Equity options: council staff compare them; officers build and adopt them.
+    "equity-list": (STAFF, None),
+    "equity-create": (MANAGERS, MANAGERS),
+    "equity-detail": (STAFF, None),
+    "equity-option-create": (MANAGERS, MANAGERS),
+    "equity-export": (STAFF, None),
+    "equity-areas-csv": (STAFF, None),
+    "equity-option-delete": (set(), MANAGERS),  # POST only
+    "equity-option-adopt": (MANAGERS, MANAGERS),
 }
 
 
@@ -125,7 +135,15 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
     instalment = agreement.instalments.first()
     kpi = Kpi.objects.filter(outcome__programme=agreement.programme, status=Kpi.Status.AGREED).first()
     return_record = Return.objects.filter(agreement=agreement).first()
+    option_set = OptionSet.objects.get(programme=agreement.programme)
     args = {
+        "equity-list": [slug],
+        "equity-create": [slug],
+        "equity-detail": [option_set.pk],
+        "equity-option-create": [option_set.pk],
+        "equity-export": [option_set.pk],
+        "equity-areas-csv": [option_set.pk],
+        "equity-option-adopt": [option_set.options.first().pk],
         "framework": [slug],
         "outcome-create": [slug],
         "kpi-propose": [slug],
@@ -166,6 +184,10 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "organisation-detail": [agreement.organisation_id],
         "organisation-edit": [agreement.organisation_id],
     }.get(name, [])
+    if name == "equity-option-delete":
+        # A fresh option each time: a role allowed to POST removes it.
+        officer = User.objects.get(username="officer")
+        args = [Option.objects.create(option_set=option_set, label="Spare", blend={"equal": "1"}, created_by=officer).pk]
     return reverse(name, args=args)
 
 

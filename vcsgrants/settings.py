@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "vcsgrants.core",
     "vcsgrants.funding",
     "vcsgrants.monitoring",
+    "vcsgrants.equity",
     "vcsgrants.api",
 ]
 

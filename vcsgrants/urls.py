@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("vcsgrants.core.urls")),
     path("", include("vcsgrants.funding.urls")),
     path("", include("vcsgrants.monitoring.urls")),
+    path("", include("vcsgrants.equity.urls")),
 ]

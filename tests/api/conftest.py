@@ -206,3 +206,4 @@ def api_as():
 # (the file is only appended to) puts them in every walk over LIST_ENDPOINTS: 401 without credentials,
 # 403 without a role, the API root and the OpenAPI document.
 LIST_ENDPOINTS.extend(["kpis", "kpi-targets", "returns"])
+LIST_ENDPOINTS.append("option-sets")  # equity options: council staff only

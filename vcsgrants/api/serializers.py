@@ -19,6 +19,8 @@ from rest_framework import serializers
 
 from vcsgrants.core.models import Area, Organisation
 from vcsgrants.core.services import parse_financial_year_label
+from vcsgrants.equity.models import Option, OptionSet
+from vcsgrants.equity.selectors import describe_option
 from vcsgrants.funding.models import (
     ZERO,
     Agreement,
@@ -497,3 +499,120 @@ class ReturnSubmitSerializer(serializers.Serializer):
 class ReturnReviewSerializer(serializers.Serializer):
     accept = serializers.BooleanField(help_text="true accepts the return; false queries it, which needs a comment.")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+# --- Equity options --------------------------------------------------------------------
+
+
+class EquityOptionSerializer(ReadOnlyModelSerializer):
+    description = serializers.SerializerMethodField()
+    blend = serializers.DictField(child=serializers.CharField(), help_text="Method → share (0 to 1), adding up to 1.")
+    weights = serializers.DictField(child=serializers.CharField(), help_text="Need indicator → weight (0 to 1).")
+    core = Money()
+    floor = Money(allow_null=True)
+    ceiling = Money(allow_null=True)
+    adopted_by = serializers.CharField(source="adopted_by.username", allow_null=True, default=None)
+    adopted_decision = serializers.IntegerField(source="adopted_decision_id", allow_null=True)
+
+    class Meta:
+        model = Option
+        fields = [
+            "id",
+            "label",
+            "description",
+            "blend",
+            "weights",
+            "core",
+            "floor",
+            "floor_share",
+            "ceiling",
+            "damping",
+            "years",
+            "adopted_at",
+            "adopted_by",
+            "adopted_decision",
+        ]
+
+    def get_description(self, option) -> str:
+        return describe_option(option)
+
+
+class EquityOptionSetSerializer(ReadOnlyModelSerializer):
+    programme = ProgrammeRefSerializer(read_only=True)
+    stream = StreamRefSerializer(read_only=True)
+    financial_year = FinancialYearLabel()
+    budget = Money()
+    indicators = serializers.ListField(child=serializers.CharField())
+    area_count = serializers.IntegerField(read_only=True)
+    options = EquityOptionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = OptionSet
+        fields = [
+            "id",
+            "programme",
+            "stream",
+            "financial_year",
+            "name",
+            "budget",
+            "source",
+            "source_filename",
+            "baseline",
+            "indicators",
+            "area_count",
+            "options",
+        ]
+
+
+class EquityAreaResultSerializer(serializers.Serializer):
+    area_id = serializers.CharField()
+    name = serializers.CharField()
+    current = serializers.CharField(help_text="Today's allocation, pounds with two decimals.")
+    target = serializers.CharField(help_text="The option's unconstrained formula target.")
+    allocation = serializers.CharField(help_text="The first year's allocation: whole pence, summing to the budget.")
+    per_head = serializers.CharField()
+    change = serializers.CharField()
+    change_pct = serializers.CharField(allow_null=True)
+    distance_from_target = serializers.CharField(allow_null=True, help_text="(allocation − target) / target")
+
+
+EquityMeasuresSerializer = type(
+    "EquityMeasuresSerializer",
+    (serializers.Serializer,),
+    {
+        "gini": serializers.FloatField(help_text="Population-weighted Gini of per-head funding."),
+        "theil": serializers.FloatField(),
+        "atkinson_0.5": serializers.FloatField(),
+        "atkinson_1": serializers.FloatField(),
+        "cv": serializers.FloatField(),
+        "max_min_ratio": serializers.FloatField(allow_null=True),
+        "money_from_target": serializers.CharField(),
+        "winners": serializers.IntegerField(),
+        "winners_total": serializers.CharField(),
+        "losers": serializers.IntegerField(),
+        "losers_total": serializers.CharField(),
+    },
+)
+
+
+@extend_schema_field(EquityMeasuresSerializer(allow_null=True))
+class EquityMeasuresField(serializers.DictField):
+    # The measures arrive JSON-ready from the engine; a key like "atkinson_0.5" cannot be a serializer source.
+    pass
+
+
+class EquityResultSerializer(serializers.Serializer):
+    option = serializers.IntegerField()
+    label = serializers.CharField()
+    error = serializers.CharField(allow_null=True, help_text="Why the option cannot be computed, if it cannot.")
+    measures = EquityMeasuresField(allow_null=True)
+    areas = EquityAreaResultSerializer(many=True)
+    glide_path = serializers.ListField(child=serializers.ListField(child=serializers.CharField()))
+    reaches_target_in = serializers.IntegerField(allow_null=True)
+
+
+class EquityComparisonSerializer(EquityOptionSetSerializer):
+    results = EquityResultSerializer(many=True, read_only=True)
+
+    class Meta(EquityOptionSetSerializer.Meta):
+        fields = [*EquityOptionSetSerializer.Meta.fields, "results"]

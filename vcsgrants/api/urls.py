@@ -36,6 +36,7 @@ router.register("payments", views.PaymentViewSet, basename="payment")
 router.register("kpis", views.KpiViewSet, basename="kpi")
 router.register("kpi-targets", views.KpiTargetViewSet, basename="kpi-target")
 router.register("returns", views.ReturnViewSet, basename="return")
+router.register("option-sets", views.OptionSetViewSet, basename="option-set")
 
 urlpatterns = [
     # Any signed-in user or token holder may read the document (the default would be anyone at all).

@@ -12,7 +12,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -24,10 +24,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from vcsgrants.api import serializers
+from vcsgrants.api.serializers import money
 from vcsgrants.core.models import Organisation, Role
+from vcsgrants.core.money import from_pence
 from vcsgrants.core.permissions import require
 from vcsgrants.core.rules import partner_lineage
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
+from vcsgrants.equity.models import Option, OptionSet
+from vcsgrants.equity.selectors import comparison
 from vcsgrants.funding.models import (
     Agreement,
     Allocation,
@@ -616,3 +620,46 @@ class ReturnViewSet(ScopedViewSet):
         except DjangoValidationError as exc:
             raise ValidationError(service_errors(exc)) from exc
         return self._respond(record)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Allocation option sets of the programmes you can see, with each option's settings"),
+    retrieve=extend_schema(
+        summary="One option set with every option's results: allocation per area, equity measures and glide path",
+        responses=serializers.EquityComparisonSerializer,
+    ),
+)
+class OptionSetViewSet(ScopedViewSet):
+    serializer_class = serializers.EquityOptionSetSerializer
+    list_permission = "equity.view_options"
+    object_permission = "equity.view_options"
+
+    def permission_object(self, obj):
+        return obj.programme
+
+    def get_queryset(self) -> QuerySet:
+        return (
+            OptionSet.objects.filter(programme__in=programmes_visible_to(self.request.user))
+            .select_related("programme", "stream", "financial_year")
+            .prefetch_related(Prefetch("options", queryset=Option.objects.select_related("adopted_by")))
+            .annotate(area_count=Count("areas"))
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        option_set = self.get_object()
+        result = comparison(option_set)
+        option_set.results = [
+            {
+                "option": column.option.pk,
+                "label": column.option.label,
+                "error": column.error,
+                "measures": column.result.measures.to_json() if column.result else None,
+                "areas": column.result.to_json()["areas"] if column.result else [],
+                "glide_path": [[money(from_pence(p)) for p in year] for year in column.result.glide_path]
+                if column.result
+                else [],
+                "reaches_target_in": column.result.reaches_target_in if column.result else None,
+            }
+            for column in result.columns
+        ]
+        return Response(serializers.EquityComparisonSerializer(option_set, context=self.get_serializer_context()).data)

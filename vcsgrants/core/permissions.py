@@ -34,6 +34,9 @@ ACTIONS = {
     "monitoring.review_return": "accept or query returns",
     "monitoring.view_dashboard": "see the performance dashboards",
     "monitoring.view_overdue": "see overdue returns",
+    "equity.view_options": "see allocation options",
+    "equity.manage_options": "build or change allocation options",
+    "equity.adopt_option": "adopt an option as a year's allocations",
 }
 
 

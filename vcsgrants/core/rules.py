@@ -147,3 +147,10 @@ rules.add_perm("monitoring.edit_return", (is_provider & is_own_return) | manages
 rules.add_perm("monitoring.review_return", manages_programmes)
 rules.add_perm("monitoring.view_dashboard", sees_everything | is_partner)
 rules.add_perm("monitoring.view_overdue", sees_everything)
+
+
+# --- Equity options ----------------------------------------------------------------------
+# Council staff compare options; officers build them and adopt one as a year's allocations.
+rules.add_perm("equity.view_options", sees_everything)
+rules.add_perm("equity.manage_options", manages_programmes)
+rules.add_perm("equity.adopt_option", manages_programmes)

@@ -211,3 +211,67 @@ def stacked_bar(
         legend_x += 40 + 8 * len(text)
     out.append("</svg>")
     return "\n".join(out)
+
+
+PALETTE = ("#505a5f", "#1d70b8", "#f47738", "#00703c", "#912b88", "#d4351c", "#28a197", "#6f72af", "#b58840")
+
+
+def grouped_bars(
+    *,
+    title: str,
+    desc: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    format_value: Callable[[Decimal], str],
+    chart_id: str = "grouped-bars",
+    width: int = 900,
+) -> str:
+    """Horizontal bars: one group per label, one bar per series (value or None), with a legend above."""
+    chart_id = _safe_id(chart_id)
+    label_w, right_pad, bar_h, gap = 190, 70, 12, 10
+    legend_rows = math.ceil(len(series) / 3)
+    top = 24 * legend_rows + 28
+    group_h = bar_h * len(series) + gap
+    height = top + group_h * len(labels) + 30
+    values = [v for s in series for v in s.values if v is not None]
+    high = float(max(values, default=0)) or 1.0
+    step = nice_step(high)
+    axis_max = math.ceil(high / step) * step
+    plot_w = width - label_w - right_pad
+
+    def x_of(value: float) -> float:
+        return label_w + plot_w * value / axis_max
+
+    out = _open_svg(width, height, title, desc, chart_id)
+    for i, s in enumerate(series):
+        lx, ly = (i % 3) * (width // 3), 4 + 24 * (i // 3)
+        out.append(f'<rect x="{lx}" y="{ly}" width="14" height="14" fill={quoteattr(s.colour)} stroke="{AXIS_COLOUR}"/>')
+        out.append(f'<text x="{lx + 20}" y="{ly + 12}" fill="{TEXT_COLOUR}">{escape(s.name[:40])}</text>')
+    tick = 0.0
+    while tick <= axis_max + step / 2:
+        x = x_of(tick)
+        out.append(f'<line x1="{_num(x)}" y1="{top - 6}" x2="{_num(x)}" y2="{height - 24}" stroke="{GRID_COLOUR}"/>')
+        out.append(
+            f'<text x="{_num(x)}" y="{height - 8}" text-anchor="middle" fill="{AXIS_COLOUR}">'
+            f"{escape(format_value(Decimal(str(tick))))}</text>"
+        )
+        tick += step
+    for g, label in enumerate(labels):
+        y0 = top + g * group_h
+        out.append(
+            f'<text x="{label_w - 8}" y="{_num(y0 + group_h / 2)}" text-anchor="end" dominant-baseline="middle" '
+            f'fill="{TEXT_COLOUR}">{escape(label[:28])}</text>'
+        )
+        for i, s in enumerate(series):
+            value = s.values[g]
+            if value is None:
+                continue
+            y = y0 + i * bar_h
+            w = max(x_of(float(value)) - label_w, 0.5)
+            out.append(
+                f'<rect class="app-chart-bar" x="{label_w}" y="{_num(y)}" width="{_num(w)}" height="{bar_h - 2}" '
+                f"fill={quoteattr(s.colour)}><title>{escape(f'{label}, {s.name}: {format_value(Decimal(value))}')}</title></rect>"
+            )
+    out.append(f'<line x1="{label_w}" y1="{top - 6}" x2="{label_w}" y2="{height - 24}" stroke="{AXIS_COLOUR}"/>')
+    out.append("</svg>")
+    return "\n".join(out)

@@ -46,10 +46,26 @@ def csv_text(headers: Sequence[str], rows: Sequence[Sequence[Value]]) -> str:
 
 
 def xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Value]], sheet_title: str = "Table") -> bytes:
+    return xlsx_sheets([(sheet_title, headers, rows)])
+
+
+Sheet = tuple[str, Sequence[str], Sequence[Sequence[Value]]]
+
+
+def xlsx_sheets(sheets: Sequence[Sheet]) -> bytes:
+    """A workbook with one sheet per (title, headers, rows): bold frozen headers, columns sized to fit."""
     workbook = Workbook()
-    sheet = workbook.active
-    # Sheet names: at most 31 characters and none of []:*?/\
-    sheet.title = "".join(c for c in sheet_title if c not in "[]:*?/\\")[:31] or "Table"
+    workbook.remove(workbook.active)
+    for sheet_title, headers, rows in sheets:
+        # Sheet names: at most 31 characters and none of []:*?/\
+        sheet = workbook.create_sheet("".join(c for c in sheet_title if c not in "[]:*?/\\")[:31] or "Table")
+        _fill(sheet, headers, rows)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _fill(sheet, headers: Sequence[str], rows: Sequence[Sequence[Value]]) -> None:
     bold = Font(bold=True)
     widths = [len(str(h)) for h in headers]
     for col, header in enumerate(headers, start=1):
@@ -64,9 +80,6 @@ def xlsx_bytes(headers: Sequence[str], rows: Sequence[Sequence[Value]], sheet_ti
     for col, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(col)].width = min(max(width + 2, 8), 60)
     sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _set(cell, value: Value) -> None:

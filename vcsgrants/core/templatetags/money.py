@@ -31,3 +31,24 @@ def ukdate(value) -> str:
 @register.filter
 def get_item(mapping, key):
     return mapping.get(key) if mapping else None
+
+
+@register.filter
+def gbp_pence(value) -> str:
+    """Whole pence as pounds: 4522800 → £45,228.00."""
+    return "" if value is None else gbp(Decimal(value) / 100)
+
+
+@register.filter
+def signed_percent(value) -> str:
+    """A percentage with its sign: 5.23 → +5.2%, -10 → −10.0%; blank for None."""
+    if value is None:
+        return ""
+    pct = Decimal(value)
+    return f"+{pct:,.1f}%" if pct > 0 else f"−{abs(pct):,.1f}%" if pct < 0 else "0.0%"
+
+
+@register.filter
+def signed_pct(value) -> str:
+    """A fraction as a signed percentage: 0.0523 → +5.2%; blank for None."""
+    return "" if value is None else signed_percent(Decimal(value) * 100)

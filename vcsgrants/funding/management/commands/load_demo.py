@@ -22,6 +22,7 @@ from django.utils.text import slugify
 
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
+from vcsgrants.equity.demo import load_equity_demo
 from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, PaymentInstalment, Programme, ProgrammePeriod, Variation
 from vcsgrants.monitoring.demo import load_monitoring_demo
@@ -116,6 +117,8 @@ class Command(BaseCommand):
             provider_users = [users[f"provider-{org.slug}"] for _, org in providers]
             if load_monitoring_demo(programme, officer=users["officer"], provider_users=provider_users):
                 self.stdout.write(self.style.SUCCESS("Loaded the demo outcomes framework, targets and returns (illustrative)."))
+            if load_equity_demo(programme, officer=users["officer"]):
+                self.stdout.write(self.style.SUCCESS("Loaded the demo allocation options for 2023-24 (illustrative)."))
         self.stdout.write("")
         self.stdout.write("Demo logins (every one uses the same password):")
         for user in users.values():

@@ -1,0 +1,354 @@
+"""Writes for equity options: build an option set, add or remove options, adopt one as a year's allocations.
+
+Each function runs in one transaction and records who did it; a refusal raises ValidationError saying what
+is wrong, and nothing is half-written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from vcsgrants.core.audit import record_event
+from vcsgrants.core.models import Area, FinancialYear, User
+from vcsgrants.core.money import from_pence, to_pence
+from vcsgrants.equity.areas_csv import AreasCsvError, parse_areas_csv
+from vcsgrants.equity.engine import InfeasibleOption, InvalidInput, appraise
+from vcsgrants.equity.models import Option, OptionArea, OptionSet
+from vcsgrants.equity.selectors import engine_areas, option_spec
+from vcsgrants.funding.models import ZERO, Allocation, Decision, FundingStream, MoneySum, Programme, StreamBudget
+from vcsgrants.funding.services import allocations_set, committed_total, money
+
+MAX_AREAS_UPLOAD_BYTES = 10 * 1024 * 1024  # 33,755 LSOAs with a few indicators is about 2 MB
+DISTRICT_INDICATORS = ("imd",)  # IMD 2019 average score: the need indicator the districts file carries
+
+
+def _check_stream(programme: Programme, stream: FundingStream) -> None:
+    if stream.programme_id != programme.pk:
+        raise ValidationError({"stream": f"{stream} is not a funding stream of {programme}."})
+
+
+def baseline_year(stream: FundingStream, year: FinancialYear) -> FinancialYear | None:
+    """Today's allocations: the year's own if it has any, else the latest year before it that has."""
+    latest = (
+        Allocation.objects.filter(stream=stream, financial_year__start_year__lte=year.start_year)
+        .order_by("-financial_year__start_year")
+        .select_related("financial_year")
+        .first()
+    )
+    return latest.financial_year if latest else None
+
+
+def default_budget(stream: FundingStream, year: FinancialYear) -> Decimal | None:
+    """The year's budget less what the stream allocates outside the districts (county-wide), so adopting reconciles."""
+    budget = StreamBudget.objects.filter(stream=stream, financial_year=year).first()
+    if budget is None:
+        return None
+    outside = (
+        Allocation.objects.filter(stream=stream, financial_year=year)
+        .exclude(area__kind=Area.Kind.DISTRICT)
+        .aggregate(t=MoneySum("amount"))["t"]
+    )
+    return budget.amount - (outside or ZERO)
+
+
+def _check_budget(budget: Decimal) -> None:
+    if budget <= 0:
+        raise ValidationError({"budget": "Enter a budget of more than £0.00."})
+    if budget != budget.quantize(Decimal("0.01")):
+        raise ValidationError({"budget": "Enter the budget in pounds and pence, such as 452228.00."})
+
+
+@transaction.atomic
+def option_set_from_districts(
+    *,
+    programme: Programme,
+    stream: FundingStream,
+    year: FinancialYear,
+    name: str,
+    actor: User,
+    budget: Decimal | None = None,
+    notes: str = "",
+) -> OptionSet:
+    """An option set over the council's districts: population and IMD from the areas, today's allocations from the stream."""
+    _check_stream(programme, stream)
+    districts = list(Area.objects.filter(kind=Area.Kind.DISTRICT).order_by("name"))
+    if not districts:
+        raise ValidationError("There are no districts: load them first (manage.py load_areas).")
+    missing = [d.name for d in districts if not d.population or d.imd_score is None]
+    if missing:
+        raise ValidationError(f"These districts have no population or IMD score: {', '.join(missing)}.")
+    base = baseline_year(stream, year)
+    current = {}
+    if base is not None:
+        current = dict(
+            Allocation.objects.filter(stream=stream, financial_year=base, area__in=districts).values_list("area_id", "amount")
+        )
+    if budget is None:
+        budget = default_budget(stream, year)
+        if budget is None:
+            budget = sum(current.values(), ZERO)
+    _check_budget(budget)
+    option_set = OptionSet.objects.create(
+        programme=programme,
+        stream=stream,
+        financial_year=year,
+        name=name,
+        budget=budget,
+        source=OptionSet.Source.DISTRICTS,
+        baseline=f"the {base.label} allocations of {stream}" if base else f"none: {stream} has no allocations yet",
+        indicators=list(DISTRICT_INDICATORS),
+        notes=notes,
+        created_by=actor,
+    )
+    OptionArea.objects.bulk_create(
+        OptionArea(
+            option_set=option_set,
+            area=d,
+            code=d.gss_code,
+            name=d.name,
+            population=d.population,
+            current=current.get(d.pk, ZERO),
+            indicators={"imd": str(d.imd_score)},
+        )
+        for d in districts
+    )
+    record_event(
+        actor=actor,
+        verb="equity.option_set_created",
+        obj=option_set,
+        summary=f"Built option set '{name}' over {len(districts)} districts for {year}, budget {money(budget)}",
+        data={"source": "districts", "baseline": option_set.baseline, "budget": str(budget)},
+    )
+    return option_set
+
+
+@transaction.atomic
+def option_set_from_csv(
+    *,
+    programme: Programme,
+    stream: FundingStream,
+    year: FinancialYear,
+    name: str,
+    budget: Decimal,
+    filename: str,
+    data: bytes,
+    actor: User,
+    notes: str = "",
+) -> OptionSet:
+    """An option set over any geography from an AREAS CSV; every problem in the file is reported, nothing is saved."""
+    _check_stream(programme, stream)
+    _check_budget(budget)
+    if len(data) > MAX_AREAS_UPLOAD_BYTES:
+        raise ValidationError({"file": f"{filename} is larger than {MAX_AREAS_UPLOAD_BYTES // (1024 * 1024)} MB."})
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ValidationError({"file": f"{filename} is not UTF-8 text: save it as CSV UTF-8."}) from None
+    try:
+        inputs = parse_areas_csv(text, filename=filename)
+    except AreasCsvError as exc:
+        raise ValidationError({"file": [f"{filename}: {p}" for p in exc.problems]}) from None
+    indicators = sorted(inputs[0].indicators) if inputs else []
+    known = {a.gss_code: a for a in Area.objects.filter(gss_code__in=[i.area_id for i in inputs])}
+    option_set = OptionSet.objects.create(
+        programme=programme,
+        stream=stream,
+        financial_year=year,
+        name=name,
+        budget=budget,
+        source=OptionSet.Source.UPLOAD,
+        source_filename=filename[:200],
+        baseline=f"the 'current' column of {filename}"[:200],
+        indicators=indicators,
+        notes=notes,
+        created_by=actor,
+    )
+    OptionArea.objects.bulk_create(
+        (
+            OptionArea(
+                option_set=option_set,
+                area=known.get(i.area_id),
+                code=i.area_id,
+                name=i.name,
+                population=i.population,
+                current=from_pence(i.current_pence),
+                indicators={k: str(v) for k, v in i.indicators.items()},
+            )
+            for i in inputs
+        ),
+        batch_size=2000,
+    )
+    record_event(
+        actor=actor,
+        verb="equity.option_set_created",
+        obj=option_set,
+        summary=f"Built option set '{name}' from {filename} ({len(inputs)} areas) for {year}, budget {money(budget)}",
+        data={"source": "upload", "filename": filename, "areas": len(inputs), "budget": str(budget)},
+    )
+    return option_set
+
+
+@transaction.atomic
+def option_create(*, option: Option, actor: User) -> Option:
+    """Save a new option once the engine has shown it can be computed (feasible constraints, known indicators)."""
+    option_set = option.option_set
+    unknown = sorted(set(option.weights) - set(option_set.indicators))
+    if unknown:
+        raise ValidationError({"weights": f"This option set has no indicator called {', '.join(unknown)}."})
+    areas = engine_areas(list(option_set.areas.all()))
+    try:
+        appraise(areas, to_pence(option_set.budget), option_spec(option))
+    except InfeasibleOption as exc:
+        raise ValidationError(f"This option cannot be met: {exc}") from None
+    except InvalidInput as exc:
+        raise ValidationError(str(exc)) from None
+    option.created_by = actor
+    option.save()
+    record_event(
+        actor=actor,
+        verb="equity.option_added",
+        obj=option_set,
+        summary=f"Added option '{option.label}' to '{option_set.name}'",
+        data={"option_id": option.pk, "blend": option.blend, "weights": option.weights},
+    )
+    return option
+
+
+@transaction.atomic
+def option_delete(*, option: Option, actor: User) -> None:
+    option.refresh_from_db(fields=["adopted_at"])
+    if option.adopted_at is not None:
+        raise ValidationError(f"'{option.label}' was adopted on {option.adopted_at:%d %B %Y}; it stays as the record.")
+    record_event(
+        actor=actor,
+        verb="equity.option_removed",
+        obj=option.option_set,
+        summary=f"Removed option '{option.label}' from '{option.option_set.name}'",
+        data={"option_id": option.pk},
+    )
+    option.delete()
+
+
+@dataclass(frozen=True)
+class AdoptionRow:
+    area: Area
+    now: Decimal  # the area's allocation for the year today (zero if none)
+    new: Decimal
+    committed: Decimal  # what its agreements already commit; the new allocation cannot be less
+
+    @property
+    def change(self) -> Decimal:
+        return self.new - self.now
+
+
+@dataclass(frozen=True)
+class AdoptionPreview:
+    option: Option
+    rows: list[AdoptionRow]
+    untouched: Decimal  # the stream's allocations for the year to areas outside the option set
+    budget: Decimal | None
+    problems: list[str]
+
+    @property
+    def new_total(self) -> Decimal:
+        return sum((r.new for r in self.rows), ZERO)
+
+    @property
+    def total_after(self) -> Decimal:
+        return self.new_total + self.untouched
+
+
+def adoption_preview(option: Option) -> AdoptionPreview:
+    """What adopting would write, and every reason it would be refused."""
+    option_set = option.option_set
+    stream, year = option_set.stream, option_set.financial_year
+    areas = list(option_set.areas.select_related("area"))
+    problems = []
+    unlinked = [a.code for a in areas if a.area_id is None]
+    if unlinked:
+        shown = ", ".join(unlinked[:5]) + (f" and {len(unlinked) - 5} more" if len(unlinked) > 5 else "")
+        problems.append(
+            f"{len(unlinked)} area(s) are not areas the council allocates to ({shown}): an option over uploaded wards "
+            "or LSOAs can be compared and exported, but only an option over districts can be adopted."
+        )
+    try:
+        result = appraise(engine_areas(areas), to_pence(option_set.budget), option_spec(option))
+    except (InfeasibleOption, InvalidInput) as exc:
+        return AdoptionPreview(option=option, rows=[], untouched=ZERO, budget=None, problems=[*problems, str(exc)])
+    new = {r.area_id: from_pence(r.allocation_pence) for r in result.areas}
+    existing = dict(Allocation.objects.filter(stream=stream, financial_year=year).values_list("area_id", "amount"))
+    linked = [a for a in areas if a.area_id is not None]
+    rows = [
+        AdoptionRow(
+            area=a.area,
+            now=existing.get(a.area_id, ZERO),
+            new=new[a.code],
+            committed=committed_total(stream=stream, year=year, area=a.area),
+        )
+        for a in linked
+    ]
+    linked_ids = {a.area_id for a in linked}
+    untouched = sum((amount for area_id, amount in existing.items() if area_id not in linked_ids), ZERO)
+    budget_row = StreamBudget.objects.filter(stream=stream, financial_year=year).first()
+    budget = budget_row.amount if budget_row else None
+    preview = AdoptionPreview(option=option, rows=rows, untouched=untouched, budget=budget, problems=problems)
+    if budget is None:
+        problems.append(f"{stream} has no budget for {year}: finance must set it first.")
+    elif not unlinked and preview.total_after != budget:
+        gap = preview.total_after - budget
+        problems.append(
+            f"Adopting would make the {year} allocations of {stream} total {money(preview.total_after)} "
+            f"({money(preview.new_total)} from this option and {money(untouched)} already allocated elsewhere), "
+            f"{money(abs(gap))} {'more' if gap > 0 else 'less'} than its budget of {money(budget)}. "
+            "They must reconcile to the penny: change the option set's budget, or the stream's budget."
+        )
+    for row in rows:
+        if row.new < row.committed:
+            problems.append(
+                f"{row.area}: agreements already commit {money(row.committed)} in {year}, more than the "
+                f"{money(row.new)} this option gives."
+            )
+    return preview
+
+
+@transaction.atomic
+def option_adopt(*, option: Option, actor: User, decision: Decision | None = None) -> list[Allocation]:
+    """Write the option's first-year allocations as the stream's allocations for the year, in one transaction."""
+    option = (
+        Option.objects.select_for_update().select_related("option_set__stream", "option_set__financial_year").get(pk=option.pk)
+    )
+    preview = adoption_preview(option)
+    if preview.problems:
+        raise ValidationError(preview.problems)
+    option_set = option.option_set
+    allocations = allocations_set(
+        stream=option_set.stream,
+        year=option_set.financial_year,
+        amounts={row.area: row.new for row in preview.rows},
+        actor=actor,
+        decision=decision,
+    )
+    option.adopted_at = timezone.now()
+    option.adopted_by = actor
+    option.adopted_decision = decision
+    option.save(update_fields=["adopted_at", "adopted_by", "adopted_decision"])
+    record_event(
+        actor=actor,
+        verb="equity.option_adopted",
+        obj=option_set,
+        summary=(
+            f"Adopted option '{option.label}' as the {option_set.financial_year} allocations of {option_set.stream}: "
+            f"{money(preview.new_total)} over {len(preview.rows)} areas"
+        ),
+        data={
+            "option_id": option.pk,
+            "decision_id": decision.pk if decision else None,
+            "allocations": {row.area.gss_code: {"was": str(row.now), "now": str(row.new)} for row in preview.rows},
+        },
+    )
+    return allocations
