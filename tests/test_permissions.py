@@ -12,6 +12,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from vcsgrants.core.models import User
 from vcsgrants.equity.models import Option, OptionSet
+from vcsgrants.reports.models import CabinetReport
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
 from vcsgrants.monitoring.models import Kpi, Return
 
@@ -86,6 +87,14 @@ MATRIX = {
     "equity-areas-csv": (STAFF, None),
     "equity-option-delete": (set(), MANAGERS),  # POST only
     "equity-option-adopt": (MANAGERS, MANAGERS),
+    # --- reports ---
+    "report-list": (STAFF, None),
+    "report-create": (MANAGERS, MANAGERS),
+    "report-detail": (STAFF, None),
+    "report-edit": (MANAGERS, MANAGERS),
+    "report-download": (STAFF, None),
+    "report-decision": (MANAGERS | {"cabinet"}, MANAGERS | {"cabinet"}),
+    # --- opendata ---
 }
 
 
@@ -136,7 +145,14 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
     kpi = Kpi.objects.filter(outcome__programme=agreement.programme, status=Kpi.Status.AGREED).first()
     return_record = Return.objects.filter(agreement=agreement).first()
     option_set = OptionSet.objects.get(programme=agreement.programme)
+    report = CabinetReport.objects.get(programme=agreement.programme)
     args = {
+        "report-list": [slug],
+        "report-create": [slug],
+        "report-detail": [report.pk],
+        "report-edit": [report.pk],
+        "report-download": [report.pk, "pdf"],
+        "report-decision": [report.pk],
         "equity-list": [slug],
         "equity-create": [slug],
         "equity-detail": [option_set.pk],

@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "vcsgrants.funding",
     "vcsgrants.monitoring",
     "vcsgrants.equity",
+    "vcsgrants.reports",
+    "vcsgrants.opendata",
     "vcsgrants.api",
 ]
 

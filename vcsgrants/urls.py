@@ -9,4 +9,6 @@ urlpatterns = [
     path("", include("vcsgrants.funding.urls")),
     path("", include("vcsgrants.monitoring.urls")),
     path("", include("vcsgrants.equity.urls")),
+    path("", include("vcsgrants.reports.urls")),
+    path("", include("vcsgrants.opendata.urls")),
 ]

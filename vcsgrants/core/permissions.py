@@ -37,6 +37,8 @@ ACTIONS = {
     "equity.view_options": "see allocation options",
     "equity.manage_options": "build or change allocation options",
     "equity.adopt_option": "adopt an option as a year's allocations",
+    "reports.view_report": "see reports for decisions",
+    "reports.manage_report": "draft or edit reports for decisions",
 }
 
 

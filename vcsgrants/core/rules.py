@@ -154,3 +154,7 @@ rules.add_perm("monitoring.view_overdue", sees_everything)
 rules.add_perm("equity.view_options", sees_everything)
 rules.add_perm("equity.manage_options", manages_programmes)
 rules.add_perm("equity.adopt_option", manages_programmes)
+
+# --- Reports for decisions -----------------------------------------------------------------
+rules.add_perm("reports.view_report", sees_everything)
+rules.add_perm("reports.manage_report", manages_programmes)

@@ -16,6 +16,7 @@ from vcsgrants.funding.models import (
     ZERO,
     Agreement,
     Allocation,
+    Decision,
     FundingLine,
     FundingStream,
     MoneySum,
@@ -244,3 +245,27 @@ def programme_default_year(programme: Programme) -> FinancialYear | None:
         return today
     latest = lines.order_by("-financial_year__start_year").values_list("financial_year_id", flat=True).first()
     return FinancialYear.objects.filter(pk=latest).first() if latest else None
+
+
+def decision_extensions(decision: Decision) -> list[tuple[Programme, FinancialYear]]:
+    """The bulk extensions a decision can authorise: each whole financial year its period covers, for each
+    programme it concerns (the programme of its report, or of the periods and variations it authorised,
+    else every programme)."""
+    if not decision.period_start or not decision.period_end:
+        return []
+    years = [
+        y
+        for y in FinancialYear.objects.filter(
+            start_year__gte=decision.period_start.year - 1, start_year__lte=decision.period_end.year
+        )
+        if decision.period_start <= y.start and y.end <= decision.period_end
+    ]
+    report = getattr(decision, "report", None)
+    if report is not None:
+        programmes = [report.programme]
+    else:
+        ids = {p.programme_id for p in decision.periods.all()} | {
+            v.agreement.programme_id for v in decision.variations.select_related("agreement")
+        }
+        programmes = list(Programme.objects.filter(pk__in=ids) if ids else Programme.objects.all())
+    return [(p, y) for p in programmes for y in years]

@@ -221,10 +221,13 @@ def bulk_extension(request, slug):
                     )
                     return redirect(f"{programme.get_absolute_url()}?year={year.label}")
             if request.method == "GET":
+                decision = Decision.objects.filter(pk=_int(request.GET.get("decision"))).first()
                 approval = forms.ApprovalForm(
                     initial={
                         "reason": f"Extend all grants at current levels for {year}, excluding one-off funding",
-                        "approved_by": "Cabinet",
+                        "approved_by": decision.meeting if decision else "Cabinet",
+                        "approved_on": decision.decision_date if decision else None,
+                        "decision": decision,
                     }
                 )
     return render(
@@ -245,6 +248,10 @@ def _decimal(value: str | None) -> Decimal | None:
         return Decimal(value) if value else None
     except InvalidOperation:
         return None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
 
 
 # --- Agreements ---------------------------------------------------------------------
@@ -590,6 +597,9 @@ def decision_detail(request, pk):
             "periods": decision.periods.select_related("programme"),
             "variations": decision.variations.select_related("agreement__organisation"),
             "allocations": decision.allocations.select_related("stream", "area", "financial_year"),
+            "extension_links": selectors.decision_extensions(decision)
+            if request.user.has_perm("funding.manage_agreement")
+            else [],
         },
     )
 

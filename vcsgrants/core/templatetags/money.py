@@ -52,3 +52,12 @@ def signed_percent(value) -> str:
 def signed_pct(value) -> str:
     """A fraction as a signed percentage: 0.0523 → +5.2%; blank for None."""
     return "" if value is None else signed_percent(Decimal(value) * 100)
+
+
+@register.filter
+def get_index(sequence, index):
+    """sequence[index], or None past its end."""
+    try:
+        return sequence[int(index)]
+    except (IndexError, TypeError, ValueError):
+        return None

@@ -26,6 +26,7 @@ from vcsgrants.equity.demo import load_equity_demo
 from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, PaymentInstalment, Programme, ProgrammePeriod, Variation
 from vcsgrants.monitoring.demo import load_monitoring_demo
+from vcsgrants.reports.demo import load_reports_demo
 
 DEFAULT_DEMO_PASSWORD = "demo-pass-2022"  # noqa: S105 - the published demo password, printed by the command
 PROGRAMME_SLUG = "vcs-infrastructure"
@@ -119,6 +120,8 @@ class Command(BaseCommand):
                 self.stdout.write(self.style.SUCCESS("Loaded the demo outcomes framework, targets and returns (illustrative)."))
             if load_equity_demo(programme, officer=users["officer"]):
                 self.stdout.write(self.style.SUCCESS("Loaded the demo allocation options for 2023-24 (illustrative)."))
+            if load_reports_demo(programme, officer=users["officer"]):
+                self.stdout.write(self.style.SUCCESS("Loaded the demo report to Cabinet of 10 February 2022 and its decision."))
         self.stdout.write("")
         self.stdout.write("Demo logins (every one uses the same password):")
         for user in users.values():

@@ -1,0 +1,158 @@
+"""The Cabinet report: figures from the records, opened back from Word and PDF, and the decision it leads to."""
+
+from __future__ import annotations
+
+import io
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
+from docx import Document
+from pypdf import PdfReader
+
+from vcsgrants.core.models import FinancialYear, User
+from vcsgrants.equity.models import OptionSet
+from vcsgrants.funding.models import Decision, Programme
+from vcsgrants.reports.content import report_content
+from vcsgrants.reports.docx_writer import report_docx
+from vcsgrants.reports.models import CabinetReport
+from vcsgrants.reports.pdf_writer import report_pdf
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("load_demo", stdout=io.StringIO())
+    return CabinetReport.objects.get()
+
+
+def client_as(username: str) -> Client:
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    return client
+
+
+def test_appendix_2_of_the_demo_report_totals_the_minutes_figure_to_the_penny(demo):
+    content = report_content(demo)
+    assert content.appendix.total == Decimal("452228.00")
+    assert len(content.appendix.rows) == 10
+    # Recurrent funding only: the one-off Public Health money is left out.
+    assert "excluding one-off funding" in content.appendix.scope
+    assert [s.heading for s in content.sections] == [
+        "Purpose",
+        "Progress",
+        "Funding",
+        "Performance against the outcomes framework",
+        "Recommendations",
+    ]
+    assert demo.decision.resolution.startswith(
+        "(1) notes progress and agrees the further work; (2) approves funding totalling £452,228"
+    )
+
+
+def test_including_one_off_funding_adds_it_to_appendix_2(demo):
+    demo.include_one_off = True
+    assert report_content(demo).appendix.total == Decimal("452228.00") + Decimal("125000.00")
+
+
+def test_a_year_with_no_agreements_yet_lists_the_grants_proposed_at_current_levels(demo):
+    demo.financial_year = FinancialYear.objects.get(start_year=2023)
+    content = report_content(demo)
+    assert content.appendix.basis.startswith("the grants proposed by extending every agreement")
+    assert content.appendix.total == Decimal("452228.00")
+
+
+def test_the_word_file_has_numbered_sections_recommendations_money_right_aligned_and_page_numbers(demo):
+    document = Document(io.BytesIO(report_docx(report_content(demo))))
+    headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
+    assert headings[:3] == ["1. Purpose", "2. Progress", "3. Funding"]
+    assert headings[-1] == "Appendix 2: grants for 1 April 2022 to 31 March 2023"
+    texts = [p.text for p in document.paragraphs]
+    assert any(t.startswith("(1)\tNotes the progress made") for t in texts)
+    assert any(t.startswith("(2)\tApproves funding totalling £452,228") for t in texts)
+    appendix = document.tables[-1]
+    assert [c.text for c in appendix.rows[0].cells] == ["Organisation", "District", "Grant"]
+    total = appendix.rows[-1]
+    assert [c.text for c in total.cells] == ["Total", "", "£452,228.00"]
+    assert total.cells[2].paragraphs[0].alignment == 2  # right
+    assert total.cells[2].paragraphs[0].runs[0].bold
+    amounts = [Decimal(r.cells[2].text.lstrip("£").replace(",", "")) for r in appendix.rows[1:-1]]
+    assert sum(amounts) == Decimal("452228.00")
+    footer_xml = document.sections[0].footer.paragraphs[0]._p.xml
+    assert "PAGE" in footer_xml and "NUMPAGES" in footer_xml
+
+
+def test_the_pdf_has_the_report_appendix_and_page_numbers(demo):
+    reader = PdfReader(io.BytesIO(report_pdf(report_content(demo))))
+    pages = [page.extract_text() for page in reader.pages]
+    assert len(pages) >= 2
+    assert "1. Purpose" in pages[0]
+    assert f"Page 1 of {len(pages)}" in pages[0]
+    assert "Appendix 2" in pages[-1] and "£452,228.00" in pages[-1]
+    assert "Total" in pages[-1]
+
+
+def test_the_command_writes_both_formats_for_a_decision(demo, tmp_path):
+    for fmt in ("docx", "pdf"):
+        out = tmp_path / f"report.{fmt}"
+        call_command(
+            "cabinet_report", "--decision", str(demo.decision_id), "--format", fmt, "--out", str(out), stdout=io.StringIO()
+        )
+        assert out.stat().st_size > 5000
+    assert PdfReader(tmp_path / "report.pdf").pages[0].extract_text().count("DERBYSHIRE COUNTY COUNCIL") == 1
+    lone = Decision.objects.exclude(pk=demo.decision_id).first()
+    with pytest.raises(CommandError, match="No report is linked"):
+        call_command("cabinet_report", "--decision", str(lone.pk), "--format", "pdf", "--out", str(tmp_path / "x.pdf"))
+
+
+def test_an_officer_drafts_a_report_with_options_downloads_it_and_records_the_decision(demo):
+    officer = client_as("officer")
+    programme = Programme.objects.get(slug="vcs-infrastructure")
+    option_set = OptionSet.objects.get()
+    response = officer.post(
+        reverse("report-create", args=[programme.slug]),
+        {
+            "title": "Grants for 2023-24 and options for equity",
+            "meeting": "Cabinet",
+            "meeting_date": "2023-02-09",
+            "purpose": "To approve the grants for 2023-24.",
+            "progress": "",
+            "recommendations": "Approves the grants for 2023-24.\nNotes the allocation options.",
+            "financial_year": FinancialYear.objects.get(start_year=2023).pk,
+            "option_set": option_set.pk,
+        },
+    )
+    report = CabinetReport.objects.get(title="Grants for 2023-24 and options for equity")
+    assert response.status_code == 302
+    page = officer.get(report.get_absolute_url()).content.decode()
+    assert "Options for greater equity of provision" in page and "Needs-weighted (IMD)" in page
+    assert 'id="appendix-total">£452,228.00' in page
+    word = officer.get(reverse("report-download", args=[report.pk, "docx"]))
+    assert word["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "4. Options for greater equity of provision" in [p.text for p in Document(io.BytesIO(word.content)).paragraphs]
+    assert officer.get(reverse("report-download", args=[report.pk, "pdf"]))["Content-Type"] == "application/pdf"
+
+    form = officer.get(reverse("report-decision", args=[report.pk])).content.decode()
+    assert "452228.00" in form  # the amount approved defaults to Appendix 2's total
+    response = officer.post(
+        reverse("report-decision", args=[report.pk]),
+        {
+            "title": report.title,
+            "decision_date": "2023-02-09",
+            "meeting": "Cabinet, 9 February 2023",
+            "minute_reference": "12/23",
+            "resolution": "(1) Approves the grants for 2023-24; (2) notes the allocation options.",
+            "amount_approved": "452228.00",
+            "period_start": "2023-04-01",
+            "period_end": "2024-03-31",
+        },
+    )
+    report.refresh_from_db()
+    assert response.status_code == 302 and response["Location"] == report.decision.get_absolute_url()
+    decision_page = officer.get(report.decision.get_absolute_url()).content.decode()
+    assert "Extend the agreements of VCS infrastructure core provision for 2023-24" in decision_page
+    assert f"decision={report.decision.pk}" in decision_page

@@ -1,0 +1,287 @@
+"""What a Cabinet report says, computed from the records: the one source the page, the Word file and the PDF share.
+
+`report_content(report)` returns plain data — numbered sections of paragraphs, tables and numbered
+lists, and Appendix 2 — which `docx_writer` and the PDF template lay out. Every figure is summed
+from the funding lines, budgets, returns and option sets when the report is opened, never typed.
+
+Appendix 2 lists the grants for the report's financial year by organisation and district: the
+funding lines the agreements already hold for that year, or — where the year has none yet — the
+grants proposed by extending every agreement at current levels (the bulk extension's preview).
+One-off streams are left out unless the report says to include them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from vcsgrants.core.money import quarter_end, quarter_starts
+from vcsgrants.equity.exports import measure_cells
+from vcsgrants.equity.selectors import comparison
+from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget
+from vcsgrants.funding.services import bulk_extension_preview
+from vcsgrants.monitoring import dashboards
+from vcsgrants.reports.models import CabinetReport
+
+
+def gbp(amount: Decimal) -> str:
+    sign = "−" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
+
+
+def long_date(day: dt.date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+@dataclass(frozen=True)
+class Table:
+    headers: list[str]
+    rows: list[list[str]]
+    numeric: list[bool]  # columns to right-align (money and counts)
+    total: list[str] | None = None
+    caption: str = ""
+
+
+@dataclass(frozen=True)
+class Block:
+    kind: str  # "paragraph", "table" or "numbered"
+    text: str = ""
+    table: Table | None = None
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Section:
+    number: int
+    heading: str
+    blocks: list[Block]
+
+
+@dataclass(frozen=True)
+class AppendixRow:
+    organisation: str
+    district: str
+    amount: Decimal
+
+
+@dataclass(frozen=True)
+class Appendix:
+    title: str
+    basis: str  # where the grants come from: the agreements' funding lines, or the proposed extension
+    scope: str  # recurrent only, or with one-off funding
+    rows: list[AppendixRow]
+
+    @property
+    def intro(self) -> str:
+        return f"By organisation and district: {self.basis}, {self.scope}."
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.amount for r in self.rows), ZERO)
+
+    def table(self) -> Table:
+        return Table(
+            headers=["Organisation", "District", "Grant"],
+            rows=[[r.organisation, r.district, gbp(r.amount)] for r in self.rows],
+            numeric=[False, False, True],
+            total=["Total", "", gbp(self.total)],
+        )
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    report: CabinetReport
+    sections: list[Section]
+    appendix: Appendix
+
+    @property
+    def heading_lines(self) -> list[str]:
+        r = self.report
+        lines = [r.programme.funder.name.upper(), r.meeting.upper(), long_date(r.meeting_date)]
+        if r.report_of:
+            lines.append(f"Report of the {r.report_of}")
+        return lines
+
+
+def paragraphs(text: str) -> list[Block]:
+    """Blank lines separate paragraphs; single line breaks inside a paragraph become spaces."""
+    chunks = [" ".join(p.split()) for p in text.replace("\r\n", "\n").split("\n\n")]
+    return [Block("paragraph", text=c) for c in chunks if c]
+
+
+def appendix(report: CabinetReport) -> Appendix:
+    year = report.financial_year
+    programme = report.programme
+    one_off = set(programme.streams.filter(recurrence=FundingStream.Recurrence.ONE_OFF).values_list("pk", flat=True))
+    amounts: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
+    lines = FundingLine.objects.filter(agreement__programme=programme, financial_year=year).select_related(
+        "agreement__organisation", "area"
+    )
+    if lines.exists():
+        basis = "the grants the agreements hold"
+        for line in lines:
+            if line.stream_id in one_off and not report.include_one_off:
+                continue
+            amounts[(line.agreement.organisation.name, str(line.area))] += line.amount
+    else:
+        basis = "the grants proposed by extending every agreement at its current level"
+        for row in bulk_extension_preview(programme=programme, year=year).rows:
+            for ln in row.lines:
+                amounts[(row.agreement.organisation.name, str(ln.area))] += ln.amount
+    scope = "recurrent and one-off funding" if report.include_one_off else "recurrent funding, excluding one-off funding"
+    rows = [AppendixRow(org, district, amount) for (org, district), amount in sorted(amounts.items()) if amount]
+    return Appendix(
+        title=f"Appendix 2: grants for {long_date(year.start)} to {long_date(year.end)}",
+        basis=f"{basis} for {year}",
+        scope=scope,
+        rows=rows,
+    )
+
+
+def funding_section(report: CabinetReport, number: int, app: Appendix) -> Section:
+    programme, year = report.programme, report.financial_year
+    streams = list(programme.streams.select_related("funder"))
+    budgets = dict(
+        StreamBudget.objects.filter(stream__programme=programme, financial_year=year).values_list("stream_id", "amount")
+    )
+    stream_table = Table(
+        headers=["Funding stream", "Funder", "Type", "Runs", f"Budget {year}"],
+        rows=[
+            [
+                s.name,
+                s.funder.name,
+                s.get_recurrence_display(),
+                f"{long_date(s.start)} to {long_date(s.end)}" if s.end else f"from {long_date(s.start)}",
+                gbp(budgets[s.pk]) if s.pk in budgets else "—",
+            ]
+            for s in streams
+        ],
+        numeric=[False, False, False, False, True],
+        total=["Total", "", "", "", gbp(sum(budgets.values(), ZERO))],
+    )
+    periods = list(programme.periods.select_related("decision"))
+    period_table = Table(
+        headers=["Period", "From", "To", "Months", "Approved by"],
+        rows=[
+            [
+                p.get_kind_display(),
+                long_date(p.start),
+                long_date(p.end),
+                str(p.months),
+                f"{p.approved_by}, {long_date(p.approved_on)}",
+            ]
+            for p in periods
+        ],
+        numeric=[False, False, False, True, False],
+    )
+    committed: dict[bool, Decimal] = defaultdict(lambda: ZERO)
+    for line in FundingLine.objects.filter(agreement__programme=programme, financial_year=year).select_related("stream"):
+        committed[line.stream.is_one_off] += line.amount
+    blocks = [
+        Block("paragraph", text=f"The programme is funded by {len(streams)} funding stream{'s' if len(streams) != 1 else ''}:"),
+        Block("table", table=stream_table),
+        Block("paragraph", text="Its approved period and extensions, each kept as a dated record:"),
+        Block("table", table=period_table),
+    ]
+    sentence = (
+        f"In {year} the agreements commit {gbp(committed[False])} of recurrent funding and {gbp(committed[True])} "
+        "of one-off funding."
+    )
+    one_off_ends = [f"{s.name} ends on {long_date(s.end)}" for s in streams if s.is_one_off and s.end]
+    if one_off_ends:
+        sentence += " One-off money is not carried forward: " + "; ".join(one_off_ends) + "."
+    blocks.append(Block("paragraph", text=sentence))
+    blocks.append(
+        Block("paragraph", text=f"Appendix 2 lists {app.basis}, {app.scope}: {len(app.rows)} grants totalling {gbp(app.total)}.")
+    )
+    return Section(number, "Funding", blocks)
+
+
+def performance_section(report: CabinetReport, number: int) -> Section:
+    year = report.performance_year.label if report.performance_year else None
+    quarter = str(report.performance_quarter) if report.performance_quarter else None
+    try:
+        performance = dashboards.performance_report(report.programme, year, quarter)
+    except ValueError:
+        performance = None
+    if performance is None or not performance.has_data:
+        return Section(number, "Performance against the outcomes framework", paragraphs("No quarterly returns are in yet."))
+    period = performance.period
+    period_end = quarter_end(quarter_starts(period.start_year)[period.quarter - 1])
+    table = dashboards.outcomes_table(performance)
+    rows = [[c.text for c in row] for row in table.rows]
+    return Section(
+        number,
+        "Performance against the outcomes framework",
+        [
+            Block(
+                "paragraph",
+                text=(
+                    f"Year to date at {period.label} (to {long_date(period_end)}), rated against the profiled "
+                    f"targets: {performance.headline}"
+                ),
+            ),
+            Block("table", table=Table(headers=table.headers, rows=rows[:-1], numeric=table.numeric, total=rows[-1])),
+        ],
+    )
+
+
+def equity_section(report: CabinetReport, number: int) -> Section | None:
+    if report.option_set is None:
+        return None
+    result = comparison(report.option_set)
+    option_set = report.option_set
+    rows = []
+    for column in result.columns:
+        if column.result is None:
+            rows.append([column.option.label, column.description, "—", "—", "—", "—", "—"])
+            continue
+        cells = measure_cells(column.result.measures)
+        m = column.result.measures
+        rows.append(
+            [
+                column.option.label,
+                column.description,
+                f"{cells[0]:.3f}",
+                "—" if cells[5] is None else f"{cells[5]:.2f}",
+                f"{m.winners} ({gbp(cells[8])})",
+                f"{m.losers} ({gbp(cells[10])})",
+                gbp(cells[6]),
+            ]
+        )
+    intro = (
+        f"The options below share {gbp(option_set.budget)} between {len(result.areas)} areas for {option_set.financial_year}, "
+        f"against today's allocations ({option_set.baseline}). The Gini coefficient measures how unequal funding per "
+        "resident is (0 is equal); the max/min ratio compares the best- and worst-funded areas per resident; winners and "
+        "losers are counted against today."
+    )
+    table = Table(
+        headers=["Option", "How it shares the budget", "Gini", "Max/min", "Winners", "Losers", "Away from target"],
+        rows=rows,
+        numeric=[False, False, True, True, True, True, True],
+    )
+    return Section(
+        number, "Options for greater equity of provision", [Block("paragraph", text=intro), Block("table", table=table)]
+    )
+
+
+def report_content(report: CabinetReport) -> ReportContent:
+    app = appendix(report)
+    builders = [
+        lambda n: Section(n, "Purpose", paragraphs(report.purpose)),
+        lambda n: Section(n, "Progress", paragraphs(report.progress)) if report.progress.strip() else None,
+        lambda n: funding_section(report, n, app),
+        lambda n: performance_section(report, n),
+        lambda n: equity_section(report, n),
+        lambda n: Section(
+            n, "Recommendations", [Block("paragraph", text="That Cabinet:"), Block("numbered", items=report.recommendation_list)]
+        ),
+    ]
+    sections: list[Section] = []
+    for build in builders:
+        section = build(len(sections) + 1)
+        if section is not None:
+            sections.append(section)
+    return ReportContent(report=report, sections=sections, appendix=app)

@@ -1,0 +1,118 @@
+"""The report as a Word document laid out like a council committee report (python-docx).
+
+Numbered sections with numbered paragraphs (2.1, 2.2 …), tables with money right-aligned and a bold
+total row, recommendations numbered (1), (2) …, Appendix 2 on its own page, and "Page X of Y" in the
+footer as Word fields, so Word fills in the numbers.
+"""
+
+from __future__ import annotations
+
+import io
+
+from docx import Document
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Pt, RGBColor
+
+from vcsgrants.reports.content import ReportContent, Table, long_date
+
+FONT = "Arial"
+
+
+def _field(paragraph, instruction: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word computes when it lays the document out."""
+    run = paragraph.add_run()
+    begin = OxmlElement("w:fldChar")
+    begin.set(qn("w:fldCharType"), "begin")
+    text = OxmlElement("w:instrText")
+    text.set(qn("xml:space"), "preserve")
+    text.text = instruction
+    separate = OxmlElement("w:fldChar")
+    separate.set(qn("w:fldCharType"), "separate")
+    placeholder = OxmlElement("w:t")
+    placeholder.text = "1"
+    end = OxmlElement("w:fldChar")
+    end.set(qn("w:fldCharType"), "end")
+    for element in (begin, text, separate, placeholder, end):
+        run._r.append(element)
+
+
+def _table(document, table: Table) -> None:
+    grid = document.add_table(rows=1, cols=len(table.headers))
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    rows = [(table.headers, True), *((row, False) for row in table.rows)]
+    if table.total:
+        rows.append((table.total, True))
+    for index, (cells, bold) in enumerate(rows):
+        row = grid.rows[0] if index == 0 else grid.add_row()
+        for col, value in enumerate(cells):
+            paragraph = row.cells[col].paragraphs[0]
+            run = paragraph.add_run(value)
+            run.bold = bold
+            run.font.size = Pt(9.5)
+            if table.numeric[col]:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    header = grid.rows[0]._tr.get_or_add_trPr()
+    repeat = OxmlElement("w:tblHeader")  # the header row repeats on each page a long table runs over
+    repeat.set(qn("w:val"), "true")
+    header.append(repeat)
+    document.add_paragraph()
+
+
+def report_docx(content: ReportContent) -> bytes:
+    report = content.report
+    document = Document()
+    normal = document.styles["Normal"]
+    normal.font.name = FONT
+    normal.font.size = Pt(11)
+    for style_name in ("Title", "Heading 1", "Heading 2"):
+        style = document.styles[style_name]
+        style.font.name = FONT
+        style.font.color.rgb = RGBColor(0, 0, 0)
+    document.core_properties.title = report.title
+    document.core_properties.author = report.programme.funder.name
+
+    for line in content.heading_lines:
+        paragraph = document.add_paragraph()
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        paragraph.add_run(line).bold = True
+    title = document.add_paragraph(style="Title")
+    title.add_run(report.title).font.size = Pt(18)
+    document.add_paragraph(f"{report.programme.name}. Meeting of {long_date(report.meeting_date)}.")
+
+    for section in content.sections:
+        document.add_heading(f"{section.number}. {section.heading}", level=1)
+        paragraph_number = 0
+        for block in section.blocks:
+            if block.kind == "paragraph":
+                paragraph_number += 1
+                paragraph = document.add_paragraph()
+                paragraph.add_run(f"{section.number}.{paragraph_number}\t").bold = True
+                paragraph.add_run(block.text)
+            elif block.kind == "table" and block.table is not None:
+                _table(document, block.table)
+            elif block.kind == "numbered":
+                for i, item in enumerate(block.items, start=1):
+                    paragraph = document.add_paragraph()
+                    paragraph.paragraph_format.left_indent = Pt(24)
+                    paragraph.add_run(f"({i})\t").bold = True
+                    paragraph.add_run(item)
+
+    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+    document.add_heading(content.appendix.title, level=1)
+    document.add_paragraph(content.appendix.intro)
+    _table(document, content.appendix.table())
+
+    footer = document.sections[0].footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    footer.add_run("Page ")
+    _field(footer, "PAGE")
+    footer.add_run(" of ")
+    _field(footer, "NUMPAGES")
+
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from django import forms
+
+from vcsgrants.core.forms import DateInput, GovukModelForm
+from vcsgrants.reports.models import CabinetReport
+
+
+class ReportForm(GovukModelForm):
+    class Meta:
+        model = CabinetReport
+        fields = [
+            "title",
+            "meeting",
+            "meeting_date",
+            "report_of",
+            "purpose",
+            "progress",
+            "recommendations",
+            "financial_year",
+            "include_one_off",
+            "option_set",
+            "performance_year",
+            "performance_quarter",
+        ]
+        widgets = {
+            "meeting_date": DateInput,
+            "purpose": forms.Textarea(attrs={"rows": 4}),
+            "progress": forms.Textarea(attrs={"rows": 8}),
+            "recommendations": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {
+            "financial_year": "Financial year of the grants (Appendix 2)",
+            "performance_quarter": "Performance quarter (1–4)",
+        }
+
+    def __init__(self, *args, programme, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["option_set"].queryset = programme.option_sets.all()

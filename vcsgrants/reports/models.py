@@ -1,0 +1,70 @@
+"""A report for a decision: the officer's words (purpose, progress, recommendations) around figures the
+system computes when the report is opened or downloaded (`content.report_content`), never typed in."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from simple_history.models import HistoricalRecords
+
+from vcsgrants.core.models import FinancialYear
+from vcsgrants.equity.models import OptionSet
+from vcsgrants.funding.models import Decision, Programme
+
+
+class CabinetReport(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="reports")
+    title = models.CharField(max_length=300)
+    meeting = models.CharField(max_length=200, default="Cabinet", help_text="For example: Cabinet.")
+    meeting_date = models.DateField()
+    report_of = models.CharField(
+        max_length=200, blank=True, help_text="Whose report it is, for example: Executive Director – Corporate Services."
+    )
+    purpose = models.TextField(help_text="Why the report comes to the meeting. Blank lines separate paragraphs.")
+    progress = models.TextField("Progress", blank=True, help_text="What has happened since the last decision.")
+    recommendations = models.TextField(help_text="One recommendation per line; they are numbered in the report.")
+    financial_year = models.ForeignKey(
+        FinancialYear, on_delete=models.PROTECT, related_name="+", help_text="The year whose grants Appendix 2 lists."
+    )
+    include_one_off = models.BooleanField(
+        "Include one-off funding in Appendix 2", default=False, help_text="Leave unticked to list recurrent funding only."
+    )
+    option_set = models.ForeignKey(
+        OptionSet,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        help_text="Allocation options to compare in the report, if any.",
+    )
+    performance_year = models.ForeignKey(
+        FinancialYear,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="Leave blank for the latest quarter with returns.",
+    )
+    performance_quarter = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(4)]
+    )
+    decision = models.OneToOneField(Decision, null=True, blank=True, on_delete=models.SET_NULL, related_name="report")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-meeting_date", "-id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("report-detail", args=[self.pk])
+
+    @property
+    def recommendation_list(self) -> list[str]:
+        return [line.strip() for line in self.recommendations.splitlines() if line.strip()]

@@ -1,0 +1,53 @@
+"""Writes for Cabinet reports: save a draft, and record the decision it led to (one transaction, audited)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from vcsgrants.core.audit import record_event
+from vcsgrants.core.models import User
+from vcsgrants.funding.models import Decision
+from vcsgrants.funding.services import decision_record
+from vcsgrants.reports.models import CabinetReport
+
+
+@transaction.atomic
+def report_save(*, report: CabinetReport, actor: User) -> CabinetReport:
+    if report.option_set_id and report.option_set.programme_id != report.programme_id:
+        raise ValidationError({"option_set": "Choose an option set of this programme."})
+    if (report.performance_year is None) != (report.performance_quarter is None):
+        raise ValidationError({"performance_quarter": "Give both the year and the quarter, or neither for the latest."})
+    created = report.pk is None
+    if created:
+        report.author = actor
+    report.save()
+    record_event(
+        actor=actor,
+        verb="report.drafted" if created else "report.edited",
+        obj=report,
+        summary=f"{'Drafted' if created else 'Edited'} the report '{report.title}' for {report.meeting}, "
+        f"{report.meeting_date:%d %B %Y}",
+    )
+    return report
+
+
+@transaction.atomic
+def report_record_decision(*, report: CabinetReport, decision: Decision, actor: User) -> Decision:
+    """Record the meeting's decision on the report and link the two."""
+    report = CabinetReport.objects.select_for_update().get(pk=report.pk)
+    if report.decision_id:
+        raise ValidationError(f"The decision on this report is already recorded: {report.decision}.")
+    if decision.period_start and decision.period_end and decision.period_start > decision.period_end:
+        raise ValidationError({"period_end": "The period cannot end before it starts."})
+    decision = decision_record(decision=decision, actor=actor)
+    report.decision = decision
+    report.save(update_fields=["decision", "updated_at"])
+    record_event(
+        actor=actor,
+        verb="report.decision_recorded",
+        obj=report,
+        summary=f"Recorded the decision on '{report.title}': {decision}",
+        data={"decision_id": decision.pk},
+    )
+    return decision

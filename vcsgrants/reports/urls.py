@@ -1,0 +1,12 @@
+from django.urls import path
+
+from vcsgrants.reports import views
+
+urlpatterns = [
+    path("programmes/<slug:slug>/reports/", views.report_list, name="report-list"),
+    path("programmes/<slug:slug>/reports/new/", views.report_edit, name="report-create"),
+    path("reports/<int:pk>/", views.report_detail, name="report-detail"),
+    path("reports/<int:pk>/edit/", views.report_edit, name="report-edit"),
+    path("reports/<int:pk>/report.<str:fmt>", views.report_download, name="report-download"),
+    path("reports/<int:pk>/decision/", views.report_decision, name="report-decision"),
+]
