@@ -156,3 +156,13 @@ def test_an_officer_drafts_a_report_with_options_downloads_it_and_records_the_de
     decision_page = officer.get(report.decision.get_absolute_url()).content.decode()
     assert "Extend the agreements of VCS infrastructure core provision for 2023-24" in decision_page
     assert f"decision={report.decision.pk}" in decision_page
+
+
+def test_programme_and_agreement_pages_say_which_decision_authorised_each_change(demo):
+    cabinet = client_as("cabinet")
+    page = cabinet.get("/programmes/vcs-infrastructure/?year=2022-23").content.decode()
+    assert "Which decision authorised each 2022-23 allocation" in page
+    assert "Core infrastructure grant, Amber Valley: £58,120.00 — " in page
+    assert f'href="{demo.decision.get_absolute_url()}">Cabinet, 10 February 2022' in page
+    agreement = demo.decision.variations.first().agreement
+    assert demo.decision.get_absolute_url() in cabinet.get(agreement.get_absolute_url()).content.decode()

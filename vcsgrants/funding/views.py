@@ -78,6 +78,9 @@ def programme_detail(request, slug):
         "summary": summary,
         "streams": streams,
         "periods": programme.periods.select_related("decision", "recorded_by"),
+        "allocations": Allocation.objects.filter(stream__programme=programme, financial_year=year).select_related(
+            "stream", "area", "decision"
+        ),
         "agreements": selectors.agreements_visible_to(request.user).filter(programme=programme),
         "events": events_for(programme)[:20],
         "history": history_rows(programme.history.all(), 10),
