@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "vcsgrants.equity",
     "vcsgrants.reports",
     "vcsgrants.opendata",
+    "vcsgrants.engagement",
     "vcsgrants.api",
 ]
 

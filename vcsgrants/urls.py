@@ -11,4 +11,5 @@ urlpatterns = [
     path("", include("vcsgrants.equity.urls")),
     path("", include("vcsgrants.reports.urls")),
     path("", include("vcsgrants.opendata.urls")),
+    path("", include("vcsgrants.engagement.urls")),
 ]

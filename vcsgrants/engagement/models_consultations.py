@@ -1,0 +1,1 @@
+"""Consultations, questions and responses."""

@@ -1,0 +1,1 @@
+"""Meetings (monitoring, partnership, NHS partner), attendees and actions."""
