@@ -221,15 +221,12 @@ class _OptionArrays:
         current = self.current.tolist()
         target = self.target.tolist()
         allocation = self.allocation.tolist()
-        per_head = list(map(Decimal, _fixed(self.per_head_e4, 4)))
-        change_pct = [Decimal(v) if c else None for v, c in zip(_fixed(self.change_pct_e2, 2), current, strict=True)]
-        distance = [Decimal(v) if t else None for v, t in zip(_fixed(self.distance_e4, 4), target, strict=True)]
+        per_head = [Decimal(v).scaleb(-4) for v in self.per_head_e4.tolist()]
+        change_pct = [Decimal(v).scaleb(-2) if c else None for v, c in zip(self.change_pct_e2.tolist(), current, strict=True)]
+        distance = [Decimal(v).scaleb(-4) if t else None for v, t in zip(self.distance_e4.tolist(), target, strict=True)]
         if self.need_index_e4 is not None:
-            need_index = list(map(Decimal, _fixed(self.need_index_e4, 4)))
-            per_need = [
-                Decimal(v) if ok else None
-                for v, ok in zip(_fixed(self.per_need_e4, 4), (self.per_need_e4 >= 0).tolist(), strict=True)
-            ]
+            need_index = [Decimal(v).scaleb(-4) for v in self.need_index_e4.tolist()]
+            per_need = [Decimal(v).scaleb(-4) if v >= 0 else None for v in self.per_need_e4.tolist()]
         else:
             need_index = per_need = [None] * n
         return [
@@ -494,17 +491,15 @@ def _check_spec(spec: OptionSpec, indicator_names: Sequence[str]) -> _Spec:
 
 def describe_spec(spec: OptionSpec) -> str:
     """A plain-English name for an option, e.g. 'Needs-weighted (imd 70%, rurality 30%); floor £40,000.00'."""
-    wsum = sum((_decimal(w, "weight") for w in spec.weights.values()), Decimal(0))
+    weights = {k: _decimal(w, f"The weight of '{k}'") for k, w in spec.weights.items()}
+    wsum = sum(weights.values(), Decimal(0))
+    shares = {m: _decimal(s, f"The share of '{m}'") for m, s in spec.blend.items()}
+    blend = [(m, shares[m]) for m in METHODS if shares.get(m, 0) > 0]
     parts = []
-    blend = [(m, _decimal(s, "share")) for m in METHODS for k, s in spec.blend.items() if k == m]
-    blend = [(m, s) for m, s in blend if s > 0]
     for method, share in blend:
         text = METHOD_LABELS[method]
         if method == "needs" and wsum > 0:
-            inner = ", ".join(
-                f"{k} {_percent(_decimal(w, 'weight') / wsum)}" for k, w in sorted(spec.weights.items()) if _decimal(w, "w") > 0
-            )
-            text += f" ({inner})"
+            text += " (" + ", ".join(f"{k} {_percent(w / wsum)}" for k, w in sorted(weights.items()) if w > 0) + ")"
         if len(blend) > 1:
             text = f"{_percent(share)} {text}"
         parts.append(text)
@@ -777,16 +772,16 @@ class PreparedAreas:
                 raise InvalidInput(f"The area id {sorted_ids[dup[0]]!r} appears more than once; area ids must be unique.")
         names0 = dicts[0].keys()
         indicator_names = tuple(sorted(names0))
-        for area_id, d in zip(ids, dicts, strict=True):
-            if d.keys() != names0:
-                raise InvalidInput(
-                    f"Area {area_id!r} has the indicators {sorted(d)} but the first area has "
-                    f"{list(indicator_names)}; every area must have the same indicators."
-                )
+        # Same number of indicators everywhere, and each one found in every area (a KeyError otherwise): that is
+        # the same set of names everywhere, checked without comparing every area's keys.
+        if set(map(len, dicts)) != {len(names0)}:
+            self._raise_indicator_mismatch(ids, dicts, indicator_names)
         matrix = np.empty((n, len(indicator_names)), dtype=np.float64)
         for j, key in enumerate(indicator_names):
             try:
                 matrix[:, j] = np.fromiter(map(float, map(itemgetter(key), dicts)), dtype=np.float64, count=n)
+            except KeyError:
+                self._raise_indicator_mismatch(ids, dicts, indicator_names)
             except (TypeError, ValueError, InvalidOperation):
                 raise InvalidInput(f"The indicator '{key}' must be a number for every area.") from None
             col = matrix[:, j]
@@ -810,6 +805,17 @@ class PreparedAreas:
         self.indicators = matrix[order]
         self._need_cache: dict[tuple, np.ndarray] = {}
         self._id_list = sorted_ids.tolist()
+
+    @staticmethod
+    def _raise_indicator_mismatch(ids, dicts, indicator_names) -> None:
+        expected = set(indicator_names)
+        for area_id, d in zip(ids, dicts, strict=True):
+            if set(d) != expected:
+                raise InvalidInput(
+                    f"Area {area_id!r} has the indicators {sorted(d)} but the first area has "
+                    f"{list(indicator_names)}; every area must have the same indicators."
+                )
+        raise AssertionError("indicator names differ but no area shows it")  # pragma: no cover
 
     @staticmethod
     def _raise_area_problems(ids, pops, currents) -> None:
@@ -981,8 +987,10 @@ class PreparedAreas:
             ids = self._id_list
             lines = []
             for i in bad[:5].tolist():
+                name = self.input_names[int(self.order[i])]
+                who = f"{name} ({ids[i]})" if name and name != ids[i] else ids[i]
                 lines.append(
-                    f"{ids[i]}: its minimum of {format_gbp(lower[i])} ({self._lower_reason(i, s, lower, share_lower)}) "
+                    f"{who}: its minimum of {format_gbp(lower[i])} ({self._lower_reason(i, s, lower, share_lower)}) "
                     f"is above its maximum of {format_gbp(upper[i])} ({self._upper_reason(i, s, upper, ceiling)})"
                 )
             more = f"; and {bad.size - 5} more" if bad.size > 5 else ""

@@ -104,7 +104,18 @@ class Comparison:
     option_set: OptionSet
     areas: list[OptionArea]
     columns: list[OptionColumn]
-    rows: list[AreaRow]
+
+    def rows_up_to(self, limit: int | None = None) -> list[AreaRow]:
+        """Areas with each option's result, in input order; the engine builds a result only when it is read."""
+        areas = self.areas if limit is None else self.areas[:limit]
+        return [
+            AreaRow(area=a, cells=[c.result.areas[i] if c.result is not None else None for c in self.columns])
+            for i, a in enumerate(areas)
+        ]
+
+    @property
+    def rows(self) -> list[AreaRow]:
+        return self.rows_up_to()
 
     @property
     def budget_pence(self) -> int:
@@ -144,6 +155,4 @@ def comparison(option_set: OptionSet) -> Comparison:
     areas = list(option_set.areas.select_related("area"))
     options = list(option_set.options.select_related("adopted_by", "adopted_decision"))
     columns = appraise_options(engine_areas(areas), to_pence(option_set.budget), options) if areas else []
-    by_code = [{r.area_id: r for r in column.result.areas} if column.result is not None else {} for column in columns]
-    rows = [AreaRow(area=a, cells=[lookup.get(a.code) for lookup in by_code]) for a in areas]
-    return Comparison(option_set=option_set, areas=areas, columns=columns, rows=rows)
+    return Comparison(option_set=option_set, areas=areas, columns=columns)

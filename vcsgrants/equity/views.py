@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vcsgrants.core.forms import apply_validation_error
+from vcsgrants.core.money import to_pence
 from vcsgrants.core.permissions import require
 from vcsgrants.equity import exports, services
 from vcsgrants.equity.forms import OptionForm, OptionSetForm
@@ -97,9 +98,10 @@ def option_set_create(request, slug):
 def _chart(result: Comparison) -> str | None:
     if not result.columns or len(result.areas) > MAX_AREAS_CHARTED:
         return None
+    rows = result.rows
     series = [Series(name="Today", values=[a.current / a.population for a in result.areas], colour=PALETTE[0])]
     for i, column in enumerate(result.columns, start=1):
-        values = [None if cell is None else cell.per_head for cell in (row.cells[i - 1] for row in result.rows)]
+        values = [None if cell is None else cell.per_head for cell in (row.cells[i - 1] for row in rows)]
         series.append(Series(name=column.option.label, values=values, colour=PALETTE[i % len(PALETTE)]))
     return grouped_bars(
         title=f"Funding per head by area: today and under each option ({result.option_set.name})",
@@ -126,13 +128,13 @@ def option_set_detail(request, pk):
                 (column, exports.measure_cells(column.result.measures) if column.result else None) for column in result.columns
             ],
             "measure_headers": exports.MEASURE_HEADERS,
-            "rows": result.rows[:MAX_ROWS_SHOWN],
-            "rows_hidden": max(len(result.rows) - MAX_ROWS_SHOWN, 0),
+            "rows": result.rows_up_to(MAX_ROWS_SHOWN),
+            "rows_hidden": max(len(result.areas) - MAX_ROWS_SHOWN, 0),
             "chart": mark_safe(chart) if chart else None,  # noqa: S308 — charts.py escapes every text it writes
             "totals": [
                 {
-                    "allocated": sum(a.allocation_pence for a in column.result.areas),
-                    "change": sum(a.change_pence for a in column.result.areas),
+                    "allocated": sum(column.result.areas.allocation_pence),
+                    "change": sum(column.result.areas.allocation_pence) - sum(to_pence(a.current) for a in result.areas),
                 }
                 if column.result
                 else {}
