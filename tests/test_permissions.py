@@ -12,9 +12,9 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from vcsgrants.core.models import User
 from vcsgrants.equity.models import Option, OptionSet
-from vcsgrants.reports.models import CabinetReport
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
 from vcsgrants.monitoring.models import Kpi, Return
+from vcsgrants.reports.models import CabinetReport
 
 pytestmark = pytest.mark.django_db
 
