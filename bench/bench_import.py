@@ -4,8 +4,8 @@ Builds a programme with generate_scale_data in a throwaway database (SQLite by d
 PostgreSQL), keeps 100,000 of its KPI values (250 agreements × 40 KPIs × 10 quarters) as a CSV, deletes its
 returns and values, then imports the same values three ways, resetting the tables between runs:
 
-(a) ours: ``import_returns_csv`` — parse the CSV, validate every row, create the returns, insert the values,
-    audit; timed from the bytes to the commit.
+(a) ours: ``import_returns_csv`` — parse the CSV, validate every row, create the returns (with their history),
+    insert the values, audit; timed from the bytes to the commit.
 (b) the lower bound: a raw ``cursor.executemany`` INSERT of the same (return id, KPI version id, value) rows
     in one transaction. The Return rows are created beforehand with one bulk_create, untimed, and the ids
     are resolved beforehand, untimed: only the INSERT is timed.
@@ -17,6 +17,8 @@ returns and values, then imports the same values three ways, resetting the table
     agreed KPIs, quarters inside the agreement, accepted returns, duplicate rows — nor does it create the
     returns or resolve agreement references, year labels and KPI codes.
 
+(a) and (b) run --repeat times each, taking turns, and their medians are compared; (c) runs once (it is slow).
+
     .venv/bin/python bench/bench_import.py
     scripts/with_postgres.sh .venv/bin/python bench/bench_import.py
 """
@@ -27,6 +29,7 @@ import argparse
 import csv
 import io
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -45,6 +48,7 @@ def main() -> None:
     parser.add_argument("--orgs", type=int, default=250)
     parser.add_argument("--kpis", type=int, default=40)
     parser.add_argument("--quarters", type=int, default=10, help="Quarters of values to import (of the 12 generated)")
+    parser.add_argument("--repeat", type=int, default=5, help="Runs of (a) and (b) each, taking turns; medians")
     parser.add_argument("--skip-import-export", action="store_true")
     args = parser.parse_args()
 
@@ -111,27 +115,35 @@ def main() -> None:
             made = Return.objects.filter(agreement__programme=programme)
         return {(r.agreement_id, r.financial_year_id, r.quarter): r.pk for r in made}
 
-    reset()
-    figures = {}
+    def ours() -> float:
+        start = time.perf_counter()
+        result = import_returns_csv(programme=programme, data=data, actor=officer)
+        seconds = time.perf_counter() - start
+        check(result.values_written == n == ReturnValue.objects.count(), "our import did not write every value")
+        return seconds
 
-    # (a) ours
-    start = time.perf_counter()
-    result = import_returns_csv(programme=programme, data=data, actor=officer)
-    figures["ours"] = time.perf_counter() - start
-    check(result.values_written == n == ReturnValue.objects.count(), "our import did not write every value")
-    reset()
-
-    # (b) bare executemany (returns made and ids resolved untimed)
-    ids = make_returns()
-    rows = [(ids[(s[1], s[3], s[4])], s[6], s[7]) for s in source]
     table = ReturnValue._meta.db_table
     sql = f"INSERT INTO {table} (return_record_id, kpi_version_id, value) VALUES (%s, %s, %s)"  # noqa: S608 - a model's table name
-    start = time.perf_counter()
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(sql, rows)
-    figures["executemany"] = time.perf_counter() - start
-    check(ReturnValue.objects.count() == n, "executemany did not write every value")
+
+    def bare() -> float:
+        ids = make_returns()
+        rows = [(ids[(s[1], s[3], s[4])], s[6], s[7]) for s in source]
+        start = time.perf_counter()
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        seconds = time.perf_counter() - start
+        check(ReturnValue.objects.count() == n, "executemany did not write every value")
+        return seconds
+
+    # (a) and (b) take turns, --repeat times each, so machine noise hits both alike; medians are reported.
     reset()
+    times: dict[str, list[float]] = {"ours": [], "executemany": []}
+    for _ in range(args.repeat):
+        times["ours"].append(ours())
+        reset()
+        times["executemany"].append(bare())
+        reset()
+    figures = {key: statistics.median(runs) for key, runs in times.items()}
 
     # (c) django-import-export
     iie_note = ""
@@ -176,8 +188,9 @@ def main() -> None:
         "executemany": "(b) bare cursor.executemany INSERT (returns made untimed)",
         "django-import-export": "(c) django-import-export ModelResource (use_bulk; returns made untimed)",
     }
+    runs = {"ours": f"median of {args.repeat}", "executemany": f"median of {args.repeat}", "django-import-export": "one run"}
     for key, seconds in figures.items():
-        print(f"{labels[key]:<75} {seconds:7.2f} s  {n / seconds:>10,.0f} values/s")
+        print(f"{labels[key]:<75} {seconds:7.2f} s  {n / seconds:>10,.0f} values/s  ({runs[key]})")
     if iie_note:
         print(f"(c) django-import-export: {iie_note}")
     print(f"ours / executemany speed: {figures['executemany'] / figures['ours']:.2f} (aim: at least 0.33)")

@@ -10,6 +10,8 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.engagement.test_consultations import consultation_url_args
+from tests.engagement.test_meetings_demo import meeting_url_args
 from vcsgrants.core.models import User
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
@@ -95,6 +97,52 @@ MATRIX = {
     "report-download": (STAFF, None),
     "report-decision": (MANAGERS | {"cabinet"}, MANAGERS | {"cabinet"}),
     # --- opendata ---
+    # Published grants are public; council staff preview and check grants; officers publish and unpublish.
+    "opendata-public": (set(ROLES), None),
+    "opendata-download": (set(ROLES), None),
+    "opendata-manage": (STAFF, MANAGERS),
+    "opendata-export": (STAFF, None),
+    # --- meetings ---
+    # Meetings: providers see their own; the ICB's partner user sees the programme's actions from its NHS meetings.
+    "meeting-list": (set(ROLES) - {"anonymous"}, None),
+    "meeting-create": (MANAGERS, MANAGERS),
+    "meeting-detail": (STAFF | {"provider"}, None),  # a monitoring meeting with the provider
+    "meeting-edit": (MANAGERS, MANAGERS),
+    "action-create": (MANAGERS, MANAGERS),
+    "action-edit": (MANAGERS, MANAGERS),
+    "action-done": (MANAGERS | {"provider"}, MANAGERS | {"provider"}),  # an open action the provider owns
+    "action-list": (STAFF | {"provider", "partner-icb"}, None),
+    "engagement-settings": (MANAGERS, MANAGERS),
+    # --- consultations ---
+    # Officers run them; staff read them and their summaries; the programme's providers respond for their organisation;
+    # co-funding partners read them once open and their summaries once closed; /consult/<token>/ needs no sign-in.
+    "consultation-list": (set(ROLES) - {"anonymous"}, None),
+    "consultation-create": (MANAGERS, MANAGERS),
+    "consultation-detail": (STAFF | {"partner", "provider"}, None),
+    "consultation-edit": (MANAGERS, MANAGERS),
+    "consultation-question-create": (MANAGERS, MANAGERS),
+    "consultation-question-edit": (MANAGERS, MANAGERS),
+    "consultation-question-delete": (set(), MANAGERS),  # POST only
+    "consultation-question-move": (set(), MANAGERS),  # POST only
+    "consultation-document-upload": (MANAGERS, MANAGERS),
+    "consultation-document-download": (STAFF | {"partner", "provider"}, None),
+    "consultation-respond": ({"provider"}, {"provider"}),
+    "consultation-summary": (STAFF | {"partner"}, None),
+    "consultation-summary-xlsx": (STAFF | {"partner"}, None),
+    "consultation-responses": (MANAGERS, None),
+    "consultation-response-exclude": (MANAGERS, MANAGERS),
+    "consultation-public": (set(ROLES), set(ROLES)),
+    "consultation-public-sent": (set(ROLES), None),
+    "consultation-public-document": (set(ROLES), None),
+    # --- multiyear and partners ---
+    # Partner pages: council staff see every body; a partner user their own lineage (partner-list redirects them there).
+    "partner-list": (STAFF | {"partner", "partner-icb"}, None),
+    "partner-detail": (STAFF | {"partner"}, None),
+    "stream-contributions": (MANAGERS | {"finance"}, MANAGERS | {"finance"}),
+    "commitments-forecast": (STAFF, None),
+    "commitments-forecast-export": (STAFF, None),
+    "agreement-create-multiyear": (MANAGERS, MANAGERS),
+    "agreement-convert-multiyear": (MANAGERS, MANAGERS),
 }
 
 
@@ -147,6 +195,16 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
     option_set = OptionSet.objects.get(programme=agreement.programme)
     report = CabinetReport.objects.get(programme=agreement.programme)
     args = {
+        # url args --- meetings ---
+        **(meeting_url_args(agreement) if name.startswith(("meeting-", "action-", "engagement-")) else {}),
+        # url args --- consultations ---
+        **(consultation_url_args(agreement) if name.startswith("consultation") else {}),
+        # url args --- multiyear and partners ---
+        "partner-detail": [User.objects.get(username="partner").organisation_id],  # the partner user's own body
+        "stream-contributions": [slug, stream.pk],
+        "commitments-forecast": [slug],
+        "commitments-forecast-export": [slug, "csv"],
+        "agreement-convert-multiyear": [agreement.pk],
         "report-list": [slug],
         "report-create": [slug],
         "report-detail": [report.pk],
@@ -199,11 +257,19 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "decision-detail": [Decision.objects.first().pk],
         "organisation-detail": [agreement.organisation_id],
         "organisation-edit": [agreement.organisation_id],
+        "opendata-download": ["json"],
+        "opendata-manage": [slug],
+        "opendata-export": [slug, "json"],
     }.get(name, [])
     if name == "equity-option-delete":
         # A fresh option each time: a role allowed to POST removes it.
         officer = User.objects.get(username="officer")
         args = [Option.objects.create(option_set=option_set, label="Spare", blend={"equal": "1"}, created_by=officer).pk]
+    if name == "opendata-download":
+        # Something published to download, whether or not the demo loader publishes (it does nothing if already done).
+        from vcsgrants.opendata.demo import publish_demo_grants
+
+        publish_demo_grants(agreement.programme, officer=User.objects.get(username="officer"))
     return reverse(name, args=args)
 
 

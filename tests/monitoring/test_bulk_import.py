@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from simple_history.utils import bulk_create_with_history
 
 from tests.factories import OrganisationFactory, line
 from vcsgrants.core.models import AuditEvent
@@ -107,6 +108,43 @@ def test_a_good_file_creates_submitted_returns_with_every_value_and_one_audit_ev
     event = AuditEvent.objects.get(verb="returns.bulk_imported")
     assert event.actor == officer
     assert event.data["values"] == 80 and event.data["returns_created"] == 16
+
+
+def test_each_new_return_has_the_history_record_simple_history_would_write(framework, officer, fy2022):
+    """The import writes returns and their history with plain INSERTs: the records must be the library's own."""
+    programme, agreements, _ = framework
+    import_returns_csv(programme=programme, data=rows_for(agreements[:1], 10).encode(), actor=officer)
+    imported = Return.objects.get(agreement=agreements[0], financial_year__start_year=2021, quarter=1)
+    (record,) = imported.history.all()
+    library = bulk_create_with_history(
+        [
+            Return(
+                agreement=agreements[1],
+                financial_year=fy2022,
+                quarter=4,
+                status=Return.Status.SUBMITTED,
+                submitted_at=record.history_date,
+            )
+        ],
+        Return,
+        default_user=officer,
+        default_date=record.history_date,
+    )[0]
+    (expected,) = library.history.all()
+    fields = [f.attname for f in Return.history.model._meta.concrete_fields if f.attname != "history_id"]
+    differs = {"id", "agreement_id", "financial_year_id", "quarter"}
+    assert {f: getattr(record, f) for f in fields if f not in differs} == {
+        f: getattr(expected, f) for f in fields if f not in differs
+    }
+    assert (record.id, record.agreement_id, record.financial_year_id, record.quarter) == (
+        imported.pk,
+        imported.agreement_id,
+        imported.financial_year_id,
+        1,
+    )
+    assert (record.history_type, record.history_user, record.status) == ("+", officer, Return.Status.SUBMITTED)
+    assert record.submitted_at == imported.submitted_at == record.history_date
+    assert Return.history.filter(id__in=Return.objects.values("pk")).count() == Return.objects.count() == 2 + 1
 
 
 def test_a_second_import_replaces_values_of_returns_not_yet_accepted(framework, officer):

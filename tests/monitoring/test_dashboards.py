@@ -23,6 +23,8 @@ import xml.etree.ElementTree as ET
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from tests.factories import (
@@ -39,7 +41,7 @@ from vcsgrants.funding import services as funding
 from vcsgrants.funding.models import Agreement
 from vcsgrants.monitoring import charts, dashboards, exports, services
 from vcsgrants.monitoring.models import Outcome
-from vcsgrants.monitoring.rag import Rating, Trend
+from vcsgrants.monitoring.rag import Aggregation, Rating, Trend, aggregate
 from vcsgrants.monitoring.views_dashboards import rag_bar, trend_chart
 
 pytestmark = pytest.mark.django_db
@@ -253,6 +255,47 @@ def test_outcome_ratings_and_counts(world):
     assert outcomes["Stronger groups"].counts == {Rating.GREEN: 0, Rating.AMBER: 1, Rating.RED: 1, Rating.GREY: 0}
     total = dashboards.outcomes_table(report).export_rows()[-1]
     assert total == ["All outcomes", 1, 1, 1, 1, "Red"]
+
+
+def test_values_made_against_two_versions_of_a_kpi_both_count_and_are_noted(world, client):
+    services.kpi_refine(
+        kpi=world.kpis["SG1"], change_note="Count groups, not sessions.", actor=world.officer, definition="Groups supported."
+    )
+    world.submit(world.p2, world.fy2022, 3, {"SG1": "70", "SG2": "85", "EQ1": "5"})  # against version 2
+    row = by_code(dashboards.performance_report(world.programme, "2022-23", "3").kpis)["SG1"]
+    # Only Heron CVS's Q3 return is in (Kestrel's is a draft): 60 + 40 (version 1) + 70 (version 2) to date.
+    assert (row.versions, row.quarter_actual, row.actual, row.reporting) == ((1, 2), D("70"), D("170"), 1)
+    assert dashboards.kpi_cells(row)[1].text == "Groups given one-to-one support (values against versions 1, 2)"
+    trend = dashboards.trend_report(world.programme, "SG1")  # loads this KPI's figures only
+    assert {p.period.label: p.quarter_actual for p in trend.points}["Q3 2022-23"] == D("70")
+
+
+@given(
+    st.lists(st.integers(min_value=-(10**12), max_value=10**12), max_size=40),
+    st.sampled_from([Aggregation.SUM, Aggregation.MEAN]),
+)
+def test_providers_figures_combine_exactly_as_rag_aggregate_does(hundredths, across):
+    """The roll-ups add up whole hundredths as integers for speed: the result must be rag.aggregate's, to the digit."""
+    combined = dashboards.combine(hundredths, across)
+    expected = aggregate([Decimal(h).scaleb(-2) for h in hundredths], across)
+    assert combined == expected
+    assert str(combined) == str(expected)  # the same places too, so a page shows the same figure
+
+
+@pytest.mark.parametrize(
+    ("hundredths", "mean"),
+    [
+        ([1, 2], "0.0150"),
+        ([1, 1, 2], "0.0133"),
+        ([-1, -2], "-0.0150"),
+        ([5, 0, 0, 0], "0.0125"),
+        ([1, 0, 0], "0.0033"),
+        ([1, 0, 0, 0, 0, 0, 0, 0], "0.0013"),  # 0.00125: a half, away from zero
+        ([-1, 0, 0, 0, 0, 0, 0, 0], "-0.0013"),
+    ],
+)
+def test_a_mean_across_providers_rounds_half_away_from_zero_at_four_places(hundredths, mean):
+    assert str(dashboards.combine(hundredths, Aggregation.MEAN)) == mean
 
 
 def test_trend_arrow_against_the_same_quarter_a_year_before(world, client):

@@ -16,6 +16,10 @@ def navigation(request):
         items.append(("Payments", reverse("payment-list")))
     if user.has_perm("monitoring.view_overdue"):
         items.append(("Overdue returns", reverse("returns-overdue")))
+    if user.has_perm("engagement.view_meeting_list"):
+        items.append(("Meetings", reverse("meeting-list")))
+    if user.has_perm("engagement.view_consultation_list"):
+        items.append(("Consultations", reverse("consultation-list")))
     if user.has_perm("funding.view_decision"):
         items.append(("Decisions", reverse("decision-list")))
     if user.has_perm("core.view_audit"):

@@ -7,6 +7,7 @@ permissions below; `vcsgrants.core.permissions.require` says why when it refuses
 from __future__ import annotations
 
 import rules
+from django.db.models import F, Q
 
 from vcsgrants.core.models import Organisation, Role
 
@@ -56,14 +57,19 @@ def partner_lineage(user) -> set[int]:
 def co_funds_programme(user, programme) -> bool:
     if programme is None or not user.organisation_id:
         return False
-    return programme.streams.filter(funder_id__in=partner_lineage(user)).exists()
+    lineage = partner_lineage(user)  # funds a stream, or contributes to one (funding.StreamContribution)
+    return programme.streams.filter(Q(funder_id__in=lineage) | Q(contributions__funder_id__in=lineage)).exists()
 
 
 @rules.predicate
 def co_funds_agreement(user, agreement) -> bool:
     if agreement is None or not user.organisation_id:
         return False
-    return agreement.funding_lines.filter(stream__funder_id__in=partner_lineage(user)).exists()
+    lineage = partner_lineage(user)  # funds a stream of its lines, or contributes to that stream in that year
+    return agreement.funding_lines.filter(
+        Q(stream__funder_id__in=lineage)
+        | Q(stream__contributions__funder_id__in=lineage, stream__contributions__financial_year=F("financial_year"))
+    ).exists()
 
 
 @rules.predicate
@@ -158,3 +164,115 @@ rules.add_perm("equity.adopt_option", manages_programmes)
 # --- Reports for decisions -----------------------------------------------------------------
 rules.add_perm("reports.view_report", sees_everything)
 rules.add_perm("reports.manage_report", manages_programmes)
+
+# --- Open data (360Giving) -------------------------------------------------------------------
+# Published grants are public; council staff preview and check grants; officers publish and unpublish.
+rules.add_perm("opendata.view_published", rules.always_allow)
+rules.add_perm("opendata.view_grants", sees_everything)
+rules.add_perm("opendata.publish", manages_programmes)
+
+# --- Consultations ---------------------------------------------------------------------------
+# Officers run consultations; council staff see them and their summaries (an interim one while open). Providers
+# see the open and closed consultations of programmes they hold agreements in and answer for their organisation.
+# Partner bodies co-funding the programme read them once open and their summaries once closed, like read-only
+# staff; they answer, if they wish, through the public link like anyone else. Individual responses (which may
+# carry a respondent's name or e-mail) are for officers and administrators only. The public link needs no rule:
+# its unguessable token is the permission, and it reveals only the consultation's own page.
+
+
+@rules.predicate
+def consultation_has_opened(user, consultation) -> bool:
+    return consultation is not None and consultation.has_opened()
+
+
+@rules.predicate
+def consultation_is_closed(user, consultation) -> bool:
+    return consultation is not None and consultation.is_closed()
+
+
+@rules.predicate
+def has_agreement_in_consultation(user, consultation) -> bool:
+    return (
+        consultation is not None
+        and bool(user.organisation_id)
+        and consultation.programme.agreements.filter(organisation_id=user.organisation_id).exists()
+    )
+
+
+@rules.predicate
+def co_funds_consultation(user, consultation) -> bool:
+    return consultation is not None and co_funds_programme(user, consultation.programme)
+
+
+rules.add_perm("engagement.view_consultation_list", sees_everything | is_provider | is_partner)
+rules.add_perm(
+    "engagement.view_consultation",
+    sees_everything
+    | (is_provider & has_agreement_in_consultation & consultation_has_opened)
+    | (is_partner & co_funds_consultation & consultation_has_opened),
+)
+rules.add_perm("engagement.manage_consultation", manages_programmes)
+rules.add_perm("engagement.respond_consultation", is_provider & has_agreement_in_consultation & consultation_has_opened)
+rules.add_perm(
+    "engagement.view_consultation_summary", sees_everything | (is_partner & co_funds_consultation & consultation_is_closed)
+)
+rules.add_perm("engagement.view_consultation_responses", manages_programmes)
+
+
+# --- Meetings and actions (engagement) ---------------------------------------------------------
+# Who sees which meeting and action lives in engagement/selectors_meetings.py (one home for the rule).
+# Staff see all; a provider sees its own monitoring meetings and its programmes' partnership meetings;
+# a partner sees the meetings with the NHS partner involving its organisation or its lineage.
+
+
+@rules.predicate
+def can_see_meeting(user, meeting) -> bool:
+    from vcsgrants.engagement.selectors_meetings import can_see_meeting as visible
+
+    return visible(user, meeting)
+
+
+@rules.predicate
+def can_see_action(user, action) -> bool:
+    from vcsgrants.engagement.selectors_meetings import can_see_action as visible
+
+    return visible(user, action)
+
+
+@rules.predicate
+def owns_action(user, action) -> bool:
+    from vcsgrants.engagement.selectors_meetings import owns_action as owns
+
+    return owns(user, action)
+
+
+@rules.predicate
+def takes_part_in_engagement(user, programme) -> bool:
+    from vcsgrants.engagement.selectors_meetings import takes_part_in_engagement as takes_part
+
+    return takes_part(user, programme)
+
+
+rules.add_perm("engagement.view_meeting_list", sees_everything | is_provider | is_partner)
+rules.add_perm("engagement.view_meeting", sees_everything | ((is_provider | is_partner) & can_see_meeting))
+rules.add_perm("engagement.manage_meetings", manages_programmes)
+rules.add_perm("engagement.complete_action", manages_programmes | (is_provider & owns_action & can_see_action))
+rules.add_perm("engagement.view_programme_actions", sees_everything | ((is_provider | is_partner) & takes_part_in_engagement))
+rules.add_perm("engagement.view_engagement", sees_everything)
+
+
+# --- Funding partners and multi-year funding -----------------------------------------------------
+# A partner page shows one lineage's contributions (a body with its predecessors and successors): council
+# staff see every one, a partner user their own. Officers and finance record contributions; council staff
+# see the commitments forecast; multi-year agreements and conversions are agreement changes (manage_agreement).
+
+
+@rules.predicate
+def in_own_lineage(user, organisation) -> bool:
+    return organisation is not None and organisation.pk in partner_lineage(user)
+
+
+rules.add_perm("funding.view_partner_list", sees_everything | is_partner)
+rules.add_perm("funding.view_partner", sees_everything | (is_partner & in_own_lineage))
+rules.add_perm("funding.manage_contributions", manages_programmes | is_finance)
+rules.add_perm("funding.view_forecast", sees_everything)

@@ -12,6 +12,7 @@ from vcsgrants.core.audit import events_for, record_event
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import AuditEvent, Organisation
 from vcsgrants.core.permissions import require
+from vcsgrants.engagement.selectors_meetings import organisation_engagement
 from vcsgrants.funding import selectors
 from vcsgrants.funding.forms import OrganisationForm
 
@@ -60,6 +61,7 @@ def organisation_detail(request, pk):
             "organisation": organisation,
             "page_title": organisation.name,
             "agreements": agreements,
+            "engagement": organisation_engagement(organisation=organisation, user=request.user),  # meetings and actions
             "predecessors": organisation.predecessors.all(),
             "history": history_rows(organisation.history.all()),
             "events": events_for(organisation)[:20],

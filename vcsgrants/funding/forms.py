@@ -127,7 +127,12 @@ class FundingLineForm(GovukForm):
 
 
 class VariationForm(ApprovalForm):
-    kind = forms.ChoiceField(choices=Variation.Kind.choices, widget=forms.RadioSelect, label="Kind of variation")
+    kind = forms.ChoiceField(
+        # A conversion to multi-year has its own page: it needs a profile, an uplift and a break clause.
+        choices=[c for c in Variation.Kind.choices if c[0] != Variation.Kind.MULTI_YEAR],
+        widget=forms.RadioSelect,
+        label="Kind of variation",
+    )
     new_end_date = forms.DateField(widget=DateInput, required=False, label="New end date", help_text="For an extension only")
     field_order = ["kind", "new_end_date", "reason", "approved_by", "approved_on", "decision"]
 

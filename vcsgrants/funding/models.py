@@ -232,6 +232,7 @@ class Variation(models.Model):
     class Kind(models.TextChoices):
         EXTENSION = "extension", "Extension"
         VALUE_CHANGE = "value_change", "Change of value"
+        MULTI_YEAR = "multi_year", "Conversion to multi-year"
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="variations")
     number = models.PositiveIntegerField()
@@ -319,3 +320,76 @@ class AgreementDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Funding partners and multi-year terms ---------------------------------------------
+
+
+class StreamContribution(models.Model):
+    """A partner's share of a stream's budget for a financial year; the stream's own funder pays the rest.
+
+    A stream with no contributions is paid for entirely by its funder, as before. An agreement's money by
+    funder follows from its funding lines: each stream's commitments for a year are shared between the
+    funders in proportion to their shares of the budget (see funding.cofunding).
+    """
+
+    stream = models.ForeignKey(FundingStream, on_delete=models.CASCADE, related_name="contributions")
+    financial_year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="+")
+    funder = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="stream_contributions")
+    amount = money_field(validators=[MinValueValidator(Decimal("0.01"))])
+    note = models.CharField(max_length=300, blank=True)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["stream", "financial_year__start_year", "funder__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "financial_year", "funder"], name="one_contribution_per_stream_year_funder")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.funder} to {self.stream} {self.financial_year}: £{self.amount:,}"
+
+
+class MultiYearTerms(models.Model):
+    """An agreement's multi-year terms: the years it runs, the annual uplift, the break clause and the reviews.
+
+    Written once, when the agreement is created as multi-year (variation empty) or by the variation that
+    converts it; the money itself is in funding lines, one set per year, like every other change.
+    """
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="multiyear_terms")
+    variation = models.OneToOneField(Variation, null=True, blank=True, on_delete=models.CASCADE, related_name="multiyear_terms")
+    first_year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="+")
+    last_year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="+")
+    uplift_percent = models.DecimalField(
+        "Annual uplift (%)", max_digits=6, decimal_places=3, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    notice_months = models.PositiveSmallIntegerField("Notice period (months)", null=True, blank=True)
+    earliest_break_date = models.DateField(null=True, blank=True)
+    first_review_date = models.DateField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["agreement", "first_year__start_year", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.reference}: multi-year {self.first_year} to {self.last_year}"
+
+
+class ProfileYear(models.Model):
+    """The amount agreed for one financial year of multi-year terms (all the agreement's recurrent money that year)."""
+
+    terms = models.ForeignKey(MultiYearTerms, on_delete=models.CASCADE, related_name="years")
+    financial_year = models.ForeignKey(FinancialYear, on_delete=models.PROTECT, related_name="+")
+    amount = money_field(validators=[MinValueValidator(ZERO)])
+    added = models.BooleanField(default=True, help_text="False for the year the agreement already held when converted.")
+
+    class Meta:
+        ordering = ["terms", "financial_year__start_year"]
+        constraints = [models.UniqueConstraint(fields=["terms", "financial_year"], name="one_profile_amount_per_year")]
+
+    def __str__(self) -> str:
+        return f"{self.financial_year}: £{self.amount:,}"

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 
 from vcsgrants.core.models import Area, FinancialYear
 from vcsgrants.core.money import apportion, financial_year_start
@@ -152,7 +152,8 @@ def programmes_visible_to(user) -> QuerySet[Programme]:
     programmes = Programme.objects.all()
     if user.has_perm("funding.view_payment_list"):  # council staff
         return programmes
-    return programmes.filter(streams__funder_id__in=partner_lineage(user)).distinct()
+    lineage = partner_lineage(user)  # funds a stream, or contributes to one
+    return programmes.filter(Q(streams__funder_id__in=lineage) | Q(streams__contributions__funder_id__in=lineage)).distinct()
 
 
 def agreements_visible_to(user) -> QuerySet[Agreement]:
@@ -163,7 +164,11 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
     if user.has_role("provider") and user.organisation_id:
         allowed |= Q(organisation_id=user.organisation_id)
     if user.has_role("partner") and user.organisation_id:
-        allowed |= Q(funding_lines__stream__funder_id__in=partner_lineage(user))
+        lineage = partner_lineage(user)
+        allowed |= Q(funding_lines__stream__funder_id__in=lineage) | Q(
+            funding_lines__stream__contributions__funder_id__in=lineage,
+            funding_lines__stream__contributions__financial_year=F("funding_lines__financial_year"),
+        )
     return agreements.filter(allowed).distinct()
 
 

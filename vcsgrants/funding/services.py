@@ -117,6 +117,14 @@ def budget_set(*, stream: FundingStream, year: FinancialYear, amount: Decimal, a
     if not stream.runs_in(year):
         raise ValidationError({"financial_year": f"{stream} does not run in {year}."})
     allocated = allocated_total(stream, year)
+    contributed = stream.contributions.filter(financial_year=year).aggregate(t=MoneySum("amount"))["t"] or ZERO
+    if amount < contributed:
+        raise ValidationError(
+            {
+                "amount": f"Partners contribute {money(contributed)} to {stream} in {year}; "
+                "the budget cannot be less than their contributions."
+            }
+        )
     if amount < allocated:
         raise ValidationError(
             {
@@ -233,8 +241,19 @@ def _check_period(
             )
 
 
-def _check_lines(agreement: Agreement, lines: Iterable[LineInput], *, period_start: dt.date, period_end: dt.date) -> None:
-    """Every line must fit the agreement and the allocations; all problems are reported together."""
+def _check_lines(
+    agreement: Agreement,
+    lines: Iterable[LineInput],
+    *,
+    period_start: dt.date,
+    period_end: dt.date,
+    ahead_of_budget: bool = False,
+) -> None:
+    """Every line must fit the agreement and the allocations; all problems are reported together.
+
+    With ahead_of_budget (multi-year terms), money for a year whose budget for the stream is not yet known is
+    committed subject to that budget: no allocation is checked then, and the commitments forecast flags the year.
+    """
     errors: list[str] = []
     area_ids = set(agreement.areas.values_list("pk", flat=True))
     pending: dict[tuple[int, int, int], Decimal] = defaultdict(lambda: ZERO)
@@ -262,6 +281,8 @@ def _check_lines(agreement: Agreement, lines: Iterable[LineInput], *, period_sta
         if (own or ZERO) + extra < 0:
             errors.append(f"{stream} {year} {area}: the change would take this agreement's funding below zero.")
         if extra <= 0:
+            continue
+        if ahead_of_budget and not StreamBudget.objects.filter(stream=stream, financial_year=year).exists():
             continue
         # Lock the allocation row so two officers cannot both commit the last of it.
         allocation = Allocation.objects.select_for_update().filter(stream=stream, financial_year=year, area=area).first()
@@ -303,6 +324,7 @@ def agreement_create(
     actor: User,
     lines: Sequence[LineInput] = (),
     reference: str = "",
+    ahead_of_budget: bool = False,
 ) -> Agreement:
     if not areas:
         raise ValidationError({"areas": "Choose at least one district (or county-wide)."})
@@ -318,7 +340,7 @@ def agreement_create(
     )
     agreement.areas.set(areas)
     if lines:
-        _check_lines(agreement, lines, period_start=start_date, period_end=end_date)
+        _check_lines(agreement, lines, period_start=start_date, period_end=end_date, ahead_of_budget=ahead_of_budget)
         _add_lines(agreement, lines)
     for year in {ln.financial_year for ln in lines}:
         schedule_rebuild(agreement=agreement, year=year)
@@ -416,7 +438,6 @@ def agreement_set_status(*, agreement: Agreement, status: str, actor: User) -> A
 # --- Variations ----------------------------------------------------------------------
 
 
-@transaction.atomic
 def variation_create(
     *,
     agreement: Agreement,
@@ -429,6 +450,37 @@ def variation_create(
     new_end_date: dt.date | None = None,
     decision: Decision | None = None,
 ) -> Variation:
+    if kind == Variation.Kind.MULTI_YEAR:
+        raise ValidationError(
+            {"kind": "A conversion to multi-year needs its profile, uplift and break clause: use 'Convert to multi-year'."}
+        )
+    return variation_record(
+        agreement=agreement,
+        kind=kind,
+        reason=reason,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        actor=actor,
+        lines=lines,
+        new_end_date=new_end_date,
+        decision=decision,
+    )
+
+
+@transaction.atomic
+def variation_record(
+    *,
+    agreement: Agreement,
+    kind: str,
+    reason: str,
+    approved_by: str,
+    approved_on: dt.date,
+    actor: User,
+    lines: Sequence[LineInput] = (),
+    new_end_date: dt.date | None = None,
+    decision: Decision | None = None,
+) -> Variation:
+    """Every kind of variation, the conversion to multi-year included (funding.services_multiyear writes its terms)."""
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status == Agreement.Status.DRAFT:
         raise ValidationError("A draft agreement is edited directly; variations are for agreements that are active or ended.")
@@ -437,7 +489,7 @@ def variation_create(
     if not approved_by.strip():
         raise ValidationError({"approved_by": "Say who approved the change."})
     current_end = agreement.current_end_date
-    if kind == Variation.Kind.EXTENSION:
+    if kind in (Variation.Kind.EXTENSION, Variation.Kind.MULTI_YEAR):
         if new_end_date is None or new_end_date <= current_end:
             raise ValidationError({"new_end_date": f"An extension must end after the current end date, {current_end:%d %B %Y}."})
         # The longer period must not run into the provider's next agreement for the same area.
@@ -461,7 +513,13 @@ def variation_create(
         period_end = current_end
     else:
         raise ValidationError({"kind": "Choose extension or change of value."})
-    _check_lines(agreement, lines, period_start=agreement.start_date, period_end=period_end)
+    _check_lines(
+        agreement,
+        lines,
+        period_start=agreement.start_date,
+        period_end=period_end,
+        ahead_of_budget=kind == Variation.Kind.MULTI_YEAR,
+    )
     number = (agreement.variations.aggregate(m=Max("number"))["m"] or 0) + 1
     variation = Variation.objects.create(
         agreement=agreement,

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from vcsgrants.funding import views
 
@@ -26,4 +26,5 @@ urlpatterns = [
     path("decisions/", views.decision_list, name="decision-list"),
     path("decisions/new/", views.decision_create, name="decision-create"),
     path("decisions/<int:pk>/", views.decision_detail, name="decision-detail"),
+    path("", include("vcsgrants.funding.urls_partners")),  # funding partners, multi-year agreements, forecast
 ]

@@ -21,7 +21,9 @@ from vcsgrants.core.models import Area, FinancialYear
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
+from vcsgrants.engagement.selectors_meetings import programme_engagement
 from vcsgrants.funding import forms, selectors, services
+from vcsgrants.funding.cofunding import SHARE_RULE
 from vcsgrants.funding.models import (
     Agreement,
     AgreementDocument,
@@ -33,6 +35,8 @@ from vcsgrants.funding.models import (
     Programme,
     StreamBudget,
 )
+from vcsgrants.funding.partners import agreement_funders
+from vcsgrants.funding.selectors_multiyear import agreement_multiyear
 
 
 def _year_from_label(label: str | None, default: FinancialYear | None = None) -> FinancialYear:
@@ -82,6 +86,7 @@ def programme_detail(request, slug):
             "stream", "area", "decision"
         ),
         "agreements": selectors.agreements_visible_to(request.user).filter(programme=programme),
+        "engagement": programme_engagement(programme=programme, user=request.user),  # meetings: engagement at a glance
         "events": events_for(programme)[:20],
         "history": history_rows(programme.history.all(), 10),
         "can_manage": request.user.has_perm("funding.manage_programme"),
@@ -291,10 +296,14 @@ def _agreement(request, pk, perm="funding.view_agreement") -> Agreement:
 def agreement_detail(request, pk):
     agreement = _agreement(request, pk)
     user = request.user
+    terms = selectors.agreement_terms(agreement)
     context = {
         "agreement": agreement,
         "page_title": f"{agreement.reference}: {agreement.organisation}",
-        "terms": selectors.agreement_terms(agreement),
+        "terms": terms,
+        "multiyear": agreement_multiyear(agreement, dict(terms["value_by_year"])),
+        "funders": agreement_funders(agreement),
+        "share_rule": SHARE_RULE,
         "areas": agreement.areas.all(),
         "can_manage": user.has_perm("funding.manage_agreement", agreement),
         "can_schedule": user.has_perm("funding.manage_schedule", agreement),

@@ -40,12 +40,12 @@ from vcsgrants.core.services import parse_financial_year_label
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, Return, ReturnValue
 from vcsgrants.monitoring.rag import (
+    MEAN_PLACES,
     Aggregation,
     Direction,
     Rating,
     Thresholds,
     Trend,
-    aggregate,
     rate_quarter,
 )
 from vcsgrants.monitoring.services import monitoring_settings
@@ -175,10 +175,13 @@ class PerformanceData:
     kpis: list[KpiInfo]
     agreements: dict[int, AgreementInfo]
     areas: list[AreaInfo]
+    # every version of the programme's KPIs (shown or not): version id → (kpi id, version number)
+    versions: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Figures are kept as whole hundredths (int): see load_figures and combine.
     # (kpi, start year, quarter) → {agreement: value}
-    values: dict[tuple[int, int, int], dict[int, Decimal]] = field(default_factory=dict)
+    values: dict[tuple[int, int, int], dict[int, int]] = field(default_factory=dict)
     # (kpi, start year) → {agreement: (Q1, Q2, Q3, Q4 targets)}
-    targets: dict[tuple[int, int], dict[int, tuple[Decimal, ...]]] = field(default_factory=dict)
+    targets: dict[tuple[int, int], dict[int, tuple[int | None, ...]]] = field(default_factory=dict)
     # (kpi, start year) → version numbers the values were made against
     versions_used: dict[tuple[int, int], set[int]] = field(default_factory=dict)
 
@@ -219,14 +222,15 @@ def available_periods(programme: Programme) -> list[Period]:
         Return.objects.filter(agreement__programme=programme, status__in=COUNTED_STATUSES)
         .filter(Exists(ReturnValue.objects.filter(return_record=OuterRef("pk"))))
         .values_list("financial_year__start_year", "quarter")
+        .order_by()  # Return's default ordering would make every return distinct
         .distinct()
     )
     return sorted(Period(y, q) for y, q in rows)
 
 
 def load_framework(programme: Programme, start_years: Iterable[int]) -> PerformanceData:
-    """The programme's settings, outcomes, KPIs (current versions), agreements and areas: five queries
-    (six or seven the first time the programme's monitoring settings are read), with no figures yet.
+    """The programme's settings, outcomes, KPIs (current versions, and every version's number), agreements and
+    areas: five queries (six or seven the first time the programme's monitoring settings are read), no figures yet.
 
     KPIs shown: every agreed one, and retired ones that carried a target in any of the years.
     """
@@ -237,14 +241,16 @@ def load_framework(programme: Programme, start_years: Iterable[int]) -> Performa
         for o in Outcome.objects.filter(programme=programme).order_by("order", "id").values("id", "title", "order")
     ]
     current: dict[int, dict] = {}
+    versions: dict[int, tuple[int, int]] = {}
     version_fields = ("number", "name", "definition", "unit", "aggregation", "direction")
     targeted = KpiTarget.objects.filter(kpi_id=OuterRef("kpi_id"), financial_year__start_year__in=years)
     for v in (
-        KpiVersion.objects.filter(kpi__outcome__programme=programme, kpi__status__in=SHOWN_KPI_STATUSES)
+        KpiVersion.objects.filter(kpi__outcome__programme=programme)
         .annotate(targeted=Exists(targeted))
-        .values("kpi_id", "kpi__code", "kpi__status", "kpi__outcome_id", "targeted", *version_fields)
+        .values("id", "kpi_id", "kpi__code", "kpi__status", "kpi__outcome_id", "targeted", *version_fields)
     ):
-        if v["kpi__status"] == Kpi.Status.RETIRED and not v["targeted"]:
+        versions[v["id"]] = (v["kpi_id"], v["number"])
+        if v["kpi__status"] not in SHOWN_KPI_STATUSES or (v["kpi__status"] == Kpi.Status.RETIRED and not v["targeted"]):
             continue
         if v["kpi_id"] not in current or v["number"] > current[v["kpi_id"]]["number"]:
             current[v["kpi_id"]] = v
@@ -288,15 +294,12 @@ def load_framework(programme: Programme, start_years: Iterable[int]) -> Performa
         kpis=kpis,
         agreements=agreements,
         areas=sorted(areas.values(), key=lambda a: (a.kind != Area.Kind.COUNTY, a.name)),
+        versions=versions,
     )
 
 
 def _hundredths(column: str):
     return Cast(Round(F(column) * 100), BigIntegerField())
-
-
-def _decimal(hundredths: int | None) -> Decimal | None:
-    return None if hundredths is None else Decimal(hundredths).scaleb(-2)
 
 
 def _fetch(queryset) -> list[tuple]:
@@ -308,10 +311,14 @@ def _fetch(queryset) -> list[tuple]:
 
 
 def load_figures(programme: Programme, data: PerformanceData, kpi_ids: Collection[int] | None = None) -> PerformanceData:
-    """Add the counted values and the targets for data's years (all KPIs, or only kpi_ids): two queries."""
+    """Add the counted values and the targets for data's years (all KPIs, or only kpi_ids): two queries.
+
+    Figures are read as whole hundredths (every value and target has two decimal places), straight off the
+    cursor, and stay integers until `combine` has added them up: at 100,000 values, making a Decimal of each
+    (and a Fraction of each for a mean) was most of the page's time. Values are read by KPI version id, which
+    `data.versions` resolves, so the query needs no join to the versions; nothing is sorted in SQL.
+    """
     years = data.start_years
-    values: dict[tuple[int, int, int], dict[int, Decimal]] = defaultdict(dict)
-    versions_used: dict[tuple[int, int], set[int]] = defaultdict(set)
     rows = ReturnValue.objects.filter(
         return_record__agreement__programme=programme,
         return_record__status__in=COUNTED_STATUSES,
@@ -319,32 +326,36 @@ def load_figures(programme: Programme, data: PerformanceData, kpi_ids: Collectio
     )
     target_rows = KpiTarget.objects.filter(agreement__programme=programme, financial_year__start_year__in=years)
     if kpi_ids is not None:
-        rows = rows.filter(kpi_version__kpi_id__in=list(kpi_ids))
-        target_rows = target_rows.filter(kpi_id__in=list(kpi_ids))
-    # Ordered by version so that, were a return ever to hold two versions of one KPI, the later one wins.
-    # Money-like figures come back as whole hundredths, read straight off the cursor: an integer becomes a
-    # Decimal several times faster than Django converts each value, and at 100,000 values that is most of
-    # the page's time.
-    rows = rows.annotate(hundredths=_hundredths("value")).order_by("kpi_version__number")
-    for kpi_id, number, agreement_id, start_year, quarter, hundredths in _fetch(
-        rows.values_list(
-            "kpi_version__kpi_id",
-            "kpi_version__number",
+        wanted = set(kpi_ids)
+        rows = rows.filter(kpi_version_id__in=[pk for pk, (kpi_id, _) in data.versions.items() if kpi_id in wanted])
+        target_rows = target_rows.filter(kpi_id__in=wanted)
+    # (KPI version, start year, quarter) → {agreement: value}
+    by_version: dict[tuple[int, int, int], dict[int, int]] = defaultdict(dict)
+    for version_id, agreement_id, start_year, quarter, hundredths in _fetch(
+        rows.annotate(hundredths=_hundredths("value"))
+        .order_by()
+        .values_list(
+            "kpi_version_id",
             "return_record__agreement_id",
             "return_record__financial_year__start_year",
             "return_record__quarter",
             "hundredths",
         )
     ):
-        values[(kpi_id, start_year, quarter)][agreement_id] = _decimal(hundredths)
+        by_version[(version_id, start_year, quarter)][agreement_id] = hundredths
+    values: dict[tuple[int, int, int], dict[int, int]] = {}
+    versions_used: dict[tuple[int, int], set[int]] = defaultdict(set)
+    # A version of another programme's KPI cannot carry this programme's values (the services refuse it).
+    groups = [(data.versions[v], y, q, per_agreement) for (v, y, q), per_agreement in by_version.items() if v in data.versions]
+    # In order of version number, so that, were a return ever to hold two versions of one KPI, the later one wins.
+    for (kpi_id, number), start_year, quarter, per_agreement in sorted(groups, key=lambda group: group[0][1]):
+        values.setdefault((kpi_id, start_year, quarter), {}).update(per_agreement)
         versions_used[(kpi_id, start_year)].add(number)
-    targets: dict[tuple[int, int], dict[int, tuple[Decimal, ...]]] = defaultdict(dict)
-    target_rows = target_rows.annotate(**{f"h{q}": _hundredths(f"q{q}_target") for q in range(1, 5)})
-    for kpi_id, agreement_id, start_year, *quarters in _fetch(
-        target_rows.values_list("kpi_id", "agreement_id", "financial_year__start_year", "h1", "h2", "h3", "h4")
-    ):
-        targets[(kpi_id, start_year)][agreement_id] = tuple(_decimal(q) for q in quarters)
-    data.values, data.targets, data.versions_used = dict(values), dict(targets), dict(versions_used)
+    targets: dict[tuple[int, int], dict[int, tuple[int | None, ...]]] = defaultdict(dict)
+    target_rows = target_rows.annotate(**{f"h{q}": _hundredths(f"q{q}_target") for q in range(1, 5)}).order_by()
+    for row in _fetch(target_rows.values_list("kpi_id", "agreement_id", "financial_year__start_year", "h1", "h2", "h3", "h4")):
+        targets[(row[0], row[2])][row[1]] = row[3:]
+    data.values, data.targets, data.versions_used = values, dict(targets), dict(versions_used)
     data.__dict__.pop("touched", None)
     return data
 
@@ -384,6 +395,25 @@ def choose_period(periods: Sequence[Period], year: str | None, quarter: str | No
 # --- Roll-ups -----------------------------------------------------------------------------
 
 
+def combine(hundredths: Sequence[int], across: Aggregation) -> Decimal | None:
+    """Providers' figures for one quarter, in whole hundredths, combined exactly as `rag.aggregate` combines the
+    same figures as Decimals (the tests hold the two equal): SUM adds up; MEAN is the exact mean rounded half up
+    to `rag.MEAN_PLACES` places. Integer arithmetic, and one Decimal at the end, rather than a Fraction per figure.
+    None when there is no figure.
+    """
+    if not hundredths:
+        return None
+    total = sum(hundredths)
+    if across == Aggregation.SUM:
+        return Decimal(total).scaleb(-2)
+    if across != Aggregation.MEAN:
+        raise ValueError(f"Providers' figures combine by sum or mean, not {across!r}.")
+    # |total| / 100 / n, scaled by 10**MEAN_PLACES, plus a half, floored: (2·|total|·10**MEAN_PLACES + 100n) // 200n
+    n = len(hundredths)
+    rounded = (2 * abs(total) * 10**MEAN_PLACES + 100 * n) // (200 * n)
+    return Decimal(-rounded if total < 0 else rounded).scaleb(-MEAN_PLACES)
+
+
 @dataclass(frozen=True)
 class KpiRollup:
     """One KPI at one quarter, over a set of agreements (the programme, one provider, one district)."""
@@ -416,16 +446,18 @@ def kpi_rollup(data: PerformanceData, kpi: KpiInfo, period: Period, agreement_id
         return [a for a in per_agreement if a in scope]
 
     y, q = period.start_year, period.quarter
+    across = kpi.across
     reporters = in_scope(data.values.get((kpi.id, y, q), {}))
     year_targets = data.targets.get((kpi.id, y), {})
     actuals: list[Decimal | None] = []
     targets: list[Decimal | None] = []
     for i in range(4):
         quarter_values = data.values.get((kpi.id, y, i + 1), {})
-        actuals.append(aggregate([quarter_values.get(a) for a in reporters], kpi.across))
-        targets.append(aggregate([year_targets[a][i] for a in reporters if a in year_targets], kpi.across))
+        actuals.append(combine([h for a in reporters if (h := quarter_values.get(a)) is not None], across))
+        quarter_targets = [year_targets[a][i] for a in reporters if a in year_targets]
+        targets.append(combine([h for h in quarter_targets if h is not None], across))
     before = data.values.get((kpi.id, y - 1, q), {})
-    year_before = aggregate([before[a] for a in in_scope(before)], kpi.across)
+    year_before = combine([before[a] for a in in_scope(before)], across)
     result = rate_quarter(
         actuals,
         targets,

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q
+from django.db.models import Q, prefetch_related_objects
 
 from vcsgrants.core.models import FinancialYear, Organisation
 from vcsgrants.core.money import financial_year_start, quarter_end, quarter_starts
@@ -138,8 +138,11 @@ def agreement_quarters(agreement: Agreement, today: dt.date) -> list[YearQuarter
     """Every quarter of every financial year the agreement runs in, with its return status and due date.
 
     A quarter is overdue when the year has targets (so there is something to report), the quarter is
-    within the agreement, its due date has passed and no return is in (none, or a draft). Four queries.
+    within the agreement, its due date has passed and no return is in (none, or a draft). Five queries at most
+    (the agreement's variations, read once for its current end date, unless already prefetched), whatever the
+    number of years.
     """
+    prefetch_related_objects([agreement], "variations")  # each quarter's check reads the current end date
     years = agreement_years(agreement)
     settings = _settings_by_programme([agreement.programme_id])[agreement.programme_id]
     returns = {(r.financial_year_id, r.quarter): r for r in Return.objects.filter(agreement=agreement)}

@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from vcsgrants.opendata import views
+
+urlpatterns = [
+    # Public: no sign-in (the /open-data/ prefix is in core.middleware.PUBLIC_PREFIXES).
+    path("open-data/", views.public_grants, name="opendata-public"),
+    path("open-data/360giving.<str:fmt>", views.public_download, name="opendata-download"),
+    # Council staff.
+    path("programmes/<slug:slug>/open-data/", views.manage, name="opendata-manage"),
+    path("programmes/<slug:slug>/open-data/360giving.<str:fmt>", views.staff_export, name="opendata-export"),
+]

@@ -21,6 +21,7 @@ from vcsgrants.core.money import quarter_end, quarter_starts
 from vcsgrants.equity.exports import measure_cells
 from vcsgrants.equity.selectors import comparison
 from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget
+from vcsgrants.funding.partners import stream_funders_text
 from vcsgrants.funding.services import bulk_extension_preview
 from vcsgrants.monitoring import dashboards
 from vcsgrants.reports.models import CabinetReport
@@ -151,7 +152,7 @@ def funding_section(report: CabinetReport, number: int, app: Appendix) -> Sectio
         rows=[
             [
                 s.name,
-                s.funder.name,
+                stream_funders_text(s, year),
                 s.get_recurrence_display(),
                 f"{long_date(s.start)} to {long_date(s.end)}" if s.end else f"from {long_date(s.start)}",
                 gbp(budgets[s.pk]) if s.pk in budgets else "—",

@@ -22,10 +22,14 @@ from django.utils.text import slugify
 
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
+from vcsgrants.engagement.demo_consultations import load_consultations_demo
+from vcsgrants.engagement.demo_meetings import load_meetings_demo
 from vcsgrants.equity.demo import load_equity_demo
 from vcsgrants.funding import services
+from vcsgrants.funding.demo_multiyear import load_multiyear_demo
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, PaymentInstalment, Programme, ProgrammePeriod, Variation
 from vcsgrants.monitoring.demo import load_monitoring_demo
+from vcsgrants.opendata.demo import publish_demo_grants
 from vcsgrants.reports.demo import load_reports_demo
 
 DEFAULT_DEMO_PASSWORD = "demo-pass-2022"  # noqa: S105 - the published demo password, printed by the command
@@ -118,10 +122,32 @@ class Command(BaseCommand):
             provider_users = [users[f"provider-{org.slug}"] for _, org in providers]
             if load_monitoring_demo(programme, officer=users["officer"], provider_users=provider_users):
                 self.stdout.write(self.style.SUCCESS("Loaded the demo outcomes framework, targets and returns (illustrative)."))
+            if load_meetings_demo(programme, officer=users["officer"]):
+                self.stdout.write(
+                    self.style.SUCCESS("Loaded the demo meetings and actions, January 2022 – March 2023 (illustrative).")
+                )
             if load_equity_demo(programme, officer=users["officer"]):
                 self.stdout.write(self.style.SUCCESS("Loaded the demo allocation options for 2023-24 (illustrative)."))
             if load_reports_demo(programme, officer=users["officer"]):
                 self.stdout.write(self.style.SUCCESS("Loaded the demo report to Cabinet of 10 February 2022 and its decision."))
+            if load_consultations_demo(programme, officer=users["officer"], provider_users=provider_users):
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        "Loaded the demo consultation on the review of VCS infrastructure provision (illustrative responses)."
+                    )
+                )
+            published = publish_demo_grants(programme, officer=users["officer"])
+            if published:
+                self.stdout.write(self.style.SUCCESS(f"Published the {published} grants of 2022-23 as 360Giving open data."))
+            multiyear = load_multiyear_demo(programme, officer=users["officer"], finance=users["finance"], password=password)
+            users.update(multiyear.users)  # partner-nhs-demo, so the login list prints it
+            if multiyear.loaded:
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        "Loaded the demo funding partners (a fictional NHS partner across the CCG-to-ICB handover) and a "
+                        "multi-year partnership programme with its commitments forecast (illustrative)."
+                    )
+                )
         self.stdout.write("")
         self.stdout.write("Demo logins (every one uses the same password):")
         for user in users.values():
