@@ -166,3 +166,16 @@ def test_programme_and_agreement_pages_say_which_decision_authorised_each_change
     assert f'href="{demo.decision.get_absolute_url()}">Cabinet, 10 February 2022' in page
     agreement = demo.decision.variations.first().agreement
     assert demo.decision.get_absolute_url() in cabinet.get(agreement.get_absolute_url()).content.decode()
+
+
+def test_a_report_can_include_the_consultation_summary(demo):
+    from vcsgrants.engagement.models import Consultation
+
+    demo.consultation = Consultation.objects.get(programme=demo.programme)
+    content = report_content(demo)
+    section = next(s for s in content.sections if s.heading == "Consultation")
+    assert "responses are counted" in section.blocks[0].text
+    tables = [b.table for b in section.blocks if b.kind == "table"]
+    assert tables and tables[0].headers == ["Answer", "Responses", "Per cent"]
+    document = Document(io.BytesIO(report_docx(content)))
+    assert any(p.text.endswith("Consultation") for p in document.paragraphs if p.style.name.startswith("Heading"))

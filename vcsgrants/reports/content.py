@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from vcsgrants.core.money import quarter_end, quarter_starts
+from vcsgrants.engagement.selectors_consultations import consultation_summary
 from vcsgrants.equity.exports import measure_cells
 from vcsgrants.equity.selectors import comparison
 from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget
@@ -268,6 +269,48 @@ def equity_section(report: CabinetReport, number: int) -> Section | None:
     )
 
 
+def consultation_section(report: CabinetReport, number: int) -> Section | None:
+    if report.consultation is None:
+        return None
+    summary = consultation_summary(report.consultation)
+    state = "closed" if summary.is_closed else "still open: these figures are interim"
+    blocks = [
+        Block(
+            "paragraph",
+            text=(
+                f"The consultation '{summary.title}' ran from {summary.opens_text} to {summary.closes_text} ({state}). "
+                f"{summary.responses} responses are counted: {summary.from_providers} from providers and "
+                f"{summary.from_public} from the public"
+                + (f"; {summary.excluded} were left out (spam or duplicates)." if summary.excluded else ".")
+                + (f" {summary.illustrative_note}" if summary.illustrative_note else "")
+            ),
+        )
+    ]
+    for question in summary.questions:
+        counts = question.scale_totals or question.options
+        if counts:
+            blocks.append(Block("paragraph", text=f"Question {question.number}: {question.text} ({question.answered} answered)"))
+            blocks.append(
+                Block(
+                    "table",
+                    table=Table(
+                        headers=["Answer", "Responses", "Per cent"],
+                        rows=[[c.label, str(c.count), c.percent_text] for c in counts],
+                        numeric=[False, True, True],
+                    ),
+                )
+            )
+        elif question.text_answers:
+            blocks.append(
+                Block(
+                    "paragraph",
+                    text=f"Question {question.number}: {question.text} — {len(question.text_answers)} written answers, "
+                    "listed in the summary of responses.",
+                )
+            )
+    return Section(number, "Consultation", blocks)
+
+
 def report_content(report: CabinetReport) -> ReportContent:
     app = appendix(report)
     builders = [
@@ -276,6 +319,7 @@ def report_content(report: CabinetReport) -> ReportContent:
         lambda n: funding_section(report, n, app),
         lambda n: performance_section(report, n),
         lambda n: equity_section(report, n),
+        lambda n: consultation_section(report, n),
         lambda n: Section(
             n, "Recommendations", [Block("paragraph", text="That Cabinet:"), Block("numbered", items=report.recommendation_list)]
         ),

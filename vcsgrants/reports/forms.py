@@ -20,6 +20,7 @@ class ReportForm(GovukModelForm):
             "financial_year",
             "include_one_off",
             "option_set",
+            "consultation",
             "performance_year",
             "performance_quarter",
         ]
@@ -37,3 +38,4 @@ class ReportForm(GovukModelForm):
     def __init__(self, *args, programme, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["option_set"].queryset = programme.option_sets.all()
+        self.fields["consultation"].queryset = programme.consultations.all()

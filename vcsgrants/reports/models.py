@@ -39,6 +39,14 @@ class CabinetReport(models.Model):
         related_name="reports",
         help_text="Allocation options to compare in the report, if any.",
     )
+    consultation = models.ForeignKey(
+        "engagement.Consultation",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        help_text="A consultation whose summary of responses the report includes, if any.",
+    )
     performance_year = models.ForeignKey(
         FinancialYear,
         null=True,

@@ -16,6 +16,8 @@ from vcsgrants.reports.models import CabinetReport
 def report_save(*, report: CabinetReport, actor: User) -> CabinetReport:
     if report.option_set_id and report.option_set.programme_id != report.programme_id:
         raise ValidationError({"option_set": "Choose an option set of this programme."})
+    if report.consultation_id and report.consultation.programme_id != report.programme_id:
+        raise ValidationError({"consultation": "Choose a consultation of this programme."})
     if (report.performance_year is None) != (report.performance_quarter is None):
         raise ValidationError({"performance_quarter": "Give both the year and the quarter, or neither for the latest."})
     created = report.pk is None
