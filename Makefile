@@ -103,6 +103,8 @@ bench: $(STAMP)
 	env -u DATABASE_URL $(PY) bench/bench_dashboard.py
 	scripts/with_postgres.sh $(PY) bench/bench_dashboard.py
 	$(PY) bench/bench_equity.py
+	env -u DATABASE_URL $(PY) bench/bench_360giving.py
+	scripts/with_postgres.sh $(PY) bench/bench_360giving.py
 
 test: $(STAMP) ensure-chromium ensure-postgres lint migrations-check deploy-check test-sqlite test-postgres
 	@echo "make test: all steps passed"
