@@ -265,6 +265,8 @@ class FundingLine(models.Model):
 
     class Meta:
         ordering = ["financial_year__start_year", "stream", "area__name", "id"]
+        # An agreement's lines for a year: the 360Giving export, schedules and value-by-year all read this way.
+        indexes = [models.Index(fields=["agreement", "financial_year"], name="fundingline_agreement_year")]
 
     def __str__(self) -> str:
         return f"{self.stream} {self.financial_year} {self.area}: £{self.amount:,}"

@@ -19,6 +19,9 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# Built once: value_problem runs for every value of a 100,000-value bulk import.
+TOO_LARGE = Decimal("1e12")
+HUNDREDTH = Decimal("0.01")
 RETURN_SHEET = "Return"
 NARRATIVE_SHEET = "Narrative"
 HEADER = ("KPI code", "KPI", "Unit", "Quarter target", "Value")
@@ -143,9 +146,9 @@ def value_problem(unit: str, value: Decimal) -> str | None:
         return "is a percentage over 100"
     if unit == "count" and value != value.to_integral_value():
         return "is a count, so must be a whole number"
-    if abs(value) >= Decimal("1e12"):
+    if abs(value) >= TOO_LARGE:
         return "is too large"
-    if value != value.quantize(Decimal("0.01")):
+    if value != value.quantize(HUNDREDTH):
         return "has more than two decimal places"
     return None
 
