@@ -45,7 +45,7 @@ from vcsgrants.funding.models import (
     StreamBudget,
     Variation,
 )
-from vcsgrants.funding.selectors import agreements_visible_to, programmes_visible_to
+from vcsgrants.funding.selectors import agreements_visible_to, programmes_co_funded_by, programmes_visible_to
 from vcsgrants.monitoring import services as monitoring
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Return, ReturnEvent, ReturnValue
 
@@ -335,7 +335,7 @@ def framework_programmes_visible_to(user) -> QuerySet[Programme]:
     if user.has_role(Role.PROVIDER) and user.organisation_id:
         allowed |= Q(pk__in=Agreement.objects.filter(organisation_id=user.organisation_id).values("programme_id"))
     if user.has_role(Role.PARTNER) and user.organisation_id:
-        allowed |= Q(pk__in=FundingStream.objects.filter(funder_id__in=partner_lineage(user)).values("programme_id"))
+        allowed |= Q(pk__in=programmes_co_funded_by(partner_lineage(user)).values("pk"))
     return Programme.objects.filter(allowed)
 
 

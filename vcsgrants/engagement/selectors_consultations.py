@@ -28,6 +28,7 @@ from vcsgrants.engagement.models_consultations import (
     ConsultationResponse,
     Question,
 )
+from vcsgrants.funding.selectors import programmes_co_funded_by
 
 ILLUSTRATIVE_NOTE = "Demo content: the consultation's dates and every response are illustrative, not real."
 
@@ -282,7 +283,7 @@ def consultations_visible_to(user, now: dt.datetime | None = None) -> QuerySet[C
     if user.has_role("provider") and user.organisation_id:
         return qs.filter(opened, programme__agreements__organisation_id=user.organisation_id).distinct()
     if user.has_role("partner") and user.organisation_id:
-        return qs.filter(opened, programme__streams__funder_id__in=partner_lineage(user)).distinct()
+        return qs.filter(opened, programme__in=programmes_co_funded_by(partner_lineage(user)))
     return qs.none()
 
 

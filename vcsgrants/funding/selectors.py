@@ -148,12 +148,17 @@ def programme_years(programme: Programme) -> list[FinancialYear]:
     return list(FinancialYear.objects.filter(pk__in=ids).order_by("start_year"))
 
 
+def programmes_co_funded_by(lineage: set[int]) -> QuerySet[Programme]:
+    """Programmes in which any of these organisations funds a stream or contributes to one (as rules.co_funds_programme)."""
+    return Programme.objects.filter(
+        Q(streams__funder_id__in=lineage) | Q(streams__contributions__funder_id__in=lineage)
+    ).distinct()
+
+
 def programmes_visible_to(user) -> QuerySet[Programme]:
-    programmes = Programme.objects.all()
     if user.has_perm("funding.view_payment_list"):  # council staff
-        return programmes
-    lineage = partner_lineage(user)  # funds a stream, or contributes to one
-    return programmes.filter(Q(streams__funder_id__in=lineage) | Q(streams__contributions__funder_id__in=lineage)).distinct()
+        return Programme.objects.all()
+    return programmes_co_funded_by(partner_lineage(user))
 
 
 def agreements_visible_to(user) -> QuerySet[Agreement]:
