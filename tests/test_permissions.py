@@ -21,9 +21,11 @@ from vcsgrants.reports.models import CabinetReport
 pytestmark = pytest.mark.django_db
 
 OWN_PROVIDER = "provider-kestrel-voluntary-action-demo"
-ROLES = ["anonymous", "admin", "officer", "finance", "cabinet", "partner", "partner-icb", "provider"]
+ROLES = ["anonymous", "admin", "officer", "finance", "cabinet", "partner", "partner-icb", "provider", "applicant", "assessor"]
 STAFF = {"admin", "officer", "finance", "cabinet"}
 MANAGERS = {"admin", "officer"}
+# Those who work on agreements: everyone signed in except applicants and assessors, who see only their calls.
+WORKING = set(ROLES) - {"anonymous", "applicant", "assessor"}
 
 # url name → (roles allowed to GET, roles allowed to POST or None for read-only pages).
 # "provider" is the provider user of the agreement in question (its own organisation).
@@ -38,7 +40,7 @@ MATRIX = {
     "budget-set": (MANAGERS | {"finance"}, MANAGERS | {"finance"}),
     "allocations-edit": (MANAGERS, MANAGERS),
     "bulk-extension": (MANAGERS, MANAGERS),
-    "agreement-list": (set(ROLES) - {"anonymous"}, None),
+    "agreement-list": (WORKING, None),
     "agreement-create": (MANAGERS, MANAGERS),
     "agreement-detail": (STAFF | {"partner", "provider"}, None),
     "agreement-edit": (MANAGERS, MANAGERS),
@@ -89,6 +91,9 @@ MATRIX = {
     "equity-areas-csv": (STAFF, None),
     "equity-option-delete": (set(), MANAGERS),  # POST only
     "equity-option-adopt": (MANAGERS, MANAGERS),
+    # --- calls (build and apply) ---
+    # --- calls (assess and award) ---
+    # --- notifications ---
     # --- reports ---
     "report-list": (STAFF, None),
     "report-create": (MANAGERS, MANAGERS),
@@ -104,7 +109,7 @@ MATRIX = {
     "opendata-export": (STAFF, None),
     # --- meetings ---
     # Meetings: providers see their own; the ICB's partner user sees the programme's actions from its NHS meetings.
-    "meeting-list": (set(ROLES) - {"anonymous"}, None),
+    "meeting-list": (WORKING, None),
     "meeting-create": (MANAGERS, MANAGERS),
     "meeting-detail": (STAFF | {"provider"}, None),  # a monitoring meeting with the provider
     "meeting-edit": (MANAGERS, MANAGERS),
@@ -116,7 +121,7 @@ MATRIX = {
     # --- consultations ---
     # Officers run them; staff read them and their summaries; the programme's providers respond for their organisation;
     # co-funding partners read them once open and their summaries once closed; /consult/<token>/ needs no sign-in.
-    "consultation-list": (set(ROLES) - {"anonymous"}, None),
+    "consultation-list": (WORKING, None),
     "consultation-create": (MANAGERS, MANAGERS),
     "consultation-detail": (STAFF | {"partner", "provider"}, None),
     "consultation-edit": (MANAGERS, MANAGERS),
@@ -195,6 +200,8 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
     option_set = OptionSet.objects.get(programme=agreement.programme)
     report = CabinetReport.objects.get(programme=agreement.programme)
     args = {
+        # url args --- calls (build and apply) ---
+        # url args --- calls (assess and award) ---
         # url args --- meetings ---
         **(meeting_url_args(agreement) if name.startswith(("meeting-", "action-", "engagement-")) else {}),
         # url args --- consultations ---

@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "vcsgrants.reports",
     "vcsgrants.opendata",
     "vcsgrants.engagement",
+    "vcsgrants.calls",
+    "vcsgrants.notifications",
     "vcsgrants.api",
 ]
 

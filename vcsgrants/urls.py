@@ -12,4 +12,5 @@ urlpatterns = [
     path("", include("vcsgrants.reports.urls")),
     path("", include("vcsgrants.opendata.urls")),
     path("", include("vcsgrants.engagement.urls")),
+    path("", include("vcsgrants.calls.urls")),
 ]

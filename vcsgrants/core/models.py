@@ -22,6 +22,8 @@ class Role(models.TextChoices):
     CABINET = "cabinet", "Cabinet member"
     PARTNER = "partner", "Partner user"
     PROVIDER = "provider", "Provider user"
+    APPLICANT = "applicant", "Applicant (applies to open calls)"
+    ASSESSOR = "assessor", "Assessor (scores the applications assigned to them)"
 
 
 class FinancialYear(models.Model):

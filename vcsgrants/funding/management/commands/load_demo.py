@@ -20,6 +20,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
+from vcsgrants.calls.demo import load_calls_users
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
 from vcsgrants.engagement.demo_consultations import load_consultations_demo
@@ -148,6 +149,8 @@ class Command(BaseCommand):
                         "multi-year partnership programme with its commitments forecast (illustrative)."
                     )
                 )
+            users.update(load_calls_users(council=council, password=password))
+            # --- open calls demo (calls.demo_apply, calls.demo_assess) ---
         self.stdout.write("")
         self.stdout.write("Demo logins (every one uses the same password):")
         for user in users.values():
