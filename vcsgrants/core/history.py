@@ -15,6 +15,8 @@ class HistoryRow:
 def history_rows(history_queryset, limit: int = 20) -> list[HistoryRow]:
     """Newest first: who changed which field from what to what. One query, diffs taken pairwise."""
     records = list(history_queryset.select_related("history_user").order_by("-history_date", "-history_id")[: limit + 1])
+    if not records:  # made outside the app (bulk data), so no history was recorded
+        return []
     rows = []
     for newer, older in zip(records, [*records[1:], None], strict=True):
         if len(rows) == limit:
