@@ -23,9 +23,10 @@ DEPLOY_CHECK_SECRET_KEY := deploy-check-throwaway-key-9f3c1a7e5b2d4068-not-for-p
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 
-.PHONY: bench
+.PHONY: bench bench-load bench-import
 .PHONY: help install run test test-sqlite test-postgres test-browser lint format \
 	migrations-check deploy-check ensure-chromium ensure-postgres
+.PHONY: security audit
 
 help:
 	@echo "make run            migrate, load the demo data and serve on http://127.0.0.1:$(PORT)"
@@ -34,6 +35,11 @@ help:
 	@echo "make test-postgres  pytest on a throwaway PostgreSQL 15 (no browser tests)"
 	@echo "make lint           ruff check + ruff format --check"
 	@echo "make format         ruff format + ruff check --fix"
+	@echo "make security       bandit over vcsgrants/: fails on any high-severity finding (part of make test)"
+	@echo "make audit          pip-audit over requirements.txt: known vulnerabilities (needs the internet)"
+	@echo "make bench          the dashboard, equity and 360Giving benchmarks (see BENCHMARKS.md)"
+	@echo "make bench-import   the bulk return import beside executemany and django-import-export, SQLite and PostgreSQL"
+	@echo "make bench-load     50 users for 60 s against gunicorn on 1,000,000 KPI values, beside a trivial view"
 
 # --- virtualenv ----------------------------------------------------------------
 $(PY):
@@ -86,6 +92,18 @@ deploy-check: $(STAMP)
 	env -u DATABASE_URL DJANGO_SETTINGS_MODULE=vcsgrants.production SECRET_KEY=$(DEPLOY_CHECK_SECRET_KEY) \
 		$(PY) manage.py check --deploy --fail-level WARNING
 
+# bandit's settings (what it skips) are in pyproject.toml [tool.bandit]; -lll: high severity only.
+security: $(STAMP)
+	$(VENV)/bin/bandit -c pyproject.toml -r vcsgrants --severity-level high -q
+
+# pip-audit asks the PyPI vulnerability database, so it needs the internet: not part of `make test`.
+# It is installed into the venv on demand rather than listed in requirements.txt.
+PIP_AUDIT_VERSION := 2.10.1
+audit: $(STAMP)
+	@$(VENV)/bin/pip-audit --version 2>/dev/null | grep -q "$(PIP_AUDIT_VERSION)" \
+		|| $(PIP) install --disable-pip-version-check -q pip-audit==$(PIP_AUDIT_VERSION)
+	$(VENV)/bin/pip-audit -r requirements.txt --strict
+
 # --- tests ---------------------------------------------------------------------
 # Browser tests share one live_server and one Chromium, so they run without xdist.
 test-sqlite: $(STAMP) ensure-chromium
@@ -106,5 +124,15 @@ bench: $(STAMP)
 	env -u DATABASE_URL $(PY) bench/bench_360giving.py
 	scripts/with_postgres.sh $(PY) bench/bench_360giving.py
 
-test: $(STAMP) ensure-chromium ensure-postgres lint migrations-check deploy-check test-sqlite test-postgres
+bench-import: $(STAMP)
+	env -u DATABASE_URL $(PY) bench/bench_import.py
+	scripts/with_postgres.sh $(PY) bench/bench_import.py
+
+# The first run builds the dataset in var/bench-load (about 2 minutes); USERS= and DURATION= for a quick run.
+USERS ?= 50
+DURATION ?= 60
+bench-load: $(STAMP)
+	env -u DATABASE_URL $(PY) bench/bench_load.py --users $(USERS) --duration $(DURATION)
+
+test: $(STAMP) ensure-chromium ensure-postgres lint migrations-check deploy-check security test-sqlite test-postgres
 	@echo "make test: all steps passed"

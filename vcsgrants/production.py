@@ -28,5 +28,19 @@ WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    "staticfiles": {"BACKEND": "vcsgrants.core.staticfiles.StaticFilesStorage"},
 }
+
+# One cache shared by every gunicorn worker and every app server (the consultation form's rate
+# limit counts in it): a table in the database. Create it once, after migrate:
+#   python manage.py createcachetable
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "vcsgrants_cache",
+    }
+}
+
+# nginx in front (deploy/nginx.conf) appends the visitor's address to X-Forwarded-For; the
+# consultation form's rate limit counts that address. Set TRUSTED_PROXIES=0 if nothing is in front.
+CONSULTATION_TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))

@@ -5,10 +5,12 @@ ALLOWED_HOSTS, DEBUG. With no DATABASE_URL the app uses a SQLite file under var/
 Production hardening lives in vcsgrants/production.py.
 """
 
+import datetime as dt
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VCSGRANTS_VAR_DIR", BASE_DIR / "var"))
@@ -37,6 +39,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
     "simple_history",
     "rest_framework",
     "drf_spectacular",
@@ -54,8 +57,11 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django_permissions_policy.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "vcsgrants.core.sessions.IdleSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -63,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "vcsgrants.core.middleware.LoginRequiredMiddleware",
+    # Last, so that it sees the outcome of every sign-in (see vcsgrants/core/signin.py).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "vcsgrants.urls"
@@ -108,6 +116,8 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-in while a username or address is locked out.
+    "vcsgrants.core.signin.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "vcsgrants.core.backends.PasswordBackend",
 ]
@@ -120,8 +130,46 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-SESSION_COOKIE_AGE = 8 * 60 * 60  # a working day
+# Sessions end after 2 hours without a request and when the browser closes. Requests move the
+# end on (IdleSessionMiddleware: a save at most once a minute, not on every request).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 2 * 60 * 60))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+
+# Sign-in lockout (django-axes; vcsgrants/core/signin.py): 5 failed sign-ins within 15 minutes
+# lock that username, and that address, until 15 minutes after the last failure. Failures are
+# counted in the database, so every gunicorn worker and every app server sees the same count.
+AXES_FAILURE_LIMIT = int(os.environ.get("SIGNIN_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = dt.timedelta(minutes=int(os.environ.get("SIGNIN_LOCKOUT_MINUTES", 15)))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Trying again while locked out does not push the end of the lock further away.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "vcsgrants.core.signin.client_ip"
+AXES_LOCKOUT_CALLABLE = "vcsgrants.core.signin.lockout_response"
+AXES_VERBOSE = False
+
+# Content-Security-Policy: every page loads its scripts, styles, fonts and images from this site
+# only, with no inline script or style (GOV.UK Frontend starts from static/vcsgrants-init.js).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Browser features the service never uses are switched off for it and anything it embeds.
+PERMISSIONS_POLICY = {
+    feature: []
+    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "accelerometer", "gyroscope", "magnetometer")
+}
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -129,7 +177,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` puts the files whitenoise serves in production.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "vcsgrants" / "static"]
 # `make run` serves static files straight from the source folders; production.py serves the
 # collected, hashed copies instead (python manage.py collectstatic).
@@ -160,6 +209,14 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Programmes, streams, allocations, organisations, agreements, payments; KPIs, targets and quarterly returns.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Every operation documents its error answers (401, 403, 404, 400) as JSON: vcsgrants/api/schema.py.
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vcsgrants.api.schema.document_errors"],
+    # Choice sets whose field names (kind, status) other models share: named once, used everywhere.
+    "ENUM_NAME_OVERRIDES": {
+        "MeetingKindEnum": "vcsgrants.engagement.models_meetings.Meeting.Kind",
+        "ActionStatusEnum": "vcsgrants.engagement.models_meetings.Action.Status",
+        "QuestionKindEnum": "vcsgrants.engagement.models_consultations.Question.Kind",
+    },
 }
 
 LOGGING = {
@@ -168,3 +225,21 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }
+
+# --- E-mail notifications (manage.py send_notifications) ------------------------------------------------
+# Printed on the console unless EMAIL_HOST names an SMTP server. VCSGRANTS_BASE_URL is the address people use
+# to reach this service: e-mails link to pages under it.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = os.environ.get(
+    "EMAIL_BACKEND",
+    "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)  # implicit TLS (port 465)
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587 and not EMAIL_USE_SSL)  # STARTTLS (port 587)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "VCS Grants <no-reply@localhost>")
+VCSGRANTS_BASE_URL = os.environ.get("VCSGRANTS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS", 5))

@@ -100,8 +100,14 @@ def page(browser, request):
     context = browser.new_context(viewport=VIEWPORT)
     context.set_default_timeout(DEFAULT_TIMEOUT_MS)
     page = context.new_page()
+    # Chromium reports each script, style or load that the Content-Security-Policy refuses as a
+    # console error; a page that the policy breaks fails its test (test_signin_journey.py shows the report).
+    refused: list[str] = []
+    page.on("console", lambda msg: refused.append(msg.text) if "Content Security Policy" in msg.text else None)
     try:
         yield page
+        if refused:
+            pytest.fail("The Content-Security-Policy refused something on a page:\n" + "\n".join(refused), pytrace=False)
     finally:
         failed = getattr(request.node, "rep_call", None)
         if failed is not None and failed.failed:
@@ -183,7 +189,9 @@ def _axe_check(page, *, disabled_rules: dict[str, str] | None = None, context=No
     if not AXE_JS.exists():
         pytest.fail(f"{AXE_JS} is missing (axe-core is vendored there)", pytrace=False)
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
-        page.add_script_tag(path=str(AXE_JS))
+        # Evaluated through the DevTools protocol rather than added as a <script>: the pages'
+        # Content-Security-Policy (script-src 'self') rightly refuses an inline script.
+        page.evaluate(AXE_JS.read_text())
     options = {"rules": {rule: {"enabled": False} for rule in disabled_rules}}
     result = page.evaluate(
         "([context, options]) => axe.run(context || document, options)",

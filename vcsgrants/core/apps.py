@@ -5,3 +5,10 @@ class CoreConfig(AppConfig):
     name = "vcsgrants.core"
     label = "core"
     verbose_name = "Core: areas, organisations, people and audit"
+
+    def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from vcsgrants.core.sessions import mark_touched_on_sign_in
+
+        user_logged_in.connect(mark_touched_on_sign_in, dispatch_uid="vcsgrants-idle-session")

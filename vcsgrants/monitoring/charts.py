@@ -68,7 +68,7 @@ def nice_step(span: float, ticks: int = 5) -> float:
 def _open_svg(width: int, height: int, title: str, desc: str, chart_id: str) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
-        f'style="max-width: 100%; height: auto" role="img" id={quoteattr(chart_id)} aria-label={quoteattr(title)} '
+        f'class="app-chart" role="img" id={quoteattr(chart_id)} aria-label={quoteattr(title)} '
         f'aria-describedby="{chart_id}-desc" font-family="{FONT}" font-size="14">',
         f'<title id="{chart_id}-title">{escape(title)}</title>',
         f'<desc id="{chart_id}-desc">{escape(desc)}</desc>',

@@ -1,0 +1,32 @@
+"""gunicorn settings for VCS Grants; deploy/vcsgrants.service starts gunicorn with this file.
+
+Every value can be changed from the environment file (/etc/vcsgrants/vcsgrants.env) without
+editing this one.
+"""
+
+import multiprocessing
+import os
+
+wsgi_app = "vcsgrants.wsgi:application"
+
+# nginx talks to gunicorn over this unix socket (deploy/nginx.conf, `upstream vcsgrants`).
+# For a TCP port instead, set GUNICORN_BIND=127.0.0.1:8001 and point nginx's upstream at it.
+bind = os.environ.get("GUNICORN_BIND", "unix:/run/vcsgrants/gunicorn.sock")
+# The socket is readable and writable by the service's group (www-data, nginx's user).
+umask = 0o007
+
+# Workers: 2 × CPU cores + 1, gunicorn's own rule of thumb. Each is a separate process, so the
+# sign-in lockout counts and the cache live in the database, shared by every worker.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+# A Cabinet report PDF or a large XLSX import can take a while; nothing should take 2 minutes.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "120"))
+graceful_timeout = 30
+keepalive = 5
+# Recycle each worker after about 1,000 requests, so slow memory growth never builds up.
+max_requests = 1000
+max_requests_jitter = 100
+
+# Logs go to the journal (journalctl -u vcsgrants).
+accesslog = "-"
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
