@@ -13,4 +13,5 @@ urlpatterns = [
     path("", include("vcsgrants.opendata.urls")),
     path("", include("vcsgrants.engagement.urls")),
     path("", include("vcsgrants.calls.urls")),
+    path("", include("vcsgrants.notifications.urls")),
 ]

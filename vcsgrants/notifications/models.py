@@ -19,6 +19,12 @@ class Notification(models.Model):
         RETURN_DUE = "return_due", "Monitoring return due"
         RETURN_OVERDUE = "return_overdue", "Monitoring return overdue"
         ACTION_DUE = "action_due", "Action due"
+        ACTION_OVERDUE = "action_overdue", "Action overdue"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
 
     kind = models.CharField(max_length=24, choices=Kind.choices)
     key = models.CharField(max_length=200, unique=True, help_text="One notification per key, e.g. 'return_due:12:2022:1:5'.")
@@ -32,9 +38,29 @@ class Notification(models.Model):
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # Sending: a run claims a batch (claim + not_before a few minutes ahead) so that a second run started at
+    # the same time skips it; a failure pushes not_before back (waiting longer after each attempt).
+    not_before = models.DateTimeField(null=True, blank=True, help_text="Not to be tried before this time.")
+    claim = models.CharField(max_length=32, blank=True, help_text="The sending run holding it now.")
 
     class Meta:
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to_email}"
+
+    @property
+    def status(self) -> str:
+        """Sent; failed once it has used every attempt (settings.VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS); else queued."""
+        if self.sent_at:
+            return self.Status.SENT
+        return self.Status.FAILED if self.attempts >= max_attempts() else self.Status.QUEUED
+
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
+
+def max_attempts() -> int:
+    """How many times sending is tried before a notification counts as failed (an officer can send it again)."""
+    return int(getattr(settings, "VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS", 5))

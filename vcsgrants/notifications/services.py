@@ -1,9 +1,25 @@
-"""Queue e-mails; `manage.py send_notifications` sends them (see models.Notification)."""
+"""Queue e-mails (enqueue) and send them (send_queued, called by `manage.py send_notifications`).
+
+A notification is sent at most once by the command however many copies run: a run claims a batch before
+sending it (see _claim). If a run is killed between handing a message to the mail server and recording it, that
+message may go twice after the claim expires (CLAIM_MINUTES): at least once, never silently lost.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage, get_connection
+from django.db import connection, transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import User
-from vcsgrants.notifications.models import Notification
+from vcsgrants.notifications.models import Notification, max_attempts
 
 
 def enqueue(*, kind: str, key: str, to_email: str, subject: str, body: str, recipient: User | None = None) -> Notification | None:
@@ -19,3 +35,123 @@ def enqueue(*, kind: str, key: str, to_email: str, subject: str, body: str, reci
         defaults={"kind": kind, "to_email": to_email, "subject": subject[:200], "body": body, "recipient": recipient},
     )
     return notification if created else None
+
+
+# --- Sending ---------------------------------------------------------------------------------------------
+
+BATCH_SIZE = 100
+CLAIM_MINUTES = 15  # a run that dies mid-batch leaves its claim; another run may try again after this
+RETRY_MINUTES = 5  # wait after the first failure; doubled after each further one (5, 10, 20, 40 minutes)
+
+
+@dataclass
+class SendResult:
+    sent: int = 0
+    failed: int = 0  # attempts that failed this run (the notification stays queued unless it has used its attempts)
+    gave_up: int = 0  # of those, notifications that have now used every attempt and are shown as failed
+    errors: list[str] = field(default_factory=list)
+
+
+def sendable(now: dt.datetime) -> QuerySet[Notification]:
+    """Queued notifications that may be tried now: not sent, attempts left, not waiting for a retry or claimed."""
+    return Notification.objects.filter(sent_at=None, attempts__lt=max_attempts()).filter(
+        Q(not_before=None) | Q(not_before__lte=now)
+    )
+
+
+def _claim(now: dt.datetime, limit: int) -> list[Notification]:
+    """Take up to `limit` sendable notifications for this run, so that a run started at the same time skips them.
+
+    The conditional UPDATE is the guard on every database: a row another run claimed first no longer matches
+    (on PostgreSQL the second UPDATE waits for the first and re-checks; SQLite takes writes one at a time).
+    On PostgreSQL the rows are also picked with SKIP LOCKED, so the two runs share the queue without waiting.
+    """
+    token = uuid.uuid4().hex
+    with transaction.atomic():
+        candidates = sendable(now).order_by("created_at", "id")
+        if connection.features.has_select_for_update_skip_locked:
+            candidates = candidates.select_for_update(skip_locked=True)
+        ids = list(candidates.values_list("pk", flat=True)[:limit])
+        sendable(now).filter(pk__in=ids).update(claim=token, not_before=now + dt.timedelta(minutes=CLAIM_MINUTES))
+    return list(Notification.objects.filter(claim=token, sent_at=None).order_by("created_at", "id"))
+
+
+def _message(notification: Notification, mail_connection) -> EmailMessage:
+    return EmailMessage(
+        subject=notification.subject,
+        body=notification.body,
+        to=[notification.to_email],
+        connection=mail_connection,
+        headers={"Auto-Submitted": "auto-generated", "X-VCS-Grants-Notification": notification.kind},
+    )
+
+
+def _record_failure(notification: Notification, error: BaseException, now: dt.datetime, result: SendResult) -> None:
+    attempts = notification.attempts + 1
+    text = f"{type(error).__name__}: {error}"[:1000]
+    Notification.objects.filter(pk=notification.pk).update(
+        attempts=attempts,
+        last_error=text,
+        claim="",
+        not_before=now + dt.timedelta(minutes=RETRY_MINUTES * 2 ** (attempts - 1)),
+    )
+    result.failed += 1
+    result.gave_up += attempts >= max_attempts()
+    result.errors.append(f"{notification.to_email} ({notification.get_kind_display()}): {text}")
+
+
+def send_queued(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE) -> SendResult:
+    """Send every notification that may be tried now, through one connection to the e-mail backend per batch.
+
+    Each success records sent_at (and the attempt); each failure records the attempt and the error and leaves the
+    notification queued for a later run, which waits longer after each failure, until it has used
+    settings.VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS and counts as failed. If the mail server cannot be reached at all,
+    the batch in hand counts one failed attempt and the rest wait untouched for the next run.
+    """
+    now = now or timezone.now()
+    result = SendResult()
+    while batch := _claim(now, batch_size):
+        mail_connection = get_connection(fail_silently=False)
+        try:
+            mail_connection.open()
+        except Exception as error:  # noqa: BLE001 - any failure to connect is recorded against the batch
+            for notification in batch:
+                _record_failure(notification, error, now, result)
+            break
+        try:
+            for notification in batch:
+                try:
+                    mail_connection.send_messages([_message(notification, mail_connection)])
+                except Exception as error:  # noqa: BLE001 - recorded, and tried again by a later run
+                    _record_failure(notification, error, now, result)
+                    continue
+                Notification.objects.filter(pk=notification.pk).update(
+                    sent_at=timezone.now(), attempts=notification.attempts + 1, last_error="", claim="", not_before=None
+                )
+                result.sent += 1
+        finally:
+            try:
+                mail_connection.close()
+            except Exception:  # noqa: BLE001, S110 - the messages are recorded; a failed QUIT changes nothing
+                pass
+    return result
+
+
+def notification_send_again(*, notification: Notification, actor: User) -> Notification:
+    """An officer puts a failed notification back in the queue with its attempts reset; the next run sends it."""
+    with transaction.atomic():
+        notification = Notification.objects.select_for_update().get(pk=notification.pk)
+        if notification.status != Notification.Status.FAILED:
+            raise ValidationError("Only a notification that failed to send can be sent again.")
+        notification.attempts = 0
+        notification.not_before = None
+        notification.claim = ""
+        notification.save(update_fields=["attempts", "not_before", "claim"])
+        record_event(
+            actor=actor,
+            verb="notification.send_again",
+            summary=f"Queued again: {notification.get_kind_display().lower()} to {notification.to_email}",
+            obj=notification,
+            data={"subject": notification.subject, "last_error": notification.last_error},
+        )
+    return notification

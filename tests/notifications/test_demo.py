@@ -1,0 +1,31 @@
+"""The demo outbox: addresses for the demo users, the demo day's reminders queued once."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from vcsgrants.core.models import User
+from vcsgrants.notifications.demo import load_notifications_demo
+from vcsgrants.notifications.models import Notification
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_outbox_has_reminders_for_the_demo_providers_and_loads_once(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)  # load_demo queues the demo day's reminders
+    assert "Queued the demo reminders" in out.getvalue()
+    users = list(User.objects.all())
+    kestrel = User.objects.get(username="provider-kestrel-voluntary-action-demo")
+    assert kestrel.email == "provider-kestrel-voluntary-action-demo@example.org"
+    kinds = set(Notification.objects.values_list("kind", flat=True))
+    assert {"return_overdue", "action_overdue"} <= kinds
+    assert Notification.objects.filter(to_email=kestrel.email, kind="return_overdue").exists()
+    # Each e-mail to a provider is about their own organisation's agreement or action.
+    for n in Notification.objects.filter(recipient__organisation=kestrel.organisation, kind="return_overdue"):
+        assert "Kestrel" in n.body
+    assert load_notifications_demo(users=users) == 0

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from vcsgrants.notifications import views
+
+urlpatterns = [
+    path("notifications/", views.notification_list, name="notification-list"),
+    path("notifications/<int:pk>/", views.notification_detail, name="notification-detail"),
+    path("notifications/<int:pk>/send-again/", views.notification_send_again_view, name="notification-send-again"),
+]

@@ -1,0 +1,72 @@
+"""The outbox: officers see what has been queued, sent and failed, and queue a failed e-mail again."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from vcsgrants.core.permissions import require
+from vcsgrants.notifications import selectors
+from vcsgrants.notifications.models import Notification, max_attempts
+from vcsgrants.notifications.services import notification_send_again
+
+PAGE_SIZE = 50
+
+
+def notification_list(request):
+    require(request.user, "notifications.view_outbox")
+    kind = request.GET.get("kind", "")
+    kind = kind if kind in Notification.Kind.values else ""
+    status = request.GET.get("status", "")
+    status = status if status in Notification.Status.values else ""
+    page = Paginator(selectors.outbox(kind=kind, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = "&".join(f"{name}={value}" for name, value in (("kind", kind), ("status", status)) if value)
+    return render(
+        request,
+        "notifications/notification_list.html",
+        {
+            "page_title": "E-mail outbox",
+            "page": page,
+            "kind": kind,
+            "status": status,
+            "kinds": Notification.Kind.choices,
+            "statuses": Notification.Status.choices,
+            "counts": selectors.status_counts(),
+            "query": query,
+            "max_attempts": max_attempts(),
+            "can_send_again": request.user.has_perm("notifications.send_again"),
+        },
+    )
+
+
+def notification_detail(request, pk):
+    require(request.user, "notifications.view_outbox")
+    notification = get_object_or_404(Notification.objects.select_related("recipient"), pk=pk)
+    return render(
+        request,
+        "notifications/notification_detail.html",
+        {
+            "page_title": notification.subject,
+            "notification": notification,
+            "max_attempts": max_attempts(),
+            "can_send_again": request.user.has_perm("notifications.send_again"),
+        },
+    )
+
+
+@require_POST
+def notification_send_again_view(request, pk):
+    require(request.user, "notifications.send_again")
+    notification = get_object_or_404(Notification, pk=pk)
+    try:
+        notification_send_again(notification=notification, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The e-mail to {notification.to_email} is queued again. The next run sends it.")
+    return redirect(
+        request.POST.get("next") if request.POST.get("next", "").startswith("/notifications/") else "notification-list"
+    )
