@@ -10,8 +10,10 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from tests.calls.url_args_assess import ASSESS_URL_NAMES, calls_assess_url_args
 from tests.engagement.test_consultations import consultation_url_args
 from tests.engagement.test_meetings_demo import meeting_url_args
+from tests.notifications.url_args import notification_url_args
 from vcsgrants.core.models import User
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
@@ -92,8 +94,75 @@ MATRIX = {
     "equity-option-delete": (set(), MANAGERS),  # POST only
     "equity-option-adopt": (MANAGERS, MANAGERS),
     # --- calls (build and apply) ---
+    # Council staff see calls and applications; officers build them. The demo call is closed, so every change is
+    # refused with a redirect (an allowed request). Applications are the applicant user's own (404 to anyone else).
+    "call-index": (STAFF, None),
+    "call-list": (STAFF, None),
+    "call-create": (MANAGERS, MANAGERS),
+    "call-detail": (STAFF, None),
+    "call-edit": (MANAGERS, MANAGERS),
+    "call-publish": (set(), MANAGERS),  # POST only
+    "call-preview": (STAFF, None),
+    "call-applications": (STAFF, None),
+    "call-lot-create": (MANAGERS, MANAGERS),
+    "call-lot-edit": (MANAGERS, MANAGERS),
+    "call-lot-delete": (MANAGERS, MANAGERS),
+    "call-eligibility-create": (MANAGERS, MANAGERS),
+    "call-eligibility-edit": (MANAGERS, MANAGERS),
+    "call-eligibility-delete": (MANAGERS, MANAGERS),
+    "call-section-create": (MANAGERS, MANAGERS),
+    "call-section-edit": (MANAGERS, MANAGERS),
+    "call-section-delete": (MANAGERS, MANAGERS),
+    "call-section-move": (set(), MANAGERS),  # POST only
+    "call-question-create": (MANAGERS, MANAGERS),
+    "call-question-edit": (MANAGERS, MANAGERS),
+    "call-question-delete": (MANAGERS, MANAGERS),
+    "call-question-move": (set(), MANAGERS),  # POST only
+    "call-document-upload": (MANAGERS, MANAGERS),
+    "call-document-delete": (MANAGERS, MANAGERS),
+    "application-eligibility-override": (MANAGERS, MANAGERS),
+    "call-open-list": (set(ROLES), None),
+    "applicant-register": (set(ROLES), set(ROLES)),  # signed-in users are sent on; the public register
+    "call-document-download": (set(ROLES), None),
+    "call-public": (set(ROLES), None),
+    "application-list": ({"applicant", "provider"}, None),
+    "application-start": ({"applicant", "provider"}, {"applicant", "provider"}),
+    "application-detail": (STAFF | {"applicant"}, None),
+    "application-edit": ({"applicant"}, {"applicant"}),
+    "application-eligibility": ({"applicant"}, {"applicant"}),
+    "application-section": ({"applicant"}, {"applicant"}),
+    "application-co-applicants": ({"applicant"}, {"applicant"}),
+    "application-co-applicant-remove": (set(), {"applicant"}),  # POST only
+    "application-check": ({"applicant"}, {"applicant"}),
+    "application-withdraw": ({"applicant"}, {"applicant"}),
+    "application-answer-file": (STAFF | {"applicant"}, None),
     # --- calls (assess and award) ---
+    # Officers set up assessment, moderate and award; council staff read the scores, ranked list and export. An
+    # assessor sees only their own assignments (a superuser sits on no panel); applicants never reach a score.
+    "assess-setup": (MANAGERS, None),
+    "assess-criterion-create": (MANAGERS, MANAGERS),
+    "assess-criterion-edit": (MANAGERS, MANAGERS),
+    "assess-criterion-delete": (set(), MANAGERS),  # POST only; refused with a redirect once scoring has started
+    "assess-kpis": (MANAGERS, MANAGERS),
+    "assess-panel": (MANAGERS, MANAGERS),
+    "assess-application-panel": (MANAGERS, MANAGERS),
+    "assess-reopen": (MANAGERS, MANAGERS),
+    "assess-my-list": ({"admin", "officer", "assessor"}, None),
+    "assess-assignment": ({"assessor"}, {"assessor"}),
+    "assess-conflict": ({"assessor"}, {"assessor"}),
+    "moderation-list": (STAFF, None),
+    "moderation-detail": (STAFF, MANAGERS),
+    "award-preview": (MANAGERS, MANAGERS),
+    "call-export": (STAFF, None),
     # --- notifications ---
+    # The e-mail outbox: officers and administrators; they queue a failed e-mail again.
+    "notification-list": (MANAGERS, None),
+    "notification-detail": (MANAGERS, None),
+    "notification-send-again": (set(), MANAGERS),  # POST only
+    # --- api tokens ---
+    # Any signed-in user lists and makes their own tokens; a token is revoked by its own user only (here the officer's).
+    "api-tokens": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),
+    "api-token-revoke": (set(), {"officer"}),  # POST only
     # --- reports ---
     "report-list": (STAFF, None),
     "report-create": (MANAGERS, MANAGERS),
@@ -189,6 +258,67 @@ def demo(django_user_model, settings, tmp_path):
     return agreement, document
 
 
+def api_token_of(username: str) -> int:
+    """The id of a token of this user's, made once (a revoked one is revoked again, harmlessly)."""
+    from vcsgrants.api.models import ApiToken
+
+    user = User.objects.get(username=username)
+    api_token = ApiToken.objects.filter(user=user, name="permissions walk").first()
+    return (api_token or ApiToken.issue(user, name="permissions walk")[0]).pk
+
+
+def calls_apply_url_args(slug: str) -> dict[str, list]:
+    """The demo's closed call and the applicant user's application (ineligible, so no assessor reads it)."""
+    from django.core.files.base import ContentFile
+
+    from vcsgrants.calls.demo_apply import REFERENCE
+    from vcsgrants.calls.models import Answer, Call, CoApplicant, FormQuestion
+
+    call = Call.objects.get(reference=REFERENCE)
+    application = call.applications.get(organisation__users__username="applicant")
+    section = call.sections.first()
+    file_question = FormQuestion.objects.get(section__call=call, kind=FormQuestion.Kind.FILE)
+    answer, _ = Answer.objects.get_or_create(application=application, question=file_question)
+    if not answer.file:
+        answer.original_name = "policy.pdf"
+        answer.file.save("policy.pdf", ContentFile(b"%PDF-1.4 demo"))
+    co_applicant, _ = CoApplicant.objects.get_or_create(application=application, name="Permissions walk partner")
+    one = {"call": [call.pk], "application": [application.pk]}
+    return {
+        "call-list": [slug],
+        "call-create": [slug],
+        **{name: one["call"] for name in ["call-detail", "call-edit", "call-publish", "call-preview", "call-applications"]},
+        **{name: one["call"] for name in ["call-lot-create", "call-eligibility-create", "call-section-create"]},
+        "call-document-upload": [call.pk],
+        "call-lot-edit": [call.lots.first().pk],
+        "call-lot-delete": [call.lots.first().pk],
+        "call-eligibility-edit": [call.eligibility_questions.first().pk],
+        "call-eligibility-delete": [call.eligibility_questions.first().pk],
+        **{name: [section.pk] for name in ["call-section-edit", "call-section-delete", "call-section-move"]},
+        "call-question-create": [section.pk],
+        **{name: [file_question.pk] for name in ["call-question-edit", "call-question-delete", "call-question-move"]},
+        "call-document-delete": [call.documents.first().pk],
+        "call-document-download": [call.documents.first().pk],
+        "call-public": [call.reference],
+        "application-start": [call.pk],
+        **{
+            name: one["application"]
+            for name in [
+                "application-detail",
+                "application-edit",
+                "application-eligibility",
+                "application-co-applicants",
+                "application-check",
+                "application-withdraw",
+                "application-eligibility-override",
+            ]
+        },
+        "application-section": [application.pk, section.pk],
+        "application-co-applicant-remove": [co_applicant.pk],
+        "application-answer-file": [answer.pk],
+    }
+
+
 def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str:
     from django.urls import reverse
 
@@ -201,11 +331,17 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
     report = CabinetReport.objects.get(programme=agreement.programme)
     args = {
         # url args --- calls (build and apply) ---
+        **(calls_apply_url_args(slug) if name.startswith(("call-", "application-")) else {}),
         # url args --- calls (assess and award) ---
+        **(calls_assess_url_args() if name in ASSESS_URL_NAMES else {}),
+        # url args --- notifications ---
+        **(notification_url_args() if name.startswith("notification-") else {}),
         # url args --- meetings ---
         **(meeting_url_args(agreement) if name.startswith(("meeting-", "action-", "engagement-")) else {}),
         # url args --- consultations ---
         **(consultation_url_args(agreement) if name.startswith("consultation") else {}),
+        # url args --- api tokens ---
+        **({"api-token-revoke": [api_token_of("officer")]} if name == "api-token-revoke" else {}),
         # url args --- multiyear and partners ---
         "partner-detail": [User.objects.get(username="partner").organisation_id],  # the partner user's own body
         "stream-contributions": [slug, stream.pk],

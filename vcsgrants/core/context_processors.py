@@ -1,3 +1,4 @@
+import rules
 from django.urls import reverse
 
 
@@ -20,6 +21,12 @@ def navigation(request):
         items.append(("Meetings", reverse("meeting-list")))
     if user.has_perm("engagement.view_consultation_list"):
         items.append(("Consultations", reverse("consultation-list")))
+    if user.has_perm("calls.view_calls"):
+        items.append(("Calls", reverse("call-index")))
+    if rules.has_perm("calls.apply", user):  # the rule itself: a superuser is not an applicant
+        items.append(("Your applications", reverse("application-list")))
+    if user.has_role("assessor"):
+        items.append(("Your assessments", reverse("assess-my-list")))
     if user.has_perm("funding.view_decision"):
         items.append(("Decisions", reverse("decision-list")))
     if user.has_perm("core.view_audit"):

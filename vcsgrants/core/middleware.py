@@ -2,7 +2,7 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 
 # Paths anyone may reach without signing in.
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/healthz", "/api/", "/open-data/", "/consult/")
+PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/healthz", "/api/", "/open-data/", "/consult/", "/open-calls/")
 
 
 class LoginRequiredMiddleware:

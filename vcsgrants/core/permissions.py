@@ -58,6 +58,23 @@ ACTIONS = {
     "engagement.complete_action": "mark this action done",
     "engagement.view_programme_actions": "see this programme's actions",
     "engagement.view_engagement": "see the programme's engagement at a glance",
+    "api.manage_tokens": "create or see your own API tokens",
+    "api.revoke_token": "revoke this API token",
+    "calls.manage_assessment": "set up a call's assessment: criteria, KPIs and the panel",
+    "calls.view_own_assessments": "see the assessments assigned to you",
+    "calls.assess": "declare a conflict or score this assessment (it is not assigned to you)",
+    "calls.read_assigned_application": "read this application (it is not assigned to you, or you declared a conflict)",
+    "calls.view_scores": "see assessors' scores, moderation and the ranked list",
+    "calls.moderate": "moderate applications",
+    "calls.award": "award a call's applications",
+    "calls.view_calls": "see open calls and their applications",
+    "calls.manage_call": "build, change or publish calls",
+    "calls.apply": "apply to open calls (register your organisation to apply)",
+    "calls.view_application": "see this application",
+    "calls.edit_application": "change or submit this application",
+    "calls.override_eligibility": "override an application's eligibility",
+    "notifications.view_outbox": "see the e-mail outbox",
+    "notifications.send_again": "queue a failed e-mail again",
 }
 
 

@@ -276,3 +276,90 @@ rules.add_perm("funding.view_partner_list", sees_everything | is_partner)
 rules.add_perm("funding.view_partner", sees_everything | (is_partner & in_own_lineage))
 rules.add_perm("funding.manage_contributions", manages_programmes | is_finance)
 rules.add_perm("funding.view_forecast", sees_everything)
+
+
+# --- API tokens ----------------------------------------------------------------------------------------
+# Every signed-in user may make tokens for their own scripts (a token can do only what its user can);
+# a token is seen and revoked by its own user only.
+
+
+@rules.predicate
+def owns_token(user, api_token) -> bool:
+    return api_token is not None and api_token.user_id == user.pk
+
+
+rules.add_perm("api.manage_tokens", rules.is_authenticated)
+rules.add_perm("api.revoke_token", rules.is_authenticated & owns_token)
+
+
+# --- Open calls: assessment, moderation and award ------------------------------------------------------
+# Officers set up assessment (criteria, the call's KPIs, the panel), moderate and award; council staff read
+# the scores, moderation and ranked list. An assessor (or an officer on a panel) sees only the applications
+# assigned to them, reads one (and its files) only after declaring no conflict, and scores only their own
+# assignment. Views check calls.assess with rules.has_perm, not Django's has_perm: a superuser is on no panel.
+# calls-build-apply's file and application rules may OR in `assesses_application`.
+
+is_assessor = _role(Role.ASSESSOR)
+may_assess = is_assessor | is_officer | is_admin
+
+
+@rules.predicate
+def is_own_assignment(user, assignment) -> bool:
+    return assignment is not None and assignment.assessor_id == user.pk
+
+
+@rules.predicate
+def assesses_application(user, application) -> bool:
+    """Assigned to this application and declared no conflict of interest: may read it and its files."""
+    from vcsgrants.calls.models import Assignment
+
+    return (
+        application is not None
+        and bool(getattr(user, "is_authenticated", False))
+        and Assignment.objects.filter(application=application, assessor_id=user.pk, conflict=Assignment.Conflict.NONE).exists()
+    )
+
+
+rules.add_perm("calls.manage_assessment", manages_programmes)
+rules.add_perm("calls.view_own_assessments", may_assess)
+rules.add_perm("calls.assess", may_assess & is_own_assignment)
+rules.add_perm("calls.read_assigned_application", may_assess & assesses_application)
+rules.add_perm("calls.view_scores", sees_everything)
+rules.add_perm("calls.moderate", manages_programmes)
+rules.add_perm("calls.award", manages_programmes)
+
+
+# --- Open calls: building, registering and applying ----------------------------------------------------
+# Officers build and publish calls; council staff see every call and its applications. Applicants (and providers,
+# for their own organisation) apply; they see only their own organisation's applications (via its lineage) and
+# never another's. Assessors read the applications assigned to them (assesses_application, above).
+
+is_applicant = _role(Role.APPLICANT)
+
+
+@rules.predicate
+def has_organisation(user) -> bool:
+    return bool(getattr(user, "organisation_id", None))
+
+
+@rules.predicate
+def owns_application(user, application) -> bool:
+    return application is not None and bool(user.organisation_id) and application.organisation_id in partner_lineage(user)
+
+
+may_apply = (is_applicant | is_provider) & has_organisation
+
+rules.add_perm("calls.view_calls", sees_everything)
+rules.add_perm("calls.manage_call", manages_programmes)
+rules.add_perm("calls.apply", may_apply)
+rules.add_perm("calls.view_application", sees_everything | (may_apply & owns_application) | (may_assess & assesses_application))
+rules.add_perm("calls.edit_application", may_apply & owns_application)
+rules.add_perm("calls.override_eligibility", manages_programmes)
+
+
+# --- Notifications ------------------------------------------------------------------------------------
+# The e-mail outbox carries messages to every kind of user (applicants' feedback among them): officers and
+# administrators only. They can queue a failed e-mail again.
+
+rules.add_perm("notifications.view_outbox", manages_programmes)
+rules.add_perm("notifications.send_again", manages_programmes)

@@ -311,6 +311,65 @@ def consultation_section(report: CabinetReport, number: int) -> Section | None:
     return Section(number, "Consultation", blocks)
 
 
+def call_section(report: CabinetReport, number: int) -> Section | None:
+    """Ranked recommendations by lot: the moderated applications of each lot and whether the lot's money reaches them."""
+    if report.call is None:
+        return None
+    from vcsgrants.calls.services_award import award_preview
+
+    call = report.call
+    preview = award_preview(call)
+    awarded = call.applications.filter(outcome="awarded").exists()
+    blocks = [
+        Block(
+            "paragraph",
+            text=(
+                f"The open call '{call.title}' offered agreements from {long_date(call.agreement_start)} to "
+                f"{long_date(call.agreement_end)}. A panel scored each eligible application against weighted criteria; "
+                "the moderated score is the panel's agreed percentage. In each lot the applications recommended for "
+                "funding are taken in order of moderated score, and each is funded if its yearly request fits within "
+                "the money the lot has left; one that does not fit is skipped and the next tried. "
+                + ("These awards have been made as draft agreements." if awarded else "No awards have been made yet.")
+                + (" The applications are illustrative demo content." if call.is_demo else "")
+            ),
+        )
+    ]
+    for lot in preview.lots:
+        ranked_rows = [r for r in lot.rows if r.application.moderated_score is not None and r.application.recommendation]
+        ranked_rows.sort(key=lambda r: (r.rank is None, r.rank or 0, -r.application.moderated_score, r.application.reference))
+        rows = [
+            [
+                str(r.rank) if r.rank else "—",
+                r.application.organisation.name,
+                f"{r.application.moderated_score}%",
+                r.application.get_recommendation_display(),
+                gbp(r.application.amount_requested),
+                "In" if r.funded else "Out",
+            ]
+            for r in ranked_rows
+        ]
+        blocks.append(Block("paragraph", text=f"{lot.lot}: {gbp(lot.lot.amount)} a year available."))
+        blocks.append(
+            Block(
+                "table",
+                table=Table(
+                    headers=["Rank", "Organisation", "Moderated score", "Recommendation", "A year", "Within the money"],
+                    rows=rows,
+                    numeric=[True, False, True, False, True, False],
+                    total=["", "Total funded a year", "", "", gbp(lot.awarded), f"{gbp(lot.left)} left"],
+                ),
+            )
+        )
+    blocks.append(
+        Block(
+            "paragraph",
+            text=f"In all, {gbp(preview.awarded)} a year is recommended across {len(preview.lots)} lots, "
+            f"{gbp(preview.awarded_over_period)} over the agreements' {preview.years} years.",
+        )
+    )
+    return Section(number, "Ranked recommendations by lot", blocks)
+
+
 def report_content(report: CabinetReport) -> ReportContent:
     app = appendix(report)
     builders = [
@@ -320,6 +379,7 @@ def report_content(report: CabinetReport) -> ReportContent:
         lambda n: performance_section(report, n),
         lambda n: equity_section(report, n),
         lambda n: consultation_section(report, n),
+        lambda n: call_section(report, n),
         lambda n: Section(
             n, "Recommendations", [Block("paragraph", text="That Cabinet:"), Block("numbered", items=report.recommendation_list)]
         ),

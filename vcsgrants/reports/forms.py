@@ -21,6 +21,7 @@ class ReportForm(GovukModelForm):
             "include_one_off",
             "option_set",
             "consultation",
+            "call",
             "performance_year",
             "performance_quarter",
         ]
@@ -39,3 +40,4 @@ class ReportForm(GovukModelForm):
         super().__init__(*args, **kwargs)
         self.fields["option_set"].queryset = programme.option_sets.all()
         self.fields["consultation"].queryset = programme.consultations.all()
+        self.fields["call"].queryset = programme.calls.all()

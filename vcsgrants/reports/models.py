@@ -47,6 +47,14 @@ class CabinetReport(models.Model):
         related_name="reports",
         help_text="A consultation whose summary of responses the report includes, if any.",
     )
+    call = models.ForeignKey(
+        "calls.Call",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reports",
+        help_text="An open call whose ranked recommendations by lot the report includes, if any.",
+    )
     performance_year = models.ForeignKey(
         FinancialYear,
         null=True,

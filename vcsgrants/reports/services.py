@@ -18,6 +18,8 @@ def report_save(*, report: CabinetReport, actor: User) -> CabinetReport:
         raise ValidationError({"option_set": "Choose an option set of this programme."})
     if report.consultation_id and report.consultation.programme_id != report.programme_id:
         raise ValidationError({"consultation": "Choose a consultation of this programme."})
+    if report.call_id and report.call.programme_id != report.programme_id:
+        raise ValidationError({"call": "Choose an open call of this programme."})
     if (report.performance_year is None) != (report.performance_quarter is None):
         raise ValidationError({"performance_quarter": "Give both the year and the quarter, or neither for the latest."})
     created = report.pk is None

@@ -21,6 +21,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from vcsgrants.calls.demo import load_calls_users
+from vcsgrants.calls.demo_apply import load_demo_call
+from vcsgrants.calls.demo_assess import load_demo_assessment, load_demo_assessors
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
 from vcsgrants.engagement.demo_consultations import load_consultations_demo
@@ -30,6 +32,7 @@ from vcsgrants.funding import services
 from vcsgrants.funding.demo_multiyear import load_multiyear_demo
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, PaymentInstalment, Programme, ProgrammePeriod, Variation
 from vcsgrants.monitoring.demo import load_monitoring_demo
+from vcsgrants.notifications.demo import load_notifications_demo
 from vcsgrants.opendata.demo import publish_demo_grants
 from vcsgrants.reports.demo import load_reports_demo
 
@@ -151,6 +154,21 @@ class Command(BaseCommand):
                 )
             users.update(load_calls_users(council=council, password=password))
             # --- open calls demo (calls.demo_apply, calls.demo_assess) ---
+            demo_call = load_demo_call(
+                programme, officer=users["officer"], applicant_users=[users["applicant"], *provider_users[:3]]
+            )
+            if demo_call:
+                self.stdout.write(self.style.SUCCESS("Loaded the demo open call, closed, with its applications (illustrative)."))
+            assessors = [users["assessor"], *load_demo_assessors(organisation=council, password=password)]
+            users.update({a.username: a for a in assessors})
+            if load_demo_assessment(demo_call, officer=users["officer"], assessors=assessors):
+                self.stdout.write(self.style.SUCCESS("Scored and moderated the demo call: awaiting award (illustrative)."))
+            if load_notifications_demo(users=list(users.values())):
+                self.stdout.write(
+                    self.style.SUCCESS(
+                        "Queued the demo reminders as on 6 February 2023 (demo users get <username>@example.org addresses)."
+                    )
+                )
         self.stdout.write("")
         self.stdout.write("Demo logins (every one uses the same password):")
         for user in users.values():
