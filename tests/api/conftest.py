@@ -207,3 +207,6 @@ def api_as():
 # 403 without a role, the API root and the OpenAPI document.
 LIST_ENDPOINTS.extend(["kpis", "kpi-targets", "returns"])
 LIST_ENDPOINTS.append("option-sets")  # equity options: council staff only
+LIST_ENDPOINTS.extend(["decisions", "meetings", "actions", "consultations"])  # engagement and decisions
+LIST_ENDPOINTS.append("variations")  # variations of agreements, with their writes (views_funding)
+from tests.api.writing import api  # noqa: E402, F401 — api(user): a token client that also POSTs, PATCHes and DELETEs JSON

@@ -69,7 +69,8 @@ def integer_param(request, name: str) -> int | None:
     value = request.query_params.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    # ASCII digits only ("²" is a digit to isdigit but not to int), and no id is larger than a 64-bit integer.
+    if not (value.isascii() and value.isdigit()) or int(value) > 2**63 - 1:
         raise ValidationError({name: [f"'{value}' is not an id: give a whole number."]})
     return int(value)
 

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from vcsgrants.core import views
 
@@ -10,4 +10,5 @@ urlpatterns = [
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
     path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation-edit"),
     path("audit/", views.audit_log, name="audit-log"),
+    path("account/", include("vcsgrants.api.urls_tokens")),  # a user's own API tokens
 ]
