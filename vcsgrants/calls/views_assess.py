@@ -420,7 +420,8 @@ def award(request, pk):
         else:
             messages.success(
                 request,
-                f"Awarded: {len(result.agreements)} draft agreements created and {len(result.unsuccessful)} "
+                f"Awarded: {len(result.agreements)} draft agreement{'s' if len(result.agreements) != 1 else ''} created "
+                f"and {len(result.unsuccessful)} "
                 f"applicant{'s' if len(result.unsuccessful) != 1 else ''} told of an unsuccessful outcome. "
                 "Outcome e-mails are queued.",
             )
