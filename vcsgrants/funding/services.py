@@ -833,6 +833,9 @@ def document_upload(*, agreement: Agreement, title: str, upload, actor: User) ->
 @transaction.atomic
 def stream_save(*, stream: FundingStream, actor: User) -> FundingStream:
     created = stream.pk is None
+    # The form leaves the programme out, so Django's own unique check never sees it: check here.
+    if FundingStream.objects.filter(programme=stream.programme_id, name=stream.name).exclude(pk=stream.pk).exists():
+        raise ValidationError({"name": f"{stream.programme} already has a funding stream called {stream.name}."})
     if not created and stream.end:
         late = stream.budgets.filter(financial_year__start_year__gt=stream.end.year - (0 if stream.end.month >= 4 else 1))
         if late.exists():

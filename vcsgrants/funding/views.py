@@ -124,9 +124,13 @@ def stream_edit(request, slug, pk=None):
     stream = get_object_or_404(FundingStream, pk=pk, programme=programme) if pk else FundingStream(programme=programme)
     form = forms.StreamForm(request.POST or None, instance=stream)
     if request.method == "POST" and form.is_valid():
-        services.stream_save(stream=form.save(commit=False), actor=request.user)
-        messages.success(request, f"Funding stream {stream} saved.")
-        return redirect(programme)
+        try:
+            services.stream_save(stream=form.save(commit=False), actor=request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Funding stream {stream} saved.")
+            return redirect(programme)
     title = f"Edit {stream}" if pk else f"Add a funding stream to {programme}"
     return render(request, "funding/form_page.html", {"form": form, "page_title": title, "back": programme.get_absolute_url()})
 
