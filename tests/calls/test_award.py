@@ -88,7 +88,7 @@ def test_award_makes_draft_agreements_with_lines_targets_and_outcomes(ac):
     outcome_mails = Notification.objects.filter(kind=Notification.Kind.OUTCOME)
     assert outcome_mails.count() == 10
     to_loser = outcome_mails.get(to_email=ac.applicants["INFRA-001"].email)
-    assert "not successful" in to_loser.subject and "Strong, but the lot's money ran out." in to_loser.body
+    assert "has not been successful" in to_loser.subject and "Strong, but the lot's money ran out." in to_loser.body
     event = AuditEvent.objects.get(verb="call.awarded")
     assert event.actor == ac.officer and "3 draft agreements worth £45,000.00 a year" in event.summary
 
