@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 import factory
+from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
@@ -50,10 +51,18 @@ class FunderFactory(OrganisationFactory):
 TEST_PASSWORD = "a-long-test-password"
 
 
-@functools.cache
 def _test_password_hash() -> str:
-    """Hashed once per process with the configured hasher: hashing for every user made each test half a second slower."""
-    return make_password(TEST_PASSWORD)
+    """Hashed once per process for each hasher setting: hashing for every user made each test half a second slower.
+
+    Keyed by PASSWORD_HASHERS because tests switch to MD5 for speed: a hash cached under one setting would not
+    check under another, and whether a later test could sign in would depend on the order tests ran in.
+    """
+    return _password_hash_for(tuple(settings.PASSWORD_HASHERS))
+
+
+@functools.cache
+def _password_hash_for(hashers: tuple[str, ...]) -> str:
+    return make_password(TEST_PASSWORD)  # with hashers[0], the setting in force now
 
 
 class UserFactory(factory.django.DjangoModelFactory):
