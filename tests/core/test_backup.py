@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 OTHER_VENDOR = {"sqlite": "postgresql", "postgresql": "sqlite"}
 DUMP = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 # Bytes of every value, so a restored copy that is not byte-identical cannot pass.
-DOCUMENT_BYTES = bytes(range(256)) * 64 + b"%PDF-1.7 end"
+DOCUMENT_BYTES = b"%PDF-1.7\n" + bytes(range(256)) * 64 + b"%%EOF"  # a PDF header: uploads check it
 
 
 @pytest.fixture

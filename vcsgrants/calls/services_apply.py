@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from vcsgrants.calls import eligibility, uploads
+from vcsgrants.calls import eligibility
 from vcsgrants.calls.models import (
     Answer,
     ApplicantProfile,
@@ -32,6 +32,7 @@ from vcsgrants.calls.models import (
     FormSection,
     Lot,
 )
+from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Organisation, Role, User, org_id_validator
 from vcsgrants.engagement.models_consultations import moment_text

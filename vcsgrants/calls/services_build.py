@@ -16,8 +16,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from vcsgrants.calls import uploads
 from vcsgrants.calls.models import Call, CallDocument, EligibilityQuestion, FormQuestion, FormSection, Lot
+from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Area, User
 from vcsgrants.engagement.models_consultations import moment_text

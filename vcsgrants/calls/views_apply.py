@@ -15,8 +15,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vcsgrants.calls import forms_apply, selectors_apply, services_apply, uploads
+from vcsgrants.calls import forms_apply, selectors_apply, services_apply
 from vcsgrants.calls.models import Answer, Application, Call, CallDocument, CoApplicant, FormSection
+from vcsgrants.core import uploads
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import ACTIONS, require
 from vcsgrants.engagement.models_consultations import moment_text
@@ -313,7 +314,7 @@ def application_section(request, pk, section_pk):
             "form": form,
             "rows": rows,
             "saved": saved,
-            "upload_help": f"{uploads.ALLOWED_TEXT}; up to {uploads.max_text()}.",
+            "upload_help": uploads.help_text(),
         },
     )
 

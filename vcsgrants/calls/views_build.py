@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vcsgrants.calls import forms_apply, forms_build, selectors_apply, services_apply, services_build, uploads, views_apply
+from vcsgrants.calls import forms_apply, forms_build, selectors_apply, services_apply, services_build, views_apply
 from vcsgrants.calls.models import Application, Call, CallDocument, EligibilityQuestion, FormQuestion, FormSection, Lot
+from vcsgrants.core import uploads
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import require
@@ -166,7 +167,7 @@ def call_preview(request, pk):
             "call": call,
             "sections": sections,
             "eligibility_form": forms_apply.eligibility_form(eligibility, {}) if eligibility else None,
-            "upload_help": f"{uploads.ALLOWED_TEXT}; up to {uploads.max_text()}.",
+            "upload_help": uploads.help_text(),
         },
     )
 
@@ -434,7 +435,7 @@ def question_move(request, pk):
 def document_upload(request, pk):
     call = _call(request, pk)
     form = forms_build.DocumentForm(_data(request), request.FILES or None)
-    form.fields["file"].help_text = f"{uploads.ALLOWED_TEXT}; up to {uploads.max_text()}."
+    form.fields["file"].help_text = uploads.help_text()
     if request.method == "POST" and form.is_valid():
         try:
             services_build.document_add(

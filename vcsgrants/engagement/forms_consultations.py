@@ -12,6 +12,7 @@ import datetime as dt
 from django import forms
 from django.utils import timezone
 
+from vcsgrants.core import uploads
 from vcsgrants.core.forms import DateInput, GovukForm
 from vcsgrants.engagement.models_consultations import DEFAULT_PRIVACY_NOTICE, Consultation, Question
 from vcsgrants.engagement.services_consultations import answer_field
@@ -149,7 +150,11 @@ class QuestionForm(GovukForm):
 
 class DocumentForm(GovukForm):
     title = forms.CharField(max_length=200, required=False, help_text="Leave blank to use the file name")
-    file = forms.FileField(label="File")
+    file = forms.FileField(label="File", error_messages={"required": "Choose a file to upload."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = uploads.help_text()  # read when the form is made: MAX_DOCUMENT_BYTES may change
 
 
 class ResponseForm(GovukForm):

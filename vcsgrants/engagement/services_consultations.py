@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.engagement.models_consultations import (
@@ -311,15 +312,12 @@ def document_upload(
 ) -> ConsultationDocument:
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
     ensure_editable(consultation, now)
-    if upload.size > settings.MAX_DOCUMENT_BYTES:
-        raise ValidationError({"file": f"The file is larger than {settings.MAX_DOCUMENT_BYTES // (1024 * 1024)} MB."})
-    if upload.size == 0:
-        raise ValidationError({"file": "The file is empty."})
+    uploads.check_upload(upload)  # empty, too large, a type we do not accept, or not what its name says
     document = ConsultationDocument(
         consultation=consultation,
         title=(title or upload.name).strip()[:200],
         original_name=upload.name,
-        content_type=getattr(upload, "content_type", "") or "",
+        content_type=uploads.content_type_of(upload),
         size=upload.size,
         uploaded_by=actor,
     )

@@ -8,7 +8,6 @@ address (services_consultations). Late responses are refused with the closing ti
 from __future__ import annotations
 
 import logging
-import mimetypes
 
 import rules
 from django.conf import settings
@@ -19,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vcsgrants.core import uploads
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
@@ -63,8 +63,7 @@ def _data(request):
 
 
 def _download(document: ConsultationDocument) -> FileResponse:
-    content_type = document.content_type or mimetypes.guess_type(document.original_name)[0] or "application/octet-stream"
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name, content_type=content_type)
+    return uploads.download_response(document.file, document.original_name, document.content_type)
 
 
 # --- Lists and the consultation page --------------------------------------------------------

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MinValueValidator
 
+from vcsgrants.core import uploads
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, ProgrammePeriod, Variation
@@ -157,7 +158,11 @@ InstalmentFormSet = forms.formset_factory(InstalmentForm, extra=2, can_delete=Fa
 
 class DocumentForm(GovukForm):
     title = forms.CharField(max_length=200, required=False, help_text="Leave blank to use the file name")
-    file = forms.FileField(label="File")
+    file = forms.FileField(label="File", error_messages={"required": "Choose a file to upload."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = uploads.help_text()  # read when the form is made: MAX_DOCUMENT_BYTES may change
 
 
 class DecisionForm(GovukModelForm):

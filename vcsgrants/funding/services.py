@@ -12,11 +12,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 
+from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Area, FinancialYear, User
 from vcsgrants.core.money import apportion, quarterly_in_advance
@@ -807,15 +807,14 @@ def payment_record(
 
 @transaction.atomic
 def document_upload(*, agreement: Agreement, title: str, upload, actor: User) -> AgreementDocument:
-    if upload.size > settings.MAX_DOCUMENT_BYTES:
-        raise ValidationError({"file": f"The file is larger than {settings.MAX_DOCUMENT_BYTES // (1024 * 1024)} MB."})
-    if upload.size == 0:
-        raise ValidationError({"file": "The file is empty."})
+    """Store a document against an agreement: refused (naming the file) if empty, too large, of a type we do not
+    accept, or not what its name says (see core.uploads.check_upload)."""
+    uploads.check_upload(upload)
     document = AgreementDocument(
         agreement=agreement,
         title=title or upload.name,
         original_name=upload.name,
-        content_type=getattr(upload, "content_type", "") or "",
+        content_type=uploads.content_type_of(upload),
         size=upload.size,
         uploaded_by=actor,
     )

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import mimetypes
 from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.core import uploads
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
@@ -581,8 +581,7 @@ def document_upload(request, pk):
 def document_download(request, pk):
     document = get_object_or_404(AgreementDocument.objects.select_related("agreement"), pk=pk)
     require(request.user, "funding.view_documents", document.agreement)
-    content_type = document.content_type or mimetypes.guess_type(document.original_name)[0] or "application/octet-stream"
-    return FileResponse(document.file.open("rb"), as_attachment=True, filename=document.original_name, content_type=content_type)
+    return uploads.download_response(document.file, document.original_name, document.content_type)
 
 
 # --- Decisions ----------------------------------------------------------------------
