@@ -29,7 +29,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from vcsgrants.core.models import Area, Organisation
+from vcsgrants.core.models import Area, Organisation, UploadedDocument
 from vcsgrants.funding.models import ZERO, Agreement, FundingStream, Programme, money_field
 from vcsgrants.monitoring.models import Kpi
 
@@ -114,21 +114,12 @@ def call_document_path(instance: CallDocument, filename: str) -> str:
     return f"calls/{instance.call_id}/documents/{filename}"
 
 
-class CallDocument(models.Model):
+class CallDocument(UploadedDocument):
     call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(max_length=200)
     file = models.FileField(upload_to=call_document_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["call", "uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class EligibilityQuestion(models.Model):

@@ -163,3 +163,24 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d %b %Y %H:%M} {self.actor}: {self.summary}"
+
+
+class UploadedDocument(models.Model):
+    """What every uploaded document keeps besides its file: agreement, consultation and call documents.
+
+    Each concrete model adds its owner and its `file` (stored under its own folder); the upload is checked by
+    `vcsgrants.core.uploads.check_upload` before it is saved, and served by `download_response`.
+    """
+
+    title = models.CharField(max_length=200)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=120, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.title

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from vcsgrants.core.models import Organisation
+from vcsgrants.core.models import Organisation, UploadedDocument
 from vcsgrants.funding.models import Programme
 
 # What `engagement.models` re-exports: the models only.
@@ -174,22 +174,13 @@ def consultation_document_path(instance: ConsultationDocument, filename: str) ->
     return f"consultations/{instance.consultation_id}/{filename}"
 
 
-class ConsultationDocument(models.Model):
+class ConsultationDocument(UploadedDocument):
     consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(max_length=200)
     file = models.FileField(upload_to=consultation_document_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class ConsultationResponse(models.Model):

@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
-from vcsgrants.core.models import Area, FinancialYear, Organisation
+from vcsgrants.core.models import Area, FinancialYear, Organisation, UploadedDocument
 
 ZERO = Decimal("0.00")
 
@@ -306,22 +306,13 @@ def document_path(instance: AgreementDocument, filename: str) -> str:
     return f"agreements/{instance.agreement_id}/{filename}"
 
 
-class AgreementDocument(models.Model):
+class AgreementDocument(UploadedDocument):
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="documents")
-    title = models.CharField(max_length=200)
     file = models.FileField(upload_to=document_path)
-    original_name = models.CharField(max_length=255)
-    content_type = models.CharField(max_length=120, blank=True)
-    size = models.PositiveBigIntegerField(default=0)
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    uploaded_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
 
     class Meta:
         ordering = ["-uploaded_at", "-id"]
-
-    def __str__(self) -> str:
-        return self.title
 
 
 # --- Funding partners and multi-year terms ---------------------------------------------
