@@ -106,15 +106,17 @@ audit: $(STAMP)
 
 # --- tests ---------------------------------------------------------------------
 # Browser tests share one live_server and one Chromium, so they run without xdist.
+# --dist loadfile keeps a module's tests on one worker, so a module that shares the demo (demo_module) loads it once.
+XDIST := -n 2 --dist loadfile
 test-sqlite: $(STAMP) ensure-chromium
-	env -u DATABASE_URL $(PYTEST) -n 2 --ignore=tests/browser
+	env -u DATABASE_URL $(PYTEST) $(XDIST) --ignore=tests/browser
 	env -u DATABASE_URL $(PYTEST) tests/browser
 
 test-browser: $(STAMP) ensure-chromium
 	env -u DATABASE_URL $(PYTEST) tests/browser
 
 test-postgres: $(STAMP) ensure-postgres
-	scripts/with_postgres.sh $(PYTEST) -n 2 --ignore=tests/browser
+	scripts/with_postgres.sh $(PYTEST) $(XDIST) --ignore=tests/browser
 
 # Benchmarks print figures side by side; they are not part of `make test`.
 bench: $(STAMP)

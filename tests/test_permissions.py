@@ -6,7 +6,6 @@ The test walks the URL patterns too, so a new page cannot be added without sayin
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -241,10 +240,7 @@ def test_every_page_is_in_the_matrix():
 
 
 @pytest.fixture
-def demo(django_user_model, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+def demo(demo_module, db):
     own = User.objects.get(username=OWN_PROVIDER)
     agreement = Agreement.objects.filter(organisation=own.organisation).first()
     officer = User.objects.get(username="officer")

@@ -4,10 +4,8 @@ the NHS partner met as the CCG before 1 July 2022 and as the ICB after, one prov
 from __future__ import annotations
 
 import datetime as dt
-import io
 
 import pytest
-from django.core.management import call_command
 
 from vcsgrants.core.models import User
 from vcsgrants.engagement import selectors_meetings as selectors
@@ -17,9 +15,7 @@ from vcsgrants.funding.models import Programme
 
 
 @pytest.fixture
-def demo(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=io.StringIO())
+def demo(demo_module, db):
     programme = Programme.objects.get(slug="vcs-infrastructure")
     # load_demo calls this too once it is wired in; it is idempotent, so calling it here is safe either way.
     load_meetings_demo(programme, officer=User.objects.get(username="officer"))

@@ -22,9 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def demo(settings) -> Programme:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=io.StringIO())
+def demo(demo_module, db) -> Programme:
     return Programme.objects.get(slug="vcs-infrastructure")
 
 

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import Agreement, AgreementDocument, Allocation, Payment, PaymentInstalment, Variation
@@ -17,10 +16,7 @@ PROVIDER = "provider-kestrel-voluntary-action-demo"
 
 
 @pytest.fixture
-def demo(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+def demo(demo_module, db):
     return Agreement.objects.get(reference="SLA-2020-001")
 
 

@@ -23,9 +23,7 @@ HISTORICAL = (dt.date(2021, 1, 1), dt.date(2022, 12, 31))
 
 
 @pytest.fixture
-def demo(settings) -> Programme:
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=io.StringIO())
+def demo(demo_module, db) -> Programme:
     return Programme.objects.get(slug="vcs-infrastructure")
 
 

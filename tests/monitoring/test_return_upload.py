@@ -6,7 +6,6 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from openpyxl import load_workbook
 
 from vcsgrants.core.models import FinancialYear, User
@@ -20,10 +19,7 @@ PROVIDER = "provider-kestrel-voluntary-action-demo"
 
 
 @pytest.fixture
-def draft(settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+def draft(demo_module, db):
     agreement = Agreement.objects.get(reference="SLA-2020-001")
     return services.return_for(agreement=agreement, year=FinancialYear.objects.get(start_year=2022), quarter=3)
 
