@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -92,6 +93,26 @@ def test_the_pdf_has_the_report_appendix_and_page_numbers(demo):
     assert f"Page 1 of {len(pages)}" in pages[0]
     assert "Appendix 2" in pages[-1] and "£452,228.00" in pages[-1]
     assert "Total" in pages[-1]
+
+
+def paragraph_numbers(text: str) -> list[str]:
+    return re.findall(r"(?m)^\s*(\d+\.\d+)\s", text)
+
+
+def test_paragraphs_are_numbered_without_gaps_after_tables_the_same_in_pdf_and_word(demo):
+    """Section 3 has tables between its paragraphs: the paragraph after a table is 3.2, not 3.3."""
+    content = report_content(demo)
+    in_pdf = paragraph_numbers("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf(content))).pages))
+    in_word = [p.text.split("\t")[0] for p in Document(io.BytesIO(report_docx(content))).paragraphs if "\t" in p.text]
+    in_word = [n for n in in_word if re.fullmatch(r"\d+\.\d+", n)]
+    assert in_pdf == in_word
+    by_section: dict[str, list[int]] = {}
+    for number in in_word:
+        section, paragraph = number.split(".")
+        by_section.setdefault(section, []).append(int(paragraph))
+    assert any(block.kind == "table" for block in content.sections[2].blocks)
+    assert by_section["3"] == list(range(1, len(by_section["3"]) + 1))
+    assert all(numbers == list(range(1, len(numbers) + 1)) for numbers in by_section.values()), by_section
 
 
 def test_the_command_writes_both_formats_for_a_decision(demo, tmp_path):

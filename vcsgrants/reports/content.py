@@ -60,6 +60,17 @@ class Section:
     heading: str
     blocks: list[Block]
 
+    def numbered_blocks(self) -> list[tuple[str, Block]]:
+        """Each block with its paragraph number ("3.2"), counting paragraphs only: a table or a list takes none."""
+        numbered, count = [], 0
+        for block in self.blocks:
+            label = ""
+            if block.kind == "paragraph":
+                count += 1
+                label = f"{self.number}.{count}"
+            numbered.append((label, block))
+        return numbered
+
 
 @dataclass(frozen=True)
 class AppendixRow:

@@ -85,12 +85,10 @@ def report_docx(content: ReportContent) -> bytes:
 
     for section in content.sections:
         document.add_heading(f"{section.number}. {section.heading}", level=1)
-        paragraph_number = 0
-        for block in section.blocks:
+        for label, block in section.numbered_blocks():
             if block.kind == "paragraph":
-                paragraph_number += 1
                 paragraph = document.add_paragraph()
-                paragraph.add_run(f"{section.number}.{paragraph_number}\t").bold = True
+                paragraph.add_run(f"{label}\t").bold = True
                 paragraph.add_run(block.text)
             elif block.kind == "table" and block.table is not None:
                 _table(document, block.table)
