@@ -216,6 +216,11 @@ MATRIX = {
     "commitments-forecast-export": (STAFF, None),
     "agreement-create-multiyear": (MANAGERS, MANAGERS),
     "agreement-convert-multiyear": (MANAGERS, MANAGERS),
+    # --- forgotten password: public, like the sign-in page (a link with a bad token shows "This link no longer works") ---
+    "password_reset": (set(ROLES), set(ROLES)),
+    "password_reset_done": (set(ROLES), None),
+    "password_reset_confirm": (set(ROLES), set(ROLES)),
+    "password_reset_complete": (set(ROLES), None),
 }
 
 
@@ -338,6 +343,8 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         **(consultation_url_args(agreement) if name.startswith("consultation") else {}),
         # url args --- api tokens ---
         **({"api-token-revoke": [api_token_of("officer")]} if name == "api-token-revoke" else {}),
+        # url args --- forgotten password ---
+        "password_reset_confirm": ["MQ", "not-a-real-token"],
         # url args --- multiyear and partners ---
         "partner-detail": [User.objects.get(username="partner").organisation_id],  # the partner user's own body
         "stream-contributions": [slug, stream.pk],

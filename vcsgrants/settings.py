@@ -130,6 +130,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Forgotten passwords (vcsgrants/core/password_reset.py): the link in the e-mail works once, for 24 hours;
+# an account gets at most 3 reset e-mails an hour.
+PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_HOURS", 24)) * 60 * 60
+PASSWORD_RESET_EMAILS_PER_HOUR = 3
 # Sessions end after 2 hours without a request and when the browser closes. Requests move the
 # end on (IdleSessionMiddleware: a save at most once a minute, not on every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 2 * 60 * 60))

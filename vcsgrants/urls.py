@@ -1,9 +1,16 @@
 from django.contrib import admin
+from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
+
+from vcsgrants.core import password_reset
+
+# Django's sign-in, sign-out and change-password pages; the password-reset pages are ours (GOV.UK, public).
+ACCOUNT_URLS = [p for p in auth_urls.urlpatterns if not p.name.startswith("password_reset")]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(ACCOUNT_URLS)),
+    *password_reset.urlpatterns,
     path("api/", include("vcsgrants.api.urls")),
     path("", include("vcsgrants.core.urls")),
     path("", include("vcsgrants.funding.urls")),

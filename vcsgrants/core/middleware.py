@@ -2,7 +2,17 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 
 # Paths anyone may reach without signing in.
-PUBLIC_PREFIXES = ("/accounts/login/", "/static/", "/healthz", "/api/", "/open-data/", "/consult/", "/open-calls/")
+PUBLIC_PREFIXES = (
+    "/accounts/login/",
+    "/accounts/password_reset/",  # forgotten password: ask for a link
+    "/accounts/reset/",  # forgotten password: the link, and done
+    "/static/",
+    "/healthz",
+    "/api/",
+    "/open-data/",
+    "/consult/",
+    "/open-calls/",
+)
 
 
 class LoginRequiredMiddleware:
