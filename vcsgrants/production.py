@@ -41,6 +41,7 @@ CACHES = {
     }
 }
 
-# nginx in front (deploy/nginx.conf) appends the visitor's address to X-Forwarded-For; the
-# consultation form's rate limit counts that address. Set TRUSTED_PROXIES=0 if nothing is in front.
-CONSULTATION_TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
+# nginx in front (deploy/nginx.conf) appends the visitor's address to X-Forwarded-For; the sign-in
+# lockout and the consultation form's rate limit both count that address (core.signin.client_ip).
+# Set TRUSTED_PROXIES=0 if nothing is in front, 2 behind a load balancer and nginx.
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))

@@ -149,6 +149,9 @@ AXES_RESET_ON_SUCCESS = True
 # Trying again while locked out does not push the end of the lock further away.
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_CLIENT_IP_CALLABLE = "vcsgrants.core.signin.client_ip"
+# Proxies in front that append the visitor's address to X-Forwarded-For (nginx: 1; the production settings
+# default to 1). The sign-in lockout and the consultation rate limit count the same address (core.signin.client_ip).
+TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 AXES_LOCKOUT_CALLABLE = "vcsgrants.core.signin.lockout_response"
 AXES_VERBOSE = False
 

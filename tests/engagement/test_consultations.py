@@ -634,13 +634,27 @@ def test_the_rate_limit_refuses_a_flood_from_one_address(live, settings):
 
 def test_behind_a_proxy_the_rate_limit_counts_the_forwarded_address(live, settings):
     settings.CONSULTATION_PUBLIC_RESPONSES_PER_HOUR = 1
-    settings.CONSULTATION_TRUSTED_PROXIES = 1
+    settings.TRUSTED_PROXIES = 1  # the one setting the sign-in lockout uses too
     url = reverse("consultation-public", args=[live.public_token])
     first = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
     second = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="spoofed, 198.51.100.7")
     assert first.post(url, public_post(live)).status_code == 302
     assert second.post(url, public_post(live)).status_code == 302
     assert first.post(url, public_post(live)).status_code == 429
+
+
+def test_with_nginx_on_the_same_machine_the_rate_limit_counts_its_x_real_ip(live, settings):
+    """The sign-in lockout's rule: X-Real-IP from the machine itself (nginx) is the visitor; from elsewhere it is not."""
+    settings.CONSULTATION_PUBLIC_RESPONSES_PER_HOUR = 1
+    url = reverse("consultation-public", args=[live.public_token])
+    first = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.9")
+    second = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.7")
+    assert first.post(url, public_post(live)).status_code == 302
+    assert second.post(url, public_post(live)).status_code == 302  # another visitor, though both come from nginx
+    assert first.post(url, public_post(live)).status_code == 429
+    direct = Client(REMOTE_ADDR="192.0.2.1", HTTP_X_REAL_IP="198.51.100.99")
+    assert direct.post(url, public_post(live)).status_code == 302
+    assert Client(REMOTE_ADDR="192.0.2.1", HTTP_X_REAL_IP="198.51.100.100").post(url, public_post(live)).status_code == 429
 
 
 def test_a_late_public_response_is_refused_and_shown_back(consultation, funded, officer):

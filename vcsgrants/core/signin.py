@@ -1,5 +1,8 @@
 """Sign-in protections: lock out a username, or an address, after repeated failed sign-ins.
 
+`client_ip` is the one rule for a visitor's address: the lockout here and the consultation form's rate limit
+both use it (one setting, TRUSTED_PROXIES, for both).
+
 django-axes records every failure in the database (table axes_accessattempt), so the count is
 shared by every gunicorn worker and every app server. The settings (AXES_* in settings.py) say
 5 failures within 15 minutes lock that username, and that address, for 15 minutes after the last
@@ -52,15 +55,36 @@ def _address(text: str) -> str | None:
         return None
 
 
-def client_ip(request) -> str | None:
-    """The visitor's address: REMOTE_ADDR, or the X-Real-IP that our own nginx sets when it is the caller.
+def trusted_proxies() -> int:
+    """How many proxies in front of the app append the visitor's address to X-Forwarded-For.
 
-    nginx (deploy/nginx.conf) overwrites X-Real-IP with the address it sees, so the header is
-    believed only when the request came from the machine itself or over the unix socket; a
-    visitor who reaches gunicorn directly cannot choose their own address by sending the header.
+    The setting is TRUSTED_PROXIES (environment variable of the same name; 0 by default, 1 with the production
+    settings, for the nginx in deploy/). CONSULTATION_TRUSTED_PROXIES, its old name when only the consultation
+    form's rate limit used it, is still honoured when a settings module sets it.
+    """
+    old = getattr(settings, "CONSULTATION_TRUSTED_PROXIES", None)
+    value = old if old is not None else getattr(settings, "TRUSTED_PROXIES", 0)
+    return max(0, int(value or 0))
+
+
+def client_ip(request) -> str | None:
+    """The visitor's address, for every per-address limit: the sign-in lockout and the consultation rate limit.
+
+    In order:
+    1. Behind TRUSTED_PROXIES proxies (N > 0), the Nth address from the right of X-Forwarded-For: the one the
+       outermost trusted proxy saw. Addresses further left were written by the visitor and are never believed.
+    2. Otherwise the X-Real-IP that our own nginx sets, believed only when the request came from the machine
+       itself or over the unix socket (nginx overwrites the header with the address it sees): a visitor who
+       reaches gunicorn directly cannot choose their own address by sending the header.
+    3. Otherwise the connection's own address (REMOTE_ADDR).
     None when there is no address at all (the attempts are then counted together, as one address).
     """
     remote = request.META.get("REMOTE_ADDR", "") or ""
+    proxies = trusted_proxies()
+    if proxies:
+        chain = [part.strip() for part in (request.META.get("HTTP_X_FORWARDED_FOR") or "").split(",") if part.strip()]
+        if len(chain) >= proxies and (forwarded := _address(chain[-proxies])):
+            return forwarded
     forwarded = _address(request.META.get("HTTP_X_REAL_IP") or "")
     if forwarded and _is_trusted_proxy(remote):
         return forwarded

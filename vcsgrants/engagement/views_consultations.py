@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 
 import rules
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse
@@ -23,6 +22,7 @@ from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.permissions import ACTIONS, require
+from vcsgrants.core.signin import client_ip
 from vcsgrants.engagement import forms_consultations as forms
 from vcsgrants.engagement import selectors_consultations as selectors
 from vcsgrants.engagement import services_consultations as services
@@ -424,17 +424,6 @@ def _public_consultation(token: str) -> Consultation:
     return consultation
 
 
-def client_ip(request) -> str:
-    """The address the rate limit counts. Behind N trusted proxies (CONSULTATION_TRUSTED_PROXIES), the Nth
-    address from the right of X-Forwarded-For; otherwise the connection's own address."""
-    proxies = int(getattr(settings, "CONSULTATION_TRUSTED_PROXIES", 0) or 0)
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR", "")
-
-
 @require_http_methods(["GET", "POST"])
 def consultation_public(request, token):
     """The public's response page. A refused response (closed, or too many from one address) is shown back, unsent."""
@@ -449,7 +438,7 @@ def consultation_public(request, token):
         )
     refusal, status = "", 200
     if request.method == "POST":
-        ip = client_ip(request)
+        ip = client_ip(request) or ""  # the same address the sign-in lockout counts (core.signin.client_ip)
         refusal = services.not_open_message(consultation)
         if not refusal and services.public_rate_limited(consultation=consultation, client_ip=ip):
             refusal, status = services.rate_limit_message(), 429
