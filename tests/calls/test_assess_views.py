@@ -67,6 +67,17 @@ def test_officer_sets_up_criteria_kpis_and_assigns_a_lot(ac):
     assert "INFRA-004" in client.get(reverse("assess-setup", args=[ac.call.pk])).content.decode()
 
 
+def test_an_officer_on_a_panel_has_the_your_assessments_link_and_others_do_not(ac):
+    officer_page = client_as(ac.officer).get(reverse("call-index")).content.decode()
+    assert "Your assessments" not in officer_page  # on no panel yet
+    assigned(ac, "INFRA-001", 0)
+    services.application_assessors_set(application=ac.apps["INFRA-002"], assessors=[ac.officer], actor=ac.officer)
+    page = client_as(ac.officer).get(reverse("call-index")).content.decode()
+    assert f'href="{reverse("assess-my-list")}"' in page and "Your assessments" in page
+    listed = client_as(ac.officer).get(reverse("assess-my-list")).content.decode()
+    assert "INFRA-002" in listed and "INFRA-001" not in listed
+
+
 def test_an_assessor_sees_only_their_own_assignments(ac):
     mine = assigned(ac, "INFRA-001", 0)
     theirs = assigned(ac, "INFRA-002", 1)

@@ -170,6 +170,11 @@ def ranked_by_lot(call: Call) -> list[LotRanking]:
 # --- An assessor's list and the application as they read it ------------------------------------
 
 
+def sits_on_a_panel(user: User) -> bool:
+    """Assessors always do; an officer does once given an application to assess (so their menu shows the link)."""
+    return user.has_role("assessor") or Assignment.objects.filter(assessor=user).exists()
+
+
 def my_assignments(user: User):
     return (
         Assignment.objects.filter(assessor=user)

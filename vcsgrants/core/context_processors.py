@@ -1,6 +1,8 @@
 import rules
 from django.urls import reverse
 
+from vcsgrants.calls.selectors_assess import sits_on_a_panel
+
 
 def navigation(request):
     user = getattr(request, "user", None)
@@ -25,7 +27,7 @@ def navigation(request):
         items.append(("Calls", reverse("call-index")))
     if rules.has_perm("calls.apply", user):  # the rule itself: a superuser is not an applicant
         items.append(("Your applications", reverse("application-list")))
-    if user.has_role("assessor"):
+    if rules.has_perm("calls.view_own_assessments", user) and sits_on_a_panel(user):
         items.append(("Your assessments", reverse("assess-my-list")))
     if user.has_perm("funding.view_decision"):
         items.append(("Decisions", reverse("decision-list")))
