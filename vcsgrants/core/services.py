@@ -1,4 +1,4 @@
-"""Reference data: financial years and areas."""
+"""Reference data (financial years and areas) and organisations."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.text import slugify
 
-from vcsgrants.core.models import Area, FinancialYear
+from vcsgrants.core.audit import record_event
+from vcsgrants.core.models import Area, FinancialYear, Organisation, User
 from vcsgrants.core.money import financial_year_start
 
 FY_LABEL = re.compile(r"^(\d{4})-(\d{2})$")
@@ -79,3 +81,31 @@ def areas_load_districts(*, path: Path, county_gss: str, county_name: str) -> li
         areas.append(area)
     county, _ = Area.objects.update_or_create(gss_code=county_gss, defaults={"name": county_name, "kind": Area.Kind.COUNTY})
     return [county, *areas]
+
+
+# --- Organisations -----------------------------------------------------------------------
+
+
+def unique_organisation_slug(name: str) -> str:
+    """A slug for a new organisation from its name: the name's own, or with -2, -3... if another has it."""
+    base = slugify(name)[:70] or "organisation"
+    slug, n = base, 2
+    while Organisation.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def organisation_save(*, organisation: Organisation, actor: User) -> Organisation:
+    """Add or change an organisation (its fields already checked by the form): a unique slug for a new one, the audit event."""
+    created = organisation.pk is None
+    if not organisation.slug:
+        organisation.slug = unique_organisation_slug(organisation.name)
+    organisation.save()
+    record_event(
+        actor=actor,
+        verb="organisation.saved",
+        obj=organisation,
+        summary=f"{'Added' if created else 'Edited'} organisation {organisation}",
+    )
+    return organisation

@@ -2,13 +2,12 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
-from vcsgrants.core.audit import events_for, record_event
+from vcsgrants.core import services
+from vcsgrants.core.audit import events_for
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import AuditEvent, Organisation
 from vcsgrants.core.permissions import require
@@ -76,29 +75,11 @@ def organisation_edit(request, pk=None):
     organisation = get_object_or_404(Organisation, pk=pk) if pk else Organisation()
     form = OrganisationForm(request.POST or None, instance=organisation)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            organisation = form.save(commit=False)
-            if not organisation.slug:
-                organisation.slug = _unique_slug(organisation.name)
-            organisation.save()
-            record_event(
-                actor=request.user,
-                verb="organisation.saved",
-                obj=organisation,
-                summary=f"{'Edited' if pk else 'Added'} organisation {organisation}",
-            )
+        organisation = services.organisation_save(organisation=form.save(commit=False), actor=request.user)
         messages.success(request, f"{organisation} saved.")
         return redirect(organisation)
     title = f"Edit {organisation}" if pk else "Add an organisation"
     return render(request, "funding/form_page.html", {"form": form, "page_title": title, "back": "/organisations/"})
-
-
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:70] or "organisation"
-    slug, n = base, 2
-    while Organisation.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
 
 
 def audit_log(request):
