@@ -348,6 +348,14 @@ def require_api(user, perm: str, obj=None) -> None:
         raise PermissionDenied(str(exc)) from exc
 
 
+def visible_agreement(user, pk: int) -> Agreement:
+    """The agreement a request body names by id, if this user can see it; otherwise a 404, as for one in the path."""
+    agreement = agreements_visible_to(user).filter(pk=pk).first()
+    if agreement is None:
+        raise NotFound(f"No agreement {pk} that you can see.")
+    return agreement
+
+
 def service_errors(exc: DjangoValidationError, kpi_codes: dict[int, str] | None = None) -> dict:
     """A service's refusal as a 400 body: its field messages as they are, a KPI's (kpi_<id>) under values.<code>."""
     if not hasattr(exc, "error_dict"):
@@ -577,9 +585,7 @@ class ReturnViewSet(ScopedViewSet):
 
     def create(self, request, *args, **kwargs):
         data = self._input(serializers.ReturnCreateSerializer)
-        agreement = agreements_visible_to(request.user).filter(pk=data["agreement"]).first()
-        if agreement is None:
-            raise NotFound(f"No agreement {data['agreement']} that you can see.")
+        agreement = visible_agreement(request.user, data["agreement"])
         require_api(request.user, "monitoring.edit_return", Return(agreement=agreement))  # before anything is created
         with transaction.atomic():  # a return started here is not kept if its values are refused
             year = financial_year_get(start_year=data["financial_year"])

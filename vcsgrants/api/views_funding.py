@@ -10,14 +10,13 @@ A refusal from the service comes back as a 400 with the service's own message un
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -31,10 +30,10 @@ from vcsgrants.api.views import (
     integer_param,
     require_api,
     service_errors,
+    visible_agreement,
 )
-from vcsgrants.core.audit import record_event
+from vcsgrants.core import services as core_services
 from vcsgrants.core.models import Organisation, Role
-from vcsgrants.core.views import _unique_slug
 from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, Payment, PaymentInstalment, Variation
 from vcsgrants.funding.selectors import agreements_visible_to
@@ -193,21 +192,6 @@ class AllocationViewSet(views.AllocationViewSet):
 # --- Organisations ---------------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def organisation_save(*, organisation: Organisation, actor, created: bool) -> Organisation:
-    """As the organisation page saves one: a unique slug for a new one, then the audit event."""
-    if not organisation.slug:
-        organisation.slug = _unique_slug(organisation.name)
-    organisation.save()
-    record_event(
-        actor=actor,
-        verb="organisation.saved",
-        obj=organisation,
-        summary=f"{'Added' if created else 'Edited'} organisation {organisation}",
-    )
-    return organisation
-
-
 @extend_schema_view(
     list=extend_schema(
         parameters=[
@@ -241,7 +225,7 @@ class OrganisationViewSet(views.OrganisationViewSet):
         for name, value in serializer.validated_data.items():
             setattr(organisation, name, value)
         run(organisation.clean)  # the model's own rules, as the page's form applies them
-        organisation_save(organisation=organisation, actor=self.request.user, created=created)
+        run(core_services.organisation_save, organisation=organisation, actor=self.request.user)
         return Response(
             serializers.OrganisationSerializer(organisation).data,
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
@@ -443,11 +427,10 @@ class VariationViewSet(ScopedViewSet):
         return variations
 
     def create(self, request, *args, **kwargs):
-        require_api(request.user, "funding.manage_agreement")
+        # As for /api/agreements/<id>/...: an agreement the user cannot see is not found (404) before any refusal
+        # by role (403), so another provider learns nothing about it.
         data = read_input(inputs.VariationCreateSerializer, request)
-        agreement = agreements_visible_to(request.user).filter(pk=data["agreement"]).first()
-        if agreement is None:
-            raise NotFound(f"No agreement {data['agreement']} that you can see.")
+        agreement = visible_agreement(request.user, data["agreement"])
         require_api(request.user, "funding.manage_agreement", agreement)
         variation = run(
             services.variation_create,
@@ -627,9 +610,7 @@ class KpiTargetViewSet(views.KpiTargetViewSet):
     def create(self, request, *args, **kwargs):
         require_api(request.user, "monitoring.manage_targets")
         data = read_input(inputs.KpiTargetSetSerializer, request)
-        agreement = agreements_visible_to(request.user).filter(pk=data["agreement"]).first()
-        if agreement is None:
-            raise NotFound(f"No agreement {data['agreement']} that you can see.")
+        agreement = visible_agreement(request.user, data["agreement"])
         require_api(request.user, "monitoring.manage_targets", agreement)
         kpi = Kpi.objects.filter(pk=data["kpi"], outcome__programme_id=agreement.programme_id).select_related("outcome").first()
         if kpi is None:
