@@ -51,7 +51,7 @@ class FunderFactory(OrganisationFactory):
 TEST_PASSWORD = "a-long-test-password"
 
 
-def _test_password_hash() -> str:
+def hashed_test_password() -> str:
     """Hashed once per process for each hasher setting: hashing for every user made each test half a second slower.
 
     Keyed by PASSWORD_HASHERS because tests switch to MD5 for speed: a hash cached under one setting would not
@@ -77,7 +77,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Sequence(lambda n: f"User {n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
     organisation = factory.SubFactory(FunderFactory)
-    password = factory.LazyFunction(_test_password_hash)  # signs in with TEST_PASSWORD
+    password = factory.LazyFunction(hashed_test_password)  # signs in with TEST_PASSWORD
 
     @factory.post_generation
     def roles(self, create, extracted, **kwargs):

@@ -18,6 +18,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
 
+from tests.factories import hashed_test_password
 from vcsgrants.api.models import ApiToken
 from vcsgrants.core.models import Area, FinancialYear, Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
@@ -28,7 +29,7 @@ LIST_ENDPOINTS = ["programmes", "funding-streams", "allocations", "organisations
 
 
 def make_user(username: str, role: str | None, organisation: Organisation | None) -> User:
-    user = User.objects.create_user(username=username, password="a-long-test-password", organisation=organisation)
+    user = User.objects.create(username=username, password=hashed_test_password(), organisation=organisation)
     if role:
         user.groups.add(Group.objects.get_or_create(name=role)[0])
     return user
