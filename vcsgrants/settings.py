@@ -223,6 +223,8 @@ SPECTACULAR_SETTINGS = {
         "MeetingKindEnum": "vcsgrants.engagement.models_meetings.Meeting.Kind",
         "ActionStatusEnum": "vcsgrants.engagement.models_meetings.Action.Status",
         "QuestionKindEnum": "vcsgrants.engagement.models_consultations.Question.Kind",
+        # The API's period kinds (a plain list of values, as its inline enums are): one name for input and output.
+        "ProgrammePeriodKindEnum": "vcsgrants.api.serializers_funding.PERIOD_KINDS",
     },
 }
 

@@ -14,10 +14,29 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from vcsgrants.api.serializers import AgreementRefSerializer, FundingLineSerializer, ReadOnlyModelSerializer
+from vcsgrants.api.serializers import (
+    AgreementRefSerializer,
+    FinancialYearLabel,
+    FundingLineSerializer,
+    Money,
+    OrganisationRefSerializer,
+    ProgrammeRefSerializer,
+    ReadOnlyModelSerializer,
+    StreamRefSerializer,
+)
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
-from vcsgrants.funding.models import Agreement, Decision, FundingStream, Programme, Variation
+from vcsgrants.funding.models import (
+    Agreement,
+    AgreementDocument,
+    Decision,
+    FundingStream,
+    Programme,
+    ProgrammePeriod,
+    StreamContribution,
+    Variation,
+)
+from vcsgrants.funding.multiyear import UPLIFT_RULE
 from vcsgrants.monitoring.models import KpiComment, KpiVersion
 
 # The pages' limits: money up to 12 digits with 2 decimals (funding/forms.py MONEY); targets 14 (monitoring NUMBER).
@@ -119,6 +138,123 @@ class AllocationsSetSerializer(serializers.Serializer):
         if unknown:
             raise serializers.ValidationError({code: ["No district or county-wide area has this GSS code."] for code in unknown})
         return {areas[code]: amount for code, amount in amounts.items()}
+
+
+# --- Programme periods, partners' contributions and the bulk extension --------------------------------------
+
+
+def decision_field() -> serializers.PrimaryKeyRelatedField:
+    return serializers.PrimaryKeyRelatedField(
+        queryset=Decision.objects.all(), required=False, allow_null=True, help_text="The id of the decision it rests on."
+    )
+
+
+PERIOD_KINDS = ProgrammePeriod.Kind.values  # named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]
+
+
+class PeriodInputSerializer(serializers.Serializer):
+    """A programme period, as on the page 'Record a period': the approved period first, then each extension."""
+
+    kind = choice(ProgrammePeriod.Kind.choices, help_text="approved: the programme's approved period; extension: a later one.")
+    start = serializers.DateField()
+    end = serializers.DateField(help_text="After the start.")
+    approved_by = serializers.CharField(max_length=200, help_text="For example: Cabinet.")
+    approved_on = serializers.DateField()
+    decision = decision_field()
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class PeriodDetailSerializer(ReadOnlyModelSerializer):
+    """A programme period as recorded: a dated record, never overwritten."""
+
+    programme = ProgrammeRefSerializer(read_only=True)
+    kind = choice(ProgrammePeriod.Kind.choices, read_only=True)
+    decision = serializers.IntegerField(source="decision_id", allow_null=True, read_only=True)
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = ProgrammePeriod
+        fields = [
+            "id", "programme", "kind", "start", "end", "approved_by", "approved_on", "decision", "note", "recorded_by",
+            "recorded_at",
+        ]  # fmt: skip
+
+
+class ContributionInputSerializer(serializers.Serializer):
+    """A partner's contribution to the stream's budget for a year, as on the page 'Partner contributions'."""
+
+    financial_year = FinancialYearField(help_text="A year the stream has a budget for, written like 2022-23.")
+    funder = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        help_text="The id of the contributing funder or partner body (not the stream's own funder).",
+    )
+    amount = money_input(min_value=0, help_text="Pounds; 0 removes the partner's contribution for the year.")
+    note = serializers.CharField(
+        max_length=300, required=False, allow_blank=True, default="", help_text="For example: the agreement it rests on."
+    )
+
+
+class ContributionSerializer(ReadOnlyModelSerializer):
+    """A partner's share of a stream's budget for a year; the stream's own funder pays the rest."""
+
+    stream = StreamRefSerializer(read_only=True)
+    financial_year = FinancialYearLabel()
+    funder = OrganisationRefSerializer(read_only=True)
+    amount = Money()
+    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
+
+    class Meta:
+        model = StreamContribution
+        fields = ["id", "stream", "financial_year", "funder", "amount", "note", "recorded_by", "recorded_at"]
+
+
+class ExtensionYearSerializer(serializers.Serializer):
+    financial_year = FinancialYearField(help_text="The year to extend into, written like 2023-24.")
+
+
+class BulkExtensionApplySerializer(ExtensionYearSerializer):
+    """The approval the page asks for, and the total the preview showed."""
+
+    reason = serializers.CharField(help_text="For example: Extend all grants at current levels, excluding one-off funding.")
+    approved_by = serializers.CharField(max_length=200, help_text="For example: Cabinet.")
+    approved_on = serializers.DateField()
+    decision = decision_field()
+    expected_total = money_input(
+        help_text="The total the preview showed (GET this endpoint). If the agreements have changed since, nothing is "
+        "written and the answer says to preview again."
+    )
+
+
+class ExtensionRowSerializer(serializers.Serializer):
+    agreement = AgreementRefSerializer(read_only=True)
+    old_end = serializers.DateField(read_only=True, help_text="Its current end date: the day before the year starts.")
+    new_end = serializers.DateField(read_only=True)
+    old_value = Money(help_text="Its value in the year before, one-off money included.")
+    new_value = Money(help_text="What the extension adds: the year before's recurrent funding.")
+    lines = FundingLineSerializer(many=True, read_only=True)
+
+
+class SkippedAgreementSerializer(serializers.Serializer):
+    agreement = AgreementRefSerializer(read_only=True)
+    reason = serializers.CharField(read_only=True)
+
+
+class ExtensionPreviewSerializer(serializers.Serializer):
+    """What extending every agreement at current levels would write, before anything is written."""
+
+    programme = ProgrammeRefSerializer(read_only=True)
+    financial_year = serializers.CharField(source="year.label", read_only=True)
+    total = Money(help_text="What the extensions add in all: give it as expected_total to apply them.")
+    rows = ExtensionRowSerializer(many=True, read_only=True, help_text="The agreements that would be extended.")
+    skipped = serializers.SerializerMethodField(help_text="The programme's other agreements, and why each is left as it is.")
+    excluded_streams = StreamRefSerializer(many=True, read_only=True, help_text="One-off streams, and streams not running.")
+    problems = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Allocations that would not hold the extension."
+    )
+
+    @extend_schema_field(SkippedAgreementSerializer(many=True))
+    def get_skipped(self, preview) -> list:
+        return SkippedAgreementSerializer([{"agreement": a, "reason": r} for a, r in preview.skipped], many=True).data
 
 
 # --- Organisations ---------------------------------------------------------------------------------------
@@ -256,6 +392,98 @@ class VariationDetailSerializer(ReadOnlyModelSerializer):
             "id", "agreement", "number", "kind", "new_end_date", "reason", "approved_by", "approved_on", "decision",
             "created_by", "created_at", "lines",
         ]  # fmt: skip
+
+
+# --- Conversion to multi-year ----------------------------------------------------------------------------
+
+UPLIFT = {"max_digits": 6, "decimal_places": 3, "min_value": 0, "max_value": 100}
+
+
+class ConversionPlanSerializer(serializers.Serializer):
+    """The terms that shape the profile: the last year and the annual uplift."""
+
+    last_year = FinancialYearField(help_text="The conversion runs the agreement to the end of this year, like 2025-26.")
+    uplift_percent = serializers.DecimalField(
+        **UPLIFT,
+        required=False,
+        default=Decimal("0"),
+        help_text=f"0 for the same amount each year, or such as 2.7. {UPLIFT_RULE}",
+    )
+
+
+class ConversionInputSerializer(ConversionPlanSerializer):
+    """A conversion to multi-year, as on the page 'Convert to multi-year': a variation with its profile and terms."""
+
+    amounts = serializers.ListField(
+        child=money_input(min_value=Decimal("0.01")),
+        required=False,
+        allow_empty=False,
+        help_text="One amount for each year the conversion adds, in order (the preview lists them); leave out to use "
+        "the uplift rule's amounts.",
+    )
+    notice_months = serializers.IntegerField(
+        min_value=1, max_value=24, required=False, allow_null=True, help_text="Break clause: the notice period in months."
+    )
+    earliest_break_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Break clause: the earliest date the agreement can end early."
+    )
+    first_review_date = serializers.DateField(
+        required=False, allow_null=True, help_text="The first annual review; later ones fall on the same day each year."
+    )
+    reason = serializers.CharField(help_text="For example: Convert to a multi-year agreement.")
+    approved_by = serializers.CharField(max_length=200, help_text="For example: Cabinet.")
+    approved_on = serializers.DateField()
+    decision = decision_field()
+    expected_total = money_input(
+        required=False,
+        help_text="What the preview said the conversion adds: if the agreement has changed since, nothing is written.",
+    )
+
+
+class ProfileRowSerializer(serializers.Serializer):
+    financial_year = serializers.CharField(source="year.label", read_only=True)
+    amount = Money()
+    rule_amount = Money(help_text="The uplift rule's amount for the year.")
+    added = serializers.BooleanField(read_only=True, help_text="False for the agreement's current last year, the base.")
+    budget_known = serializers.BooleanField(read_only=True, help_text="False: committed ahead of the year's budget.")
+    lines = FundingLineSerializer(many=True, read_only=True)
+
+
+class ProfilePlanSerializer(serializers.Serializer):
+    """What a conversion would add, year by year, before anything is written."""
+
+    uplift_percent = serializers.DecimalField(**UPLIFT, read_only=True)
+    first_year = serializers.CharField(source="first_year.label", read_only=True)
+    last_year = serializers.CharField(source="last_year.label", read_only=True)
+    total = Money()
+    added_total = Money(help_text="What the conversion adds: give it as expected_total to convert.")
+    rows = ProfileRowSerializer(many=True, read_only=True)
+    problems = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Allocations that would not hold the profile."
+    )
+
+
+# --- Documents ---------------------------------------------------------------------------------------------
+
+
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """A file sent as a multipart/form-data part (the document says binary, not a URL)."""
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    """A document, sent as multipart/form-data, as on the page 'Upload a document'."""
+
+    title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="", help_text="Blank: the file name.")
+    file = UploadField(help_text="The file; the same types and size limit as the page.")
+
+
+class AgreementDocumentSerializer(ReadOnlyModelSerializer):
+    uploaded_by = serializers.CharField(source="uploaded_by.username", read_only=True)
+
+    class Meta:
+        model = AgreementDocument
+        fields = ["id", "title", "original_name", "content_type", "size", "uploaded_by", "uploaded_at"]
 
 
 # --- KPIs and targets ------------------------------------------------------------------------------------

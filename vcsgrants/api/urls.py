@@ -6,7 +6,7 @@ from rest_framework import routers
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.reverse import reverse
 
-from vcsgrants.api import views, views_engagement, views_funding
+from vcsgrants.api import views_engagement, views_funding
 
 # Names live in the "api" namespace so they never shadow the pages' own (agreement-detail, ...).
 app_name = "api"
@@ -27,7 +27,7 @@ class ApiRouter(routers.DefaultRouter):
 
 
 router = ApiRouter(use_regex_path=False)
-router.register("programmes", views.ProgrammeViewSet, basename="programme")
+router.register("programmes", views_funding.ProgrammeViewSet, basename="programme")
 router.register("funding-streams", views_funding.FundingStreamViewSet, basename="funding-stream")
 router.register("allocations", views_funding.AllocationViewSet, basename="allocation")
 router.register("organisations", views_funding.OrganisationViewSet, basename="organisation")

@@ -16,7 +16,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
@@ -26,6 +27,7 @@ from vcsgrants.api.views import (
     ScopedViewSet,
     agreement_parameter,
     choice_param,
+    financial_year_param,
     framework_programmes_visible_to,
     integer_param,
     require_api,
@@ -33,9 +35,19 @@ from vcsgrants.api.views import (
     visible_agreement,
 )
 from vcsgrants.core import services as core_services
+from vcsgrants.core import uploads
 from vcsgrants.core.models import Organisation, Role
-from vcsgrants.funding import services
-from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, Payment, PaymentInstalment, Variation
+from vcsgrants.funding import services, services_multiyear, services_partners
+from vcsgrants.funding.models import (
+    Agreement,
+    FundingLine,
+    FundingStream,
+    Payment,
+    PaymentInstalment,
+    ProgrammePeriod,
+    StreamContribution,
+    Variation,
+)
 from vcsgrants.funding.selectors import agreements_visible_to
 from vcsgrants.monitoring import services as monitoring
 from vcsgrants.monitoring.models import Kpi, KpiTarget, Outcome
@@ -54,6 +66,20 @@ def read_input(serializer_class, request, **kwargs) -> dict:
     serializer = serializer_class(data=request.data, **kwargs)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def read_query(serializer_class, request) -> dict:
+    """A preview's query parameters, type-checked like a body (400 naming each parameter that is malformed)."""
+    serializer = serializer_class(data=request.query_params.dict())
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def query_parameter(name: str, description: str, required: bool = False, **kwargs) -> OpenApiParameter:
+    return OpenApiParameter(name, OpenApiTypes.STR, OpenApiParameter.QUERY, required=required, description=description, **kwargs)
+
+
+YEAR_PATTERN = r"^\d{4}-\d{2}$"
 
 
 def run(service, *, rename: dict[str, str] | None = None, **kwargs):
@@ -89,7 +115,68 @@ def line_inputs(rows) -> list[services.LineInput]:
     return [services.LineInput(r["stream"], r["financial_year"], r["area"], r["amount"]) for r in rows]
 
 
-# --- Programmes (read only) and funding streams -----------------------------------------------------------
+# --- Programmes: periods and the bulk extension; funding streams and partners' contributions -----------------
+
+EXTENSION_YEAR = query_parameter(
+    "financial_year", "The year to extend into, written like 2023-24.", required=True, pattern=YEAR_PATTERN
+)
+
+
+@extend_schema_view(
+    periods=extend_schema(
+        summary="Record the programme's approved period, or an extension of it (officers)",
+        description="As the page 'Record a period': the approved period comes first; an extension must not overlap a "
+        "period already recorded and must end after the programme's current end.",
+        request=inputs.PeriodInputSerializer,
+        responses={201: inputs.PeriodDetailSerializer, **refused("programme")},
+    ),
+)
+class ProgrammeViewSet(views.ProgrammeViewSet):
+    @action(detail=True, methods=["post"])
+    def periods(self, request, pk=None):
+        programme = self.get_object()
+        require_api(request.user, "funding.manage_programme", programme)
+        data = read_input(inputs.PeriodInputSerializer, request)
+        period = run(services.period_record, programme=programme, actor=request.user, **data)
+        period = ProgrammePeriod.objects.select_related("programme", "recorded_by").get(pk=period.pk)
+        return Response(inputs.PeriodDetailSerializer(period).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Preview extending every agreement at current levels into a year, excluding one-off funding (officers)",
+        description="As the page 'Extend agreements at current levels': each active agreement that ends the day before the "
+        "year starts is extended to the year's end with the year before's recurrent funding. Nothing is written; "
+        "problems lists any allocation that would not hold it.",
+        parameters=[EXTENSION_YEAR],
+        responses={200: inputs.ExtensionPreviewSerializer, **refused("programme")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Extend every agreement at current levels into a year, excluding one-off funding, as one action (officers)",
+        description="Writes one extension variation per agreement the preview lists, all or none, with the approval and "
+        "the decision it rests on. Refused if the allocations would not hold it, or if the total is no longer the "
+        "expected_total the preview showed.",
+        request=inputs.BulkExtensionApplySerializer,
+        responses={201: inputs.VariationDetailSerializer(many=True), **refused("programme")},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="bulk-extension")
+    def bulk_extension(self, request, pk=None):
+        programme = self.get_object()
+        require_api(request.user, "funding.manage_agreement", programme)
+        if request.method == "GET":
+            year = read_query(inputs.ExtensionYearSerializer, request)["financial_year"]
+            preview = services.bulk_extension_preview(programme=programme, year=year)
+            return Response(inputs.ExtensionPreviewSerializer(preview).data)
+        data = dict(read_input(inputs.BulkExtensionApplySerializer, request))
+        year = data.pop("financial_year")
+        variations = run(services.bulk_extension_apply, programme=programme, year=year, actor=request.user, **data)
+        variations = (
+            Variation.objects.filter(pk__in=[v.pk for v in variations])
+            .select_related("agreement__organisation", "created_by")
+            .prefetch_related(_variation_lines())
+            .order_by("agreement__reference", "number")
+        )
+        return Response(inputs.VariationDetailSerializer(variations, many=True).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(
@@ -111,6 +198,46 @@ def line_inputs(rows) -> list[services.LineInput]:
     ),
 )
 class FundingStreamViewSet(views.FundingStreamViewSet):
+    @extend_schema(
+        methods=["GET"],
+        summary="Partners' contributions to the stream's budget, by year (officers, admins and finance)",
+        parameters=[query_parameter("financial_year", "Only this year's, written like 2022-23.", pattern=YEAR_PATTERN)],
+        responses={200: inputs.ContributionSerializer(many=True), **refused("funding stream")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Record or change a partner's contribution to the stream's budget for a year; 0 removes it "
+        "(officers, admins and finance)",
+        description="As the page 'Partner contributions': the contributions together can never be more than the year's "
+        "budget, and the stream's own funder pays the rest. Answers with the stream's contributions for that year.",
+        request=inputs.ContributionInputSerializer,
+        responses={200: inputs.ContributionSerializer(many=True), **refused("funding stream")},
+    )
+    @action(detail=True, methods=["get", "post"])
+    def contributions(self, request, pk=None):
+        stream = self.get_object()
+        require_api(request.user, "funding.manage_contributions", stream.programme)
+        if request.method == "POST":
+            data = read_input(inputs.ContributionInputSerializer, request)
+            run(
+                services_partners.contribution_set,
+                stream=stream,
+                year=data["financial_year"],
+                funder=data["funder"],
+                amount=data["amount"],
+                note=data["note"],
+                actor=request.user,
+            )
+            year = data["financial_year"].start_year
+        else:
+            year = financial_year_param(request)
+        contributions = StreamContribution.objects.filter(stream=stream).select_related(
+            "stream", "financial_year", "funder", "recorded_by"
+        )
+        if year is not None:
+            contributions = contributions.filter(financial_year__start_year=year)
+        return Response(inputs.ContributionSerializer(contributions, many=True).data)
+
     def get_queryset(self) -> QuerySet:
         streams = super().get_queryset()
         return filter_ids(self.request, streams, programme="programme_id") if self.action == "list" else streams
@@ -378,6 +505,97 @@ class AgreementViewSet(views.AgreementViewSet):
         )
         context = {"request": request, "today": timezone.localdate()}
         return Response(serializers.InstalmentSerializer(instalments, many=True, context=context).data)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="Preview converting the agreement to multi-year: the profile year by year (officers)",
+        description="As the page 'Convert to multi-year': the agreement's recurrent funding in its last year, uplifted "
+        "each year to last_year (one-off money is not carried forward). Nothing is written.",
+        parameters=[
+            query_parameter("last_year", "The last year, written like 2025-26.", required=True, pattern=YEAR_PATTERN),
+            OpenApiParameter(
+                "uplift_percent",
+                OpenApiTypes.DECIMAL,
+                OpenApiParameter.QUERY,
+                description="The annual uplift in percent, 0 to 100 (0 if left out).",
+            ),
+        ],
+        responses={200: inputs.ProfilePlanSerializer, **refused("agreement")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Convert an active or ended annual agreement to multi-year by variation (officers)",
+        description="One variation that extends the agreement to the end of last_year with a year's funding for each new "
+        "year, and records the uplift, the break clause and the review dates. Errors about the amounts are under amounts.",
+        request=inputs.ConversionInputSerializer,
+        responses={201: inputs.VariationDetailSerializer, **refused("agreement")},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="multi-year")
+    def multi_year(self, request, pk=None):
+        agreement = self._managed()
+        if request.method == "GET":
+            terms = read_query(inputs.ConversionPlanSerializer, request)
+            plan = run(services_multiyear.multiyear_plan_conversion, agreement=agreement, **terms)
+            return Response(inputs.ProfilePlanSerializer(plan).data)
+        data = read_input(inputs.ConversionInputSerializer, request)
+        variation = run(services_multiyear.agreement_convert_to_multiyear, rename=AMOUNT_ERRORS, agreement=agreement,
+                        actor=request.user, **data)  # fmt: skip
+        return Response(_variation_detail(variation), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The agreement's documents (council staff, and the provider whose agreement it is)",
+        responses={200: inputs.AgreementDocumentSerializer(many=True), **refused("agreement")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Upload a document to the agreement, as multipart/form-data (officers, and the provider whose agreement it is)",
+        description="The same checks as the page: the file must not be empty or too large, must be a type the service "
+        "accepts, and its content must match its name.",
+        request={"multipart/form-data": inputs.DocumentUploadSerializer},
+        responses={201: inputs.AgreementDocumentSerializer, **refused("agreement")},
+    )
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    def documents(self, request, pk=None):
+        agreement = self.get_object()
+        if request.method == "GET":
+            require_api(request.user, "funding.view_documents", agreement)
+            documents = agreement.documents.select_related("uploaded_by")
+            return Response(inputs.AgreementDocumentSerializer(documents, many=True).data)
+        require_api(request.user, "funding.upload_document", agreement)
+        data = read_input(inputs.DocumentUploadSerializer, request)
+        document = run(services.document_upload, agreement=agreement, title=data["title"], upload=data["file"],
+                       actor=request.user)  # fmt: skip
+        return Response(inputs.AgreementDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download one of the agreement's documents, as an attachment (as its documents are listed)",
+        parameters=[OpenApiParameter("document_id", OpenApiTypes.INT, OpenApiParameter.PATH, description="The document's id.")],
+        responses={
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, under its original name."),
+            **refused("agreement or document"),
+        },  # fmt: skip
+    )
+    @action(detail=True, methods=["get"], url_path="documents/<int:document_id>")
+    def document(self, request, pk=None, document_id=None):
+        agreement = self.get_object()
+        require_api(request.user, "funding.view_documents", agreement)
+        document = agreement.documents.filter(pk=document_id).first()
+        if document is None:
+            raise NotFound(f"Agreement {agreement.reference} has no document {document_id}.")
+        return uploads.download_response(document.file, document.original_name, document.content_type)
+
+
+AMOUNT_ERRORS = {"amount": "amounts"}  # the multi-year services name the profile's money "amount"
+
+
+def _variation_detail(variation: Variation) -> dict:
+    variation = (
+        Variation.objects.select_related("agreement__organisation", "created_by")
+        .prefetch_related(_variation_lines())
+        .get(pk=variation.pk)
+    )
+    return inputs.VariationDetailSerializer(variation).data
 
 
 # --- Variations ------------------------------------------------------------------------------------------
