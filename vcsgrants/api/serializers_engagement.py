@@ -379,6 +379,33 @@ class ResponseSerializer(ReadOnlyModelSerializer):
         ]
 
 
+class ModeratedResponseSerializer(ResponseSerializer):
+    """A response as officers see it on the page 'Responses': the respondent's details, and whether it is counted."""
+
+    is_illustrative = serializers.BooleanField(read_only=True, help_text="Written by the demo loader, not a real respondent.")
+    excluded = serializers.BooleanField(source="is_excluded", read_only=True, help_text="Left out of the summary.")
+    excluded_by = serializers.CharField(source="excluded_by.username", read_only=True, allow_null=True, default=None)
+
+    class Meta(ResponseSerializer.Meta):
+        fields = [
+            *ResponseSerializer.Meta.fields,
+            "respondent_name",
+            "respondent_organisation",
+            "respondent_email",
+            "is_illustrative",
+            "excluded",
+            "excluded_reason",
+            "excluded_by",
+            "excluded_at",
+        ]
+
+
+class ExcludeInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, help_text="Why it is left out, for example: spam, or a duplicate of response 12."
+    )
+
+
 class OptionCountSerializer(serializers.Serializer):
     label = serializers.CharField()
     count = serializers.IntegerField()

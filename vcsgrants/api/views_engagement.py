@@ -23,11 +23,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from vcsgrants.api import serializers_engagement as s
 from vcsgrants.api.serializers import EquityOptionSerializer, EquityOptionSetSerializer
+from vcsgrants.api.serializers_funding import DocumentUploadSerializer
 from vcsgrants.api.views import (
     OptionSetViewSet as ReadOnlyOptionSetViewSet,
 )
@@ -41,6 +43,7 @@ from vcsgrants.api.views import (
     service_errors,
     year_bounds,
 )
+from vcsgrants.core import uploads
 from vcsgrants.core.models import FinancialYear, Organisation, User
 from vcsgrants.core.permissions import ACTIONS
 from vcsgrants.core.rules import organisation_lineage, sees_everything
@@ -50,7 +53,7 @@ from vcsgrants.engagement import selectors_meetings as meeting_selectors
 from vcsgrants.engagement import services_consultations as consultation_services
 from vcsgrants.engagement import services_meetings as meeting_services
 from vcsgrants.engagement.forms_meetings import ActionDoneForm, ActionEditForm, ActionForm, MeetingForm
-from vcsgrants.engagement.models_consultations import Consultation
+from vcsgrants.engagement.models_consultations import Consultation, ConsultationResponse
 from vcsgrants.engagement.models_meetings import Action, Meeting
 from vcsgrants.equity import services as equity_services
 from vcsgrants.equity.engine import METHODS
@@ -394,6 +397,9 @@ def state_filter(state: str, now: dt.datetime) -> Q:
 
 
 QUESTION_ID = path_id("question_id", "The question's id.")
+DOCUMENT_ID = path_id("document_id", "The document's id.")
+RESPONSE_ID = path_id("response_id", "The response's id.")
+MODERATION_RELATED = ("organisation", "submitted_by", "updated_by", "excluded_by")
 
 
 @extend_schema_view(
@@ -530,6 +536,94 @@ class ConsultationViewSet(WritableViewSet):
         consultation = self.get_object()
         require_api(request.user, "engagement.view_consultation_summary", consultation)
         return Response(s.ConsultationSummarySerializer(consultation_selectors.consultation_summary(consultation)).data)
+
+    @extend_schema(
+        summary="Upload a document to the consultation before it opens, as multipart/form-data (officers)",
+        description="The same checks as the page: the file must not be empty or too large, must be a type the service "
+        "accepts, and its content must match its name.",
+        request={"multipart/form-data": DocumentUploadSerializer},
+        responses={201: s.DocumentSerializer, **REFUSALS, **NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
+    def documents(self, request, pk=None):
+        consultation = self._managed(pk)
+        data = read_input(request, DocumentUploadSerializer)
+        document = call(
+            consultation_services.document_upload,
+            consultation=consultation,
+            title=data["title"],
+            upload=data["file"],
+            actor=request.user,
+        )
+        return Response(s.DocumentSerializer(document).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Download one of the consultation's documents, as an attachment (anyone who can see the consultation)",
+        parameters=[DOCUMENT_ID],
+        responses={
+            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, under its original name."),
+            403: REFUSALS[403],
+            **NOT_FOUND,
+        },
+    )
+    @action(detail=True, methods=["get"], url_path="documents/<int:document_id>")
+    def document(self, request, pk=None, document_id=None):
+        consultation = self.get_object()
+        require_api(request.user, "engagement.view_consultation", consultation)
+        document = consultation.documents.filter(pk=document_id).first()
+        if document is None:
+            raise NotFound(f"Consultation {consultation.pk} has no document {document_id}.")
+        return uploads.download_response(document.file, document.original_name, document.content_type)
+
+    def _moderated(self, response_id) -> ConsultationResponse:
+        consultation = self.get_object()
+        require_api(self.request.user, "engagement.view_consultation_responses", consultation)
+        found = consultation.responses.filter(pk=response_id).first()
+        if found is None:
+            raise NotFound(f"Consultation {consultation.pk} has no response {response_id}.")
+        return found
+
+    def _moderation_answer(self, response: ConsultationResponse) -> Response:
+        response = (
+            ConsultationResponse.objects.select_related(*MODERATION_RELATED).prefetch_related("answers").get(pk=response.pk)
+        )
+        return Response(s.ModeratedResponseSerializer(response).data)
+
+    @extend_schema(
+        summary="Every response, counted or left out, with the respondent's details and answers (officers)",
+        responses={200: s.ModeratedResponseSerializer(many=True), 403: REFUSALS[403], **NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"])
+    def responses(self, request, pk=None):
+        consultation = self.get_object()
+        require_api(request.user, "engagement.view_consultation_responses", consultation)
+        responses = consultation.responses.select_related(*MODERATION_RELATED).prefetch_related("answers")
+        return Response(s.ModeratedResponseSerializer(responses, many=True).data)
+
+    @extend_schema(
+        summary="Leave a response out of the summary, saying why; it is kept and can be counted again (officers)",
+        parameters=[RESPONSE_ID],
+        request=s.ExcludeInputSerializer,
+        responses={200: s.ModeratedResponseSerializer, **REFUSALS, **NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="responses/<int:response_id>/exclude")
+    def exclude_response(self, request, pk=None, response_id=None):
+        response = self._moderated(response_id)
+        data = read_input(request, s.ExcludeInputSerializer)
+        call(consultation_services.response_exclude, response=response, reason=data["reason"], actor=request.user)
+        return self._moderation_answer(response)
+
+    @extend_schema(
+        summary="Count a response that was left out in the summary again (officers)",
+        parameters=[RESPONSE_ID],
+        request=None,
+        responses={200: s.ModeratedResponseSerializer, **REFUSALS, **NOT_FOUND},
+    )
+    @action(detail=True, methods=["post"], url_path="responses/<int:response_id>/include")
+    def include_response(self, request, pk=None, response_id=None):
+        response = self._moderated(response_id)
+        call(consultation_services.response_include, response=response, actor=request.user)
+        return self._moderation_answer(response)
 
 
 def answer_errors(exc: DjangoValidationError) -> dict:
