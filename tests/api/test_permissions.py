@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.api.conftest import LIST_ENDPOINTS
+from tests.api.roles import ROLES, everyone_fixture  # noqa: F401 — the fixture everyone[role]
+from vcsgrants.funding import services
 
 
 def results(response) -> list[dict]:
@@ -103,3 +106,41 @@ def test_a_missing_or_malformed_id_is_404(world, api_as):
     api = api_as(world.officer)
     assert api.get("/api/agreements/999999/").status_code == 404
     assert api.get("/api/agreements/SLA-A1/").status_code == 404
+
+
+# --- The reads that came with the last of the pages' writes (tests/api/test_writes_remaining.py) ---------------
+
+# Each read, and the roles that get 200; every other role gets the code given (else 403). A partner sees the
+# programme and agreement it co-funds but not their documents or contributions (403); the other partner and the
+# other provider see neither (404). Providers see no programmes or streams at all (403, as on the pages).
+NEW_READS = {
+    "agreement documents": ({"admin", "officer", "finance", "cabinet", "provider"}, {"partner_two": 404, "provider_other": 404}),
+    "a document": ({"admin", "officer", "finance", "cabinet", "provider"}, {"partner_two": 404, "provider_other": 404}),
+    "contributions": ({"admin", "officer", "finance"}, {"partner_two": 404}),
+    "bulk extension preview": ({"admin", "officer"}, {"partner_two": 404}),
+    "multi-year preview": ({"admin", "officer"}, {"partner_two": 404, "provider_other": 404}),
+}
+
+
+def new_read_path(world, read: str) -> str:
+    if read in ("agreement documents", "a document"):
+        document = services.document_upload(
+            agreement=world.sla_a, title="SLA", upload=SimpleUploadedFile("sla.txt", b"Signed."), actor=world.officer
+        )
+        return f"/api/agreements/{world.sla_a.pk}/documents/" + (f"{document.pk}/" if read == "a document" else "")
+    return {
+        "contributions": f"/api/funding-streams/{world.core.pk}/contributions/",
+        "bulk extension preview": f"/api/programmes/{world.community.pk}/bulk-extension/?financial_year=2024-25",
+        "multi-year preview": f"/api/agreements/{world.sla_a.pk}/multi-year/?last_year=2025-26",
+    }[read]
+
+
+@pytest.mark.parametrize("read", list(NEW_READS))
+def test_each_role_reads_the_new_endpoints_as_it_may_on_the_pages(world, everyone, api_as, settings, tmp_path, read):
+    settings.MEDIA_ROOT = tmp_path
+    allowed, hidden = NEW_READS[read]
+    path = new_read_path(world, read)
+    for role in ROLES:
+        response = api_as(everyone[role]).get(path)
+        expected = 200 if role in allowed else hidden.get(role, 403)
+        assert response.status_code == expected, (read, role, response.status_code)
