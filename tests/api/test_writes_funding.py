@@ -383,6 +383,16 @@ def test_a_bad_variation_is_refused_on_its_field(world, api, changes, field, mes
     assert Variation.objects.filter(agreement=world.sla_a).count() == 1
 
 
+def test_another_providers_agreement_is_not_found_before_any_refusal_by_role(world, api):
+    body = {"agreement": world.sla_a.pk, "kind": "extension", "new_end_date": "2025-03-31", "reason": "x",
+            "approved_by": "x", "approved_on": "2024-02-08"}  # fmt: skip
+    hidden = api(world.provider_other).post("/api/variations/", body)
+    assert hidden.status_code == 404 and "No agreement" in hidden.json()["detail"]  # as GET /api/agreements/<id>/ says
+    own = api(world.provider).post("/api/variations/", body)
+    assert own.status_code == 403 and "does not allow you to create or vary agreements" in own.json()["detail"]
+    assert Variation.objects.filter(agreement=world.sla_a).count() == 1
+
+
 def test_a_variation_of_an_agreement_nobody_can_see_is_not_found(world, api):
     body = {"agreement": 10**20, "kind": "extension", "new_end_date": "2025-03-31", "reason": "x", "approved_by": "x",
             "approved_on": "2024-02-08"}  # fmt: skip
