@@ -3,6 +3,7 @@ loaded once for a whole test module."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 
 import pytest
@@ -45,24 +46,81 @@ def funded(officer, districts):
     return funded_programme(actor=officer, areas=districts)
 
 
+# --- the demo, loaded once per worker for every module that reads it --------------------------------------
+# load_demo takes seconds, so loading it for each test was most of the suite's time. A module that reads the
+# demo asks for `demo_module`. The modules that do are collected first, and the demo stays loaded, inside one
+# open transaction, from the first of them to the last on each xdist worker (`--dist loadfile` keeps a module
+# on one worker); the first module that does not read it rolls it back. Each test still runs in its own
+# savepoint nested in that transaction (the `db` fixture as usual), so what one test writes is undone before
+# the next, and every test starts from the same demo. Tests that need real commits (transaction=True) cannot
+# use it: they load the demo themselves.
+
+DEMO_FIXTURE = "demo_module"
 # Demo users sign in with a fast hasher in tests: a real one costs a second per demo user.
 FAST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture(scope="module")
-def demo_module(django_db_setup, django_db_blocker, tmp_path_factory):
-    """`load_demo` run once for the module that asks, and undone at the module's end; yields what it printed.
+def reads_the_demo(item) -> bool:
+    return DEMO_FIXTURE in getattr(item, "fixturenames", ())
 
-    The demo takes seconds to load, so loading it for each test made it most of the suite's time. Each test
-    (with the `db` fixture as usual) still runs in its own transaction, nested inside this one as a savepoint,
-    so what one test writes is rolled back before the next and every test starts from the same demo.
-    Uploaded files go to a folder of the module's own. Tests that need real commits (transaction=True) cannot
-    use it: they load the demo themselves.
-    """
-    media = tmp_path_factory.mktemp("demo-media")
-    printed = io.StringIO()
-    with django_db_blocker.unblock(), override_settings(PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=str(media)):
-        with transaction.atomic():
+
+def pytest_collection_modifyitems(session, config, items):
+    """Modules that read the demo first (a stable sort: the order is otherwise as collected)."""
+    demo_modules = {getattr(item, "module", None) for item in items if reads_the_demo(item)}
+    items.sort(key=lambda item: getattr(item, "module", None) not in demo_modules)
+
+
+class SharedDemo:
+    """The demo loaded in a transaction that stays open until `close` rolls it back."""
+
+    def __init__(self, django_db_blocker, media_root):
+        self._blocker = django_db_blocker
+        self._media_root = str(media_root)
+        self._open: contextlib.ExitStack | None = None
+        self.printed = ""
+
+    def open(self) -> str:
+        if self._open is None:
+            stack = contextlib.ExitStack()
+            stack.enter_context(self._blocker.unblock())
+            stack.enter_context(override_settings(PASSWORD_HASHERS=FAST_HASHERS, MEDIA_ROOT=self._media_root))
+            stack.enter_context(transaction.atomic())
+            stack.callback(transaction.set_rollback, True)  # runs first on close: the atomic block rolls back
+            printed = io.StringIO()
             call_command("load_demo", stdout=printed)
-            yield printed.getvalue()
-            transaction.set_rollback(True)
+            self._open, self.printed = stack, printed.getvalue()
+        return self.printed
+
+    def close(self) -> None:
+        if self._open is not None:
+            self._open.close()
+            self._open = None
+
+
+_shared_demo: list[SharedDemo] = []  # this worker's, once a module has asked for it
+
+
+@pytest.fixture(scope="session")
+def shared_demo(django_db_setup, django_db_blocker, tmp_path_factory):
+    demo = SharedDemo(django_db_blocker, tmp_path_factory.mktemp("demo-media"))
+    _shared_demo.append(demo)
+    yield demo
+    demo.close()
+    _shared_demo.clear()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _demo_only_where_read(request):
+    """Roll the demo back before a module that does not read it (module fixtures are set up before any test's)."""
+    module = request.module
+    if any(reads_the_demo(item) for item in request.session.items if getattr(item, "module", None) is module):
+        request.getfixturevalue("shared_demo").open()
+    else:
+        for demo in _shared_demo:
+            demo.close()
+
+
+@pytest.fixture(scope="module")
+def demo_module(shared_demo) -> str:
+    """The demo, loaded (see above); what load_demo printed when it loaded it."""
+    return shared_demo.open()

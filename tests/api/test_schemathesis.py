@@ -2,18 +2,15 @@
 document, must never answer with a server error, and every answer must be one the document describes (status
 code, content type, body). Bounded and seeded: a few examples per operation, the same ones every run.
 
-The demo is loaded once (one test: the lazy schema runs every operation as a subtest inside it), and each
+The demo is loaded once (demo_module; one test: the lazy schema runs every operation as a subtest inside it), and each
 generated request is sent as an officer and as a provider, so both the writes and the refusals are checked.
 Writes change the demo's records as they go; the test's transaction undoes them all at the end.
 """
 
 from __future__ import annotations
 
-import io
-
 import pytest
 import schemathesis
-from django.core.management import call_command
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
@@ -36,9 +33,7 @@ EXAMPLES_PER_OPERATION = 2  # × 2 modes × 2 users × ~70 operations: about 500
 
 
 @pytest.fixture
-def tokens(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=io.StringIO())
+def tokens(demo_module, db):
     return {username: ApiToken.issue(User.objects.get(username=username), name="schemathesis")[1] for username in USERS}
 
 

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import io
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 import pytest
-from django.core.management import call_command
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -32,9 +30,7 @@ def test_percentages_round_half_up_from_the_exact_fraction(pair):
 
 
 @pytest.mark.django_db
-def test_the_demo_consultation_is_closed_with_illustrative_responses(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=io.StringIO())
+def test_the_demo_consultation_is_closed_with_illustrative_responses(demo_module):
     programme = Programme.objects.get(slug="vcs-infrastructure")
     officer = User.objects.get(username="officer")
     providers = list(User.objects.filter(username__startswith="provider-").order_by("pk"))

@@ -33,9 +33,7 @@ def load(programme):
     )
 
 
-def test_the_demo_shows_co_funding_succession_and_multi_year_funding_without_changing_the_minutes_figures(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=io.StringIO())
+def test_the_demo_shows_co_funding_succession_and_multi_year_funding_without_changing_the_minutes_figures(demo_module):
     core = Programme.objects.get(slug="vcs-infrastructure")
     load(core)  # a no-op once load_demo calls it
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from vcsgrants.core.models import User
 from vcsgrants.notifications.demo import load_notifications_demo
@@ -14,11 +11,8 @@ from vcsgrants.notifications.models import Notification
 pytestmark = pytest.mark.django_db
 
 
-def test_demo_outbox_has_reminders_for_the_demo_providers_and_loads_once(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    out = io.StringIO()
-    call_command("load_demo", stdout=out)  # load_demo queues the demo day's reminders
-    assert "Queued the demo reminders" in out.getvalue()
+def test_demo_outbox_has_reminders_for_the_demo_providers_and_loads_once(demo_module):
+    assert "Queued the demo reminders" in demo_module  # load_demo queues the demo day's reminders
     users = list(User.objects.all())
     kestrel = User.objects.get(username="provider-kestrel-voluntary-action-demo")
     assert kestrel.email == "provider-kestrel-voluntary-action-demo@example.org"

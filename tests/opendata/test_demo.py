@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import MoneySum, Programme
@@ -16,9 +14,7 @@ from vcsgrants.opendata.models import PublishedGrant
 pytestmark = pytest.mark.django_db
 
 
-def test_the_demo_publishes_the_2022_23_awards_once(settings, client):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("load_demo", stdout=io.StringIO())
+def test_the_demo_publishes_the_2022_23_awards_once(demo_module, client):
     programme = Programme.objects.get(slug="vcs-infrastructure")
     officer = User.objects.get(username="officer")
     PublishedGrant.objects.all().delete()  # in case load_demo already calls it
