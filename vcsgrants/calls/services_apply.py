@@ -18,7 +18,6 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.text import slugify
 
 from vcsgrants.calls import eligibility
 from vcsgrants.calls.models import (
@@ -35,6 +34,7 @@ from vcsgrants.calls.models import (
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Organisation, Role, User, org_id_validator
+from vcsgrants.core.services import unique_organisation_slug
 from vcsgrants.engagement.models_consultations import moment_text
 from vcsgrants.notifications.messages import notify_submission_receipt
 
@@ -141,14 +141,6 @@ def answer_problem(question: FormQuestion, value, has_file: bool = False) -> str
 # --- Registration -------------------------------------------------------------------------------------------------
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name)[:70] or "organisation"
-    slug, n = base, 2
-    while Organisation.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
 ALREADY_REGISTERED = (
     "is already registered. If you work there, ask a colleague who has an account to contact the council "
     "to add you; otherwise contact the council's grants team."
@@ -212,7 +204,7 @@ def register_organisation(
         raise ValidationError(errors)
     organisation = Organisation.objects.create(
         name=name,
-        slug=_unique_slug(name),
+        slug=unique_organisation_slug(name),
         kind=Organisation.Kind.APPLICANT,
         org_id=org_id,
         charity_number=charity_number.strip(),
