@@ -28,17 +28,19 @@ def history_rows(history_queryset, limit: int = 20) -> list[HistoryRow]:
         elif older is None:
             what = "Changed"
         else:
-            changes = newer.diff_against(older).changes
-            what = (
-                "; ".join(f"{c.field.replace('_', ' ')}: “{_show(c.old)}” → “{_show(c.new)}”" for c in changes)
-                or "Saved with no change"
-            )
+            owner = history_queryset.model.instance_type
+            changes = newer.diff_against(older, foreign_keys_are_objs=True).changes  # names, not ids
+            what = "; ".join(f"{c.field.replace('_', ' ')}: “{shown(c.old, owner)}” → “{shown(c.new, owner)}”" for c in changes)
+            if not what:  # saved as it was (setting a many-to-many field records the save before it): nothing to tell
+                continue
         who = newer.history_user.username if newer.history_user else "system"
         rows.append(HistoryRow(newer.history_date, who, what))
     return rows
 
 
-def _show(value) -> str:
-    if isinstance(value, list):  # many-to-many: a list of through-table dicts
-        return ", ".join(str(next(iter(v.values()), v)) if isinstance(v, dict) else str(v) for v in value)
+def shown(value, owner) -> str:
+    """A field's value as a person reads it. A many-to-many field's value is its through-table rows, each naming the
+    record itself (of the `owner` model) and the one it points to (an area, an attendee): the latter are shown."""
+    if isinstance(value, list):
+        return ", ".join(sorted(str(v) for row in value for v in row.values() if not isinstance(v, owner)))
     return "" if value is None else str(value)

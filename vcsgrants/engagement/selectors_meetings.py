@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, F, Max, Prefetch, Q, QuerySet, Value, When
 
-from vcsgrants.core.history import HistoryRow
+from vcsgrants.core.history import HistoryRow, shown
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.core.rules import is_partner, is_provider, organisation_lineage, partner_lineage, sees_everything
 from vcsgrants.engagement.models_meetings import DEFAULT_MEETING_INTERVAL_DAYS, Action, EngagementSettings, Meeting
@@ -479,9 +479,9 @@ def attending_organisation_choices(programme: Programme) -> QuerySet[Organisatio
 
 
 def _shown(value, field: str) -> str:
-    if isinstance(value, list):  # a many-to-many field: through-table rows {"meeting": …, "<field's model>": …}
-        return ", ".join(sorted(str(v) for row in value for key, v in row.items() if key != "meeting")) or "none"
-    text = "" if value is None else str(value)
+    text = shown(value, Meeting)
+    if isinstance(value, list):
+        return text or "none"
     return text if len(text) <= 120 or field not in {"notes", "agenda", "decisions", "guests"} else f"{text[:117]}…"
 
 
