@@ -90,6 +90,7 @@ def test_an_upload_takes_the_file_as_multipart_form_data_only(world, api_as):
     for path in ("/api/agreements/{id}/documents/", "/api/consultations/{id}/documents/"):
         content = document["paths"][path]["post"]["requestBody"]["content"]
         assert list(content) == ["multipart/form-data"]
+        assert "415" in document["paths"][path]["post"]["responses"]  # what a JSON body gets
     upload = document["components"]["schemas"]["DocumentUpload"]
     assert (upload["properties"]["file"]["type"], upload["properties"]["file"]["format"]) == ("string", "binary")
     assert upload["required"] == ["file"]

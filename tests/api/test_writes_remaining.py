@@ -446,6 +446,14 @@ def test_a_bad_document_is_refused_on_the_file_field(world, api, name, content, 
     assert not AgreementDocument.objects.exists()
 
 
+def test_a_document_sent_as_json_is_refused_as_the_wrong_media_type(world, api):
+    response = api(world.officer).post(
+        f"/api/agreements/{world.sla_a.pk}/documents/", {"title": "Signed SLA", "file": "JVBERi0="}
+    )
+    assert response.status_code == 415 and "multipart" in response.json()["detail"]
+    assert not AgreementDocument.objects.exists()
+
+
 # --- Consultations' documents -------------------------------------------------------------------------------------
 
 

@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, UnsupportedMediaType, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
@@ -338,6 +338,21 @@ def framework_programmes_visible_to(user) -> QuerySet[Programme]:
     if user.has_role(Role.PARTNER) and user.organisation_id:
         allowed |= Q(pk__in=programmes_co_funded_by(partner_lineage(user)).values("pk"))
     return Programme.objects.filter(allowed)
+
+
+# An upload endpoint reads multipart/form-data only: a JSON body is refused before anything else is looked at.
+NOT_MULTIPART = {415: OpenApiResponse(description="The request was not multipart/form-data: send the file as a form field.")}
+
+
+def require_multipart(request) -> None:
+    """Refuse an upload that is not multipart/form-data with a message that says how to send it."""
+    try:
+        request.data  # noqa: B018 - parsing the body is the check
+    except UnsupportedMediaType as exc:
+        raise UnsupportedMediaType(
+            request.content_type,
+            detail="Send the document as multipart/form-data, the file in the field 'file' (curl -F file=@name.pdf).",
+        ) from exc
 
 
 def require_api(user, perm: str, obj=None) -> None:

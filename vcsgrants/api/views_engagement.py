@@ -31,17 +31,19 @@ from vcsgrants.api import serializers_engagement as s
 from vcsgrants.api.serializers import EquityOptionSerializer, EquityOptionSetSerializer
 from vcsgrants.api.serializers_funding import DocumentUploadSerializer
 from vcsgrants.api.views import (
-    OptionSetViewSet as ReadOnlyOptionSetViewSet,
-)
-from vcsgrants.api.views import (
+    NOT_MULTIPART,
     ScopedViewSet,
     choice_param,
     financial_year_param,
     financial_year_parameter,
     integer_param,
     require_api,
+    require_multipart,
     service_errors,
     year_bounds,
+)
+from vcsgrants.api.views import (
+    OptionSetViewSet as ReadOnlyOptionSetViewSet,
 )
 from vcsgrants.core import uploads
 from vcsgrants.core.models import FinancialYear, Organisation, User
@@ -542,11 +544,12 @@ class ConsultationViewSet(WritableViewSet):
         description="The same checks as the page: the file must not be empty or too large, must be a type the service "
         "accepts, and its content must match its name.",
         request={"multipart/form-data": DocumentUploadSerializer},
-        responses={201: s.DocumentSerializer, **REFUSALS, **NOT_FOUND},
+        responses={201: s.DocumentSerializer, **REFUSALS, **NOT_FOUND, **NOT_MULTIPART},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def documents(self, request, pk=None):
         consultation = self._managed(pk)
+        require_multipart(request)
         data = read_input(request, DocumentUploadSerializer)
         document = call(
             consultation_services.document_upload,

@@ -24,6 +24,7 @@ from rest_framework.settings import api_settings
 from vcsgrants.api import serializers, views
 from vcsgrants.api import serializers_funding as inputs
 from vcsgrants.api.views import (
+    NOT_MULTIPART,
     ScopedViewSet,
     agreement_parameter,
     choice_param,
@@ -31,6 +32,7 @@ from vcsgrants.api.views import (
     framework_programmes_visible_to,
     integer_param,
     require_api,
+    require_multipart,
     service_errors,
     visible_agreement,
 )
@@ -553,7 +555,7 @@ class AgreementViewSet(views.AgreementViewSet):
         description="The same checks as the page: the file must not be empty or too large, must be a type the service "
         "accepts, and its content must match its name.",
         request={"multipart/form-data": inputs.DocumentUploadSerializer},
-        responses={201: inputs.AgreementDocumentSerializer, **refused("agreement")},
+        responses={201: inputs.AgreementDocumentSerializer, **refused("agreement"), **NOT_MULTIPART},
     )
     @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
     def documents(self, request, pk=None):
@@ -563,6 +565,7 @@ class AgreementViewSet(views.AgreementViewSet):
             documents = agreement.documents.select_related("uploaded_by")
             return Response(inputs.AgreementDocumentSerializer(documents, many=True).data)
         require_api(request.user, "funding.upload_document", agreement)
+        require_multipart(request)
         data = read_input(inputs.DocumentUploadSerializer, request)
         document = run(services.document_upload, agreement=agreement, title=data["title"], upload=data["file"],
                        actor=request.user)  # fmt: skip
