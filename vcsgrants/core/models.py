@@ -145,6 +145,11 @@ class User(AbstractUser):
     def role_names(self) -> list[str]:
         return [label for value, label in Role.choices if self.has_role(value)]
 
+    @property
+    def display_name(self) -> str:
+        """How pages name a person: their full name, or their username when no name is recorded."""
+        return self.get_full_name() or self.username
+
 
 class AuditEvent(models.Model):
     """A business action: who did what, to which record, with the details that matter."""
