@@ -5,6 +5,9 @@ The test walks the URL patterns too, so a new page cannot be added without sayin
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -472,3 +475,30 @@ def test_anonymous_users_reach_only_the_sign_in_page(client):
     assert client.get("/accounts/login/").status_code == 200
     response = client.get("/programmes/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+LINK = re.compile(r'<a [^>]*href="(/[^"#]*)"')
+NOT_FOLLOWED = ("/accounts/logout/", "/admin/", "/static/")
+PAGES_PER_ROLE = 60
+
+
+@pytest.mark.parametrize("role", ["provider", "partner", "partner-icb", "cabinet", "applicant", "assessor"])
+def test_every_link_a_role_is_shown_opens_for_it(demo, role):
+    """Walk the links a user is shown, from the home page: none may lead to a refusal or a missing page. A link
+    the user may not follow should not be shown (a provider shown a Cabinet decision it may not open, say)."""
+    client = client_for(role)
+    to_visit, seen, broken = ["/"], {"/"}, []
+    while to_visit and len(seen) <= PAGES_PER_ROLE:
+        page = to_visit.pop(0)
+        response = client.get(page, follow=True)  # a redirect is fine where it lands on a page that opens
+        if response.status_code != 200:
+            broken.append(f"{page}: {response.status_code}")
+            continue
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        for href in LINK.findall(response.content.decode()):
+            href = html.unescape(href)
+            if href not in seen and not href.startswith(NOT_FOLLOWED):
+                seen.add(href)
+                to_visit.append(href)
+    assert not broken, f"{role} is shown links that do not open:\n" + "\n".join(broken)
