@@ -57,7 +57,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	VCSGRANTS_BASE_URL="$${VCSGRANTS_BASE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # --- system packages for the tests -----------------------------------------------
 ensure-chromium:
