@@ -12,6 +12,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import Sum
 
+from vcsgrants.core.demo_names import DEMO_NAMES
 from vcsgrants.core.models import Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.funding import selectors, services
@@ -106,6 +107,28 @@ def test_every_demo_user_exists_with_its_role_and_organisation(demo):
     assert Organisation.objects.get(name="Derbyshire County Council").org_id == "GB-LAE-DBY"
     ccg = Organisation.objects.get(name="NHS Derby and Derbyshire Clinical Commissioning Group")
     assert ccg.org_id is None and ccg.successor.name == "NHS Derby and Derbyshire Integrated Care Board"
+
+
+def test_every_demo_user_has_an_invented_name_and_pages_use_it(demo, client):
+    users = User.objects.filter(username__in=DEMO_NAMES)
+    assert users.count() == len(DEMO_NAMES) == 21  # admin, officer, finance, cabinet, 3 partners, 10 providers, 4 calls
+    for user in users:
+        assert (user.first_name, user.last_name) == DEMO_NAMES[user.username]
+    officer = User.objects.get(username="officer")
+    assert officer.display_name == "Olivia Ashworth"
+    client.force_login(officer)
+    assert "Welcome, Olivia Ashworth" in client.get("/").content.decode()
+
+
+def test_a_second_run_names_a_demo_user_with_no_name_and_keeps_a_changed_one(demo):
+    User.objects.filter(username="officer").update(first_name="", last_name="")
+    User.objects.filter(username="finance").update(first_name="Frances", last_name="Adeyemi-Clarke")
+    User.objects.filter(username="assessor-2").update(first_name="", last_name="")
+    User.objects.filter(username="partner-nhs-demo").update(first_name="", last_name="")
+    call_command("load_demo", stdout=io.StringIO())
+    names = dict(User.objects.values_list("username", "last_name"))
+    assert names["officer"] == "Ashworth" and names["assessor-2"] == "Karim" and names["partner-nhs-demo"] == "Lomas"
+    assert names["finance"] == "Adeyemi-Clarke"
 
 
 def test_partners_see_only_programmes_they_co_fund(demo):

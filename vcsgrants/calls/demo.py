@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from vcsgrants.calls.models import ApplicantProfile
+from vcsgrants.core.demo_names import demo_name, name_demo_user
 from vcsgrants.core.models import Organisation, Role, User
 
 APPLICANT_USERNAME = "applicant"
@@ -15,7 +16,8 @@ APPLICANT_ORGANISATION = "Dove Valley Community Hub (demo)"
 
 
 def _user(username: str, role: Role, organisation: Organisation | None, password: str) -> User:
-    user, created = User.objects.get_or_create(username=username, defaults={"organisation": organisation})
+    user, created = User.objects.get_or_create(username=username, defaults={"organisation": organisation, **demo_name(username)})
+    name_demo_user(user)
     if created or not user.check_password(password):
         user.set_password(password)
         user.save(update_fields=["password"])

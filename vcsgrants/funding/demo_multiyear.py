@@ -28,6 +28,7 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 
+from vcsgrants.core.demo_names import demo_name, name_demo_user
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.funding import services, services_multiyear, services_partners
@@ -83,7 +84,10 @@ def _organisations() -> tuple[Organisation, Organisation, Organisation]:
 
 
 def _partner_user(organisation: Organisation, password: str) -> User:
-    user, created = User.objects.get_or_create(username=NHS_USERNAME, defaults={"organisation": organisation})
+    user, created = User.objects.get_or_create(
+        username=NHS_USERNAME, defaults={"organisation": organisation, **demo_name(NHS_USERNAME)}
+    )
+    name_demo_user(user)
     if created or not user.check_password(password):
         user.set_password(password)
         user.save(update_fields=["password"])

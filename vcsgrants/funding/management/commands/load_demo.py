@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from vcsgrants.calls.demo import load_calls_users
 from vcsgrants.calls.demo_apply import load_demo_call
 from vcsgrants.calls.demo_assess import load_demo_assessment, load_demo_assessors
+from vcsgrants.core.demo_names import demo_name, name_demo_user
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
 from vcsgrants.engagement.demo_consultations import load_consultations_demo
@@ -173,7 +174,7 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins (every one uses the same password):")
         for user in users.values():
             org = f" ({user.organisation})" if user.organisation_id else ""
-            self.stdout.write(f"  {user.username:<48} {', '.join(user.role_names)}{org}")
+            self.stdout.write(f"  {user.username:<48} {user.display_name:<18} {', '.join(user.role_names)}{org}")
         self.stdout.write(f"Password: {password}")
 
     # --- reference data ------------------------------------------------------------
@@ -242,8 +243,15 @@ class Command(BaseCommand):
         users = {}
         for username, role, organisation, is_admin in specs:
             user, created = User.objects.get_or_create(
-                username=username, defaults={"organisation": organisation, "is_staff": is_admin, "is_superuser": is_admin}
+                username=username,
+                defaults={
+                    "organisation": organisation,
+                    "is_staff": is_admin,
+                    "is_superuser": is_admin,
+                    **demo_name(username),
+                },
             )
+            name_demo_user(user)
             if created or not user.check_password(password):
                 user.set_password(password)
                 user.save(update_fields=["password"])
