@@ -231,6 +231,20 @@ def test_a_bad_value_is_refused_naming_the_kpi_and_nothing_is_saved(setup, clien
     assert not ReturnEvent.objects.exists()
 
 
+def test_an_empty_return_submitted_shows_every_problem_at_its_own_box(setup, client):
+    s = setup
+    client = as_user(client, s.provider)
+    response = client.post(edit_url(s), {"narrative": "", "action": "submit"})
+    assert response.status_code == 200
+    page = response.content.decode()
+    summary = page.split('class="govuk-error-summary"')[1].split("</ul>")[0]
+    for kpi in (s.groups, s.satisfaction):  # each KPI's box, linked from the summary
+        assert f'href="#id_kpi_{kpi.pk}"' in summary
+        assert f"Enter a value for {kpi.code} before submitting." in summary
+    assert 'href="#id_narrative"' in summary and "Write the narrative before submitting." in summary
+    assert Return.objects.get(agreement=s.agreement, quarter=1).status == Return.Status.DRAFT
+
+
 def test_officer_queries_provider_must_answer_to_resubmit_officer_accepts(setup, client, fy2022):
     s = setup
     record = submitted_return(s, fy2022, 1, "30")

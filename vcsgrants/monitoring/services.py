@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -296,14 +296,18 @@ def return_submit(*, return_record: Return, actor: User, comment: str = "", at: 
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
     if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
         raise ValidationError(f"This return is already {return_record.get_status_display().lower()}.")
+    answering = return_record.status == Return.Status.QUERIED
+    problems = {}  # every one at once, so the provider can put them all right in one go
     missing = missing_kpis(return_record)
     if missing:
-        raise ValidationError(f"Give a value for every KPI before submitting; missing: {', '.join(k.code for k in missing)}.")
+        codes = ", ".join(k.code for k in missing)
+        problems[NON_FIELD_ERRORS] = f"Give a value for every KPI before submitting; missing: {codes}."
     if not return_record.narrative.strip():
-        raise ValidationError({"narrative": "Write the narrative before submitting."})
-    answering = return_record.status == Return.Status.QUERIED
+        problems["narrative"] = "Write the narrative before submitting."
     if answering and not comment.strip():
-        raise ValidationError({"comment": "Answer the officer's query before resubmitting."})
+        problems["comment"] = "Answer the officer's query before resubmitting."
+    if problems:
+        raise ValidationError(problems)
     at = at or timezone.now()
     return_record.status = Return.Status.SUBMITTED
     return_record.submitted_at = at

@@ -198,6 +198,8 @@ def return_edit(request, pk, year_label, quarter):
             except ValidationError as exc:
                 form.add_error(None, "Your changes were saved as a draft, but the return was not submitted.")
                 apply_validation_error(form, exc)
+                for kpi in services.missing_kpis(record):  # each at its own box, linked from the summary
+                    form.add_error(f"kpi_{kpi.pk}", f"Enter a value for {kpi.code} before submitting.")
             else:
                 messages.success(request, f"Return for {year} Q{quarter} {'resubmitted' if answering else 'submitted'}.")
                 return redirect(record)
