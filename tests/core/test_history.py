@@ -39,10 +39,12 @@ def test_a_change_of_districts_and_of_organisation_is_shown_by_name(funded):
         areas=[amber, bolsover],
     )
     agreement.organisation = second
+    agreement.end_date = dt.date(2023, 6, 30)
     agreement.save()
 
     said = " | ".join(row.what for row in history_rows(agreement.history.all()))
     assert f"areas: “{amber.name}” → “{amber.name}, {bolsover.name}”" in said
     assert "organisation: “First Help CVS” → “Second Help CVS”" in said
+    assert "end date: “31 March 2023” → “30 June 2023”" in said
     assert "Saved with no change" not in said  # the save recorded before the districts were set says nothing
     assert f"“{agreement.pk}" not in said and f"{agreement.pk}”" not in said  # the agreement's own id, as it was shown

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
+
+from django.utils import timezone
+
+from vcsgrants.core.money import long_date
 
 
 @dataclass
@@ -33,7 +38,7 @@ def history_rows(history_queryset, limit: int = 20) -> list[HistoryRow]:
             what = "; ".join(f"{c.field.replace('_', ' ')}: “{shown(c.old, owner)}” → “{shown(c.new, owner)}”" for c in changes)
             if not what:  # saved as it was (setting a many-to-many field records the save before it): nothing to tell
                 continue
-        who = newer.history_user.username if newer.history_user else "system"
+        who = newer.history_user.display_name if newer.history_user else "system"
         rows.append(HistoryRow(newer.history_date, who, what))
     return rows
 
@@ -42,5 +47,14 @@ def shown(value, owner) -> str:
     """A field's value as a person reads it. A many-to-many field's value is its through-table rows, each naming the
     record itself (of the `owner` model) and the one it points to (an area, an attendee): the latter are shown."""
     if isinstance(value, list):
-        return ", ".join(sorted(str(v) for row in value for v in row.values() if not isinstance(v, owner)))
-    return "" if value is None else str(value)
+        return ", ".join(sorted(named(v) for row in value for v in row.values() if not isinstance(v, owner)))
+    if isinstance(value, dt.datetime):
+        return f"{long_date(timezone.localtime(value))}, {timezone.localtime(value):%H:%M}"
+    if isinstance(value, dt.date):
+        return long_date(value)
+    return "" if value is None else named(value)
+
+
+def named(value) -> str:
+    """A record as a person reads it: a person by their name (User.display_name), anything else as itself."""
+    return getattr(value, "display_name", None) or str(value)

@@ -53,6 +53,11 @@ def apportion(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]
     return [from_pence(sign * p) for p in floors]
 
 
+def long_date(day: dt.date) -> str:
+    """A UK date as pages and reports write it: 1 July 2022."""
+    return f"{day.day} {day:%B %Y}"
+
+
 def financial_year_start(day: dt.date) -> int:
     """The calendar year in which the financial year containing day begins."""
     return day.year if day.month >= 4 else day.year - 1

@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
-from vcsgrants.core.money import apportion
+from vcsgrants.core.money import apportion, long_date
 
 ZERO = Decimal("0.00")
 ONE_DAY = dt.timedelta(days=1)
@@ -33,10 +33,6 @@ SHARE_RULE = (
 
 K = TypeVar("K", bound=Hashable)
 P = TypeVar("P", bound=Hashable)
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)

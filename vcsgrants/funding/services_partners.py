@@ -12,9 +12,8 @@ from django.db import transaction
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import FinancialYear, Organisation, User
-from vcsgrants.core.money import PENNY
+from vcsgrants.core.money import PENNY, long_date
 from vcsgrants.core.rules import organisation_lineage
-from vcsgrants.funding.cofunding import long_date
 from vcsgrants.funding.models import ZERO, FundingStream, MoneySum, StreamBudget, StreamContribution
 from vcsgrants.funding.services import money
 

@@ -12,12 +12,11 @@ One-off streams are left out unless the report says to include them.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from vcsgrants.core.money import quarter_end, quarter_starts
+from vcsgrants.core.money import long_date, quarter_end, quarter_starts
 from vcsgrants.engagement.selectors_consultations import consultation_summary
 from vcsgrants.equity.exports import measure_cells
 from vcsgrants.equity.selectors import comparison
@@ -31,10 +30,6 @@ from vcsgrants.reports.models import CabinetReport
 def gbp(amount: Decimal) -> str:
     sign = "−" if amount < 0 else ""
     return f"{sign}£{abs(amount):,.2f}"
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day.day} {day:%B %Y}"
 
 
 @dataclass(frozen=True)

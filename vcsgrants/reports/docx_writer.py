@@ -16,7 +16,8 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Pt, RGBColor
 
-from vcsgrants.reports.content import ReportContent, Table, long_date
+from vcsgrants.core.money import long_date
+from vcsgrants.reports.content import ReportContent, Table
 
 FONT = "Arial"
 

@@ -4,6 +4,8 @@ from decimal import Decimal
 
 from django import template
 
+from vcsgrants.core.money import long_date
+
 register = template.Library()
 
 
@@ -25,7 +27,7 @@ def signed_gbp(value) -> str:
 
 @register.filter
 def ukdate(value) -> str:
-    return f"{value.day} {value:%B %Y}" if value else ""
+    return long_date(value) if value else ""
 
 
 @register.filter
