@@ -339,6 +339,16 @@ def test_monitoring_page_rates_each_kpi_against_its_target_to_date(setup, client
     assert rows["SG1"].rating.actual == D("20") and rows["SG1"].rating.target == D("25")
 
 
+def test_a_year_without_targets_says_no_return_is_due_rather_than_not_started(setup, client):
+    year(2021)  # the agreement's first year is recorded, with no targets set for it
+    page = as_user(client, setup.provider).get(reverse("agreement-monitoring", args=[setup.agreement.pk])).content.decode()
+    no_targets = page.split('id="returns-2021-22"')[1].split("</table>")[0]  # the agreement's first year: no targets
+    assert no_targets.count("No return due") == 4
+    assert "Not started" not in no_targets and "by 5pm on" not in no_targets
+    with_targets = page.split('id="returns-2022-23"')[1].split("</table>")[0]
+    assert "No return due" not in with_targets and "by 5pm on" in with_targets
+
+
 def test_amber_within_the_programmes_band_and_grey_without_a_return(setup, fy2022):
     s = setup
     submitted_return(s, fy2022, 1, "23")  # 8% short of 25
