@@ -154,6 +154,7 @@ MATRIX = {
     "assess-conflict": ({"assessor"}, {"assessor"}),
     "moderation-list": (STAFF, None),
     "moderation-detail": (STAFF, MANAGERS),
+    "moderation-reopen": (MANAGERS, MANAGERS),
     "award-preview": (MANAGERS, MANAGERS),
     "call-export": (STAFF, None),
     # --- notifications ---

@@ -1,9 +1,11 @@
-"""On the demo call, in real Chromium with axe-core passing on every page: an assessor declares no conflict, saves a
-draft and submits their scores; the officer sees them side by side, moderates, previews the award and awards."""
+"""On the demo call, in real Chromium with axe-core passing on every page: the officer reopens moderation of the
+Dales application and adds `assessor` to its panel; the assessor declares no conflict, saves a draft and submits
+their scores; the officer sees them side by side, moderates again, previews the award and awards."""
 
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from django.core.management import call_command
@@ -32,7 +34,24 @@ def test_assessor_scores_officer_moderates_and_awards(demo, page, live_server, l
         violations = axe_check(page)
         assert not violations, f"{name}: {violations}"
 
+    # The officer: Dales is moderated, so scoring on it is closed; reopen moderation, then add `assessor` to its panel.
+    dales = Application.objects.get(call=call, project_title="Dales outreach and volunteering")
+    login_as(page, live_server, "officer", PASSWORD)
+    page.goto(f"{base}/applications/{dales.pk}/moderation/")
+    assert "Scoring on this application closed when it was moderated" in page.locator("main").inner_text()
+    page.get_by_role("link", name="reopen moderation").click()
+    accessible("moderation-reopen")
+    page.get_by_label("Why is moderation reopened?").fill("assessor is to score it too.")
+    page.get_by_role("button", name="Reopen moderation").click()
+    assert "Moderation of" in page.locator("body").inner_text() and "is reopened" in page.locator("body").inner_text()
+    page.goto(f"{base}/calls/{call.pk}/assessment/")
+    page.get_by_role("link", name=f"Choose assessors for {dales.reference}").click()
+    page.get_by_label(re.compile(r"\(assessor; ")).check()
+    page.get_by_role("button", name="Save assessors").click()
+    assert f"The panel for {dales.reference} is saved." in page.locator("body").inner_text()
+
     # The assessor: their list, the conflict question, then the application and the scoring form.
+    page.context.clear_cookies()
     login_as(page, live_server, "assessor", PASSWORD)
     page.get_by_role("link", name="Your assessments").first.click()
     rows = page.locator("#assessments").inner_text()
@@ -70,7 +89,6 @@ def test_assessor_scores_officer_moderates_and_awards(demo, page, live_server, l
     accessible("call-detail-with-assessment")
     page.get_by_role("link", name="Moderation and the ranked list by lot").click()
     accessible("moderation-list")
-    dales = Application.objects.get(call=call, project_title="Dales outreach and volunteering")
     page.get_by_role("link", name=dales.reference).click()
     side = page.locator("#side-by-side").inner_text()
     assert "Clear about where and when." in side and "Discuss" in side

@@ -15,6 +15,7 @@ ASSESS_URL_NAMES = {
     "assess-conflict",
     "moderation-list",
     "moderation-detail",
+    "moderation-reopen",
     "award-preview",
     "call-export",
 }
@@ -42,4 +43,5 @@ def calls_assess_url_args() -> dict[str, list]:
         "assess-assignment": [mine.pk],
         "assess-conflict": [mine.pk],
         "moderation-detail": [application.pk],
+        "moderation-reopen": [application.pk],  # an empty POST gives no reason, so changes nothing
     }

@@ -2,8 +2,9 @@
 interest and moderation — awaiting award, so anyone signed in as `officer` can try the award.
 
 Everything is illustrative (the scores and comments especially). Built through the same services people use.
-The `assessor` user has scored two applications and has one still to do (conflict not yet declared), so signing
-in as `assessor` shows both kinds; `assessor-3` declared a conflict on the Bolsover application.
+The `assessor` user scored two applications and is not on the Dales panel (`assessor-2` and `assessor-3` are):
+moderation closes scoring, so no application is moderated with an assessor still to declare or score.
+`assessor-3` declared a conflict on the Bolsover application.
 """
 
 from __future__ import annotations
@@ -61,8 +62,8 @@ SCORES = {
     ("Dales outreach and volunteering", "assessor-3"): ([1, 3, 4, 3, 4], "Mobile adviser plan lacks detail."),
 }
 CONFLICT = ("Bolsover groups support service", "assessor-3", "A trustee of the applicant until 2022 (illustrative).")
-# The `assessor` user's assignment on this one is left for them to declare and score.
-LEFT_TO_DO = ("Dales outreach and volunteering", "assessor")
+# The `assessor` user does not sit on this application's panel (an officer can add them after reopening moderation).
+NOT_ON_PANEL = ("Dales outreach and volunteering", "assessor")
 
 MODERATION = {
     "Amber Valley volunteering and group support": (
@@ -115,7 +116,14 @@ def load_demo_assessment(call: Call | None, *, officer: User, assessors: list[Us
     services.call_kpis_set(
         call=call, targets=dict(zip([k.pk for k in kpis], [D("40"), D("25"), D("6")], strict=False)), actor=officer
     )
-    services.lot_assign(lot=None, call=call, assessors=assessors, actor=officer)
+    for lot in call.lots.all():
+        in_lot = services.assessable(call).filter(lot=lot)
+        if not in_lot.exists():
+            continue
+        panel = assessors
+        if in_lot.filter(project_title=NOT_ON_PANEL[0]).exists():
+            panel = [a for a in assessors if a.username != NOT_ON_PANEL[1]]
+        services.lot_assign(lot=lot, call=call, assessors=panel, actor=officer)
     criteria = list(call.criteria.all())
     for application in services.assessable(call):
         for assignment in application.assignments.select_related("assessor"):

@@ -14,14 +14,34 @@ TEXTAREA = {"class": "govuk-textarea"}
 
 
 class CriterionForm(GovukForm):
-    title = forms.CharField(max_length=200, label="Criterion")
+    title = forms.CharField(max_length=200, label="Criterion", error_messages={"required": "Enter the criterion."})
     guidance = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
         label="Scoring guidance",
+        error_messages={"required": "Say what each score means."},
         help_text="What each score means, for example: 0 = no answer; 1 = poor; 3 = good; 5 = excellent.",
     )
-    weight = forms.IntegerField(min_value=1, max_value=100, label="Weight (per cent)", help_text="The weights add up to 100.")
-    max_score = forms.IntegerField(min_value=1, max_value=100, initial=5, label="Highest score", help_text="Scores run from 0.")
+    weight = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        label="Weight (per cent)",
+        help_text="The weights add up to 100.",
+        error_messages={
+            "required": "Enter the weight, a whole number of per cent.",
+            "invalid": "Enter the weight as a whole number, like 20.",
+        },
+    )
+    max_score = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        initial=5,
+        label="Highest score",
+        help_text="Scores run from 0.",
+        error_messages={
+            "required": "Enter the highest score, like 5.",
+            "invalid": "Enter the highest score as a whole number, like 5.",
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,7 +89,9 @@ class AssessorChoiceField(forms.ModelMultipleChoiceField):
 
 class PanelForm(GovukForm):
     lot = forms.ModelChoiceField(queryset=None, required=False, empty_label="Every lot", label="Lot")
-    assessors = AssessorChoiceField(queryset=None, label="Assessors")
+    assessors = AssessorChoiceField(
+        queryset=None, label="Assessors", error_messages={"required": "Choose at least one assessor."}
+    )
 
     def __init__(self, *args, call, assessors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -93,6 +115,7 @@ class ConflictForm(GovukForm):
         ],
         widget=forms.RadioSelect,
         label="Do you have a conflict of interest with this applicant?",
+        error_messages={"required": "Select whether you have a conflict of interest with this applicant."},
         help_text="For example: you work for, volunteer with, or are related to someone at the applicant or a co-applicant.",
     )
     conflict_details = forms.CharField(
@@ -141,7 +164,19 @@ class ScoreForm(GovukForm):
 
 
 class ReasonForm(GovukForm):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), label="Why are the scores reopened?")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why are the scores reopened?",
+        error_messages={"required": "Say why the scores are reopened."},
+    )
+
+
+class ReopenModerationForm(GovukForm):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is moderation reopened?",
+        error_messages={"required": "Say why moderation is reopened."},
+    )
 
 
 class ModerationForm(GovukForm):
@@ -152,6 +187,10 @@ class ModerationForm(GovukForm):
         decimal_places=2,
         label="Moderated score (per cent)",
         help_text="The panel mean unless the panel agreed another score.",
+        error_messages={
+            "required": "Enter the moderated score, a percentage like 65.00.",
+            "invalid": "Enter the moderated score as a number, like 65.00.",
+        },
     )
     score_reason = forms.CharField(
         required=False,
@@ -160,9 +199,16 @@ class ModerationForm(GovukForm):
         help_text="Needed only when it differs.",
     )
     recommendation = forms.ChoiceField(
-        choices=Application.Recommendation.choices, widget=forms.RadioSelect, label="Recommendation"
+        choices=Application.Recommendation.choices,
+        widget=forms.RadioSelect,
+        label="Recommendation",
+        error_messages={"required": "Select a recommendation: fund, fund with conditions or do not fund."},
     )
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Reasons for the recommendation")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Reasons for the recommendation",
+        error_messages={"required": "Give the reasons for the recommendation."},
+    )
     conditions = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -183,6 +229,7 @@ class AwardForm(GovukForm):
                 widget=forms.Textarea(attrs={**TEXTAREA, "rows": 5}),
                 label=f"Feedback to {application.organisation} ({application.reference})",
                 initial=row.default_feedback,
+                error_messages={"required": f"Write the feedback for {application.organisation} ({application.reference})."},
             )
 
     def field_for(self, application):

@@ -63,6 +63,7 @@ class CallForm(GovukForm):
         coerce=int,
         choices=[(n, f"{n} year{'s' if n > 1 else ''}") for n in range(1, MAX_AGREEMENT_YEARS + 1)],
         help_text="Whole financial years, to 31 March.",
+        error_messages={"required": "Choose how many years the agreements last."},
     )
 
     def __init__(self, *args, programme: Programme, **kwargs):
@@ -135,6 +136,7 @@ class EligibilityForm(GovukForm):
         choices=EligibilityQuestion.Kind.choices,
         widget=forms.RadioSelect,
         initial=EligibilityQuestion.Kind.YES_NO,
+        error_messages={"required": "Choose the kind of question."},
     )
     options = forms.CharField(
         label="Options (choice questions)",

@@ -323,6 +323,11 @@ class Application(models.Model):
             return True
         return self.eligible
 
+    @property
+    def is_moderated(self) -> bool:
+        """The panel has recorded its moderated score and recommendation (scoring on it is then closed)."""
+        return self.moderated_score is not None and bool(self.recommendation)
+
 
 class CoApplicant(models.Model):
     """Another organisation named as delivering with the lead applicant."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 
 from vcsgrants.calls.models import Application, Assignment, Call, Criterion, Lot, Score
 from vcsgrants.calls.scoring import CriterionSpec, CriterionSpread, criterion_spread, panel_mean, ranked, weighted_total
@@ -58,13 +58,18 @@ class PanelResult:
         return [r for r in self.rows if r.spread.flagged]
 
 
+SCORING_CLOSED = "Scoring closed: moderated"
+
+
 def assignment_status(assignment: Assignment) -> str:
     if assignment.conflict == Assignment.Conflict.CONFLICT:
         return "Conflict of interest"
-    if assignment.conflict == Assignment.Conflict.UNDECLARED:
-        return "Conflict not yet declared"
     if assignment.completed_at:
         return "Scores submitted"
+    if assignment.application.is_moderated:
+        return SCORING_CLOSED  # the panel moderated without these scores; they would not count
+    if assignment.conflict == Assignment.Conflict.UNDECLARED:
+        return "Conflict not yet declared"
     return "Scoring in progress"
 
 
@@ -96,6 +101,28 @@ def panel_result(application: Application) -> PanelResult:
     return PanelResult(criteria=criteria, columns=columns, rows=rows, mean=mean, conflicts=conflicts)
 
 
+def own_weighted_total(criteria: list[Criterion], scores: dict[int, Score]) -> Decimal | None:
+    """An assessor's weighted total (scoring.weighted_total, exact) once every criterion has a score, else None."""
+    if not criteria or any(c.pk not in scores for c in criteria):
+        return None
+    return weighted_total(criterion_specs(criteria), {pk: s.score for pk, s in scores.items()})
+
+
+def scored_since_moderation(applications) -> set[int]:
+    """The ids of moderated applications with scores submitted after their moderation (so its score is stale).
+
+    (A declared conflict never has submitted scores.) Scoring closes at moderation, so this happens only with data
+    from before that rule; the officer reopens
+    moderation and moderates again, and the award waits for that.
+    """
+    return set(
+        applications.filter(
+            moderated_at__isnull=False,
+            assignments__completed_at__gt=F("moderated_at"),
+        ).values_list("pk", flat=True)
+    )
+
+
 def score_change_reason(application: Application) -> str:
     """Why the moderated score differs from the panel mean, as the last moderation recorded it."""
     event = (
@@ -117,10 +144,11 @@ class RankRow:
     assigned: int
     submitted: int
     conflicts: int
+    stale: bool = False  # scores were submitted after the moderation
 
     @property
     def moderated(self) -> bool:
-        return self.application.moderated_score is not None and bool(self.application.recommendation)
+        return self.application.is_moderated
 
 
 @dataclass
@@ -148,6 +176,7 @@ def ranked_by_lot(call: Call) -> list[LotRanking]:
         )
     )
     means = {a.pk: panel_result(a).mean for a in applications}
+    stale = scored_since_moderation(assessable(call))
     result = []
     for lot in call.lots.select_related("area"):
         in_lot = [a for a in applications if a.lot_id == lot.pk]
@@ -155,7 +184,15 @@ def ranked_by_lot(call: Call) -> list[LotRanking]:
         order = ranked([Candidate(a.pk, a.reference, a.moderated_score, a.amount_requested) for a in moderated])
         by_pk = {a.pk: a for a in in_lot}
         rows = [
-            RankRow(by_pk[c.key], i, means[c.key], by_pk[c.key].n_assigned, by_pk[c.key].n_submitted, by_pk[c.key].n_conflicts)
+            RankRow(
+                by_pk[c.key],
+                i,
+                means[c.key],
+                by_pk[c.key].n_assigned,
+                by_pk[c.key].n_submitted,
+                by_pk[c.key].n_conflicts,
+                stale=c.key in stale,
+            )
             for i, c in enumerate(order, start=1)
         ]
         rows += [

@@ -9,6 +9,10 @@ The rules (see also scoring.py):
   change only if an officer reopens them.
 - Moderation records the panel's score (the mean of the submitted weighted totals unless a reason is given for
   another) and a recommendation with reasons; conditions are required to fund with conditions.
+- Moderation closes scoring on the application: no assessor may then declare no conflict, save or submit scores,
+  and its panel and submitted scores cannot be changed or reopened, until an officer reopens moderation (with a
+  reason), which takes the application back to "to moderate" (so the award waits for it again). Declaring a
+  conflict of interest is always allowed: it changes no score.
 """
 
 from __future__ import annotations
@@ -30,6 +34,14 @@ from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Role, User
 from vcsgrants.monitoring.models import Kpi
 from vcsgrants.notifications.messages import notify_assessment_assigned
+
+MODERATED = "The panel has moderated this application: ask the officer to reopen moderation if your scores should count."
+
+
+def _check_not_moderated(application: Application, message: str = MODERATED) -> None:
+    if application.is_moderated:
+        raise ValidationError(message)
+
 
 # --- Criteria -------------------------------------------------------------------------------
 
@@ -162,12 +174,27 @@ def _assign(application: Application, assessors: Iterable[User], actor: User) ->
     return made
 
 
+AWARDED_PANEL = "The call has been awarded; the panel can no longer change."
+
+
 def _check_can_assign(call: Call) -> None:
     problem = assessment_problem(call)
     if problem:
         raise ValidationError(problem)
     if call.applications.exclude(outcome=Application.Outcome.PENDING).exists():
-        raise ValidationError("The call has been awarded; the panel can no longer change.")
+        raise ValidationError(AWARDED_PANEL)
+
+
+def panel_problem(call: Call) -> str | None:
+    """Why no assessor can be assigned on the call now (so "Assign assessors to a lot" would be refused), or None."""
+    try:
+        _check_can_assign(call)
+    except ValidationError as exc:
+        return exc.messages[0]
+    applications = list(assessable(call).only("moderated_score", "recommendation"))
+    if applications and all(a.is_moderated for a in applications):
+        return "Every submitted, eligible application has been moderated: reopen moderation to change its panel."
+    return None
 
 
 @transaction.atomic
@@ -177,6 +204,9 @@ def application_assessors_set(*, application: Application, assessors: Sequence[U
     _check_can_assign(call)
     if not assessable(call).filter(pk=application.pk).exists():
         raise ValidationError("Only a submitted, eligible application can be assessed.")
+    _check_not_moderated(
+        application, "The panel has moderated this application: reopen moderation before changing its assessors."
+    )
     chosen = {a.pk for a in assessors}
     removed = []
     for assignment in application.assignments.exclude(assessor_id__in=chosen).select_related("assessor"):
@@ -199,7 +229,8 @@ def application_assessors_set(*, application: Application, assessors: Sequence[U
 
 @transaction.atomic
 def lot_assign(*, lot: Lot | None, call: Call, assessors: Sequence[User], actor: User) -> list[Assignment]:
-    """Assign the same assessors to every submitted, eligible application of a lot (or of the whole call)."""
+    """Assign the same assessors to every submitted, eligible application of a lot (or of the whole call) not yet
+    moderated."""
     _check_can_assign(call)
     if not assessors:
         raise ValidationError({"assessors": "Choose at least one assessor."})
@@ -209,6 +240,11 @@ def lot_assign(*, lot: Lot | None, call: Call, assessors: Sequence[User], actor:
     applications = list(applications)
     if not applications:
         raise ValidationError({"lot": "There are no submitted, eligible applications to assign here."})
+    applications = [a for a in applications if not a.is_moderated]
+    if not applications:
+        raise ValidationError(
+            {"lot": "Every submitted, eligible application here has been moderated: reopen moderation to change a panel."}
+        )
     made = []
     for application in applications:
         made += _assign(application, assessors, actor)
@@ -246,6 +282,7 @@ def conflict_declare(*, assignment: Assignment, actor: User, conflict: bool, det
     elif assignment.conflict == Assignment.Conflict.NONE:
         return assignment
     else:
+        _check_not_moderated(assignment.application)
         assignment.conflict, assignment.conflict_details = Assignment.Conflict.NONE, ""
     assignment.declared_at = timezone.now()
     assignment.save(update_fields=["conflict", "conflict_details", "declared_at"])
@@ -277,6 +314,7 @@ def scores_save(*, assignment: Assignment, entries: Sequence[ScoreInput], actor:
         raise ValidationError("You declared a conflict of interest on this application, so you cannot score it.")
     if assignment.conflict != Assignment.Conflict.NONE:
         raise ValidationError("Declare whether you have a conflict of interest before scoring.")
+    _check_not_moderated(assignment.application)
     if assignment.completed_at:
         raise ValidationError("You have submitted your scores; they can change only if an officer reopens them.")
     application = assignment.application
@@ -333,6 +371,7 @@ def scores_reopen(*, assignment: Assignment, actor: User, reason: str) -> Assign
     application = assignment.application
     if application.outcome != Application.Outcome.PENDING:
         raise ValidationError("The call has been awarded; scores can no longer change.")
+    _check_not_moderated(application, "The panel has moderated this application: reopen moderation first, then the scores.")
     assignment.completed_at = None
     assignment.save(update_fields=["completed_at"])
     record_event(
@@ -410,5 +449,34 @@ def moderate(
             "recommendation": recommendation,
             "before": [str(before[0]) if before[0] is not None else None, before[1]],
         },
+    )
+    return application
+
+
+@transaction.atomic
+def moderation_reopen(*, application: Application, actor: User, reason: str) -> Application:
+    """An officer takes a moderated application back to "to moderate", so assessors may score it again.
+
+    The moderated score and recommendation are cleared (the reasons and conditions stay, as a starting point);
+    the award waits until it is moderated again.
+    """
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if application.outcome != Application.Outcome.PENDING:
+        raise ValidationError("The call has been awarded; moderation can no longer change.")
+    if not application.is_moderated:
+        raise ValidationError("This application has not been moderated, so there is nothing to reopen.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why moderation is reopened."})
+    before = (application.moderated_score, application.recommendation)
+    application.moderated_score, application.recommendation = None, ""
+    application.moderated_by, application.moderated_at = None, None
+    application.save(update_fields=["moderated_score", "recommendation", "moderated_by", "moderated_at", "updated_at"])
+    record_event(
+        actor=actor,
+        verb="call.moderation_reopened",
+        obj=application,
+        summary=f"Reopened moderation of {application.reference} (was {before[0]}%, "
+        f"{Application.Recommendation(before[1]).label.lower()}): {reason.strip()}",
+        data={"before": [str(before[0]), before[1]], "reason": reason.strip()},
     )
     return application

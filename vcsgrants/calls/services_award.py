@@ -3,7 +3,8 @@
 The rule (scoring.plan_lot): in each lot, the applications recommended for funding (fund, fund with conditions)
 are taken in order of moderated score, highest first; each whose yearly request fits within what the lot has left
 that year is funded, one that does not fit is skipped and the next is tried. Applications recommended not to fund,
-and those found ineligible, are unsuccessful. Every submitted, eligible application must be moderated first.
+and those found ineligible, are unsuccessful. Every submitted, eligible application must be moderated first, and
+none may have scores submitted after its moderation.
 
 Confirming (award_confirm), in one transaction and audited:
 - a draft agreement per funded application through funding.services.agreement_create — the organisation, the
@@ -33,6 +34,7 @@ from django.utils import timezone
 
 from vcsgrants.calls.models import Application, Call, Lot
 from vcsgrants.calls.scoring import Candidate, plan_lot
+from vcsgrants.calls.selectors_assess import scored_since_moderation
 from vcsgrants.calls.services_assess import assessable
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Organisation, Role, User
@@ -123,6 +125,13 @@ def award_preview(call: Call) -> AwardPreview:
         problems.append(
             f"{len(unmoderated)} eligible application{'s have' if len(unmoderated) != 1 else ' has'} not been moderated: "
             f"{', '.join(a.reference for a in unmoderated)}."
+        )
+    stale_ids = scored_since_moderation(assessable(call))
+    stale = [a.reference for a in eligible if a.pk in stale_ids]
+    if stale:
+        problems.append(
+            f"Scores were submitted after moderation on {', '.join(sorted(stale))}: reopen moderation and moderate "
+            "again with every score."
         )
     eligible_ids = {a.pk for a in eligible}
     submitted = list(

@@ -19,6 +19,7 @@ urlpatterns = [
     # Moderation, the ranked list, award and the export.
     path("calls/<int:pk>/moderation/", views.moderation_list, name="moderation-list"),
     path("applications/<int:pk>/moderation/", views.moderation_detail, name="moderation-detail"),
+    path("applications/<int:pk>/moderation/reopen/", views.moderation_reopen, name="moderation-reopen"),
     path("calls/<int:pk>/award/", views.award, name="award-preview"),
     path("calls/<int:pk>/export.xlsx", views.export, name="call-export"),
 ]

@@ -91,11 +91,12 @@ def assessment_setup(request, pk):
             "criteria": criteria,
             "weight_total": sum(c.weight for c in criteria),
             "weights_problem": weights_problem([c.weight for c in criteria]),
-            "assessment_problem": services.assessment_problem(call),
+            "assessment_problem": services.panel_problem(call),
             "scoring_started": services.scoring_started(call),
             "call_kpis": call.call_kpis.select_related("kpi"),
             "applications": [(a, [(x, selectors.assignment_status(x)) for x in a.assignments.all()]) for a in applications],
             "closes_text": moment_text(call.closes_at),
+            "closed": call.is_closed(),
         },
     )
 
@@ -197,9 +198,9 @@ def panel_assign(request, pk):
         title="Assign assessors to a lot",
         back=back,
         submit="Assign assessors",
-        intro="The assessors chosen are assigned to every submitted, eligible application of the lot. "
-        "Officers may sit on a panel too.",
-        problem=services.assessment_problem(call) or "",
+        intro="The assessors chosen are assigned to every submitted, eligible application of the lot not yet "
+        "moderated. Officers may sit on a panel too.",
+        problem=services.panel_problem(call) or "",
     )
 
 
@@ -225,7 +226,12 @@ def application_panel(request, pk):
         back=back,
         submit="Save assessors",
         intro=f"{application.project_title} ({application.lot}). An assessor who has started scoring cannot be taken off.",
-        problem=services.assessment_problem(application.call) or "",
+        problem=services.assessment_problem(application.call)
+        or (
+            "The panel has moderated this application: reopen moderation before changing its assessors."
+            if application.is_moderated
+            else ""
+        ),
     )
 
 
@@ -294,6 +300,7 @@ def conflict(request, pk):
             "co_applicants": application.co_applicants.all(),
             "form": form,
             "may_declare": may_declare,
+            "scoring_closed": services.MODERATED if may_declare and application.is_moderated else "",
         },
     )
 
@@ -309,6 +316,7 @@ def assignment_detail(request, pk):
         assignment.conflict == Assignment.Conflict.NONE
         and not assignment.completed_at
         and application.outcome == Application.Outcome.PENDING
+        and not application.is_moderated
     )
     form = forms.ScoreForm(_data(request) if can_score else None, criteria=criteria, scores=scores)
     if request.method == "POST" and can_score and form.is_valid():
@@ -340,6 +348,10 @@ def assignment_detail(request, pk):
         "can_score": can_score,
         "criteria": criteria,
         "scores": scores,
+        "my_total": selectors.own_weighted_total(criteria, scores),
+        "scoring_closed": services.MODERATED
+        if application.is_moderated and not assignment.completed_at and assignment.conflict == Assignment.Conflict.NONE
+        else "",
     }
     if assignment.conflict == Assignment.Conflict.NONE:
         context["sections"] = section_rows(application)
@@ -399,9 +411,44 @@ def moderation_detail(request, pk):
             "result": result,
             "form": form,
             "can_moderate": can_moderate,
-            "can_reopen": request.user.has_perm("calls.manage_assessment", call),
+            "can_reopen": request.user.has_perm("calls.manage_assessment", call) and not application.is_moderated,
             "score_reason": selectors.score_change_reason(application),
+            "stale": application.pk in selectors.scored_since_moderation(Application.objects.filter(pk=application.pk)),
+            "outstanding": [c.assignment for c in result.columns if not c.counts],
         },
+    )
+
+
+def moderation_reopen(request, pk):
+    application = _assessable_application(request, pk, "calls.moderate")
+    back = reverse("moderation-detail", args=[application.pk])
+    form = forms.ReopenModerationForm(_data(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.moderation_reopen(application=application, actor=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Moderation of {application.reference} is reopened: assessors can score it again, "
+                "and the award waits until you moderate it again.",
+            )
+            return redirect(back)
+    problem = ""
+    if application.outcome != Application.Outcome.PENDING:
+        problem = "The call has been awarded; moderation can no longer change."
+    elif not application.is_moderated:
+        problem = "This application has not been moderated, so there is nothing to reopen."
+    return _form_page(
+        request,
+        form,
+        title=f"Reopen moderation of {application.reference}",
+        back=back,
+        submit="Reopen moderation",
+        intro="The moderated score and recommendation are cleared, so assessors can declare, score and have their "
+        "scores reopened again; moderate it again before the award. Your reasons and conditions are kept as a start.",
+        problem=problem,
     )
 
 
