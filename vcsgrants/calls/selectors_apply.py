@@ -13,6 +13,7 @@ from django.utils import timezone
 from vcsgrants.calls.models import Answer, Application, Call, FormQuestion, FormSection, Lot
 from vcsgrants.calls.services_apply import answer_problem, budget_total, is_answered, parse_money, word_count
 from vcsgrants.core.rules import partner_lineage
+from vcsgrants.core.templatetags.money import gbp
 from vcsgrants.funding.models import Programme
 
 ZERO = Decimal("0.00")
@@ -29,13 +30,18 @@ def programme_calls(programme: Programme):
     )
 
 
+RECENTLY_CLOSED = dt.timedelta(days=365)
+
+
 def public_calls(now: dt.datetime | None = None) -> dict[str, list[Call]]:
-    """Published calls that are open, or not open yet; closed ones drop off the public list."""
+    """Published calls that are open, not open yet, or closed in the last year (newest first, listed apart)."""
     now = now or timezone.now()
-    published = Call.objects.filter(published_at__isnull=False, closes_at__gt=now).prefetch_related("lots__area")
+    published = Call.objects.filter(published_at__isnull=False).prefetch_related("lots__area")
+    current = published.filter(closes_at__gt=now)
     return {
-        "open": [c for c in published.order_by("closes_at") if c.opens_at <= now],
-        "upcoming": [c for c in published.order_by("opens_at") if c.opens_at > now],
+        "open": [c for c in current.order_by("closes_at") if c.opens_at <= now],
+        "upcoming": [c for c in current.order_by("opens_at") if c.opens_at > now],
+        "closed": list(published.filter(closes_at__lte=now, closes_at__gt=now - RECENTLY_CLOSED).order_by("-closes_at")),
     }
 
 
@@ -133,7 +139,7 @@ class AnswerRow:
     answer: Answer | None
     problem: str
     display: str = ""
-    budget: list[tuple[str, str]] = field(default_factory=list)  # heading, amount as typed
+    budget: list[tuple[str, str]] = field(default_factory=list)  # heading, amount as money ('£1,234.00') or as typed
     budget_total: Decimal | None = None
     words: int | None = None
 
@@ -149,12 +155,22 @@ def _display(question: FormQuestion, answer: Answer | None) -> str:
         return answer.original_name if answer.file else ""
     if question.kind == FormQuestion.Kind.MONEY:
         try:
-            return f"£{parse_money(answer.value):,.2f}"
+            return gbp(parse_money(answer.value))
         except ValueError:
             return str(answer.value or "")
     if question.kind == FormQuestion.Kind.BUDGET:
         return ""
     return str(answer.value or "")
+
+
+def _budget_amount(text: str) -> str:
+    """A budget table amount as money (£24,490.00, like the total); as typed if it is not an amount; '' if blank."""
+    if not (text or "").strip():
+        return ""
+    try:
+        return gbp(parse_money(text))
+    except ValueError:
+        return text
 
 
 def answer_row(question: FormQuestion, answer: Answer | None) -> AnswerRow:
@@ -165,9 +181,10 @@ def answer_row(question: FormQuestion, answer: Answer | None) -> AnswerRow:
     )
     if question.kind == FormQuestion.Kind.BUDGET:
         typed = value if isinstance(value, dict) else {}
-        row.budget = [(h, typed.get(h, "")) for h in question.budget_lines]
+        amounts = {h: typed.get(h, "") for h in question.budget_lines}
+        row.budget = [(h, _budget_amount(text)) for h, text in amounts.items()]
         try:
-            row.budget_total = budget_total(dict(row.budget))
+            row.budget_total = budget_total(amounts)
         except ValueError:
             row.budget_total = None
     if question.kind in (FormQuestion.Kind.SHORT_TEXT, FormQuestion.Kind.LONG_TEXT):

@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.calls.selectors_apply import applications_for
 from vcsgrants.core import services
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.history import history_rows
@@ -26,6 +27,8 @@ def home(request):
         "page_title": "Home",
         "programmes": selectors.programmes_visible_to(user) if user.has_perm("funding.view_programme_list") else [],
         "agreements": selectors.agreements_visible_to(user)[:50] if user.has_perm("funding.view_agreement_list") else [],
+        # Applicants (and providers) see their organisation's applications to calls for funding.
+        "applications": list(applications_for(user)[:10]) if user.has_perm("calls.apply") else [],
     }
     return render(request, "core/home.html", context)
 
