@@ -18,7 +18,7 @@ TEXTAREA = {"rows": 4}
 
 class UserChoiceMixin:
     def label_from_instance(self, user: User) -> str:
-        name = user.get_full_name() or user.username
+        name = user.display_name
         return f"{name}, {user.organisation}" if user.organisation_id else name
 
 

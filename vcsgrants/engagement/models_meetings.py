@@ -144,7 +144,7 @@ class Action(models.Model):
 
     @property
     def owner_label(self) -> str:
-        person = (self.owner_user.get_full_name() or self.owner_user.username) if self.owner_user_id else self.owner_name
+        person = self.owner_user.display_name if self.owner_user_id else self.owner_name
         organisation = self.owner_organisation.name if self.owner_organisation_id else ""
         return f"{person}, {organisation}" if person and organisation else (person or organisation)
 

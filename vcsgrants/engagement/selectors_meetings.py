@@ -504,5 +504,5 @@ def meeting_history_rows(meeting: Meeting, limit: int = 30) -> list[HistoryRow]:
             )
             if not what:
                 continue
-        rows.append(HistoryRow(newer.history_date, newer.history_user.username if newer.history_user else "system", what))
+        rows.append(HistoryRow(newer.history_date, newer.history_user.display_name if newer.history_user else "system", what))
     return rows

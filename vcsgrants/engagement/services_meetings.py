@@ -234,7 +234,7 @@ def _check_action(action: Action, *, today: dt.date) -> None:
     if not action.description:
         refuse("description", "Describe the action.")
     if action.owner_user is not None and not action.owner_user.is_active:
-        refuse("owner_user", f"{action.owner_user.username} can no longer sign in: choose someone else, or give a name.")
+        refuse("owner_user", f"{action.owner_user.display_name} can no longer sign in: choose someone else, or give a name.")
     if action.owner_user is None and not action.owner_name and action.owner_organisation is None:
         refuse("owner_user", "Say who owns the action: choose a user, or give a person's name or an organisation.")
     if action.due_date is None:

@@ -192,8 +192,8 @@ def target_set(
         actor=actor,
         verb="target.set",
         obj=agreement,
-        summary=f"{agreement.reference}: {kpi.code} target for {year} set to {annual_target} "
-        f"({', '.join(str(q) for q in quarter_targets)} by quarter)",
+        summary=f"{agreement.reference}: {kpi.code} target for {year} set to {annual_target:,} "
+        f"({', '.join(f'{q:,}' for q in quarter_targets)} by quarter)",
     )
     return target
 
