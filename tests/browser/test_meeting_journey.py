@@ -39,8 +39,8 @@ def test_officer_records_a_meeting_with_an_action_and_the_provider_marks_it_done
     assert page.get_by_label("Provider", exact=True).input_value() != ""  # chosen from the row
     page.get_by_label("Date of the meeting").fill("2023-03-20")
     page.get_by_label("Subject (optional)").fill("Catching up")
-    page.get_by_label("officer, Derbyshire County Council").check()
-    page.get_by_label("provider-bilberry-volunteer-network-demo, Bilberry Volunteer Network (demo)").check()
+    page.get_by_label("Olivia Ashworth, Derbyshire County Council").check()  # by name, not username
+    page.get_by_label("Ruth Kowalski, Bilberry Volunteer Network (demo)").check()
     page.get_by_label("Agenda").fill("1. The overdue quarter 1 return\n2. Support the council can offer")
     page.get_by_label("Notes").fill("The return was delayed by staff illness; it is now in.")
     page.get_by_label("Decisions").fill("Monthly check-ins until the end of the year.")
@@ -54,15 +54,17 @@ def test_officer_records_a_meeting_with_an_action_and_the_provider_marks_it_done
     assert "Monthly check-ins until the end of the year." in page.locator("main").inner_text()
     page.get_by_role("link", name="Add an action").click()
     page.get_by_label("Action", exact=True).fill("Send the quarter 2 return by the end of April")
-    page.get_by_label("Owner: a user of this service").select_option(
-        label="provider-bilberry-volunteer-network-demo, Bilberry Volunteer Network (demo)"
-    )
+    page.get_by_label("Owner: a user of this service").select_option(label="Ruth Kowalski, Bilberry Volunteer Network (demo)")
     page.get_by_label("Due date").fill("2023-04-28")
     assert not axe_check(page)
     page.get_by_role("button", name="Add the action").click()
     added = Action.objects.get(meeting=meeting)
     assert added.owner_organisation.name == "Bilberry Volunteer Network (demo)" and added.status == "open"
     assert "Send the quarter 2 return by the end of April" in page.locator("#meeting-actions").inner_text()
+    assert "Ruth Kowalski, Bilberry Volunteer Network (demo)" in page.locator("#meeting-actions").inner_text()
+    main = page.locator("main").inner_text()
+    assert "Olivia Ashworth, Derbyshire County Council" in main and "by Olivia Ashworth" in main
+    assert "provider-bilberry" not in main
     screenshot(page, "meeting-detail")
     assert not axe_check(page)
 
@@ -71,6 +73,9 @@ def test_officer_records_a_meeting_with_an_action_and_the_provider_marks_it_done
 
     page.context.clear_cookies()
     login_as(page, live_server, PROVIDER, PASSWORD)
+    page.goto(f"{live_server.url}/")
+    assert page.locator("h1").inner_text() == "Welcome, Ruth Kowalski"
+    screenshot(page, "provider-home")
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
     page.get_by_role("link", name="Mark done – Send the quarter 2 return").click()
     page.get_by_label("Date done").fill("2023-04-20")
