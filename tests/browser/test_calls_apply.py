@@ -196,7 +196,7 @@ def test_register_apply_assess_and_award_in_one_journey(open_call, page, live_se
     page.get_by_label("Pat Panel (panel-member; Assessor", exact=False).check()
     accessible("journey-assign")
     page.get_by_role("button", name="Assign assessors").click()
-    assert "panel-member: Conflict not yet declared" in page.locator("#panel").inner_text()
+    assert f"{assessor.display_name}: Conflict not yet declared" in page.locator("#panel").inner_text()
     assert Notification.objects.filter(kind=Notification.Kind.ASSESSMENT_ASSIGNED, recipient=assessor).exists()
 
     # The assessor declares no conflict and scores.
