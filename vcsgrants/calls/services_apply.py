@@ -593,7 +593,10 @@ def application_withdraw(*, application: Application, actor: User, now: dt.datet
     application.status = Application.Status.WITHDRAWN
     application.save(update_fields=["status", "updated_at"])
     record_event(
-        actor=actor, verb="application.withdrawn", obj=application, summary=f"{application.reference}: withdrawn by {actor}"
+        actor=actor,
+        verb="application.withdrawn",
+        obj=application,
+        summary=f"{application.reference}: withdrawn by {actor.display_name}",
     )
     return application
 

@@ -221,7 +221,7 @@ def application_assessors_set(*, application: Application, assessors: Sequence[U
         actor=actor,
         verb="call.panel_changed",
         obj=application,
-        summary=f"{application.reference}: assigned {', '.join(str(a.assessor) for a in made) or 'nobody new'}"
+        summary=f"{application.reference}: assigned {', '.join(a.assessor.display_name for a in made) or 'nobody new'}"
         + (f"; removed {', '.join(removed)}" if removed else ""),
     )
     return made
@@ -252,7 +252,7 @@ def lot_assign(*, lot: Lot | None, call: Call, assessors: Sequence[User], actor:
         actor=actor,
         verb="call.panel_assigned",
         obj=call,
-        summary=f"Assigned {', '.join(str(a) for a in assessors)} to {len(applications)} applications "
+        summary=f"Assigned {', '.join(a.display_name for a in assessors)} to {len(applications)} applications "
         f"of {lot or 'every lot'} ({len(made)} new assignments)",
     )
     return made
@@ -291,9 +291,9 @@ def conflict_declare(*, assignment: Assignment, actor: User, conflict: bool, det
         actor=actor,
         verb="call.conflict_declared" if conflict else "call.no_conflict_declared",
         obj=application,
-        summary=f"{actor} declared a conflict of interest on {application.reference}: {assignment.conflict_details}"
+        summary=f"{actor.display_name} declared a conflict of interest on {application.reference}: {assignment.conflict_details}"
         if conflict
-        else f"{actor} declared no conflict of interest on {application.reference}",
+        else f"{actor.display_name} declared no conflict of interest on {application.reference}",
     )
     return assignment
 
@@ -354,7 +354,7 @@ def scores_save(*, assignment: Assignment, entries: Sequence[ScoreInput], actor:
         actor=actor,
         verb="call.scores_submitted" if submit else "call.scores_saved",
         obj=application,
-        summary=f"{actor} {'submitted' if submit else 'saved draft'} scores for {application.reference}",
+        summary=f"{actor.display_name} {'submitted' if submit else 'saved draft'} scores for {application.reference}",
         data={"scores": {str(e.criterion.number): e.score for e in entries}},
     )
     return assignment
@@ -378,7 +378,7 @@ def scores_reopen(*, assignment: Assignment, actor: User, reason: str) -> Assign
         actor=actor,
         verb="call.scores_reopened",
         obj=application,
-        summary=f"Reopened {assignment.assessor}'s scores for {application.reference}: {reason.strip()}",
+        summary=f"Reopened {assignment.assessor.display_name}'s scores for {application.reference}: {reason.strip()}",
     )
     return assignment
 
