@@ -349,6 +349,19 @@ def test_a_year_without_targets_says_no_return_is_due_rather_than_not_started(se
     assert "No return due" not in with_targets and "by 5pm on" in with_targets
 
 
+def test_a_providers_home_lists_its_late_and_queried_returns_and_no_one_elses(setup, client, fy2022):
+    s = setup
+    record = submitted_return(s, fy2022, 1, "30")
+    services.return_review(return_record=record, accept=False, actor=s.officer, comment="Check SG1.")
+    home = as_user(client, s.provider).get("/").content.decode()
+    to_do = home.split('id="home-returns-to-do"')[1].split("</ul>")[0]
+    assert to_do.count("<li>") == 4  # Q1 queried; Q2 to Q4 of 2022-23 long past due (no targets in 2021-22)
+    assert f'href="{edit_url(s, 1)}"' in to_do and "Queried" in to_do
+    assert to_do.count("Overdue") == 3 and "due by 5pm on" in to_do
+    other = UserFactory(roles=[Role.PROVIDER], organisation=OrganisationFactory())
+    assert "Returns to do" not in as_user(client, other).get("/").content.decode()
+
+
 def test_amber_within_the_programmes_band_and_grey_without_a_return(setup, fy2022):
     s = setup
     submitted_return(s, fy2022, 1, "23")  # 8% short of 25

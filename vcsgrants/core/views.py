@@ -4,17 +4,19 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.calls.selectors_apply import applications_for
 from vcsgrants.core import services
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.history import history_rows
-from vcsgrants.core.models import AuditEvent, Organisation
+from vcsgrants.core.models import AuditEvent, Organisation, Role
 from vcsgrants.core.permissions import require
 from vcsgrants.engagement.selectors_meetings import organisation_engagement
 from vcsgrants.funding import selectors
 from vcsgrants.funding.forms import OrganisationForm
+from vcsgrants.monitoring.selectors import overdue_returns
 
 
 def healthz(request):
@@ -29,6 +31,12 @@ def home(request):
         "agreements": selectors.agreements_visible_to(user)[:50] if user.has_perm("funding.view_agreement_list") else [],
         # Applicants (and providers) see their organisation's applications to calls for funding.
         "applications": list(applications_for(user)[:10]) if user.has_perm("calls.apply") else [],
+        # A provider's returns that are late or queried: what they need to do first.
+        "returns_to_do": (
+            overdue_returns(timezone.localdate(), organisation_id=user.organisation_id)
+            if user.has_role(Role.PROVIDER) and user.organisation_id
+            else []
+        ),
     }
     return render(request, "core/home.html", context)
 

@@ -374,8 +374,9 @@ class OverdueReturn:
         return RETURN_STATUS_TAG_CLASSES.get(self.status, "govuk-tag--grey")
 
 
-def overdue_returns(today: dt.date) -> list[OverdueReturn]:
-    """Every return not in by its due date, plus every queried return awaiting the provider's answer.
+def overdue_returns(today: dt.date, *, organisation_id: int | None = None) -> list[OverdueReturn]:
+    """Every return not in by its due date, plus every queried return awaiting the provider's answer (only one
+    organisation's agreements', if organisation_id is given).
 
     Not in: no Return at all, or a draft, for a quarter of an active or ended agreement that has
     targets (for a KPI not retired) in that financial year, where the quarter is within the agreement
@@ -383,14 +384,15 @@ def overdue_returns(today: dt.date) -> list[OverdueReturn]:
     Ordered by due date (oldest first), then agreement reference and quarter. Six queries, whatever the
     number of agreements (the agreements' variations are prefetched for their current end dates).
     """
+    own = Q(agreement__organisation_id=organisation_id) if organisation_id is not None else Q()
     target_years = set(
-        KpiTarget.objects.filter(agreement__status__in=MONITORED_AGREEMENT_STATUSES)
+        KpiTarget.objects.filter(own, agreement__status__in=MONITORED_AGREEMENT_STATUSES)
         .exclude(kpi__status=Kpi.Status.RETIRED)
         .values_list("agreement_id", "financial_year_id")
         .distinct()
     )
     returns = list(
-        Return.objects.filter(Q(agreement__status__in=MONITORED_AGREEMENT_STATUSES) | Q(status=Return.Status.QUERIED))
+        Return.objects.filter(own, Q(agreement__status__in=MONITORED_AGREEMENT_STATUSES) | Q(status=Return.Status.QUERIED))
         .only("pk", "agreement_id", "financial_year_id", "quarter", "status")
         .order_by()
     )
