@@ -355,6 +355,13 @@ def require_multipart(request) -> None:
         ) from exc
 
 
+def read_input(serializer_class, request, **kwargs) -> dict:
+    """The request body, type-checked by the serializer: a 400 naming each field that is malformed."""
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
 def require_api(user, perm: str, obj=None) -> None:
     """`require`, answered as a 403 that keeps its reason (DRF would drop the message of Django's PermissionDenied)."""
     try:

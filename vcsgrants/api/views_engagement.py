@@ -37,6 +37,7 @@ from vcsgrants.api.views import (
     financial_year_param,
     financial_year_parameter,
     integer_param,
+    read_input,
     require_api,
     require_multipart,
     service_errors,
@@ -75,13 +76,6 @@ def api_not_found(request, *args, **kwargs) -> JsonResponse:
 
 
 # --- Writes: input, the page's form, the service ---------------------------------------------------
-
-
-def read_input(request, serializer_class) -> dict:
-    """The request body, type-checked (400 naming each field that is malformed)."""
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
 
 
 def checked(form) -> dict:
@@ -177,7 +171,7 @@ class DecisionViewSet(WritableViewSet):
 
     def create(self, request, *args, **kwargs):
         require_api(request.user, "funding.record_decision")
-        form = DecisionForm(read_input(request, s.DecisionInputSerializer))
+        form = DecisionForm(read_input(s.DecisionInputSerializer, request))
         checked(form)
         decision = funding_services.decision_record(decision=form.save(commit=False), actor=request.user)
         return self.respond(decision, status.HTTP_201_CREATED)
@@ -259,7 +253,7 @@ class MeetingViewSet(WritableViewSet):
     def create(self, request, *args, **kwargs):
         user = request.user
         require_api(user, "engagement.manage_meetings")
-        data = read_input(request, s.MeetingInputSerializer)
+        data = read_input(s.MeetingInputSerializer, request)
         programme = referenced(Programme.objects.all(), data.pop("programme"), "programme", "programme")
         require_api(user, "engagement.manage_meetings", programme)
         kind = data.pop("kind")
@@ -272,7 +266,7 @@ class MeetingViewSet(WritableViewSet):
     def partial_update(self, request, *args, **kwargs):
         meeting = self.get_object()
         require_api(request.user, "engagement.manage_meetings", meeting)
-        data = MeetingForm.initial_from(meeting) | read_input(request, s.MeetingUpdateSerializer)
+        data = MeetingForm.initial_from(meeting) | read_input(s.MeetingUpdateSerializer, request)
         form = MeetingForm(data, programme=meeting.programme, kind=meeting.kind, organisation=meeting.organisation)
         checked(form)
         call(meeting_services.meeting_update, meeting=meeting, actor=request.user, **form.meeting_fields())
@@ -363,7 +357,7 @@ class ActionViewSet(WritableViewSet):
     def create(self, request, *args, **kwargs):
         user = request.user
         require_api(user, "engagement.manage_meetings")
-        data = read_input(request, s.ActionInputSerializer)
+        data = read_input(s.ActionInputSerializer, request)
         meeting = referenced(Meeting.objects.select_related("programme"), data.pop("meeting"), "meeting", "meeting")
         require_api(user, "engagement.manage_meetings", meeting)
         cleaned = checked(ActionForm(data, meeting=meeting))
@@ -373,7 +367,7 @@ class ActionViewSet(WritableViewSet):
     def partial_update(self, request, *args, **kwargs):
         record = self.get_object()
         require_api(request.user, "engagement.manage_meetings", record)
-        data = ActionEditForm.initial_from(record) | read_input(request, s.ActionUpdateSerializer)
+        data = ActionEditForm.initial_from(record) | read_input(s.ActionUpdateSerializer, request)
         cleaned = checked(ActionEditForm(data, meeting=record.meeting))
         call(meeting_services.action_update, action=record, actor=request.user, **cleaned)
         return self.respond(record)
@@ -382,7 +376,7 @@ class ActionViewSet(WritableViewSet):
     def done(self, request, pk=None):
         record = self.get_object()
         require_api(request.user, "engagement.complete_action", record)
-        cleaned = checked(ActionDoneForm(read_input(request, s.ActionDoneSerializer)))
+        cleaned = checked(ActionDoneForm(read_input(s.ActionDoneSerializer, request)))
         call(meeting_services.action_mark_done, action=record, actor=request.user, **cleaned)
         return self.respond(record)
 
@@ -467,21 +461,21 @@ class ConsultationViewSet(WritableViewSet):
     def create(self, request, *args, **kwargs):
         user = request.user
         require_api(user, "engagement.manage_consultation")
-        data = read_input(request, s.ConsultationInputSerializer)
+        data = read_input(s.ConsultationInputSerializer, request)
         programme = referenced(Programme.objects.all(), data.pop("programme"), "programme", "programme")
         consultation = call(consultation_services.consultation_create, programme=programme, actor=user, **data)
         return self.respond(consultation, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         consultation = self._managed(kwargs.get("pk"))
-        changes = read_input(request, s.ConsultationUpdateSerializer)
+        changes = read_input(s.ConsultationUpdateSerializer, request)
         call(consultation_services.consultation_update, consultation=consultation, actor=request.user, **changes)
         return self.respond(consultation)
 
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):
         consultation = self._managed(pk)
-        data = read_input(request, s.QuestionInputSerializer)
+        data = read_input(s.QuestionInputSerializer, request)
         call(consultation_services.question_add, consultation=consultation, actor=request.user, **data)
         return self.respond(consultation, status.HTTP_201_CREATED)
 
@@ -494,7 +488,7 @@ class ConsultationViewSet(WritableViewSet):
         if request.method == "DELETE":
             call(consultation_services.question_delete, question=question, actor=request.user)
         else:
-            data = read_input(request, s.QuestionInputSerializer)
+            data = read_input(s.QuestionInputSerializer, request)
             call(consultation_services.question_update, question=question, actor=request.user, **data)
         return self.respond(consultation)
 
@@ -523,7 +517,7 @@ class ConsultationViewSet(WritableViewSet):
             if existing is None:
                 raise NotFound("Your organisation has not responded to this consultation.")
             return Response(s.ResponseSerializer(existing).data)
-        answers = read_input(request, s.ResponseInputSerializer)["answers"]
+        answers = read_input(s.ResponseInputSerializer, request)["answers"]
         try:
             saved = consultation_services.provider_response_save(
                 consultation=consultation, organisation=user.organisation, answers=answers, actor=user
@@ -550,7 +544,7 @@ class ConsultationViewSet(WritableViewSet):
     def documents(self, request, pk=None):
         consultation = self._managed(pk)
         require_multipart(request)
-        data = read_input(request, DocumentUploadSerializer)
+        data = read_input(DocumentUploadSerializer, request)
         document = call(
             consultation_services.document_upload,
             consultation=consultation,
@@ -612,7 +606,7 @@ class ConsultationViewSet(WritableViewSet):
     @action(detail=True, methods=["post"], url_path="responses/<int:response_id>/exclude")
     def exclude_response(self, request, pk=None, response_id=None):
         response = self._moderated(response_id)
-        data = read_input(request, s.ExcludeInputSerializer)
+        data = read_input(s.ExcludeInputSerializer, request)
         call(consultation_services.response_exclude, response=response, reason=data["reason"], actor=request.user)
         return self._moderation_answer(response)
 
@@ -688,7 +682,7 @@ class OptionSetViewSet(ReadOnlyOptionSetViewSet, WritableViewSet):
     def create(self, request, *args, **kwargs):
         user = request.user
         require_api(user, "equity.manage_options")
-        data = read_input(request, s.OptionSetInputSerializer)
+        data = read_input(s.OptionSetInputSerializer, request)
         programme = referenced(Programme.objects.all(), data["programme"], "programme", "programme")
         require_api(user, "equity.manage_options", programme)
         try:
@@ -725,7 +719,7 @@ class OptionSetViewSet(ReadOnlyOptionSetViewSet, WritableViewSet):
     @action(detail=True, methods=["post"])
     def options(self, request, pk=None):
         option_set = self._managed()
-        data = read_input(request, s.OptionInputSerializer)
+        data = read_input(s.OptionInputSerializer, request)
         indicators = list(option_set.indicators)
         errors = {}
         unknown_methods = sorted(set(data["shares"]) - set(METHODS))
@@ -757,7 +751,7 @@ class OptionSetViewSet(ReadOnlyOptionSetViewSet, WritableViewSet):
     @action(detail=True, methods=["post"], url_path="options/<int:option_id>/adopt")
     def adopt(self, request, pk=None, option_id=None):
         option = self._option(self._managed("equity.adopt_option"), option_id)
-        data = read_input(request, s.AdoptInputSerializer)
+        data = read_input(s.AdoptInputSerializer, request)
         decision = None
         if data.get("decision"):
             decision = referenced(Decision.objects.all(), data["decision"], "decision", "decision")

@@ -31,6 +31,7 @@ from vcsgrants.api.views import (
     financial_year_param,
     framework_programmes_visible_to,
     integer_param,
+    read_input,
     require_api,
     require_multipart,
     service_errors,
@@ -62,12 +63,6 @@ def refused(what: str) -> dict:
         403: OpenApiResponse(description="Your role does not allow this, with the reason."),
         404: OpenApiResponse(description=f"No such {what} that you can see."),
     }
-
-
-def read_input(serializer_class, request, **kwargs) -> dict:
-    serializer = serializer_class(data=request.data, **kwargs)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
 
 
 def read_query(serializer_class, request) -> dict:
