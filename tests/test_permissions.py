@@ -480,10 +480,10 @@ def test_anonymous_users_reach_only_the_sign_in_page(client):
 
 LINK = re.compile(r'<a [^>]*href="(/[^"#]*)"')
 NOT_FOLLOWED = ("/accounts/logout/", "/admin/", "/static/")
-PAGES_PER_ROLE = 60
+PAGES_PER_ROLE = 80
 
 
-@pytest.mark.parametrize("role", ["provider", "partner", "partner-icb", "cabinet", "applicant", "assessor"])
+@pytest.mark.parametrize("role", ["provider", "partner", "partner-icb", "partner-nhs-demo", "cabinet", "applicant", "assessor"])
 def test_every_link_a_role_is_shown_opens_for_it(demo, role):
     """Walk the links a user is shown, from the home page: none may lead to a refusal or a missing page. A link
     the user may not follow should not be shown (a provider shown a Cabinet decision it may not open, say)."""

@@ -310,6 +310,7 @@ def agreement_detail(request, pk):
         "share_rule": SHARE_RULE,
         "areas": agreement.areas.all(),
         "can_manage": user.has_perm("funding.manage_agreement", agreement),
+        "can_see_organisation": user.has_perm("core.view_organisation", agreement.organisation),
         "can_schedule": user.has_perm("funding.manage_schedule", agreement),
         "can_pay": user.has_perm("funding.record_payment", agreement),
         "can_see_payments": user.has_perm("funding.view_payments", agreement),
