@@ -49,7 +49,7 @@ def test_each_year_by_funder_stream_and_district_with_its_flags(committed):
         (funded.stream.funder.name, D("24600.00"), D("24000.00")),
     }
     assert [(r.label, r.committed, r.budget) for r in y2023.by_district] == [(funded.areas[0].name, D("30750.00"), D("0"))]
-    assert y2023.by_district[0].note == "More than allocated by £30,750.00"
+    assert y2023.by_district[0].note == "Committed ahead of allocation: nothing is allocated to it for 2023-24 yet"
     assert [(r.committed, r.budget, r.note) for r in y2024.by_stream] == [(D("31518.75"), None, "No budget known yet")]
     assert y2024.flags == [f"{stream}: £31,518.75 committed, but no 2024-25 budget is known yet."]
     assert [(r.committed, r.budget) for r in y2024.by_funder] == [(D("31518.75"), None)]

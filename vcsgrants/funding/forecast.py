@@ -148,7 +148,14 @@ def commitments_forecast(*, programme: Programme, from_year: FinancialYear) -> F
             if year_id != year.pk:
                 continue
             committed, allocated = committed_by_area[(year_id, area_id)], allocations[(year_id, area_id)]
-            note = f"More than allocated by {money(committed - allocated)}" if committed > allocated else ""
+            if committed > allocated:
+                note = (
+                    f"More than allocated by {money(committed - allocated)}"
+                    if allocated
+                    else f"Committed ahead of allocation: nothing is allocated to it for {year} yet"
+                )
+            else:
+                note = ""
             fy.by_district.append(ForecastRow(str(areas[area_id]), committed, allocated, note))
         result.append(fy)
     return Forecast(programme=programme, from_year=from_year, years=result)
