@@ -196,7 +196,7 @@ def test_an_officer_records_the_approved_period_then_an_extension(world, api):
     assert created["programme"]["slug"] == "community-support" and created["decision"] == world.decision.pk
     period = ProgrammePeriod.objects.get(pk=created["id"])
     assert (period.programme, period.note, period.recorded_by) == (world.community, "Two years.", world.officer)
-    assert "Recorded Approved period 01 Apr 2022 – 31 Mar 2024" in events("period.recorded")[-1].summary
+    assert "Recorded Approved period 1 April 2022 – 31 March 2024" in events("period.recorded")[-1].summary
 
     extension = ok(officer.post(path, {**body, "kind": "extension", "start": "2024-04-01", "end": "2025-03-31"}), 201)
     assert extension["kind"] == "extension"

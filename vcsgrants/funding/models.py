@@ -20,6 +20,7 @@ from django.utils.functional import cached_property
 from simple_history.models import HistoricalRecords
 
 from vcsgrants.core.models import Area, FinancialYear, Organisation, UploadedDocument
+from vcsgrants.core.money import long_date
 
 ZERO = Decimal("0.00")
 
@@ -111,7 +112,7 @@ class ProgrammePeriod(models.Model):
         ordering = ["start", "id"]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.start:%d %b %Y} – {self.end:%d %b %Y}"
+        return f"{self.get_kind_display()} {long_date(self.start)} – {long_date(self.end)}"
 
     @property
     def months(self) -> int:
@@ -283,7 +284,7 @@ class PaymentInstalment(models.Model):
         ordering = ["due_date", "id"]
 
     def __str__(self) -> str:
-        return f"{self.agreement.reference} due {self.due_date:%d %b %Y}: £{self.amount:,}"
+        return f"{self.agreement.reference} due {long_date(self.due_date)}: £{self.amount:,}"
 
 
 class Payment(models.Model):
@@ -299,7 +300,7 @@ class Payment(models.Model):
         ordering = ["paid_on", "id"]
 
     def __str__(self) -> str:
-        return f"£{self.amount:,} paid {self.paid_on:%d %b %Y}"
+        return f"£{self.amount:,} paid {long_date(self.paid_on)}"
 
 
 def document_path(instance: AgreementDocument, filename: str) -> str:

@@ -18,7 +18,7 @@ from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import Area, FinancialYear
-from vcsgrants.core.money import financial_year_start
+from vcsgrants.core.money import financial_year_start, long_date
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
 from vcsgrants.engagement.selectors_meetings import programme_engagement
@@ -522,7 +522,7 @@ def payment_record(request, pk, instalment_pk):
         "funding/form_page.html",
         {
             "form": form,
-            "page_title": f"Record a payment: {agreement.reference}, instalment due {instalment.due_date:%d %B %Y}",
+            "page_title": f"Record a payment: {agreement.reference}, instalment due {long_date(instalment.due_date)}",
             "back": agreement.get_absolute_url(),
         },
     )
