@@ -47,14 +47,9 @@ def shown(value, owner) -> str:
     """A field's value as a person reads it. A many-to-many field's value is its through-table rows, each naming the
     record itself (of the `owner` model) and the one it points to (an area, an attendee): the latter are shown."""
     if isinstance(value, list):
-        return ", ".join(sorted(named(v) for row in value for v in row.values() if not isinstance(v, owner)))
+        return ", ".join(sorted(str(v) for row in value for v in row.values() if not isinstance(v, owner)))
     if isinstance(value, dt.datetime):
         return f"{long_date(timezone.localtime(value))}, {timezone.localtime(value):%H:%M}"
     if isinstance(value, dt.date):
         return long_date(value)
-    return "" if value is None else named(value)
-
-
-def named(value) -> str:
-    """A record as a person reads it: a person by their name (User.display_name), anything else as itself."""
-    return getattr(value, "display_name", None) or str(value)
+    return "" if value is None else str(value)

@@ -150,6 +150,11 @@ class User(AbstractUser):
         """How pages name a person: their full name, or their username when no name is recorded."""
         return self.get_full_name() or self.username
 
+    def __str__(self) -> str:
+        # Wherever a person is named by default ({{ user }}, an f-string, a choice label), the name people use;
+        # the username only where it is asked for (sign-in, tokens, the API's fields).
+        return self.display_name
+
 
 class AuditEvent(models.Model):
     """A business action: who did what, to which record, with the details that matter."""
