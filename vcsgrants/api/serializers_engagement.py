@@ -47,7 +47,7 @@ class UserRefSerializer(ReadOnlyModelSerializer):
         fields = ["id", "username", "name", "organisation"]
 
     def get_name(self, user: User) -> str:
-        return user.get_full_name() or user.username
+        return user.display_name
 
 
 # --- Decisions -----------------------------------------------------------------------------------

@@ -94,7 +94,7 @@ def score_rows(call: Call) -> list[list]:
         result = selectors.panel_result(application)
         by_assignment = {col.assignment.pk: col for col in result.columns}
         for assignment in application.assignments.select_related("assessor"):
-            who = assignment.assessor.get_full_name() or assignment.assessor.username
+            who = assignment.assessor.display_name
             conflict = assignment.get_conflict_display()
             if assignment.conflict == Assignment.Conflict.CONFLICT:
                 rows.append(

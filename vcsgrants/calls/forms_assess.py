@@ -75,7 +75,7 @@ class CallKpisForm(GovukForm):
 
 
 def _assessor_label(user) -> str:
-    name = user.get_full_name() or user.username
+    name = user.display_name
     roles = ", ".join(user.role_names)
     return f"{name} ({user.username}; {roles})"
 
