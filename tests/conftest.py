@@ -14,6 +14,9 @@ from django.test import override_settings
 from tests.factories import AreaFactory, CountyAreaFactory, UserFactory, funded_programme, year
 from vcsgrants.core.models import Role
 
+# The loopback SMTP server fixtures (smtp, no_smtp), for every test that sends e-mail.
+pytest_plugins = ["tests.smtp_server"]
+
 
 @pytest.fixture
 def officer(db):

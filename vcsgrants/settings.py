@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "vcsgrants.calls",
     "vcsgrants.notifications",
     "vcsgrants.api",
+    "vcsgrants.hub",
 ]
 
 MIDDLEWARE = [
@@ -86,7 +87,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "vcsgrants.core.context_processors.navigation",
+                "vcsgrants.hub.navigation.navigation",
             ],
             "builtins": ["vcsgrants.core.templatetags.money"],
         },

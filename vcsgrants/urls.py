@@ -12,6 +12,8 @@ urlpatterns = [
     path("accounts/", include(ACCOUNT_URLS)),
     *password_reset.urlpatterns,
     path("api/", include("vcsgrants.api.urls")),
+    path("account/", include("vcsgrants.api.urls_tokens")),  # a user's own API tokens
+    path("", include("vcsgrants.hub.urls")),
     path("", include("vcsgrants.core.urls")),
     path("", include("vcsgrants.funding.urls")),
     path("", include("vcsgrants.monitoring.urls")),

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import OrganisationFactory, UserFactory, line
+from vcsgrants.core.dates import clock_text, moment_text
 from vcsgrants.core.models import AuditEvent, Role
 from vcsgrants.engagement import selectors_consultations as selectors
 from vcsgrants.engagement import services_consultations as services
@@ -31,8 +32,6 @@ from vcsgrants.engagement.models_consultations import (
     ConsultationDocument,
     ConsultationResponse,
     Question,
-    clock_text,
-    moment_text,
 )
 from vcsgrants.funding import services as funding_services
 

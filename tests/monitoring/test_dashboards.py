@@ -36,10 +36,11 @@ from tests.factories import (
     line,
     year,
 )
+from vcsgrants.core import charts, exports
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.funding import services as funding
 from vcsgrants.funding.models import Agreement
-from vcsgrants.monitoring import charts, dashboards, exports, services
+from vcsgrants.monitoring import dashboards, services
 from vcsgrants.monitoring.models import Outcome
 from vcsgrants.monitoring.rag import Aggregation, Rating, Trend, aggregate
 from vcsgrants.monitoring.views_dashboards import rag_bar, trend_chart

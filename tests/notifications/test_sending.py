@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from tests.factories import UserFactory
-from tests.notifications.conftest import Inbox, free_port, smtp_settings
+from tests.smtp_server import Inbox, free_port, smtp_settings
 from vcsgrants.core.models import Role
 from vcsgrants.notifications import services
 from vcsgrants.notifications.models import Notification

@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from vcsgrants.calls import selectors_assess as selectors
 from vcsgrants.calls.models import Application, Assignment, Call
-from vcsgrants.monitoring.exports import xlsx_sheets
+from vcsgrants.core.exports import xlsx_sheets
 
 APPLICATION_HEADERS = [
     "Reference",

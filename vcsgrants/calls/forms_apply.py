@@ -12,8 +12,7 @@ from django import forms
 
 from vcsgrants.calls.models import Answer, Application, Call, EligibilityQuestion, FormQuestion, FormSection
 from vcsgrants.calls.services_apply import parse_money
-from vcsgrants.core.forms import GovukForm
-from vcsgrants.engagement.forms_consultations import AnyChoiceField
+from vcsgrants.core.forms import AnyChoiceField, GovukForm
 
 
 class MoneyField(forms.CharField):

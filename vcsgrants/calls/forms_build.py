@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from vcsgrants.calls.models import Call, EligibilityQuestion, FormQuestion, FormSection, Lot
 from vcsgrants.calls.services_build import MAX_AGREEMENT_YEARS, agreement_period
-from vcsgrants.core.forms import DateInput, GovukForm
+from vcsgrants.core.dates import uk_moment
+from vcsgrants.core.forms import DateInput, GovukForm, TimeInput
 from vcsgrants.core.models import Area
-from vcsgrants.engagement.forms_consultations import TimeInput, _aware
 from vcsgrants.funding.models import Programme
 
 
@@ -101,8 +101,8 @@ class CallForm(GovukForm):
             "reference": data["reference"],
             "description": data["description"],
             "stream": data["stream"],
-            "opens_at": _aware(data["opens_at"], data["opens_at_time"]),
-            "closes_at": _aware(data["closes_at"], data["closes_at_time"]),
+            "opens_at": uk_moment(data["opens_at"], data["opens_at_time"]),
+            "closes_at": uk_moment(data["closes_at"], data["closes_at_time"]),
             "agreement_start": start,
             "agreement_end": end,
         }

@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from vcsgrants.calls import eligibility
+from vcsgrants.calls.emails import notify_submission_receipt
 from vcsgrants.calls.models import (
     Answer,
     ApplicantProfile,
@@ -33,10 +34,9 @@ from vcsgrants.calls.models import (
 )
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.dates import moment_text
 from vcsgrants.core.models import Organisation, Role, User, org_id_validator
 from vcsgrants.core.services import unique_organisation_slug
-from vcsgrants.engagement.models_consultations import moment_text
-from vcsgrants.notifications.messages import notify_submission_receipt
 
 PENNY = Decimal("0.01")
 MONEY_PATTERN = re.compile(r"^-?\d+(\.\d{1,2})?$")

@@ -27,13 +27,13 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from vcsgrants.calls.emails import notify_assessment_assigned
 from vcsgrants.calls.models import Application, Assignment, Call, CallKpi, Criterion, Lot, Score
 from vcsgrants.calls.scoring import check_score, weights_problem
 from vcsgrants.calls.selectors_assess import panel_result
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Role, User
 from vcsgrants.monitoring.models import Kpi
-from vcsgrants.notifications.messages import notify_assessment_assigned
 
 MODERATED = "The panel has moderated this application: ask the officer to reopen moderation if your scores should count."
 

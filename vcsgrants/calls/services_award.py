@@ -32,6 +32,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from vcsgrants.calls.emails import notify_outcome
 from vcsgrants.calls.models import Application, Call, Lot
 from vcsgrants.calls.scoring import Candidate, plan_lot
 from vcsgrants.calls.selectors_assess import scored_since_moderation
@@ -42,7 +43,6 @@ from vcsgrants.core.services import financial_years_between
 from vcsgrants.funding.models import ZERO, Agreement, StreamBudget
 from vcsgrants.funding.services import LineInput, agreement_create
 from vcsgrants.monitoring.services import target_set
-from vcsgrants.notifications.messages import notify_outcome
 
 OUTCOME_FIELDS = ["outcome", "feedback", "outcome_at", "updated_at"]
 RECOMMENDED = {Application.Recommendation.FUND, Application.Recommendation.FUND_WITH_CONDITIONS}

@@ -19,8 +19,8 @@ from django.utils import timezone
 from vcsgrants.calls.models import Call, CallDocument, EligibilityQuestion, FormQuestion, FormSection, Lot
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.dates import moment_text
 from vcsgrants.core.models import Area, User
-from vcsgrants.engagement.models_consultations import moment_text
 from vcsgrants.funding.models import FundingStream, Programme
 
 # Call references are used in addresses under /open-calls/: these words name other pages there.

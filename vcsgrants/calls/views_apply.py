@@ -18,9 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from vcsgrants.calls import forms_apply, selectors_apply, services_apply
 from vcsgrants.calls.models import Answer, Application, Call, CallDocument, CoApplicant, FormSection
 from vcsgrants.core import uploads
+from vcsgrants.core.dates import moment_text
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import ACTIONS, require
-from vcsgrants.engagement.models_consultations import moment_text
 
 SIGN_IN_BACKEND = "vcsgrants.core.backends.PasswordBackend"
 

@@ -21,10 +21,10 @@ from vcsgrants.calls import services_assess as services
 from vcsgrants.calls.models import Application, Assignment, Call, Criterion
 from vcsgrants.calls.scoring import weights_problem
 from vcsgrants.calls.selectors_apply import section_rows
+from vcsgrants.core.dates import moment_text
+from vcsgrants.core.exports import XLSX_TYPE
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import ACTIONS, require
-from vcsgrants.engagement.models_consultations import moment_text
-from vcsgrants.monitoring.exports import XLSX_TYPE
 
 FORM = "calls/assess_form.html"
 

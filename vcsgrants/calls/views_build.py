@@ -16,12 +16,12 @@ from vcsgrants.calls import forms_apply, forms_build, selectors_apply, services_
 from vcsgrants.calls.models import Application, Call, CallDocument, EligibilityQuestion, FormQuestion, FormSection, Lot
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import events_for
+from vcsgrants.core.dates import moment_text
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import require
-from vcsgrants.engagement.models_consultations import moment_text
 from vcsgrants.funding.models import Programme
 
-FORM_PAGE = "funding/form_page.html"
+FORM_PAGE = "core/form_page.html"
 
 
 def _data(request):

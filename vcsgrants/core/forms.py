@@ -5,6 +5,8 @@ from __future__ import annotations
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
+from vcsgrants.core.models import Organisation
+
 
 class GovukFormRenderer(TemplatesSetting):
     form_template_name = "govuk/form.html"
@@ -24,6 +26,13 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%H:%M")
 
 
 class GovukFormMixin:
@@ -89,3 +98,22 @@ def apply_validation_error(form: forms.BaseForm, error) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+class OrganisationForm(GovukModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "kind", "org_id", "charity_number", "company_number", "parent", "successor", "succeeded_on"]
+        widgets = {"succeeded_on": DateInput, "kind": forms.RadioSelect}
+
+
+class AnyChoiceField(forms.ChoiceField):
+    """Radios whose value the service checks (so every problem on the page is reported at once, in our words)."""
+
+    def valid_value(self, value) -> bool:
+        return True
+
+
+class AnyMultipleChoiceField(forms.MultipleChoiceField):
+    def valid_value(self, value) -> bool:
+        return True

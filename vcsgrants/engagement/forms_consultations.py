@@ -13,21 +13,10 @@ from django import forms
 from django.utils import timezone
 
 from vcsgrants.core import uploads
-from vcsgrants.core.forms import DateInput, GovukForm
+from vcsgrants.core.dates import uk_moment
+from vcsgrants.core.forms import AnyChoiceField, AnyMultipleChoiceField, DateInput, GovukForm, TimeInput
 from vcsgrants.engagement.models_consultations import DEFAULT_PRIVACY_NOTICE, Consultation, Question
 from vcsgrants.engagement.services_consultations import answer_field
-
-
-class TimeInput(forms.TimeInput):
-    input_type = "time"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%H:%M")
-
-
-def _aware(day: dt.date, time: dt.time) -> dt.datetime:
-    """A UK wall-clock date and time as an aware datetime (British Summer Time or GMT as it falls)."""
-    return timezone.make_aware(dt.datetime.combine(day, time), timezone.get_default_timezone())
 
 
 class ConsultationForm(GovukForm):
@@ -93,8 +82,8 @@ class ConsultationForm(GovukForm):
         return {
             "title": data["title"],
             "description": data["description"],
-            "opens_at": _aware(data["opens_at"], data["opens_at_time"]),
-            "closes_at": _aware(data["closes_at"], data["closes_at_time"]),
+            "opens_at": uk_moment(data["opens_at"], data["opens_at_time"]),
+            "closes_at": uk_moment(data["closes_at"], data["closes_at_time"]),
             "accepts_public": data["accepts_public"],
             "ask_name": data["ask_name"],
             "ask_organisation": data["ask_organisation"],
@@ -171,18 +160,6 @@ class ResponseForm(GovukForm):
             "organisation": self.cleaned_data.get("respondent_organisation", ""),
             "email": self.cleaned_data.get("respondent_email", ""),
         }
-
-
-class AnyChoiceField(forms.ChoiceField):
-    """Radios whose value the service checks (so every problem on the page is reported at once, in our words)."""
-
-    def valid_value(self, value) -> bool:
-        return True
-
-
-class AnyMultipleChoiceField(forms.MultipleChoiceField):
-    def valid_value(self, value) -> bool:
-        return True
 
 
 def _field_for(question: Question) -> forms.Field:

@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from vcsgrants.core.dates import moment_text
 from vcsgrants.core.models import Organisation, UploadedDocument
 from vcsgrants.funding.models import Programme
 
@@ -34,24 +35,6 @@ DEFAULT_PRIVACY_NOTICE = (
     "Any name, organisation or e-mail address you choose to give is seen only by the officers running the "
     "consultation and is deleted when the review is complete."
 )
-
-
-def clock_text(moment: dt.datetime) -> str:
-    """A time as GOV.UK writes it, in UK time: 5pm, 5:30pm, midday, midnight."""
-    local = timezone.localtime(moment)
-    if (local.hour, local.minute) == (12, 0):
-        return "midday"
-    if (local.hour, local.minute) == (0, 0):
-        return "midnight"
-    hour = local.hour % 12 or 12
-    suffix = "am" if local.hour < 12 else "pm"
-    return f"{hour}{suffix}" if local.minute == 0 else f"{hour}:{local.minute:02d}{suffix}"
-
-
-def moment_text(moment: dt.datetime) -> str:
-    """'5pm on 15 July 2022' in UK time."""
-    local = timezone.localtime(moment)
-    return f"{clock_text(local)} on {local.day} {local:%B %Y}"
 
 
 def new_public_token() -> str:

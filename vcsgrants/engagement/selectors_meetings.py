@@ -1,6 +1,6 @@
 """Reads for meetings and actions: who sees which, engagement at a glance, the actions list.
 
-Who sees what (the permissions in core/rules.py call these, so there is one home for the rule):
+Who sees what (the permissions in engagement/rules.py call these, so there is one home for the rule):
 - council staff (admin, officer, finance, cabinet) see every meeting and action;
 - a provider user sees the monitoring meetings with their own organisation, in full, and the partnership
   meetings of programmes their organisation holds an agreement in: the agenda, who attended, the decisions,

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.dates import moment_text
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.engagement.models_consultations import (
     Answer,
@@ -30,7 +31,6 @@ from vcsgrants.engagement.models_consultations import (
     ConsultationDocument,
     ConsultationResponse,
     Question,
-    moment_text,
 )
 from vcsgrants.funding.models import Programme
 

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vcsgrants.core import uploads
+from vcsgrants.core import charts, exports, uploads
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
@@ -28,7 +28,6 @@ from vcsgrants.engagement import selectors_consultations as selectors
 from vcsgrants.engagement import services_consultations as services
 from vcsgrants.engagement.models_consultations import Consultation, ConsultationDocument, ConsultationResponse, Question
 from vcsgrants.funding.models import Programme
-from vcsgrants.monitoring import charts, exports
 
 logger = logging.getLogger(__name__)
 
@@ -254,7 +253,7 @@ def document_upload(request, pk):
             return redirect(f"{consultation.get_absolute_url()}#documents")
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {
             "form": form,
             "multipart": True,

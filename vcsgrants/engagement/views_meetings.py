@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.audit import events_for
+from vcsgrants.core.exports import FORMATS, response
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import Organisation
 from vcsgrants.core.permissions import require
@@ -28,7 +29,6 @@ from vcsgrants.engagement.forms_meetings import (
 from vcsgrants.engagement.models_meetings import Action, Meeting
 from vcsgrants.funding.models import Programme
 from vcsgrants.funding.selectors import agreements_visible_to
-from vcsgrants.monitoring.exports import FORMATS, response
 
 
 def _programme(request, slug: str, perm: str) -> Programme:

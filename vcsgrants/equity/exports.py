@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from vcsgrants.core.exports import Sheet, Value, csv_text, xlsx_sheets
 from vcsgrants.core.money import from_pence
 from vcsgrants.equity.engine import Measures
 from vcsgrants.equity.models import OptionArea, OptionSet
 from vcsgrants.equity.selectors import Comparison
-from vcsgrants.monitoring.exports import Sheet, Value, csv_text, xlsx_sheets
 
 MEASURE_HEADERS = [
     "Gini (per head, population-weighted)",

@@ -8,6 +8,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vcsgrants.core.charts import PALETTE, Series, grouped_bars
+from vcsgrants.core.exports import CSV_TYPE, XLSX_TYPE
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.money import to_pence
 from vcsgrants.core.permissions import require
@@ -16,8 +18,6 @@ from vcsgrants.equity.forms import OptionForm, OptionSetForm
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.equity.selectors import Comparison, comparison
 from vcsgrants.funding.models import Decision, Programme
-from vcsgrants.monitoring.charts import PALETTE, Series, grouped_bars
-from vcsgrants.monitoring.exports import CSV_TYPE, XLSX_TYPE
 
 MAX_ROWS_SHOWN = 200  # an LSOA set has 33,755 areas: the page shows the first rows, the XLSX has them all
 MAX_AREAS_CHARTED = 40

@@ -77,13 +77,6 @@ class ApprovalForm(GovukForm):
     decision = forms.ModelChoiceField(Decision.objects.all(), required=False, label="Decision it rests on")
 
 
-class OrganisationForm(GovukModelForm):
-    class Meta:
-        model = Organisation
-        fields = ["name", "kind", "org_id", "charity_number", "company_number", "parent", "successor", "succeeded_on"]
-        widgets = {"succeeded_on": DateInput, "kind": forms.RadioSelect}
-
-
 class AgreementForm(GovukModelForm):
     areas = forms.ModelMultipleChoiceField(Area.objects.all(), widget=forms.CheckboxSelectMultiple, label="Districts")
 

@@ -4,7 +4,6 @@ from vcsgrants.funding import views
 
 urlpatterns = [
     path("programmes/", views.programme_list, name="programme-list"),
-    path("programmes/<slug:slug>/", views.programme_detail, name="programme-detail"),
     path("programmes/<slug:slug>/periods/new/", views.period_create, name="period-create"),
     path("programmes/<slug:slug>/streams/new/", views.stream_edit, name="stream-create"),
     path("programmes/<slug:slug>/streams/<int:pk>/edit/", views.stream_edit, name="stream-edit"),

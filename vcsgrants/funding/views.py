@@ -7,8 +7,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
@@ -17,11 +15,10 @@ from vcsgrants.core import uploads
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
-from vcsgrants.core.models import Area, FinancialYear
-from vcsgrants.core.money import financial_year_start, long_date
+from vcsgrants.core.models import Area
+from vcsgrants.core.money import long_date
 from vcsgrants.core.permissions import require
-from vcsgrants.core.services import financial_year_get, parse_financial_year_label
-from vcsgrants.engagement.selectors_meetings import programme_engagement
+from vcsgrants.core.years import year_from_form, year_from_label
 from vcsgrants.funding import forms, selectors, services
 from vcsgrants.funding.cofunding import SHARE_RULE
 from vcsgrants.funding.models import (
@@ -38,24 +35,6 @@ from vcsgrants.funding.models import (
 from vcsgrants.funding.partners import agreement_funders
 from vcsgrants.funding.selectors_multiyear import agreement_multiyear
 
-
-def _year_from_label(label: str | None, default: FinancialYear | None = None) -> FinancialYear:
-    if not label:
-        return default or financial_year_get(start_year=financial_year_start(dt.date.today()))
-    try:
-        return financial_year_get(start_year=parse_financial_year_label(label))
-    except ValidationError as exc:
-        raise Http404(exc.messages[0]) from exc
-
-
-def _year_from_form(form, field: str = "financial_year") -> FinancialYear | None:
-    try:
-        return financial_year_get(start_year=parse_financial_year_label(form.cleaned_data[field]))
-    except ValidationError as exc:
-        form.add_error(field, exc.messages)
-        return None
-
-
 # --- Programmes ---------------------------------------------------------------------
 
 
@@ -63,38 +42,6 @@ def programme_list(request):
     require(request.user, "funding.view_programme_list")
     programmes = selectors.programmes_visible_to(request.user).prefetch_related("streams__funder")
     return render(request, "funding/programme_list.html", {"programmes": programmes, "page_title": "Programmes"})
-
-
-def programme_detail(request, slug):
-    programme = get_object_or_404(Programme.objects.select_related("funder"), slug=slug)
-    require(request.user, "funding.view_programme", programme)
-    years = selectors.programme_years(programme)
-    year = _year_from_label(request.GET.get("year"), selectors.programme_default_year(programme))
-    summary = selectors.programme_year_summary(programme=programme, year=year)
-    streams = programme.streams.select_related("funder").prefetch_related(
-        Prefetch("budgets", queryset=StreamBudget.objects.select_related("financial_year"))
-    )
-    context = {
-        "programme": programme,
-        "page_title": programme.name,
-        "year": year,
-        "years": years,
-        "summary": summary,
-        "streams": streams,
-        "periods": programme.periods.select_related("decision", "recorded_by"),
-        "allocations": Allocation.objects.filter(stream__programme=programme, financial_year=year).select_related(
-            "stream", "area", "decision"
-        ),
-        "agreements": selectors.agreements_visible_to(request.user).filter(programme=programme),
-        "engagement": programme_engagement(programme=programme, user=request.user),  # meetings: engagement at a glance
-        "events": events_for(programme)[:20],
-        "history": history_rows(programme.history.all(), 10),
-        "can_manage": request.user.has_perm("funding.manage_programme"),
-        "can_budget": request.user.has_perm("funding.manage_budget"),
-        "can_allocate": request.user.has_perm("funding.manage_allocations"),
-        "can_extend": request.user.has_perm("funding.manage_agreement"),
-    }
-    return render(request, "funding/programme_detail.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,7 +59,7 @@ def period_create(request, slug):
             return redirect(programme)
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {"form": form, "page_title": f"Record a period: {programme}", "back": programme.get_absolute_url()},
     )
 
@@ -132,7 +79,7 @@ def stream_edit(request, slug, pk=None):
             messages.success(request, f"Funding stream {stream} saved.")
             return redirect(programme)
     title = f"Edit {stream}" if pk else f"Add a funding stream to {programme}"
-    return render(request, "funding/form_page.html", {"form": form, "page_title": title, "back": programme.get_absolute_url()})
+    return render(request, "core/form_page.html", {"form": form, "page_title": title, "back": programme.get_absolute_url()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -142,7 +89,7 @@ def budget_set(request, slug, pk):
     require(request.user, "funding.manage_budget", programme)
     form = forms.BudgetForm(request.POST or None, initial={"financial_year": request.GET.get("year", "")})
     if request.method == "POST" and form.is_valid():
-        year = _year_from_form(form)
+        year = year_from_form(form)
         if year is not None:
             try:
                 services.budget_set(stream=stream, year=year, amount=form.cleaned_data["amount"], actor=request.user)
@@ -164,7 +111,7 @@ def allocations_edit(request, slug, pk):
     programme = get_object_or_404(Programme, slug=slug)
     stream = get_object_or_404(FundingStream, pk=pk, programme=programme)
     require(request.user, "funding.manage_allocations", programme)
-    year = _year_from_label(request.GET.get("year"))
+    year = year_from_label(request.GET.get("year"))
     areas = list(Area.objects.all())
     current = {a.area_id: a.amount for a in Allocation.objects.filter(stream=stream, financial_year=year)}
     committed = {
@@ -210,7 +157,7 @@ def bulk_extension(request, slug):
     approval = forms.ApprovalForm(request.POST if request.method == "POST" else None)
     if label:
         chooser = forms.BulkExtensionForm({"financial_year": label})
-        year = _year_from_form(chooser) if chooser.is_valid() else None
+        year = year_from_form(chooser) if chooser.is_valid() else None
         if year is None:
             year_form = chooser
         else:
@@ -348,7 +295,7 @@ def agreement_create(request):
             messages.success(request, f"Draft agreement {agreement.reference} created: now add its funding.")
             return redirect(agreement)
     return render(
-        request, "funding/form_page.html", {"form": form, "page_title": "New agreement (SLA)", "back": reverse("agreement-list")}
+        request, "core/form_page.html", {"form": form, "page_title": "New agreement (SLA)", "back": reverse("agreement-list")}
     )
 
 
@@ -382,7 +329,7 @@ def agreement_edit(request, pk):
             return redirect(agreement)
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {"form": form, "page_title": f"Edit {agreement.reference}", "back": agreement.get_absolute_url()},
     )
 
@@ -404,7 +351,7 @@ def agreement_add_line(request, pk):
             return redirect(agreement)
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {"form": form, "page_title": f"Add funding to {agreement.reference}", "back": agreement.get_absolute_url()},
     )
 
@@ -423,7 +370,7 @@ def agreement_status(request, pk):
             return redirect(agreement)
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {"form": form, "page_title": f"Change the status of {agreement.reference}", "back": agreement.get_absolute_url()},
     )
 
@@ -466,7 +413,7 @@ def variation_create(request, pk):
 @require_http_methods(["GET", "POST"])
 def schedule_edit(request, pk, year_label):
     agreement = _agreement(request, pk, "funding.manage_schedule")
-    year = _year_from_label(year_label)
+    year = year_from_label(year_label)
     existing = agreement.instalments.filter(financial_year=year)
     initial = [{"due_date": i.due_date, "amount": i.amount} for i in existing]
     formset = forms.InstalmentFormSet(request.POST or None, initial=initial)
@@ -519,7 +466,7 @@ def payment_record(request, pk, instalment_pk):
             return redirect(agreement)
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {
             "form": form,
             "page_title": f"Record a payment: {agreement.reference}, instalment due {long_date(instalment.due_date)}",
@@ -569,7 +516,7 @@ def document_upload(request, pk):
             return redirect(agreement)
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {
             "form": form,
             "multipart": True,
@@ -629,5 +576,5 @@ def decision_create(request):
         messages.success(request, "Decision recorded.")
         return redirect(decision)
     return render(
-        request, "funding/form_page.html", {"form": form, "page_title": "Record a decision", "back": reverse("decision-list")}
+        request, "core/form_page.html", {"form": form, "page_title": "Record a decision", "back": reverse("decision-list")}
     )

@@ -15,16 +15,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from vcsgrants.core import charts, exports
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get
+from vcsgrants.core.years import year_from_form, year_from_label
 from vcsgrants.funding import forecast as forecasts
 from vcsgrants.funding import services_multiyear
 from vcsgrants.funding.forms_multiyear import ConversionForm, MultiYearAgreementForm, profile_form_class
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.funding.multiyear import UPLIFT_RULE
-from vcsgrants.funding.views import _year_from_form, _year_from_label
-from vcsgrants.monitoring import charts, exports
 
 PREVIEW, CONFIRM = "preview", "confirm"
 
@@ -109,7 +109,7 @@ def agreement_create_multiyear(request):
     step = Step()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        first, last = _year_from_form(form, "first_year"), _year_from_form(form, "last_year")
+        first, last = year_from_form(form, "first_year"), year_from_form(form, "last_year")
         if first and last:
             plan_args = {
                 "stream": data["stream"],
@@ -163,7 +163,7 @@ def agreement_convert_multiyear(request, pk):
     step = Step()
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        last = _year_from_form(form, "last_year")
+        last = year_from_form(form, "last_year")
         if last:
             plan_args = {"agreement": agreement, "last_year": last, "uplift_percent": data["uplift_percent"]}
             step = _step(request, form, lambda **amounts: services_multiyear.multiyear_plan_conversion(**plan_args, **amounts))
@@ -209,7 +209,7 @@ def _forecast(request, slug) -> forecasts.Forecast:
     require(request.user, "funding.view_forecast", programme)
     label = request.GET.get("from")
     if label:
-        from_year = _year_from_label(label)
+        from_year = year_from_label(label)
     else:
         from_year = financial_year_get(start_year=forecasts.default_from_year(programme))
     return forecasts.commitments_forecast(programme=programme, from_year=from_year)

@@ -13,9 +13,10 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
+from vcsgrants.core import charts, exports
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.models import Programme
-from vcsgrants.monitoring import charts, dashboards, exports
+from vcsgrants.monitoring import dashboards
 from vcsgrants.monitoring.rag import Rating
 
 

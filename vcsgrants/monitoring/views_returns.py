@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
-from vcsgrants.core.services import financial_year_get, parse_financial_year_label
+from vcsgrants.core.years import year_from_label
 from vcsgrants.funding.models import Agreement
 from vcsgrants.monitoring import selectors, services
 from vcsgrants.monitoring.forms_returns import ReviewForm, plain_number, return_form, targets_form, targets_initial
@@ -26,13 +26,6 @@ def _agreement(request, pk: int, perm: str = "funding.view_agreement") -> Agreem
     agreement = get_object_or_404(Agreement.objects.select_related("programme", "organisation"), pk=pk)
     require(request.user, perm, agreement)
     return agreement
-
-
-def _year(label: str) -> FinancialYear:
-    try:
-        return financial_year_get(start_year=parse_financial_year_label(label))
-    except ValidationError as exc:
-        raise Http404(exc.messages[0]) from exc
 
 
 def _unavailable(request, agreement: Agreement, message: str):
@@ -57,7 +50,7 @@ def _year_outside(agreement: Agreement, year: FinancialYear) -> str | None:
 @require_http_methods(["GET", "POST"])
 def targets_edit(request, pk, year_label):
     agreement = _agreement(request, pk, "monitoring.manage_targets")
-    year = _year(year_label)
+    year = year_from_label(year_label)
     if outside := _year_outside(agreement, year):
         return _unavailable(request, agreement, outside)
     kpis = list(
@@ -163,7 +156,7 @@ def agreement_monitoring(request, pk):
 def return_edit(request, pk, year_label, quarter):
     agreement = get_object_or_404(Agreement.objects.select_related("programme", "organisation"), pk=pk)
     require(request.user, "monitoring.edit_return", Return(agreement=agreement))  # before anything is created
-    year = _year(year_label)
+    year = year_from_label(year_label)
     try:
         record = services.return_for(agreement=agreement, year=year, quarter=quarter)
     except ValidationError as exc:

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from vcsgrants.core.models import User
-from vcsgrants.notifications.reminders import due_reminders, queue_reminders
+from vcsgrants.hub.reminders import due_reminders, queue_reminders
 
 DEMO_DAY = dt.date(2023, 2, 6)
 DEMO_DOMAIN = "example.org"

@@ -1,33 +1,15 @@
-"""What the e-mails say: plain text in plain English, each with a link to the page concerned.
+"""How the e-mails are written: plain text in plain English, each with a link to the page concerned.
 
-The open-calls code calls one function per event, inside the transaction that does the thing:
-
-- `notify_submission_receipt(application)` — to whoever submitted it, whoever started it if someone else, and
-  the contact the organisation gave when it registered (ApplicantProfile.contact_email) if another address;
-- `notify_assessment_assigned(assignment)` — to the assessor;
-- `notify_outcome(application)` — to the same people: awarded, or unsuccessful with the feedback. Never a
-  score, a recommendation or a reason the panel recorded: only what the applicant may see.
-
-Each returns the notifications it queued (none when they were queued before: the keys make them idempotent)
-and accepts `link=` for the page to point at, when the default page is not the right one.
-Reminders for agreements (returns and meeting actions) are written in reminders.py with the same helpers.
+Each app writes its own e-mails with these helpers and queues them with services.enqueue (the open calls'
+e-mails are in calls/emails.py; the reminders about returns and meeting actions in hub/reminders.py).
 """
 
 from __future__ import annotations
-
-import datetime as dt
-from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.urls import NoReverseMatch
 
 from vcsgrants.core.models import User
-from vcsgrants.engagement.models_consultations import moment_text
-from vcsgrants.notifications.models import Notification
-from vcsgrants.notifications.services import enqueue
-
-if TYPE_CHECKING:
-    from vcsgrants.calls.models import Application, Assignment
 
 SIGN_OFF = "VCS Grants\nThis e-mail was sent automatically. Please do not reply to it."
 
@@ -37,11 +19,6 @@ def absolute_url(path: str) -> str:
     if path.startswith(("http://", "https://")):
         return path
     return f"{settings.VCSGRANTS_BASE_URL}/{path.lstrip('/')}"
-
-
-def day_text(day: dt.date) -> str:
-    """'15 July 2022'."""
-    return f"{day.day} {day:%B %Y}"
 
 
 def greeting(user: User | None) -> str:
@@ -55,7 +32,7 @@ def body_text(user: User | None, paragraphs: list[str], link: str, link_intro: s
     return "\n\n".join(p.strip() for p in parts if p and p.strip()) + "\n"
 
 
-def _page(obj, link: str | None) -> str:
+def page_for(obj, link: str | None) -> str:
     if link:
         return link
     try:
@@ -64,7 +41,7 @@ def _page(obj, link: str | None) -> str:
         return "/"
 
 
-def _people(*users: User | None) -> list[User]:
+def people_with_email(*users: User | None) -> list[User]:
     """Distinct active users with an e-mail address, in the order given."""
     seen, people = set(), []
     for user in users:
@@ -72,122 +49,3 @@ def _people(*users: User | None) -> list[User]:
             seen.add(user.pk)
             people.append(user)
     return people
-
-
-def _applicant_addresses(application: Application) -> list[tuple[str, User | None, str]]:
-    """(key suffix, user or None, address): the users who submitted and started it, then the organisation's
-    registered contact (its applicant profile) when that is another address."""
-    people = _people(application.submitted_by, application.created_by)
-    addresses = [(f"u{user.pk}", user, user.email) for user in people]
-    profile = getattr(application.organisation, "applicant_profile", None)
-    contact = (profile.contact_email or "").strip() if profile else ""
-    if contact and contact.lower() not in {user.email.lower() for user in people}:
-        addresses.append(("contact", None, contact))
-    return addresses
-
-
-# --- Open calls ------------------------------------------------------------------------------------------
-
-
-def notify_submission_receipt(application: Application, *, link: str | None = None) -> list[Notification]:
-    """'We have received your application': to the submitter, the user who started it, the registered contact."""
-    call, page = application.call, _page(application, link)
-    when = f" at {moment_text(application.submitted_at)}" if application.submitted_at else ""
-    subject = f"Application received: {application.reference}, {call.title}"
-    queued = []
-    for suffix, user, address in _applicant_addresses(application):
-        body = body_text(
-            user,
-            [
-                f"We have received {application.organisation}'s application {application.reference}, "
-                f"“{application.project_title}”, for {application.lot} of {call.title}{when}.",
-                "What happens next: we check that the application is eligible, then a panel assesses it against "
-                "the criteria published with the call. We will e-mail you when a decision has been made.",
-                "You can no longer change the application. You can still read it:",
-            ],
-            page,
-            "Your application:",
-        )
-        queued.append(
-            enqueue(
-                kind=Notification.Kind.SUBMISSION_RECEIPT,
-                key=f"submission_receipt:{application.pk}:{suffix}",
-                to_email=address,
-                subject=subject,
-                body=body,
-                recipient=user,
-            )
-        )
-    return [n for n in queued if n]
-
-
-def notify_assessment_assigned(assignment: Assignment, *, link: str | None = None) -> list[Notification]:
-    """'You have been asked to assess': to the assessor, once per assignment."""
-    application = assignment.application
-    call = application.call
-    people = _people(assignment.assessor)
-    if not people:
-        return []
-    user = people[0]
-    body = body_text(
-        user,
-        [
-            f"You have been asked to assess application {application.reference} from {application.organisation} "
-            f"for {application.lot} of {call.title}.",
-            "Before you read it in full, tell us whether you have a conflict of interest: for example if you work "
-            "for, volunteer with or are related to someone at the organisation. You cannot score an application "
-            "you have a conflict with.",
-            "Score each criterion on your own, without discussing the application with other assessors. The panel "
-            "compares scores at moderation.",
-        ],
-        _page(application, link),
-        "Declare any conflict and score the application:",
-    )
-    notification = enqueue(
-        kind=Notification.Kind.ASSESSMENT_ASSIGNED,
-        key=f"assessment_assigned:{assignment.pk}",
-        to_email=user.email,
-        subject=f"Application to assess: {application.reference}, {call.title}",
-        body=body,
-        recipient=user,
-    )
-    return [notification] if notification else []
-
-
-def notify_outcome(application: Application, *, link: str | None = None) -> list[Notification]:
-    """The decision, to the same people as the receipt: feedback if unsuccessful, never scores or panel reasons."""
-    call = application.call
-    awarded = application.outcome == application.Outcome.AWARDED
-    if application.outcome not in (application.Outcome.AWARDED, application.Outcome.UNSUCCESSFUL):
-        raise ValueError(f"Application {application.reference} has no outcome to tell the applicant yet.")
-    if awarded:
-        subject = f"Your application has been successful: {application.reference}, {call.title}"
-        paragraphs = [
-            f"We are pleased to tell you that {application.organisation}'s application {application.reference}, "
-            f"“{application.project_title}”, for {application.lot} of {call.title} has been successful.",
-            f"We will contact you about the agreement, which is to run from {day_text(call.agreement_start)} "
-            f"to {day_text(call.agreement_end)}, and about anything we need from you before it starts.",
-        ]
-    else:
-        subject = f"Your application has not been successful: {application.reference}, {call.title}"
-        paragraphs = [
-            f"Thank you for applying. We are sorry to tell you that {application.organisation}'s application "
-            f"{application.reference}, “{application.project_title}”, for {application.lot} of {call.title} "
-            "has not been successful.",
-        ]
-        if application.feedback.strip():
-            paragraphs.append(f"Feedback from the panel:\n\n{application.feedback.strip()}")
-        paragraphs.append("We hope this helps with future applications.")
-    queued = []
-    for suffix, user, address in _applicant_addresses(application):
-        queued.append(
-            enqueue(
-                kind=Notification.Kind.OUTCOME,
-                key=f"outcome:{application.pk}:{application.outcome}:{suffix}",
-                to_email=address,
-                subject=subject,
-                body=body_text(user, paragraphs, _page(application, link), "Your application:"),
-                recipient=user,
-            )
-        )
-    return [n for n in queued if n]

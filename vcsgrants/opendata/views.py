@@ -22,7 +22,7 @@ from django.views.decorators.http import require_http_methods
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
-from vcsgrants.core.services import parse_financial_year_label
+from vcsgrants.core.years import year_start_or_404
 from vcsgrants.funding.models import MoneySum, Programme
 from vcsgrants.funding.selectors import programme_default_year
 from vcsgrants.opendata import conf, quality, schema, selectors, services, writers
@@ -38,10 +38,7 @@ SPOOL_BYTES = 16 * 1024 * 1024  # an XLSX larger than this is spooled to a tempo
 def _year(label: str | None, years: list[FinancialYear], default: FinancialYear | None) -> FinancialYear | None:
     if not label:
         return default
-    try:
-        start = parse_financial_year_label(label)
-    except ValidationError as exc:
-        raise Http404(exc.messages[0]) from exc
+    start = year_start_or_404(label)
     year = next((y for y in years if y.start_year == start), None)
     if year is None:
         raise Http404(f"No grants in {label}.")

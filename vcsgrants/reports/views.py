@@ -66,7 +66,7 @@ def report_edit(request, slug=None, pk=None):
             return redirect(report)
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {
             "form": form,
             "page_title": f"Edit the report: {report.title}" if pk else "Draft a report for a decision",
@@ -131,7 +131,7 @@ def report_decision(request, pk):
             return redirect(decision)
     return render(
         request,
-        "funding/form_page.html",
+        "core/form_page.html",
         {
             "form": form,
             "page_title": f"Record the decision: {report.title}",

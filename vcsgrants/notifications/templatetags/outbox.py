@@ -1,6 +1,6 @@
 from django import template
 
-from vcsgrants.engagement.models_consultations import moment_text
+from vcsgrants.core.dates import moment_text
 
 register = template.Library()
 

@@ -31,12 +31,12 @@ from django.db import transaction
 from django.urls import reverse
 
 from vcsgrants.core.models import Role, User
-from vcsgrants.core.money import quarter_end, quarter_starts
+from vcsgrants.core.money import long_date, quarter_end, quarter_starts
 from vcsgrants.engagement.models_meetings import Action
 from vcsgrants.engagement.selectors_meetings import can_see_action, can_see_meeting, engagement_dates
 from vcsgrants.monitoring.models import Return
 from vcsgrants.monitoring.selectors import OverdueReturn, overdue_returns
-from vcsgrants.notifications.messages import body_text, day_text
+from vcsgrants.notifications.messages import body_text
 from vcsgrants.notifications.models import Notification
 from vcsgrants.notifications.services import enqueue
 
@@ -113,7 +113,7 @@ def _due_reminder(row: OverdueReturn, user: User) -> Reminder:
         user,
         [
             f"The monitoring return for {agreement.reference} ({agreement.title}) for {_quarter_text(row)} "
-            f"is due by 5pm on {day_text(row.due_date)}.",
+            f"is due by 5pm on {long_date(row.due_date)}.",
             "Enter a value for each KPI with a short narrative, in the browser or by uploading the spreadsheet "
             "template. If you have already sent it, you can ignore this e-mail.",
         ],
@@ -124,7 +124,7 @@ def _due_reminder(row: OverdueReturn, user: User) -> Reminder:
         kind=Notification.Kind.RETURN_DUE,
         key=f"{_return_key('return_due', row)}:u{user.pk}",
         recipient=user,
-        subject=f"Monitoring return due by {day_text(row.due_date)}: {agreement.reference}, {row.year} Q{row.quarter}",
+        subject=f"Monitoring return due by {long_date(row.due_date)}: {agreement.reference}, {row.year} Q{row.quarter}",
         body=body,
     )
 
@@ -142,7 +142,7 @@ def _overdue_reminder(row: OverdueReturn, user: User, week: int) -> Reminder:
         subject = f"Monitoring return overdue: {agreement.reference}, {row.year} Q{row.quarter}"
         paragraphs = [
             f"The monitoring return for {agreement.reference} ({agreement.title}) for {_quarter_text(row)} "
-            f"was due by 5pm on {day_text(row.due_date)} and we have not received it. "
+            f"was due by 5pm on {long_date(row.due_date)} and we have not received it. "
             f"It is {_plural(row.days_overdue, 'day')} late.",
             "Please send it as soon as you can. If something is stopping you, contact the council officer "
             "who manages your agreement.",
@@ -162,7 +162,7 @@ def _officer_overdue_reminder(row: OverdueReturn, officer: User) -> Reminder:
         officer,
         [
             f"The monitoring return from {agreement.organisation} for {agreement.reference} ({agreement.title}) "
-            f"for {_quarter_text(row)} was due by 5pm on {day_text(row.due_date)} and is not in "
+            f"for {_quarter_text(row)} was due by 5pm on {long_date(row.due_date)} and is not in "
             f"({row.status_label.lower()}). The provider's users have been sent a reminder.",
             "You are receiving this because you set up the agreement.",
         ],
@@ -224,18 +224,18 @@ def _action_reminder(action: Action, user: User, today: dt.date, week: int | Non
     if chasing:
         why = "who has no e-mail address here" if action.owner_user_id else "who is not a user of this service"
         owner = f" The action is {action.owner_label}'s, {why}, so this comes to you as the officer who recorded the meeting."
-    held = f"the {meeting.label[0].lower()}{meeting.label[1:]} on {day_text(meeting.date)}"
+    held = f"the {meeting.label[0].lower()}{meeting.label[1:]} on {long_date(meeting.date)}"
     if week is None:
         kind, key = Notification.Kind.ACTION_DUE, f"action_due:{action.pk}:u{user.pk}"
-        subject = f"Action due by {day_text(action.due_date)}: {meeting.label}"
-        first = f"An action agreed at {held} is due by {day_text(action.due_date)}.{owner}"
+        subject = f"Action due by {long_date(action.due_date)}: {meeting.label}"
+        first = f"An action agreed at {held} is due by {long_date(action.due_date)}.{owner}"
     else:
         kind, key = Notification.Kind.ACTION_OVERDUE, f"action_overdue:{action.pk}:w{week}:u{user.pk}"
         late = (today - action.due_date).days
         subject = f"Action overdue: {meeting.label}"
         first = (
             f"An action agreed at {held} was due by "
-            f"{day_text(action.due_date)} and is still open ({_plural(late, 'day')} late).{owner}"
+            f"{long_date(action.due_date)} and is still open ({_plural(late, 'day')} late).{owner}"
         )
     body = body_text(
         user,

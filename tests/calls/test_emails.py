@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from tests.factories import OrganisationFactory, UserFactory
+from vcsgrants.calls.emails import notify_assessment_assigned, notify_outcome, notify_submission_receipt
 from vcsgrants.calls.models import ApplicantProfile, Application, Assignment, Call, Lot
 from vcsgrants.core.models import Organisation, Role
-from vcsgrants.notifications.messages import notify_assessment_assigned, notify_outcome, notify_submission_receipt
 from vcsgrants.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,7 @@
-"""A real SMTP server on loopback (aiosmtpd) that the tests send to, and the settings that point Django at it."""
+"""A real SMTP server on loopback (aiosmtpd) that the tests send to, and the settings that point Django at it.
+
+A pytest plugin (tests/conftest.py lists it): the notifications, calls and hub tests send to it.
+"""
 
 from __future__ import annotations
 

@@ -6,7 +6,7 @@
     manage.py send_notifications --only-queue         # just queue reminders
     manage.py send_notifications --today 2022-07-20   # reminders as on that day (testing, catching up)
 
-What is sent when and to whom: vcsgrants/notifications/reminders.py. Two copies started at once never send the
+What is sent when and to whom: vcsgrants/hub/reminders.py. Two copies started at once never send the
 same e-mail twice (see services._claim); a run queues nothing it queued before (each reminder has a key).
 Ends with a summary: queued by kind, sent, failed. A failure to send is not an error of the command (it exits 0;
 the e-mail waits for the next run); the errors are listed on stderr.
@@ -20,7 +20,7 @@ from collections import Counter
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from vcsgrants.notifications import reminders
+from vcsgrants.hub import reminders
 from vcsgrants.notifications.models import Notification
 from vcsgrants.notifications.selectors import status_counts
 from vcsgrants.notifications.services import send_queued, sendable

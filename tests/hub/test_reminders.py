@@ -18,9 +18,9 @@ from tests.monitoring.test_returns import setup as setup  # noqa: F401 - the mon
 from vcsgrants.core.models import Role
 from vcsgrants.engagement import services_meetings
 from vcsgrants.engagement.models_meetings import Meeting
+from vcsgrants.hub.reminders import due_reminders
 from vcsgrants.monitoring import services as monitoring_services
 from vcsgrants.notifications.models import Notification
-from vcsgrants.notifications.reminders import due_reminders
 
 pytestmark = pytest.mark.django_db
 

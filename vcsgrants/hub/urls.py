@@ -1,0 +1,9 @@
+from django.urls import path
+
+from vcsgrants.hub import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("programmes/<slug:slug>/", views.programme_detail, name="programme-detail"),
+    path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
+]
