@@ -221,9 +221,9 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "vcsgrants.api.schema.document_errors"],
     # Choice sets whose field names (kind, status) other models share: named once, used everywhere.
     "ENUM_NAME_OVERRIDES": {
-        "MeetingKindEnum": "vcsgrants.engagement.models_meetings.Meeting.Kind",
-        "ActionStatusEnum": "vcsgrants.engagement.models_meetings.Action.Status",
-        "QuestionKindEnum": "vcsgrants.engagement.models_consultations.Question.Kind",
+        "MeetingKindEnum": "vcsgrants.engagement.models.meetings.Meeting.Kind",
+        "ActionStatusEnum": "vcsgrants.engagement.models.meetings.Action.Status",
+        "QuestionKindEnum": "vcsgrants.engagement.models.consultations.Question.Kind",
         # The API's period kinds (a plain list of values, as its inline enums are): one name for input and output.
         "ProgrammePeriodKindEnum": "vcsgrants.api.serializers_funding.PERIOD_KINDS",
     },

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from vcsgrants.engagement import services_consultations as services
-from vcsgrants.engagement.models_consultations import Consultation, ConsultationResponse, Question
+from vcsgrants.engagement.models.consultations import Consultation, ConsultationResponse, Question
+from vcsgrants.engagement.services import consultations as services
 
 UTC = dt.UTC
 LONG_AGO = dt.datetime(2020, 1, 1, tzinfo=UTC)

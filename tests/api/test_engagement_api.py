@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pytest
 
 from vcsgrants.core.models import AuditEvent
-from vcsgrants.engagement import services_meetings as services
-from vcsgrants.engagement.models_meetings import Action, Meeting
+from vcsgrants.engagement.models.meetings import Action, Meeting
+from vcsgrants.engagement.services import meetings as services
 
 JUNE = dt.date(2022, 6, 1)
 

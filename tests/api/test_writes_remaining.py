@@ -15,8 +15,8 @@ from tests.api.roles import everyone_fixture  # noqa: F401 — the fixture every
 from tests.api.writing import WriteClient
 from vcsgrants.core.models import AuditEvent
 from vcsgrants.core.services import financial_year_get
-from vcsgrants.engagement import services_consultations as consultations
-from vcsgrants.engagement.models_consultations import Consultation, ConsultationDocument, ConsultationResponse
+from vcsgrants.engagement.models.consultations import Consultation, ConsultationDocument, ConsultationResponse
+from vcsgrants.engagement.services import consultations
 from vcsgrants.funding import services
 from vcsgrants.funding.models import (
     AgreementDocument,

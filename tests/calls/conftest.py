@@ -15,8 +15,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import OrganisationFactory, UserFactory, funded_programme
-from vcsgrants.calls import services_build as build
 from vcsgrants.calls.models import ApplicantProfile, Call, EligibilityQuestion, FormQuestion, FormSection, Lot
+from vcsgrants.calls.services import build
 from vcsgrants.core.models import Area, Organisation, Role, User
 
 Kind = FormQuestion.Kind

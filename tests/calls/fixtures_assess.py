@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from tests.factories import OrganisationFactory, UserFactory, funded_programme
 from tests.monitoring.test_returns import make_kpis
-from vcsgrants.calls import services_assess as services
 from vcsgrants.calls.models import (
     Answer,
     ApplicantProfile,
@@ -26,6 +25,7 @@ from vcsgrants.calls.models import (
     FormSection,
     Lot,
 )
+from vcsgrants.calls.services import assess as services
 from vcsgrants.core.models import Organisation, Role, User
 
 D = Decimal

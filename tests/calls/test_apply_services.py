@@ -13,8 +13,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.calls.conftest import applicant_user
-from vcsgrants.calls import services_apply as apply
 from vcsgrants.calls.models import Application, FormQuestion
+from vcsgrants.calls.services import apply
 from vcsgrants.core.models import AuditEvent
 from vcsgrants.notifications.models import Notification
 

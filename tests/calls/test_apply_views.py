@@ -12,8 +12,8 @@ from django.test import Client
 from tests.calls.conftest import applicant_user
 from tests.calls.test_apply_services import complete, start
 from tests.factories import UserFactory
-from vcsgrants.calls import services_apply as apply
 from vcsgrants.calls.models import Answer, Call, FormQuestion
+from vcsgrants.calls.services import apply
 from vcsgrants.core.models import Role
 
 pytestmark = pytest.mark.django_db

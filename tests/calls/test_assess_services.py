@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from tests.calls.fixtures_assess import build_assess_call, score
-from vcsgrants.calls import selectors_assess as selectors
-from vcsgrants.calls import services_assess as services
 from vcsgrants.calls.models import Assignment
+from vcsgrants.calls.selectors import assess as selectors
+from vcsgrants.calls.services import assess as services
 from vcsgrants.core.models import AuditEvent
 from vcsgrants.notifications.models import Notification
 

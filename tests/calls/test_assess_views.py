@@ -12,8 +12,8 @@ from openpyxl import load_workbook
 
 from tests.calls.fixtures_assess import assess_and_moderate, build_assess_call, score
 from tests.factories import UserFactory
-from vcsgrants.calls import services_assess as services
 from vcsgrants.calls.models import Application, Assignment, Score
+from vcsgrants.calls.services import assess as services
 from vcsgrants.core.models import Role
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.calls.fixtures_assess import build_assess_call, score
-from vcsgrants.calls import services_assess as services
+from vcsgrants.calls.services import assess as services
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 
 from tests.calls.fixtures_assess import assess_and_moderate, build_assess_call
 from vcsgrants.calls.models import Application
-from vcsgrants.calls.services_award import award_confirm, award_preview
+from vcsgrants.calls.services.award import award_confirm, award_preview
 from vcsgrants.core.models import AuditEvent, Organisation, Role
 from vcsgrants.funding.models import Agreement
 from vcsgrants.monitoring.models import KpiTarget

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from tests.calls.conftest import build_call
-from vcsgrants.calls import services_build as build
 from vcsgrants.calls.models import FormQuestion
+from vcsgrants.calls.services import build
 from vcsgrants.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db

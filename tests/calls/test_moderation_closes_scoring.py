@@ -13,9 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.calls.fixtures_assess import assess_and_moderate, build_assess_call, score
-from vcsgrants.calls import services_assess as services
-from vcsgrants.calls import services_award
 from vcsgrants.calls.models import Application, Assignment
+from vcsgrants.calls.services import assess as services
+from vcsgrants.calls.services import award as services_award
 from vcsgrants.core.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
@@ -88,7 +88,7 @@ def test_reopening_moderation_lets_the_late_scores_count_and_the_award_waits(ac)
     assert "1 eligible application has not been moderated: INFRA-001." in services_award.award_preview(ac.call).problems
     score(ac, assignment, [5, 5, 5, 5, 5])  # now it counts
     assert services.assessable(ac.call).get(pk=application.pk) is not None
-    from vcsgrants.calls.selectors_assess import panel_result
+    from vcsgrants.calls.selectors.assess import panel_result
 
     assert panel_result(application).mean == D("82.00")  # (73 + 73 + 100) / 3
     services.moderate(

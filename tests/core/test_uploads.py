@@ -23,8 +23,8 @@ from pypdf import PdfWriter
 
 from tests.factories import OrganisationFactory, line
 from vcsgrants.core import uploads
-from vcsgrants.engagement import services_consultations as consultation_services
-from vcsgrants.engagement.models_consultations import ConsultationDocument
+from vcsgrants.engagement.models.consultations import ConsultationDocument
+from vcsgrants.engagement.services import consultations as consultation_services
 from vcsgrants.funding import services as funding_services
 from vcsgrants.funding.models import AgreementDocument
 

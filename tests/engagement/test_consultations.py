@@ -22,10 +22,8 @@ from django.utils import timezone
 from tests.factories import OrganisationFactory, UserFactory, line
 from vcsgrants.core.dates import clock_text, moment_text
 from vcsgrants.core.models import AuditEvent, Role
-from vcsgrants.engagement import selectors_consultations as selectors
-from vcsgrants.engagement import services_consultations as services
-from vcsgrants.engagement.forms_consultations import ConsultationForm
-from vcsgrants.engagement.models_consultations import (
+from vcsgrants.engagement.forms.consultations import ConsultationForm
+from vcsgrants.engagement.models.consultations import (
     LIKERT_OPTIONS,
     Answer,
     Consultation,
@@ -33,6 +31,8 @@ from vcsgrants.engagement.models_consultations import (
     ConsultationResponse,
     Question,
 )
+from vcsgrants.engagement.selectors import consultations as selectors
+from vcsgrants.engagement.services import consultations as services
 from vcsgrants.funding import services as funding_services
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,8 @@ from django.test import Client
 from tests.engagement.test_meetings_services import World, make_world, monitoring
 from tests.factories import UserFactory
 from vcsgrants.core.models import Role
-from vcsgrants.engagement import selectors_meetings as selectors
-from vcsgrants.engagement import services_meetings as services
+from vcsgrants.engagement.selectors import meetings as selectors
+from vcsgrants.engagement.services import meetings as services
 
 pytestmark = pytest.mark.django_db
 

@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 
 from vcsgrants.core.models import User
-from vcsgrants.engagement import selectors_meetings as selectors
 from vcsgrants.engagement.demo_meetings import load_meetings_demo
-from vcsgrants.engagement.models_meetings import Action, Meeting
+from vcsgrants.engagement.models.meetings import Action, Meeting
+from vcsgrants.engagement.selectors import meetings as selectors
 from vcsgrants.funding.models import Programme
 
 

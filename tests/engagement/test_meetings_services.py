@@ -14,9 +14,9 @@ from django.core.exceptions import ValidationError
 
 from tests.factories import OrganisationFactory, UserFactory
 from vcsgrants.core.models import AuditEvent, Organisation, Role, User
-from vcsgrants.engagement import selectors_meetings as selectors
-from vcsgrants.engagement import services_meetings as services
-from vcsgrants.engagement.models_meetings import Action, EngagementSettings, Meeting
+from vcsgrants.engagement.models.meetings import Action, EngagementSettings, Meeting
+from vcsgrants.engagement.selectors import meetings as selectors
+from vcsgrants.engagement.services import meetings as services
 from vcsgrants.funding import services as funding_services
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.monitoring.models import Kpi, Outcome

@@ -9,8 +9,8 @@ from django.test import Client
 
 from tests.engagement.test_meetings_services import World, action, make_world, monitoring, partner_meeting, partnership
 from vcsgrants.core.models import AuditEvent
-from vcsgrants.engagement import selectors_meetings as selectors
-from vcsgrants.engagement.models_meetings import Action, Meeting
+from vcsgrants.engagement.models.meetings import Action, Meeting
+from vcsgrants.engagement.selectors import meetings as selectors
 
 D = dt.date
 

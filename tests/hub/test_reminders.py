@@ -16,8 +16,8 @@ from tests.factories import UserFactory
 from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets, submitted_return
 from tests.monitoring.test_returns import setup as setup  # noqa: F401 - the monitoring tests' fixture
 from vcsgrants.core.models import Role
-from vcsgrants.engagement import services_meetings
-from vcsgrants.engagement.models_meetings import Meeting
+from vcsgrants.engagement.models.meetings import Meeting
+from vcsgrants.engagement.services import meetings as services_meetings
 from vcsgrants.hub.reminders import due_reminders
 from vcsgrants.monitoring import services as monitoring_services
 from vcsgrants.notifications.models import Notification

@@ -43,7 +43,7 @@ from vcsgrants.funding.models import Agreement
 from vcsgrants.monitoring import dashboards, services
 from vcsgrants.monitoring.models import Outcome
 from vcsgrants.monitoring.rag import Aggregation, Rating, Trend, aggregate
-from vcsgrants.monitoring.views_dashboards import rag_bar, trend_chart
+from vcsgrants.monitoring.views.dashboards import rag_bar, trend_chart
 
 pytestmark = pytest.mark.django_db
 D = Decimal

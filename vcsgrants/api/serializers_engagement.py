@@ -19,9 +19,9 @@ from vcsgrants.api.serializers import (
     StreamRefSerializer,
 )
 from vcsgrants.core.models import User
-from vcsgrants.engagement.models_consultations import Consultation, ConsultationDocument, ConsultationResponse, Question
-from vcsgrants.engagement.models_meetings import Action, Meeting
-from vcsgrants.engagement.selectors_meetings import sees_notes
+from vcsgrants.engagement.models.consultations import Consultation, ConsultationDocument, ConsultationResponse, Question
+from vcsgrants.engagement.models.meetings import Action, Meeting
+from vcsgrants.engagement.selectors.meetings import sees_notes
 from vcsgrants.equity.engine import METHODS
 from vcsgrants.funding.models import Decision
 

@@ -51,13 +51,13 @@ from vcsgrants.core.models import FinancialYear, Organisation, User
 from vcsgrants.core.permissions import ACTIONS
 from vcsgrants.core.rules import organisation_lineage, sees_everything
 from vcsgrants.core.services import parse_financial_year_label
-from vcsgrants.engagement import selectors_consultations as consultation_selectors
-from vcsgrants.engagement import selectors_meetings as meeting_selectors
-from vcsgrants.engagement import services_consultations as consultation_services
-from vcsgrants.engagement import services_meetings as meeting_services
-from vcsgrants.engagement.forms_meetings import ActionDoneForm, ActionEditForm, ActionForm, MeetingForm
-from vcsgrants.engagement.models_consultations import Consultation, ConsultationResponse
-from vcsgrants.engagement.models_meetings import Action, Meeting
+from vcsgrants.engagement.forms.meetings import ActionDoneForm, ActionEditForm, ActionForm, MeetingForm
+from vcsgrants.engagement.models.consultations import Consultation, ConsultationResponse
+from vcsgrants.engagement.models.meetings import Action, Meeting
+from vcsgrants.engagement.selectors import consultations as consultation_selectors
+from vcsgrants.engagement.selectors import meetings as meeting_selectors
+from vcsgrants.engagement.services import consultations as consultation_services
+from vcsgrants.engagement.services import meetings as meeting_services
 from vcsgrants.equity import services as equity_services
 from vcsgrants.equity.engine import METHODS
 from vcsgrants.equity.forms import OptionForm, OptionSetForm

@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from vcsgrants.calls import services_apply as apply
-from vcsgrants.calls import services_build as build
 from vcsgrants.calls.models import Call, FormQuestion
+from vcsgrants.calls.services import apply, build
 from vcsgrants.core.models import Area, User
 from vcsgrants.core.money import apportion
 from vcsgrants.funding.models import FundingStream, Programme

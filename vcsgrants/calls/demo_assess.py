@@ -13,12 +13,12 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from vcsgrants.calls import services_assess as services
 from vcsgrants.calls.demo import _user
 from vcsgrants.calls.demo_apply import REFERENCE
 from vcsgrants.calls.models import Application, Call
 from vcsgrants.calls.scoring import CriterionSpec, panel_mean
-from vcsgrants.calls.selectors_assess import criterion_specs
+from vcsgrants.calls.selectors.assess import criterion_specs
+from vcsgrants.calls.services import assess as services
 from vcsgrants.core.models import Organisation, Role, User
 
 D = Decimal

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.utils import timezone
 
-from vcsgrants.calls import selectors_assess as selectors
 from vcsgrants.calls.models import Application, Assignment, Call
+from vcsgrants.calls.selectors import assess as selectors
 from vcsgrants.core.exports import xlsx_sheets
 
 APPLICATION_HEADERS = [

@@ -1,7 +1,7 @@
 """The demo's consultation on the review of VCS infrastructure provision, with illustrative responses.
 
 Called by ``load_demo`` after the programme is loaded. Every write goes through
-vcsgrants.engagement.services_consultations at a moment inside the consultation's (illustrative) dates,
+vcsgrants.engagement.services.consultations at a moment inside the consultation's (illustrative) dates,
 so it is validated like a real response. Idempotent: a programme that already has the demo consultation
 is left as it is. The dates, the responses and the respondents are illustrative; the providers are the
 demo's fictional ones, and the public respondents are anonymous or name fictional groups marked (demo).
@@ -17,8 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from vcsgrants.core.models import User
-from vcsgrants.engagement import services_consultations as services
-from vcsgrants.engagement.models_consultations import DEFAULT_PRIVACY_NOTICE, LIKERT_OPTIONS, Consultation, Question
+from vcsgrants.engagement.models.consultations import DEFAULT_PRIVACY_NOTICE, LIKERT_OPTIONS, Consultation, Question
+from vcsgrants.engagement.services import consultations as services
 from vcsgrants.funding.models import Programme
 
 TITLE = "The review of VCS infrastructure provision: proposals"

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 
 from vcsgrants.core.models import Organisation, Role, User
-from vcsgrants.engagement import services_meetings as services
-from vcsgrants.engagement.models_meetings import Action, Meeting
+from vcsgrants.engagement.models.meetings import Action, Meeting
+from vcsgrants.engagement.services import meetings as services
 from vcsgrants.funding.models import Programme
 from vcsgrants.monitoring.models import Kpi
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import rules
 
 from vcsgrants.core.rules import is_partner, is_provider, manages_programmes, sees_everything
-from vcsgrants.engagement import selectors_meetings
+from vcsgrants.engagement.selectors import meetings as selectors_meetings
 from vcsgrants.funding.rules import co_funds_programme
 
 # --- Consultations ---------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 import rules
 from django.urls import reverse
 
-from vcsgrants.calls.selectors_assess import sits_on_a_panel
+from vcsgrants.calls.selectors.assess import sits_on_a_panel
 
 
 def navigation(request):

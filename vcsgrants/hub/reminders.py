@@ -32,8 +32,8 @@ from django.urls import reverse
 
 from vcsgrants.core.models import Role, User
 from vcsgrants.core.money import long_date, quarter_end, quarter_starts
-from vcsgrants.engagement.models_meetings import Action
-from vcsgrants.engagement.selectors_meetings import can_see_action, can_see_meeting, engagement_dates
+from vcsgrants.engagement.models.meetings import Action
+from vcsgrants.engagement.selectors.meetings import can_see_action, can_see_meeting, engagement_dates
 from vcsgrants.monitoring.models import Return
 from vcsgrants.monitoring.selectors import OverdueReturn, overdue_returns
 from vcsgrants.notifications.messages import body_text

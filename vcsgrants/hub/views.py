@@ -6,13 +6,13 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from vcsgrants.calls.selectors_apply import applications_for
+from vcsgrants.calls.selectors.apply import applications_for
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_from_label
-from vcsgrants.engagement.selectors_meetings import organisation_engagement, programme_engagement
+from vcsgrants.engagement.selectors.meetings import organisation_engagement, programme_engagement
 from vcsgrants.funding import selectors
 from vcsgrants.funding.models import Allocation, Programme, StreamBudget
 from vcsgrants.monitoring.selectors import overdue_returns

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from vcsgrants.core.money import long_date, quarter_end, quarter_starts
-from vcsgrants.engagement.selectors_consultations import consultation_summary
+from vcsgrants.engagement.selectors.consultations import consultation_summary
 from vcsgrants.equity.exports import measure_cells
 from vcsgrants.equity.selectors import comparison
 from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget
@@ -321,7 +321,7 @@ def call_section(report: CabinetReport, number: int) -> Section | None:
     """Ranked recommendations by lot: the moderated applications of each lot and whether the lot's money reaches them."""
     if report.call is None:
         return None
-    from vcsgrants.calls.services_award import award_preview
+    from vcsgrants.calls.services.award import award_preview
 
     call = report.call
     preview = award_preview(call)

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 
 from django import template
 
-from vcsgrants.calls import selectors_assess as selectors
-from vcsgrants.calls import services_assess as services
 from vcsgrants.calls.models import Application, Assignment, Call
 from vcsgrants.calls.scoring import weights_problem
+from vcsgrants.calls.selectors import assess as selectors
+from vcsgrants.calls.services import assess as services
 
 register = template.Library()
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import simple_history.models
-import vcsgrants.engagement.models_consultations
+import vcsgrants.engagement.models.consultations
 from django.conf import settings
 from django.db import migrations, models
 
@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
                 ('ask_organisation', models.BooleanField(default=False, verbose_name='Ask the public for an organisation (optional to give)')),
                 ('ask_email', models.BooleanField(default=False, verbose_name='Ask the public for an e-mail address (optional to give)')),
                 ('privacy_notice', models.TextField(help_text='Shown on the response pages; kept with the consultation.')),
-                ('public_token', models.CharField(default=vcsgrants.engagement.models_consultations.new_public_token, editable=False, max_length=40, unique=True)),
+                ('public_token', models.CharField(default=vcsgrants.engagement.models.consultations.new_public_token, editable=False, max_length=40, unique=True)),
                 ('is_demo', models.BooleanField(default=False, help_text='Created by the demo loader; its responses are illustrative.')),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
                 ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
@@ -45,7 +45,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('title', models.CharField(max_length=200)),
-                ('file', models.FileField(upload_to=vcsgrants.engagement.models_consultations.consultation_document_path)),
+                ('file', models.FileField(upload_to=vcsgrants.engagement.models.consultations.consultation_document_path)),
                 ('original_name', models.CharField(max_length=255)),
                 ('content_type', models.CharField(blank=True, max_length=120)),
                 ('size', models.PositiveBigIntegerField(default=0)),

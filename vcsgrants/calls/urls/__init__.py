@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("vcsgrants.calls.urls.apply")),
+    path("", include("vcsgrants.calls.urls.assess")),
+]

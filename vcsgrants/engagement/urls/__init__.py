@@ -1,0 +1,6 @@
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("vcsgrants.engagement.urls.meetings")),
+    path("", include("vcsgrants.engagement.urls.consultations")),
+]

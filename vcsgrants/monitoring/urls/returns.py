@@ -1,0 +1,12 @@
+from django.urls import path
+
+from vcsgrants.monitoring.views import returns as views
+
+urlpatterns = [
+    path("agreements/<int:pk>/targets/<str:year_label>/", views.targets_edit, name="targets-edit"),
+    path("agreements/<int:pk>/monitoring/", views.agreement_monitoring, name="agreement-monitoring"),
+    path("agreements/<int:pk>/returns/<str:year_label>/<int:quarter>/", views.return_edit, name="return-edit"),
+    path("returns/overdue/", views.returns_overdue, name="returns-overdue"),
+    path("returns/<int:pk>/", views.return_detail, name="return-detail"),
+    path("returns/<int:pk>/review/", views.return_review, name="return-review"),
+]
