@@ -228,24 +228,26 @@ MATRIX = {
 }
 
 
-def our_url_names() -> set[str]:
-    names = set()
+def our_url_names() -> dict[str, str]:
+    """Each page's name (unique across the apps, as MATRIX keys it) → its namespaced name, for reverse()."""
+    names = {}
 
-    def walk(patterns, prefix=""):
+    def walk(patterns, namespace=None):
         for p in patterns:
             if isinstance(p, URLResolver):
                 if str(p.pattern) in {"admin/", "accounts/", "api/"}:
                     continue
-                walk(p.url_patterns)
+                walk(p.url_patterns, p.namespace or namespace)
             elif isinstance(p, URLPattern) and p.name:
-                names.add(p.name)
+                assert p.name not in names, f"{p.name} is a page name in two apps"
+                names[p.name] = f"{namespace}:{p.name}" if namespace else p.name
 
     walk(get_resolver().url_patterns)
     return names
 
 
 def test_every_page_is_in_the_matrix():
-    assert our_url_names() == set(MATRIX), "Add each new page to MATRIX with the roles that may use it"
+    assert set(our_url_names()) == set(MATRIX), "Add each new page to MATRIX with the roles that may use it"
 
 
 @pytest.fixture
@@ -420,7 +422,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         from vcsgrants.opendata.demo import publish_demo_grants
 
         publish_demo_grants(agreement.programme, officer=User.objects.get(username="officer"))
-    return reverse(name, args=args)
+    return reverse(our_url_names()[name], args=args)
 
 
 def client_for(role: str) -> Client:

@@ -47,34 +47,36 @@ def score_data(ac, values, comments=True, action="save"):
 
 def test_officer_sets_up_criteria_kpis_and_assigns_a_lot(ac):
     client = client_as(ac.officer)
-    page = client.get(reverse("assess-setup", args=[ac.call.pk])).content.decode()
+    page = client.get(reverse("calls:assess-setup", args=[ac.call.pk])).content.decode()
     assert "Weights add up to 100%" in page and "Method statement" in page
     response = client.post(
-        reverse("assess-criterion-create", args=[ac.call.pk]),
+        reverse("calls:assess-criterion-create", args=[ac.call.pk]),
         {"title": "Extra", "guidance": "g", "weight": "10", "max_score": "5"},
     )
     assert "would add up to 110" in response.content.decode()
     groups, satisfaction = ac.kpis
-    response = client.post(reverse("assess-kpis", args=[ac.call.pk]), {f"kpi_{groups.pk}": "", f"kpi_{satisfaction.pk}": "85"})
+    response = client.post(
+        reverse("calls:assess-kpis", args=[ac.call.pk]), {f"kpi_{groups.pk}": "", f"kpi_{satisfaction.pk}": "85"}
+    )
     assert response.status_code == 302
     assert [k.kpi.code for k in ac.call.call_kpis.all()] == ["SG2"]
     response = client.post(
-        reverse("assess-panel", args=[ac.call.pk]),
+        reverse("calls:assess-panel", args=[ac.call.pk]),
         {"lot": ac.lots[1].pk, "assessors": [ac.assessors[0].pk, ac.officer.pk]},
     )
     assert response.status_code == 302
     assert sorted(a.assessor_id for a in ac.apps["INFRA-004"].assignments.all()) == sorted([ac.assessors[0].pk, ac.officer.pk])
-    assert "INFRA-004" in client.get(reverse("assess-setup", args=[ac.call.pk])).content.decode()
+    assert "INFRA-004" in client.get(reverse("calls:assess-setup", args=[ac.call.pk])).content.decode()
 
 
 def test_an_officer_on_a_panel_has_the_your_assessments_link_and_others_do_not(ac):
-    officer_page = client_as(ac.officer).get(reverse("call-index")).content.decode()
+    officer_page = client_as(ac.officer).get(reverse("calls:call-index")).content.decode()
     assert "Your assessments" not in officer_page  # on no panel yet
     assigned(ac, "INFRA-001", 0)
     services.application_assessors_set(application=ac.apps["INFRA-002"], assessors=[ac.officer], actor=ac.officer)
-    page = client_as(ac.officer).get(reverse("call-index")).content.decode()
-    assert f'href="{reverse("assess-my-list")}"' in page and "Your assessments" in page
-    listed = client_as(ac.officer).get(reverse("assess-my-list")).content.decode()
+    page = client_as(ac.officer).get(reverse("calls:call-index")).content.decode()
+    assert f'href="{reverse("calls:assess-my-list")}"' in page and "Your assessments" in page
+    listed = client_as(ac.officer).get(reverse("calls:assess-my-list")).content.decode()
     assert "INFRA-002" in listed and "INFRA-001" not in listed
 
 
@@ -82,41 +84,43 @@ def test_an_assessor_sees_only_their_own_assignments(ac):
     mine = assigned(ac, "INFRA-001", 0)
     theirs = assigned(ac, "INFRA-002", 1)
     client = client_as(ac.assessors[0])
-    page = client.get(reverse("assess-my-list")).content.decode()
+    page = client.get(reverse("calls:assess-my-list")).content.decode()
     assert "INFRA-001" in page and "INFRA-002" not in page
     assert "Your assessments" in page  # the nav link
-    assert client.get(reverse("assess-assignment", args=[theirs.pk])).status_code == 403
-    assert client.get(reverse("assess-conflict", args=[theirs.pk])).status_code == 403
+    assert client.get(reverse("calls:assess-assignment", args=[theirs.pk])).status_code == 403
+    assert client.get(reverse("calls:assess-conflict", args=[theirs.pk])).status_code == 403
     # Before declaring, the assessor is sent to the conflict question and does not see the answers.
-    response = client.get(reverse("assess-assignment", args=[mine.pk]))
-    assert response.status_code == 302 and response["Location"] == reverse("assess-conflict", args=[mine.pk])
+    response = client.get(reverse("calls:assess-assignment", args=[mine.pk]))
+    assert response.status_code == 302 and response["Location"] == reverse("calls:assess-conflict", args=[mine.pk])
     conflict_page = client.get(response["Location"]).content.decode()
     assert "Partner of INFRA-001" in conflict_page and "Our plan for INFRA-001." not in conflict_page
     # Never the moderation or others' scores.
-    assert client.get(reverse("moderation-detail", args=[ac.apps["INFRA-001"].pk])).status_code == 403
-    assert client.get(reverse("moderation-list", args=[ac.call.pk])).status_code == 403
-    assert client.get(reverse("call-export", args=[ac.call.pk])).status_code == 403
+    assert client.get(reverse("calls:moderation-detail", args=[ac.apps["INFRA-001"].pk])).status_code == 403
+    assert client.get(reverse("calls:moderation-list", args=[ac.call.pk])).status_code == 403
+    assert client.get(reverse("calls:call-export", args=[ac.call.pk])).status_code == 403
 
 
 def test_assessor_declares_no_conflict_then_drafts_and_submits(ac):
     assignment = assigned(ac)
     client = client_as(ac.assessors[0])
-    client.post(reverse("assess-conflict", args=[assignment.pk]), {"conflict": "none"})
-    page = client.get(reverse("assess-assignment", args=[assignment.pk])).content.decode()
+    client.post(reverse("calls:assess-conflict", args=[assignment.pk]), {"conflict": "none"})
+    page = client.get(reverse("calls:assess-assignment", args=[assignment.pk])).content.decode()
     assert "Our plan for INFRA-001." in page and "Partner of INFRA-001" in page
     # Submitting with a criterion unscored keeps what was typed as a draft and says what is missing.
     response = client.post(
-        reverse("assess-assignment", args=[assignment.pk]), score_data(ac, [4, 3, None, 3, 4], action="submit")
+        reverse("calls:assess-assignment", args=[assignment.pk]), score_data(ac, [4, 3, None, 3, 4], action="submit")
     )
     assert response.status_code == 200
     assert "Give a score for Safeguarding." in response.content.decode()
     assert Score.objects.filter(assignment=assignment).count() == 4
     assert Assignment.objects.get(pk=assignment.pk).completed_at is None
-    response = client.post(reverse("assess-assignment", args=[assignment.pk]), score_data(ac, [4, 3, 4, 3, 4], action="submit"))
+    response = client.post(
+        reverse("calls:assess-assignment", args=[assignment.pk]), score_data(ac, [4, 3, 4, 3, 4], action="submit")
+    )
     assert response.status_code == 302
     assert Assignment.objects.get(pk=assignment.pk).completed_at is not None
     # Changes after submitting are refused: the form is gone and a POST changes nothing.
-    client.post(reverse("assess-assignment", args=[assignment.pk]), score_data(ac, [0, 0, 0, 0, 0], action="submit"))
+    client.post(reverse("calls:assess-assignment", args=[assignment.pk]), score_data(ac, [0, 0, 0, 0, 0], action="submit"))
     assert sorted(Score.objects.filter(assignment=assignment).values_list("score", flat=True)) == [3, 3, 4, 4, 4]
 
 
@@ -124,16 +128,16 @@ def test_a_conflicted_assessor_cannot_see_or_score_and_the_officer_is_told(ac):
     assignment = assigned(ac)
     client = client_as(ac.assessors[0])
     response = client.post(
-        reverse("assess-conflict", args=[assignment.pk]), {"conflict": "conflict", "conflict_details": "I am a trustee."}
+        reverse("calls:assess-conflict", args=[assignment.pk]), {"conflict": "conflict", "conflict_details": "I am a trustee."}
     )
     assert response.status_code == 302
-    page = client.get(reverse("assess-assignment", args=[assignment.pk])).content.decode()
+    page = client.get(reverse("calls:assess-assignment", args=[assignment.pk])).content.decode()
     assert "Our plan for INFRA-001." not in page and "Submit scores" not in page
-    client.post(reverse("assess-assignment", args=[assignment.pk]), score_data(ac, [5, 5, 5, 5, 5], action="submit"))
+    client.post(reverse("calls:assess-assignment", args=[assignment.pk]), score_data(ac, [5, 5, 5, 5, 5], action="submit"))
     assert not Score.objects.filter(assignment=assignment).exists()
     # Nor can they download the application's files (the application rule admits assessors without a conflict only).
-    assert not client.get(reverse("application-detail", args=[ac.apps["INFRA-001"].pk])).status_code == 200
-    officer_page = client_as(ac.officer).get(reverse("moderation-detail", args=[ac.apps["INFRA-001"].pk])).content.decode()
+    assert not client.get(reverse("calls:application-detail", args=[ac.apps["INFRA-001"].pk])).status_code == 200
+    officer_page = client_as(ac.officer).get(reverse("calls:moderation-detail", args=[ac.apps["INFRA-001"].pk])).content.decode()
     assert "declared a conflict of interest and did not score: I am a trustee." in officer_page
 
 
@@ -143,7 +147,7 @@ def test_moderation_side_by_side_and_recording(ac):
     score(ac, a, [4, 3, 4, 3, 4])
     score(ac, b, [2, 3, 4, 3, 4])
     client = client_as(ac.officer)
-    url = reverse("moderation-detail", args=[ac.apps["INFRA-001"].pk])
+    url = reverse("calls:moderation-detail", args=[ac.apps["INFRA-001"].pk])
     page = client.get(url).content.decode()
     assert "Comment on Method statement" in page
     assert "73.00%" in page and "61.00%" in page and "Panel mean: 67.00%" in page
@@ -155,7 +159,7 @@ def test_moderation_side_by_side_and_recording(ac):
         url, {"moderated_score": "70.00", "score_reason": "Agreed at panel.", "recommendation": "fund", "reason": "Good."}
     )
     assert response.status_code == 302
-    ranked = client.get(reverse("moderation-list", args=[ac.call.pk])).content.decode()
+    ranked = client.get(reverse("calls:moderation-list", args=[ac.call.pk])).content.decode()
     assert "70.00%" in ranked and "To moderate" in ranked
     # Council staff read it; only officers record it.
     cabinet = client_as(UserFactory(roles=[Role.CABINET]))
@@ -166,7 +170,7 @@ def test_moderation_side_by_side_and_recording(ac):
 def test_award_page_previews_then_awards_and_the_applicant_sees_the_outcome_without_a_score(ac):
     assess_and_moderate(ac, {"INFRA-001": "fund", "INFRA-002": "fund", "INFRA-003": "do_not_fund", "INFRA-004": "fund"})
     client = client_as(ac.officer)
-    url = reverse("award-preview", args=[ac.call.pk])
+    url = reverse("calls:award-preview", args=[ac.call.pk])
     page = client.get(url).content.decode()
     assert "In all: £35,000.00 a year, £70,000.00 over the agreements' 2 years." in page
     rows = {f"feedback_{a.pk}": f"Feedback for {a.reference}." for a in ac.call.applications.all() if a.status == "submitted"}
@@ -174,18 +178,18 @@ def test_award_page_previews_then_awards_and_the_applicant_sees_the_outcome_with
     assert response.status_code == 302
     assert "Awarded" in client.get(url).content.decode()
     applicant = client_as(ac.applicants["INFRA-003"])
-    mine = applicant.get(reverse("application-detail", args=[ac.apps["INFRA-003"].pk])).content.decode()
+    mine = applicant.get(reverse("calls:application-detail", args=[ac.apps["INFRA-003"].pk])).content.decode()
     assert "Your application was not successful" in mine and "Feedback for INFRA-003." in mine
     assert "73.00" not in mine and "%" not in mine.split('id="outcome"')[1].split("</div>")[0]
-    assert applicant.get(reverse("moderation-detail", args=[ac.apps["INFRA-003"].pk])).status_code == 403
-    assert applicant.get(reverse("assess-my-list")).status_code == 403
-    winner = client_as(ac.applicants["INFRA-002"]).get(reverse("application-detail", args=[ac.apps["INFRA-002"].pk]))
+    assert applicant.get(reverse("calls:moderation-detail", args=[ac.apps["INFRA-003"].pk])).status_code == 403
+    assert applicant.get(reverse("calls:assess-my-list")).status_code == 403
+    winner = client_as(ac.applicants["INFRA-002"]).get(reverse("calls:application-detail", args=[ac.apps["INFRA-002"].pk]))
     assert "Your application was successful" in winner.content.decode()
 
 
 def test_export_has_applications_scores_and_outcomes(ac):
     assess_and_moderate(ac, {"INFRA-001": "fund", "INFRA-002": "fund", "INFRA-003": "do_not_fund", "INFRA-004": "fund"})
-    response = client_as(ac.officer).get(reverse("call-export", args=[ac.call.pk]))
+    response = client_as(ac.officer).get(reverse("calls:call-export", args=[ac.call.pk]))
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = load_workbook(io.BytesIO(response.content))
     assert book.sheetnames == ["Applications", "Scores", "Moderation and outcomes"]

@@ -30,11 +30,11 @@ def test_moderation_and_set_up_name_the_assessors(ac):
         score(ac, assignment, [4, 3, 4, 3, 4])
     client = Client()
     client.force_login(ac.officer)
-    moderation = client.get(reverse("moderation-detail", args=[application.pk])).content.decode()
+    moderation = client.get(reverse("calls:moderation-detail", args=[application.pk])).content.decode()
     headers = moderation.split('<th scope="col" class="govuk-table__header">')
     assert any(h.startswith("Aisha Karim<br>") for h in headers)
     assert any(h.startswith("assessor-b<br>") for h in headers)
     assert "assessor-a" not in moderation
-    setup = client.get(reverse("assess-setup", args=[ac.call.pk])).content.decode()
+    setup = client.get(reverse("calls:assess-setup", args=[ac.call.pk])).content.decode()
     assert "Aisha Karim: " in setup and "assessor-b: " in setup
     assert "assessor-a:" not in setup

@@ -78,7 +78,7 @@ def test_the_section_is_in_the_word_file_the_pdf_and_the_page(report, officer):
     assert "In all, £35,000.00 a year is recommended across 2 lots" in text
     client = Client()
     client.force_login(officer)
-    page = client.get(reverse("report-detail", args=[report.pk])).content.decode()
+    page = client.get(reverse("reports:report-detail", args=[report.pk])).content.decode()
     assert "Ranked recommendations by lot" in page and "£15,000.00 left" in page
-    form = client.get(reverse("report-edit", args=[report.pk])).content.decode()
+    form = client.get(reverse("reports:report-edit", args=[report.pk])).content.decode()
     assert 'name="call"' in form and "Infrastructure support 2024-26" in form

@@ -110,9 +110,9 @@ def test_scores_submitted_after_moderation_are_flagged_and_block_the_award(ac):
     for c in ac.criteria:
         late.scores.create(criterion=c, score=1, comment="Late")
     officer = client_as(ac.officer)
-    ranked = officer.get(reverse("moderation-list", args=[ac.call.pk])).content.decode()
+    ranked = officer.get(reverse("calls:moderation-list", args=[ac.call.pk])).content.decode()
     assert ranked.count('govuk-tag--red">Scored since</strong>') == 1
-    detail = officer.get(reverse("moderation-detail", args=[application.pk])).content.decode()
+    detail = officer.get(reverse("calls:moderation-detail", args=[application.pk])).content.decode()
     assert "Scores were submitted after this application was moderated" in detail
     problems = services_award.award_preview(ac.call).problems
     assert (
@@ -126,33 +126,33 @@ def test_scores_submitted_after_moderation_are_flagged_and_block_the_award(ac):
 def test_what_the_late_assessor_and_the_officer_see(ac):
     assignment = late_assignment(ac)
     assessor = client_as(assignment.assessor)
-    listing = assessor.get(reverse("assess-my-list")).content.decode()
+    listing = assessor.get(reverse("calls:assess-my-list")).content.decode()
     assert 'govuk-tag--grey">Scoring closed: moderated</strong>' in listing
-    page = assessor.get(reverse("assess-conflict", args=[assignment.pk])).content.decode()
+    page = assessor.get(reverse("calls:assess-conflict", args=[assignment.pk])).content.decode()
     assert CLOSED in page
-    response = assessor.post(reverse("assess-conflict", args=[assignment.pk]), {"conflict": "none"})
+    response = assessor.post(reverse("calls:assess-conflict", args=[assignment.pk]), {"conflict": "none"})
     assert CLOSED in response.content.decode()
-    response = assessor.post(reverse("assess-conflict", args=[assignment.pk]), {})
+    response = assessor.post(reverse("calls:assess-conflict", args=[assignment.pk]), {})
     assert "Select whether you have a conflict of interest with this applicant." in response.content.decode()
     assert "This field is required" not in response.content.decode()
 
     officer = client_as(ac.officer)
     application = ac.apps["INFRA-001"]
-    detail = officer.get(reverse("moderation-detail", args=[application.pk])).content.decode()
+    detail = officer.get(reverse("calls:moderation-detail", args=[application.pk])).content.decode()
     assert "Scoring on this application closed when it was moderated" in detail
-    assert reverse("assess-reopen", args=[application.assignments.first().pk]) not in detail
-    response = officer.post(reverse("moderation-reopen", args=[application.pk]), {"reason": ""})
+    assert reverse("calls:assess-reopen", args=[application.assignments.first().pk]) not in detail
+    response = officer.post(reverse("calls:moderation-reopen", args=[application.pk]), {"reason": ""})
     assert "Say why moderation is reopened." in response.content.decode()
-    response = officer.post(reverse("moderation-reopen", args=[application.pk]), {"reason": "Late assessor"}, follow=True)
+    response = officer.post(reverse("calls:moderation-reopen", args=[application.pk]), {"reason": "Late assessor"}, follow=True)
     page = response.content.decode()
     assert "Moderation of INFRA-001 is reopened" in page and "Still to submit scores" in page
-    assert reverse("assess-reopen", args=[application.assignments.exclude(pk=assignment.pk).first().pk]) in page
+    assert reverse("calls:assess-reopen", args=[application.assignments.exclude(pk=assignment.pk).first().pk]) in page
 
 
 def test_setup_page_says_closed_and_offers_assigning_only_while_it_would_work(officer, districts):
     ac = build_assess_call(officer, districts)
     client = client_as(officer)
-    url = reverse("assess-setup", args=[ac.call.pk])
+    url = reverse("calls:assess-setup", args=[ac.call.pk])
     page = client.get(url).content.decode()
     assert "· closed at " in page and "· closes " not in page
     assert "Assign assessors to a lot" in page
@@ -169,7 +169,7 @@ def test_the_assessor_sees_their_weighted_total_and_the_same_tag_colour_as_the_l
     assignment = Assignment.objects.get(assessor=ac.assessors[0])
     score(ac, assignment, [4, 3, 5, 2, 3])  # 24 + 12 + 20 + 6 + 9 = 71
     client = client_as(ac.assessors[0])
-    page = client.get(reverse("assess-assignment", args=[assignment.pk])).content.decode()
+    page = client.get(reverse("calls:assess-assignment", args=[assignment.pk])).content.decode()
     assert 'id="my-total">71.00%</td>' in page
     assert 'govuk-tag--green" id="assessment-status">Scores submitted</strong>' in page
-    assert 'govuk-tag--green">Scores submitted</strong>' in client.get(reverse("assess-my-list")).content.decode()
+    assert 'govuk-tag--green">Scores submitted</strong>' in client.get(reverse("calls:assess-my-list")).content.decode()

@@ -25,10 +25,10 @@ def test_a_new_organisation_gets_a_unique_slug_and_an_audit_event(officer):
 def test_the_organisation_page_saves_through_the_service(officer):
     client = Client()
     client.force_login(officer)
-    response = client.post(reverse("organisation-create"), {"name": "Peak Care", "kind": "provider"})
+    response = client.post(reverse("core:organisation-create"), {"name": "Peak Care", "kind": "provider"})
     organisation = Organisation.objects.get(name="Peak Care")
     assert response.status_code == 302 and organisation.slug == "peak-care"
-    client.post(reverse("organisation-edit", args=[organisation.pk]), {"name": "Peak Care CIC", "kind": "provider"})
+    client.post(reverse("core:organisation-edit", args=[organisation.pk]), {"name": "Peak Care CIC", "kind": "provider"})
     summaries = list(AuditEvent.objects.filter(verb="organisation.saved").order_by("id").values_list("summary", flat=True))
     assert summaries == ["Added organisation Peak Care", "Edited organisation Peak Care CIC"]
     assert Organisation.objects.get(pk=organisation.pk).slug == "peak-care"

@@ -154,7 +154,7 @@ def test_an_agreement_refuses_a_pdf_that_is_not_a_pdf_and_keeps_a_real_one(agree
 def test_the_agreement_upload_page_shows_what_is_wrong_with_the_file(agreement, officer):
     client = Client()
     client.force_login(officer)
-    url = reverse("document-upload", args=[agreement.pk])
+    url = reverse("funding:document-upload", args=[agreement.pk])
     assert "PDF, Word (DOCX, DOC or RTF)" in client.get(url).content.decode()  # says what may be uploaded
     page = client.post(url, {"title": "Q1", "file": SimpleUploadedFile("q1.pdf", b"GIF89a not a pdf")})
     assert page.status_code == 200
@@ -164,7 +164,7 @@ def test_the_agreement_upload_page_shows_what_is_wrong_with_the_file(agreement, 
 
     saved = client.post(url, {"title": "Q1", "file": SimpleUploadedFile("q1.pdf", pdf_bytes())})
     assert saved.status_code == 302
-    download = client.get(reverse("document-download", args=[AgreementDocument.objects.get().pk]))
+    download = client.get(reverse("funding:document-download", args=[AgreementDocument.objects.get().pk]))
     assert b"".join(download.streaming_content) == pdf_bytes()
     assert download["Content-Type"] == "application/pdf" and download["X-Content-Type-Options"] == "nosniff"
     assert download["Content-Disposition"].startswith("attachment")
@@ -207,13 +207,13 @@ def test_a_consultation_refuses_a_pdf_that_is_not_a_pdf_and_keeps_a_real_one(upc
 def test_the_consultation_upload_page_shows_what_is_wrong_with_the_file(upcoming, officer):
     client = Client()
     client.force_login(officer)
-    url = reverse("consultation-document-upload", args=[upcoming.pk])
+    url = reverse("engagement:consultation-document-upload", args=[upcoming.pk])
     page = client.post(url, {"title": "Proposals", "file": SimpleUploadedFile("proposals.pdf", b"\x00\x01 binary junk")})
     assert page.status_code == 200
     assert "“proposals.pdf” is not a real PDF file: its content does not match its name." in page.content.decode()
     assert not ConsultationDocument.objects.exists()
 
     assert client.post(url, {"title": "Proposals", "file": SimpleUploadedFile("proposals.pdf", pdf_bytes())}).status_code == 302
-    download = client.get(reverse("consultation-document-download", args=[upcoming.documents.get().pk]))
+    download = client.get(reverse("engagement:consultation-document-download", args=[upcoming.documents.get().pk]))
     assert b"".join(download.streaming_content) == pdf_bytes()
     assert download["X-Content-Type-Options"] == "nosniff"

@@ -521,7 +521,7 @@ def test_the_xlsx_summary_opens_with_the_same_figures(consultation, provider, pr
     services.public_response_save(consultation=consultation, answers=answers_for(consultation, scale="Disagree"), now=DURING)
     summary = selectors.consultation_summary(consultation, now=AFTER)
     client = signed_in(UserFactory(roles=[Role.CABINET]))
-    response = client.get(reverse("consultation-summary-xlsx", args=[consultation.pk]))
+    response = client.get(reverse("engagement:consultation-summary-xlsx", args=[consultation.pk]))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     book = openpyxl.load_workbook(io.BytesIO(response.content))
@@ -567,7 +567,7 @@ def public_post(live, **overrides) -> dict:
 
 def test_the_public_respond_without_signing_in(live):
     client = Client()
-    url = reverse("consultation-public", args=[live.public_token])
+    url = reverse("engagement:consultation-public", args=[live.public_token])
     page = client.get(url)
     assert page.status_code == 200
     html = page.content.decode()
@@ -577,7 +577,9 @@ def test_the_public_respond_without_signing_in(live):
     assert 'name="website"' in html  # the honeypot
     assert "/programmes/" not in html and "/consultations/" not in html  # the public page reveals nothing else
     response = client.post(url, public_post(live, respondent_email="me@example.org"))
-    assert response.status_code == 302 and response["Location"] == reverse("consultation-public-sent", args=[live.public_token])
+    assert response.status_code == 302 and response["Location"] == reverse(
+        "engagement:consultation-public-sent", args=[live.public_token]
+    )
     saved = ConsultationResponse.objects.get()
     assert (saved.channel, saved.organisation, saved.submitted_by, saved.respondent_email) == (
         "public",
@@ -591,7 +593,7 @@ def test_the_public_respond_without_signing_in(live):
 
 def test_the_public_page_shows_every_problem_and_saves_nothing(live):
     q = {question.kind: question for question in live.questions.all()}
-    url = reverse("consultation-public", args=[live.public_token])
+    url = reverse("engagement:consultation-public", args=[live.public_token])
     response = Client().post(
         url,
         public_post(live, **{f"q{q['scale'].pk}": "", f"q{q['text'].pk}": "y" * 101, "respondent_email": "nope"}),
@@ -608,7 +610,7 @@ def test_the_public_page_shows_every_problem_and_saves_nothing(live):
 
 
 def test_a_filled_honeypot_is_thanked_and_discarded(live):
-    url = reverse("consultation-public", args=[live.public_token])
+    url = reverse("engagement:consultation-public", args=[live.public_token])
     response = Client().post(url, public_post(live, website="http://spam.example"))
     assert response.status_code == 302
     assert not ConsultationResponse.objects.exists()
@@ -616,7 +618,7 @@ def test_a_filled_honeypot_is_thanked_and_discarded(live):
 
 def test_the_rate_limit_refuses_a_flood_from_one_address(live, settings):
     settings.CONSULTATION_PUBLIC_RESPONSES_PER_HOUR = 2
-    url = reverse("consultation-public", args=[live.public_token])
+    url = reverse("engagement:consultation-public", args=[live.public_token])
     client = Client(REMOTE_ADDR="203.0.113.9")
     assert client.post(url, public_post(live)).status_code == 302
     assert client.post(url, public_post(live)).status_code == 302
@@ -634,7 +636,7 @@ def test_the_rate_limit_refuses_a_flood_from_one_address(live, settings):
 def test_behind_a_proxy_the_rate_limit_counts_the_forwarded_address(live, settings):
     settings.CONSULTATION_PUBLIC_RESPONSES_PER_HOUR = 1
     settings.TRUSTED_PROXIES = 1  # the one setting the sign-in lockout uses too
-    url = reverse("consultation-public", args=[live.public_token])
+    url = reverse("engagement:consultation-public", args=[live.public_token])
     first = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.9")
     second = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_FORWARDED_FOR="spoofed, 198.51.100.7")
     assert first.post(url, public_post(live)).status_code == 302
@@ -645,7 +647,7 @@ def test_behind_a_proxy_the_rate_limit_counts_the_forwarded_address(live, settin
 def test_with_nginx_on_the_same_machine_the_rate_limit_counts_its_x_real_ip(live, settings):
     """The sign-in lockout's rule: X-Real-IP from the machine itself (nginx) is the visitor; from elsewhere it is not."""
     settings.CONSULTATION_PUBLIC_RESPONSES_PER_HOUR = 1
-    url = reverse("consultation-public", args=[live.public_token])
+    url = reverse("engagement:consultation-public", args=[live.public_token])
     first = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.9")
     second = Client(REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="198.51.100.7")
     assert first.post(url, public_post(live)).status_code == 302
@@ -666,7 +668,7 @@ def test_a_late_public_response_is_refused_and_shown_back(consultation, funded, 
         closes=now - dt.timedelta(minutes=1),
         now=now - dt.timedelta(days=11),
     )
-    url = reverse("consultation-public", args=[closed.public_token])
+    url = reverse("engagement:consultation-public", args=[closed.public_token])
     assert "responses are no longer accepted" in Client().get(url).content.decode()
     response = Client().post(url, public_post(closed))
     html = response.content.decode()
@@ -687,7 +689,7 @@ def test_unknown_links_and_private_consultations_are_not_found(live, funded, off
         now=timezone.now() - dt.timedelta(hours=3),
         accepts_public=False,
     )
-    assert Client().get(reverse("consultation-public", args=[private.public_token])).status_code == 404
+    assert Client().get(reverse("engagement:consultation-public", args=[private.public_token])).status_code == 404
 
 
 def test_before_it_opens_the_public_page_shows_only_when(consultation):
@@ -697,11 +699,11 @@ def test_before_it_opens_the_public_page_shows_only_when(consultation):
     services.document_upload(
         consultation=consultation, title="Paper", upload=SimpleUploadedFile("paper.txt", b"draft"), actor=consultation.created_by
     )
-    html = Client().get(reverse("consultation-public", args=[consultation.public_token])).content.decode()
+    html = Client().get(reverse("engagement:consultation-public", args=[consultation.public_token])).content.decode()
     assert f"This consultation opens at {consultation.opens_text}" in html
     assert "How far do you agree?" not in html and "Our proposals." not in html
     document = consultation.documents.get()
-    url = reverse("consultation-public-document", args=[consultation.public_token, document.pk])
+    url = reverse("engagement:consultation-public-document", args=[consultation.public_token, document.pk])
     assert Client().get(url).status_code == 404
 
 
@@ -710,9 +712,9 @@ def test_before_it_opens_the_public_page_shows_only_when(consultation):
 
 def test_a_provider_responds_and_a_colleague_sees_and_changes_it(live, provider, colleague):
     q = {question.kind: question for question in live.questions.all()}
-    url = reverse("consultation-respond", args=[live.pk])
+    url = reverse("engagement:consultation-respond", args=[live.pk])
     client = signed_in(provider)
-    assert "Respond" in client.get(reverse("consultation-detail", args=[live.pk])).content.decode()
+    assert "Respond" in client.get(reverse("engagement:consultation-detail", args=[live.pk])).content.decode()
     data = {f"q{q['scale'].pk}": "Agree", f"q{q['single'].pk}": "Per head", f"q{q['text'].pk}": "From us."}
     assert client.post(url, data).status_code == 302
     page = signed_in(colleague).get(url).content.decode()
@@ -729,9 +731,9 @@ def test_after_the_close_a_provider_sees_the_response_read_only(consultation, pr
         consultation=consultation, organisation=provider_org, answers=answers_for(consultation), actor=provider, now=DURING
     )
     client = signed_in(provider)
-    page = client.get(reverse("consultation-respond", args=[consultation.pk])).content.decode()
+    page = client.get(reverse("engagement:consultation-respond", args=[consultation.pk])).content.decode()
     assert "can no longer be changed" in page and "Keep it local." in page and '<form method="post" novalidate>' not in page
-    late = client.post(reverse("consultation-respond", args=[consultation.pk]), answers_for_post(consultation))
+    late = client.post(reverse("engagement:consultation-respond", args=[consultation.pk]), answers_for_post(consultation))
     assert "closed at 5pm on 15 July 2022: responses are no longer accepted." in late.content.decode()
     assert Answer.objects.get(question__kind="single").choices == ["Equal shares"]
 
@@ -744,7 +746,7 @@ def test_officers_set_up_a_consultation_through_the_pages(funded, officer):
     client = signed_in(officer)
     tomorrow = timezone.localtime() + dt.timedelta(days=1)
     response = client.post(
-        reverse("consultation-create", args=[funded.programme.slug]),
+        reverse("engagement:consultation-create", args=[funded.programme.slug]),
         {
             "title": "Equity options",
             "description": "Three options.",
@@ -756,25 +758,27 @@ def test_officers_set_up_a_consultation_through_the_pages(funded, officer):
             "privacy_notice": "We use your answers only for this review.",
         },
     )
-    empty = client.post(reverse("consultation-create", args=[funded.programme.slug]), {}).content.decode()
+    empty = client.post(reverse("engagement:consultation-create", args=[funded.programme.slug]), {}).content.decode()
     assert "Enter a title." in empty and "Enter the date the consultation opens." in empty
     consultation = Consultation.objects.get(title="Equity options")
     assert response.status_code == 302 and response["Location"] == consultation.get_absolute_url()
-    bad = client.post(reverse("consultation-question-create", args=[consultation.pk]), {"text": "Pick", "kind": "single"})
+    bad = client.post(
+        reverse("engagement:consultation-question-create", args=[consultation.pk]), {"text": "Pick", "kind": "single"}
+    )
     assert "Give between 2 and 20 options, one on each line." in bad.content.decode()
     for text, kind, options in [("Pick one", "single", "Yes\nNo"), ("Agree?", "scale", ""), ("Why?", "text", "")]:
         ok = client.post(
-            reverse("consultation-question-create", args=[consultation.pk]),
+            reverse("engagement:consultation-question-create", args=[consultation.pk]),
             {"text": text, "kind": kind, "options": options, "required": "on", "max_length": "500"},
         )
         assert ok.status_code == 302
     last = consultation.questions.get(number=3)
-    client.post(reverse("consultation-question-move", args=[last.pk]), {"direction": "up"})
+    client.post(reverse("engagement:consultation-question-move", args=[last.pk]), {"direction": "up"})
     assert [q.text for q in consultation.questions.all()] == ["Pick one", "Why?", "Agree?"]
     detail = client.get(consultation.get_absolute_url()).content.decode()
     assert consultation.public_token in detail and "Edit details and dates" in detail
     past = client.post(
-        reverse("consultation-edit", args=[consultation.pk]),
+        reverse("engagement:consultation-edit", args=[consultation.pk]),
         {
             "title": "Equity options",
             "description": "Three options.",
@@ -790,7 +794,7 @@ def test_officers_set_up_a_consultation_through_the_pages(funded, officer):
 
 def test_a_frozen_consultation_says_so_to_officers(consultation, officer):
     client = signed_in(officer)
-    response = client.get(reverse("consultation-question-create", args=[consultation.pk]), follow=True)
+    response = client.get(reverse("engagement:consultation-question-create", args=[consultation.pk]), follow=True)
     html = response.content.decode()
     assert "opened at 9am on 1 June 2022, so its dates, questions and documents can no longer be changed" in html
     assert "are frozen" in html
@@ -801,7 +805,9 @@ def test_the_summary_page_shows_a_chart_with_the_same_figures_as_its_table(consu
         consultation=consultation, organisation=provider_org, answers=answers_for(consultation), actor=provider, now=DURING
     )
     html = (
-        signed_in(UserFactory(roles=[Role.FINANCE])).get(reverse("consultation-summary", args=[consultation.pk])).content.decode()
+        signed_in(UserFactory(roles=[Role.FINANCE]))
+        .get(reverse("engagement:consultation-summary", args=[consultation.pk]))
+        .content.decode()
     )
     assert html.count("<svg") == 3  # the three choice questions
     assert "Equal shares, Respondents: 1</title>" in html  # the bar's own figure
@@ -812,8 +818,8 @@ def test_the_summary_page_shows_a_chart_with_the_same_figures_as_its_table(consu
 def test_officers_leave_spam_out_of_the_summary(live, officer):
     spam = services.public_response_save(consultation=live, answers=answers_for(live, text="Buy watches"))
     client = signed_in(officer)
-    assert "Buy watches" in client.get(reverse("consultation-responses", args=[live.pk])).content.decode()
-    url = reverse("consultation-response-exclude", args=[spam.pk])
+    assert "Buy watches" in client.get(reverse("engagement:consultation-responses", args=[live.pk])).content.decode()
+    url = reverse("engagement:consultation-response-exclude", args=[spam.pk])
     assert "Say why the response is left out of the summary" in client.post(url, {"reason": " "}).content.decode()
     assert client.post(url, {"reason": "Spam"}).status_code == 302
     assert selectors.consultation_summary(live).responses == 0
@@ -827,11 +833,11 @@ def test_officers_leave_spam_out_of_the_summary(live, officer):
 def test_providers_see_only_their_programmes_consultations_once_open(consultation, provider, funded, officer):
     other_org = OrganisationFactory()
     outsider = UserFactory(roles=[Role.PROVIDER], organisation=other_org)
-    url = reverse("consultation-detail", args=[consultation.pk])
+    url = reverse("engagement:consultation-detail", args=[consultation.pk])
     assert signed_in(outsider).get(url).status_code == 403
-    assert consultation.title not in signed_in(outsider).get(reverse("consultation-list")).content.decode()
+    assert consultation.title not in signed_in(outsider).get(reverse("engagement:consultation-list")).content.decode()
     assert signed_in(provider).get(url).status_code == 200
-    assert signed_in(provider).get(reverse("consultation-summary", args=[consultation.pk])).status_code == 403
+    assert signed_in(provider).get(reverse("engagement:consultation-summary", args=[consultation.pk])).status_code == 403
     upcoming = make_consultation(
         funded.programme,
         officer,
@@ -841,7 +847,7 @@ def test_providers_see_only_their_programmes_consultations_once_open(consultatio
         now=timezone.now(),
     )
     assert signed_in(provider).get(upcoming.get_absolute_url()).status_code == 403
-    listing = signed_in(provider).get(reverse("consultation-list")).content.decode()
+    listing = signed_in(provider).get(reverse("engagement:consultation-list")).content.decode()
     assert consultation.title in listing and "Upcoming" not in listing
 
 
@@ -851,7 +857,7 @@ def test_co_funding_partners_read_the_summary_only_once_closed(live, consultatio
     partner_org = OrganisationFactory(kind="partner")
     FundingStreamFactory(programme=funded.programme, funder=partner_org, name="Partner money")
     partner = signed_in(UserFactory(roles=[Role.PARTNER], organisation=partner_org))
-    assert partner.get(reverse("consultation-summary", args=[consultation.pk])).status_code == 200  # closed
-    assert partner.get(reverse("consultation-summary", args=[live.pk])).status_code == 403  # still open
-    assert partner.get(reverse("consultation-responses", args=[consultation.pk])).status_code == 403
-    assert partner.get(reverse("consultation-respond", args=[live.pk])).status_code == 403
+    assert partner.get(reverse("engagement:consultation-summary", args=[consultation.pk])).status_code == 200  # closed
+    assert partner.get(reverse("engagement:consultation-summary", args=[live.pk])).status_code == 403  # still open
+    assert partner.get(reverse("engagement:consultation-responses", args=[consultation.pk])).status_code == 403
+    assert partner.get(reverse("engagement:consultation-respond", args=[live.pk])).status_code == 403

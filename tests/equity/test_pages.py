@@ -48,19 +48,19 @@ def test_officer_builds_a_set_adds_an_option_and_adopts_it(demo):
     stream = demo.streams.get(recurrence="recurrent")
     fy = FinancialYear.objects.get(start_year=2023)
     response = officer.post(
-        reverse("equity-create", args=[demo.slug]),
+        reverse("equity:equity-create", args=[demo.slug]),
         {"name": "Officer's set", "stream": stream.pk, "financial_year": fy.pk, "source": "districts"},
     )
     option_set = OptionSet.objects.get(name="Officer's set")
     assert response.status_code == 302 and response["Location"] == option_set.get_absolute_url()
 
     bad = officer.post(
-        reverse("equity-option-create", args=[option_set.pk]),
+        reverse("equity:equity-option-create", args=[option_set.pk]),
         {"label": "Half and half", "share_per_head": "50", "share_needs": "40", "weight_imd": "100", "years": "1"},
     )
     assert "they must add up to 100%" in bad.content.decode()
     response = officer.post(
-        reverse("equity-option-create", args=[option_set.pk]),
+        reverse("equity:equity-option-create", args=[option_set.pk]),
         {
             "label": "Half and half",
             "share_per_head": "50",
@@ -74,9 +74,9 @@ def test_officer_builds_a_set_adds_an_option_and_adopts_it(demo):
     option = Option.objects.get(option_set=option_set)
     assert option.blend == {"per_head": "0.5", "needs": "0.5"} and option.damping == Decimal("0.05")
 
-    preview = officer.get(reverse("equity-option-adopt", args=[option.pk])).content.decode()
+    preview = officer.get(reverse("equity:equity-option-adopt", args=[option.pk])).content.decode()
     assert "£452,228.00" in preview  # the total after adoption, which is the stream's budget
-    response = officer.post(reverse("equity-option-adopt", args=[option.pk]), {"decision": ""})
+    response = officer.post(reverse("equity:equity-option-adopt", args=[option.pk]), {"decision": ""})
     assert response.status_code == 302
     total = sum(Allocation.objects.filter(stream=stream, financial_year=fy).values_list("amount", flat=True))
     assert total == Decimal("452228.00")
@@ -92,7 +92,7 @@ def test_a_bad_areas_upload_lists_every_problem_by_row_and_column(demo):
     fy = FinancialYear.objects.get(start_year=2023)
     upload = SimpleUploadedFile("lsoas.csv", b"area_id,name,population,current,imd,colour\nE01,A,10,5,x,red\n")
     response = officer.post(
-        reverse("equity-create", args=[demo.slug]),
+        reverse("equity:equity-create", args=[demo.slug]),
         {"name": "LSOAs", "stream": stream.pk, "financial_year": fy.pk, "source": "upload", "budget": "1000", "file": upload},
     )
     page = response.content.decode()
@@ -103,7 +103,7 @@ def test_a_bad_areas_upload_lists_every_problem_by_row_and_column(demo):
 
 def test_the_comparison_downloads_as_a_workbook_with_every_option(demo):
     option_set = OptionSet.objects.get(programme=demo)
-    response = client_as("finance").get(reverse("equity-export", args=[option_set.pk]))
+    response = client_as("finance").get(reverse("equity:equity-export", args=[option_set.pk]))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
     assert workbook.sheetnames == ["Equity measures", "Allocations", "Glide paths", "Areas (inputs)"]

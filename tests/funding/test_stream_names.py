@@ -14,7 +14,7 @@ def test_a_duplicate_stream_name_is_refused_with_a_message(client, districts):
     officer = UserFactory(roles=[Role.OFFICER])
     funded = funded_programme(actor=officer, areas=districts)
     client.force_login(officer)
-    url = reverse("stream-create", args=[funded.programme.slug])
+    url = reverse("funding:stream-create", args=[funded.programme.slug])
     response = client.post(
         url,
         {

@@ -90,7 +90,7 @@ def as_user(client, user):
 
 
 def decide_url(kpi):
-    return reverse("kpi-decide", args=[kpi.pk])
+    return reverse("monitoring:kpi-decide", args=[kpi.pk])
 
 
 # --- Proposing and discussing -----------------------------------------------------------
@@ -98,10 +98,10 @@ def decide_url(kpi):
 
 def test_officer_adds_an_outcome_and_it_heads_the_framework(client, officer, programme):
     response = as_user(client, officer).post(
-        reverse("outcome-create", args=[programme.slug]), {"title": "More and better volunteering", "description": ""}
+        reverse("monitoring:outcome-create", args=[programme.slug]), {"title": "More and better volunteering", "description": ""}
     )
     assert response.status_code == 302
-    assert response.url == reverse("framework", args=[programme.slug])
+    assert response.url == reverse("monitoring:framework", args=[programme.slug])
     outcome = Outcome.objects.get(programme=programme)
     assert outcome.title == "More and better volunteering"
     assert outcome.order == 1
@@ -110,23 +110,23 @@ def test_officer_adds_an_outcome_and_it_heads_the_framework(client, officer, pro
 
 def test_provider_proposes_a_kpi_through_the_page(client, provider, provider_org, programme, outcome):
     response = as_user(client, provider).post(
-        reverse("kpi-propose", args=[programme.slug]), {"outcome": outcome.pk, "code": "sg1", **DEFINITION}
+        reverse("monitoring:kpi-propose", args=[programme.slug]), {"outcome": outcome.pk, "code": "sg1", **DEFINITION}
     )
     kpi = Kpi.objects.get()
     assert response.status_code == 302
-    assert response.url == reverse("kpi-detail", args=[kpi.pk])
+    assert response.url == reverse("monitoring:kpi-detail", args=[kpi.pk])
     assert kpi.code == "SG1"
     assert kpi.status == Kpi.Status.PROPOSED
     assert kpi.proposed_by == provider
     assert kpi.proposed_by_organisation == provider_org
     assert list(kpi.versions.values_list("number", "name")) == [(1, DEFINITION["name"])]
-    framework = client.get(reverse("framework", args=[programme.slug])).content.decode()
+    framework = client.get(reverse("monitoring:framework", args=[programme.slug])).content.decode()
     assert "SG1" in framework and DEFINITION["name"] in framework and "Proposed" in framework
 
 
 def test_a_code_already_used_in_the_framework_is_refused_on_the_form(client, provider, programme, outcome, proposed):
     response = as_user(client, provider).post(
-        reverse("kpi-propose", args=[programme.slug]), {"outcome": outcome.pk, "code": "SG1", **DEFINITION}
+        reverse("monitoring:kpi-propose", args=[programme.slug]), {"outcome": outcome.pk, "code": "SG1", **DEFINITION}
     )
     assert response.status_code == 200
     assert "SG1 is already used in this framework" in response.content.decode()
@@ -136,7 +136,7 @@ def test_a_code_already_used_in_the_framework_is_refused_on_the_form(client, pro
 def test_outcome_choice_is_limited_to_the_programme(client, provider, officer, programme, outcome):
     other = services.outcome_save(outcome=Outcome(programme=ProgrammeFactory(), title="Elsewhere"), actor=officer)
     response = as_user(client, provider).post(
-        reverse("kpi-propose", args=[programme.slug]), {"outcome": other.pk, "code": "X1", **DEFINITION}
+        reverse("monitoring:kpi-propose", args=[programme.slug]), {"outcome": other.pk, "code": "X1", **DEFINITION}
     )
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
@@ -144,9 +144,9 @@ def test_outcome_choice_is_limited_to_the_programme(client, provider, officer, p
 
 
 def test_provider_and_officer_discuss_a_proposed_kpi_oldest_first(client, provider, officer, proposed):
-    url = reverse("kpi-detail", args=[proposed.pk])
+    url = reverse("monitoring:kpi-detail", args=[proposed.pk])
     response = as_user(client, provider).post(
-        reverse("kpi-comment", args=[proposed.pk]), {"text": "Should it count repeat visits?"}
+        reverse("monitoring:kpi-comment", args=[proposed.pk]), {"text": "Should it count repeat visits?"}
     )
     assert response.status_code == 302
     # The detail page takes a comment too.
@@ -162,7 +162,7 @@ def test_provider_and_officer_discuss_a_proposed_kpi_oldest_first(client, provid
 
 
 def test_an_empty_comment_is_refused_with_a_message(client, provider, proposed):
-    response = as_user(client, provider).post(reverse("kpi-comment", args=[proposed.pk]), {"text": "  "})
+    response = as_user(client, provider).post(reverse("monitoring:kpi-comment", args=[proposed.pk]), {"text": "  "})
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
     assert not KpiComment.objects.exists()
@@ -197,7 +197,7 @@ def test_officer_agrees_with_an_amendment_and_the_page_shows_both_versions_and_t
     ]
     assert versions[1].change_note == "Named to match the county's wording."
     assert versions[1].created_by == officer
-    page = client.get(reverse("kpi-detail", args=[proposed.pk])).content.decode()
+    page = client.get(reverse("monitoring:kpi-detail", args=[proposed.pk])).content.decode()
     table = page[page.index('id="versions-table"') : page.index("</table>", page.index('id="versions-table"'))]
     assert DEFINITION["name"] in table and "Groups given one-to-one support (distinct groups)" in table
     assert "Named to match the county&#x27;s wording." in table
@@ -232,7 +232,7 @@ def test_reject_needs_a_reason_and_nothing_changes_without_one(client, officer, 
     proposed.refresh_from_db()
     assert proposed.status == Kpi.Status.REJECTED
     assert list(KpiComment.objects.values_list("text", flat=True)) == ["Duplicates SG2."]
-    assert "Rejected" in client.get(reverse("framework", args=[proposed.outcome.programme.slug])).content.decode()
+    assert "Rejected" in client.get(reverse("monitoring:framework", args=[proposed.outcome.programme.slug])).content.decode()
 
 
 def test_a_kpi_already_agreed_cannot_be_decided_again(client, officer, agreed):
@@ -248,7 +248,7 @@ def test_a_kpi_already_agreed_cannot_be_decided_again(client, officer, agreed):
 
 def test_refining_an_agreed_kpi_with_a_change_note_makes_a_new_version(client, officer, agreed):
     client = as_user(client, officer)
-    url = reverse("kpi-refine", args=[agreed.pk])
+    url = reverse("monitoring:kpi-refine", args=[agreed.pk])
     new_definition = {**DEFINITION, "definition": "Distinct groups given at least two hours of support."}
 
     response = client.post(url, {**new_definition, "change_note": ""})
@@ -266,7 +266,7 @@ def test_refining_an_agreed_kpi_with_a_change_note_makes_a_new_version(client, o
     assert current.number == 2
     assert current.definition == new_definition["definition"]
     assert current.change_note == "Two hours, as agreed at the provider forum."
-    page = client.get(reverse("kpi-detail", args=[agreed.pk])).content.decode()
+    page = client.get(reverse("monitoring:kpi-detail", args=[agreed.pk])).content.decode()
     assert "Two hours, as agreed at the provider forum." in page
 
 
@@ -292,7 +292,7 @@ def test_a_return_value_keeps_the_version_it_was_made_against_after_refinement(
     version_1 = agreed.versions.get(number=1)
 
     response = as_user(client, officer).post(
-        reverse("kpi-refine", args=[agreed.pk]),
+        reverse("monitoring:kpi-refine", args=[agreed.pk]),
         {**DEFINITION, "definition": "Distinct groups, two hours or more.", "change_note": "Tightened."},
     )
     assert response.status_code == 302
@@ -309,7 +309,7 @@ def test_a_return_value_keeps_the_version_it_was_made_against_after_refinement(
 
 def test_retiring_keeps_the_kpi_in_the_framework_marked_retired(client, officer, provider, agreed):
     client = as_user(client, officer)
-    url = reverse("kpi-retire", args=[agreed.pk])
+    url = reverse("monitoring:kpi-retire", args=[agreed.pk])
     response = client.post(url, {"reason": ""})
     assert response.status_code == 200
     agreed.refresh_from_db()
@@ -319,11 +319,11 @@ def test_retiring_keeps_the_kpi_in_the_framework_marked_retired(client, officer,
     assert response.status_code == 302
     agreed.refresh_from_db()
     assert agreed.status == Kpi.Status.RETIRED
-    page = as_user(client, provider).get(reverse("framework", args=[agreed.outcome.programme.slug])).content.decode()
+    page = as_user(client, provider).get(reverse("monitoring:framework", args=[agreed.outcome.programme.slug])).content.decode()
     row = page[page.index(f'id="kpi-{agreed.pk}"') :]
     row = row[: row.index("</tr>")]
     assert "SG1" in row and "govuk-tag--grey" in row and "Retired" in row
-    assert "Retired: Replaced by SG3." in client.get(reverse("kpi-detail", args=[agreed.pk])).content.decode()
+    assert "Retired: Replaced by SG3." in client.get(reverse("monitoring:kpi-detail", args=[agreed.pk])).content.decode()
 
 
 # --- Who may do what ---------------------------------------------------------------------
@@ -331,7 +331,7 @@ def test_retiring_keeps_the_kpi_in_the_framework_marked_retired(client, officer,
 
 def test_a_provider_outside_the_programme_cannot_see_its_framework(client, outcome):
     outsider = UserFactory(roles=[Role.PROVIDER], organisation=OrganisationFactory())
-    assert as_user(client, outsider).get(reverse("framework", args=[outcome.programme.slug])).status_code == 403
+    assert as_user(client, outsider).get(reverse("monitoring:framework", args=[outcome.programme.slug])).status_code == 403
 
 
 def test_provider_sees_every_kpi_in_the_framework(client, officer, funded, outcome, proposed, agreed):
@@ -347,64 +347,64 @@ def test_provider_sees_every_kpi_in_the_framework(client, officer, funded, outco
     )
     other_org_user = UserFactory(roles=[Role.PROVIDER], organisation=other_org)
     services.kpi_propose(outcome=outcome, code="SG2", actor=officer, **{**DEFINITION, "name": "New groups formed"})
-    page = as_user(client, other_org_user).get(reverse("framework", args=[outcome.programme.slug])).content.decode()
+    page = as_user(client, other_org_user).get(reverse("monitoring:framework", args=[outcome.programme.slug])).content.decode()
     assert "SG1" in page and "SG2" in page and "New groups formed" in page
     assert "Propose a KPI" in page
     assert "Add an outcome" not in page
-    detail = client.get(reverse("kpi-detail", args=[agreed.pk])).content.decode()
+    detail = client.get(reverse("monitoring:kpi-detail", args=[agreed.pk])).content.decode()
     assert "Add comment" in detail
-    assert reverse("kpi-refine", args=[agreed.pk]) not in detail
+    assert reverse("monitoring:kpi-refine", args=[agreed.pk]) not in detail
 
 
 def test_partner_may_view_but_not_propose_or_comment(client, partner, programme, outcome, proposed):
     client = as_user(client, partner)
-    assert client.get(reverse("framework", args=[programme.slug])).status_code == 200
-    detail = client.get(reverse("kpi-detail", args=[proposed.pk]))
+    assert client.get(reverse("monitoring:framework", args=[programme.slug])).status_code == 200
+    detail = client.get(reverse("monitoring:kpi-detail", args=[proposed.pk]))
     assert detail.status_code == 200
     assert "Add comment" not in detail.content.decode()
-    url = reverse("kpi-propose", args=[programme.slug])
+    url = reverse("monitoring:kpi-propose", args=[programme.slug])
     assert client.get(url).status_code == 403
     assert client.post(url, {"outcome": outcome.pk, "code": "P1", **DEFINITION}).status_code == 403
-    assert client.post(reverse("kpi-comment", args=[proposed.pk]), {"text": "Hello"}).status_code == 403
+    assert client.post(reverse("monitoring:kpi-comment", args=[proposed.pk]), {"text": "Hello"}).status_code == 403
     assert Kpi.objects.count() == 1
     assert not KpiComment.objects.exists()
 
 
 def test_cabinet_may_view_but_not_decide(client, cabinet, programme, proposed):
     client = as_user(client, cabinet)
-    assert client.get(reverse("framework", args=[programme.slug])).status_code == 200
-    detail = client.get(reverse("kpi-detail", args=[proposed.pk])).content.decode()
+    assert client.get(reverse("monitoring:framework", args=[programme.slug])).status_code == 200
+    detail = client.get(reverse("monitoring:kpi-detail", args=[proposed.pk])).content.decode()
     assert decide_url(proposed) not in detail
     assert client.get(decide_url(proposed)).status_code == 403
     assert client.post(decide_url(proposed), {"decision": "agree", **DEFINITION}).status_code == 403
-    assert client.post(reverse("kpi-refine", args=[proposed.pk]), {}).status_code == 403
-    assert client.post(reverse("kpi-retire", args=[proposed.pk]), {"reason": "x"}).status_code == 403
-    assert client.post(reverse("outcome-create", args=[programme.slug]), {"title": "x"}).status_code == 403
+    assert client.post(reverse("monitoring:kpi-refine", args=[proposed.pk]), {}).status_code == 403
+    assert client.post(reverse("monitoring:kpi-retire", args=[proposed.pk]), {"reason": "x"}).status_code == 403
+    assert client.post(reverse("monitoring:outcome-create", args=[programme.slug]), {"title": "x"}).status_code == 403
     proposed.refresh_from_db()
     assert proposed.status == Kpi.Status.PROPOSED
 
 
 def test_provider_may_not_manage_the_framework(client, provider, programme, proposed):
     client = as_user(client, provider)
-    assert client.get(reverse("outcome-create", args=[programme.slug])).status_code == 403
+    assert client.get(reverse("monitoring:outcome-create", args=[programme.slug])).status_code == 403
     assert client.get(decide_url(proposed)).status_code == 403
 
 
 def test_anonymous_users_are_sent_to_sign_in(client, programme, proposed):
     urls = [
-        reverse("framework", args=[programme.slug]),
-        reverse("outcome-create", args=[programme.slug]),
-        reverse("kpi-propose", args=[programme.slug]),
-        reverse("kpi-detail", args=[proposed.pk]),
-        reverse("kpi-decide", args=[proposed.pk]),
-        reverse("kpi-refine", args=[proposed.pk]),
-        reverse("kpi-retire", args=[proposed.pk]),
+        reverse("monitoring:framework", args=[programme.slug]),
+        reverse("monitoring:outcome-create", args=[programme.slug]),
+        reverse("monitoring:kpi-propose", args=[programme.slug]),
+        reverse("monitoring:kpi-detail", args=[proposed.pk]),
+        reverse("monitoring:kpi-decide", args=[proposed.pk]),
+        reverse("monitoring:kpi-refine", args=[proposed.pk]),
+        reverse("monitoring:kpi-retire", args=[proposed.pk]),
     ]
     for url in urls:
         response = client.get(url)
         assert response.status_code == 302, url
         assert response.url.startswith(reverse("login")), url
-    response = client.post(reverse("kpi-comment", args=[proposed.pk]), {"text": "hi"})
+    response = client.post(reverse("monitoring:kpi-comment", args=[proposed.pk]), {"text": "hi"})
     assert response.status_code == 302
     assert not KpiComment.objects.exists()
 
@@ -424,13 +424,13 @@ def test_every_page_renders_for_an_officer_without_template_errors(client, offic
     services.kpi_comment(kpi=agreed, text="Looks right.", actor=officer)
     client = as_user(client, officer)
     urls = [
-        reverse("framework", args=[programme.slug]),
-        reverse("outcome-create", args=[programme.slug]),
-        reverse("kpi-propose", args=[programme.slug]) + f"?outcome={outcome.pk}",
-        reverse("kpi-detail", args=[agreed.pk]),
-        reverse("kpi-decide", args=[agreed.pk]),
-        reverse("kpi-refine", args=[agreed.pk]),
-        reverse("kpi-retire", args=[agreed.pk]),
+        reverse("monitoring:framework", args=[programme.slug]),
+        reverse("monitoring:outcome-create", args=[programme.slug]),
+        reverse("monitoring:kpi-propose", args=[programme.slug]) + f"?outcome={outcome.pk}",
+        reverse("monitoring:kpi-detail", args=[agreed.pk]),
+        reverse("monitoring:kpi-decide", args=[agreed.pk]),
+        reverse("monitoring:kpi-refine", args=[agreed.pk]),
+        reverse("monitoring:kpi-retire", args=[agreed.pk]),
     ]
     with strict_templates():
         for url in urls:
@@ -440,6 +440,6 @@ def test_every_page_renders_for_an_officer_without_template_errors(client, offic
 
 
 def test_an_empty_framework_says_so(client, officer, programme):
-    page = as_user(client, officer).get(reverse("framework", args=[programme.slug])).content.decode()
+    page = as_user(client, officer).get(reverse("monitoring:framework", args=[programme.slug])).content.decode()
     assert 'id="no-outcomes"' in page
-    assert reverse("outcome-create", args=[programme.slug]) in page
+    assert reverse("monitoring:outcome-create", args=[programme.slug]) in page

@@ -99,7 +99,7 @@ def submitted_return(s: Setup, fy, quarter: int, groups: str, satisfaction: str 
 
 
 def edit_url(s: Setup, quarter: int = 1, year: str = "2022-23") -> str:
-    return reverse("return-edit", args=[s.agreement.pk, year, quarter])
+    return reverse("monitoring:return-edit", args=[s.agreement.pk, year, quarter])
 
 
 def as_user(client, user):
@@ -116,7 +116,7 @@ def row_of(page: str, element_id: str) -> str:
 
 def test_targets_are_profiled_evenly_by_default_and_the_quarters_can_be_edited(setup, client, fy2022):
     s = setup
-    url = reverse("targets-edit", args=[s.agreement.pk, "2022-23"])
+    url = reverse("monitoring:targets-edit", args=[s.agreement.pk, "2022-23"])
     client = as_user(client, s.officer)
     page = client.get(url).content.decode()
     assert "Stronger groups" in page and "SG1 Groups given one-to-one support" in page
@@ -141,7 +141,7 @@ def test_quarters_that_do_not_add_up_are_refused_and_no_target_is_saved(setup, c
     before = list(KpiTarget.objects.values_list("pk", "annual_target", "q1_target", "q2_target", "q3_target", "q4_target"))
     g, p = s.groups.pk, s.satisfaction.pk
     form = {f"annual_{g}": "100", f"q1_{g}": "10", f"q2_{g}": "10", f"q3_{g}": "10", f"q4_{g}": "10", f"annual_{p}": "150"}
-    response = as_user(client, s.officer).post(reverse("targets-edit", args=[s.agreement.pk, "2022-23"]), form)
+    response = as_user(client, s.officer).post(reverse("monitoring:targets-edit", args=[s.agreement.pk, "2022-23"]), form)
     page = response.content.decode()
     assert response.status_code == 200
     assert "The quarters add up to 40, but the annual target is 100" in page
@@ -155,13 +155,13 @@ def test_some_quarters_without_the_others_are_refused(setup, client):
     s = setup
     g = s.groups.pk
     response = as_user(client, s.officer).post(
-        reverse("targets-edit", args=[s.agreement.pk, "2022-23"]), {f"annual_{g}": "100", f"q1_{g}": "50"}
+        reverse("monitoring:targets-edit", args=[s.agreement.pk, "2022-23"]), {f"annual_{g}": "100", f"q1_{g}": "50"}
     )
     assert "Give all four of SG1&#x27;s quarters" in response.content.decode()
 
 
 def test_targets_for_a_year_outside_the_agreement_are_not_offered(setup, client):
-    response = as_user(client, setup.officer).get(reverse("targets-edit", args=[setup.agreement.pk, "2024-25"]))
+    response = as_user(client, setup.officer).get(reverse("monitoring:targets-edit", args=[setup.agreement.pk, "2024-25"]))
     assert response.status_code == 404
     assert "does not run in 2024-25" in response.content.decode()
 
@@ -195,7 +195,7 @@ def test_provider_saves_a_draft_sees_what_is_missing_and_submits(setup, client):
     assert record.status == Return.Status.DRAFT and record.narrative == "Busy."
 
     response = client.post(edit_url(s), {f"kpi_{g}": "30", f"kpi_{p}": "91.5", "narrative": "Busy.", "action": "submit"})
-    assert response.status_code == 302 and response["Location"] == reverse("return-detail", args=[record.pk])
+    assert response.status_code == 302 and response["Location"] == reverse("monitoring:return-detail", args=[record.pk])
     record.refresh_from_db()
     assert record.status == Return.Status.SUBMITTED and record.submitted_at is not None
     event = ReturnEvent.objects.get(return_record=record)
@@ -249,7 +249,7 @@ def test_officer_queries_provider_must_answer_to_resubmit_officer_accepts(setup,
     s = setup
     record = submitted_return(s, fy2022, 1, "30")
     officer = as_user(client, s.officer)
-    review = reverse("return-review", args=[record.pk])
+    review = reverse("monitoring:return-review", args=[record.pk])
 
     response = officer.post(review, {"decision": "query", "comment": ""})
     assert response.status_code == 200 and "Say what needs answering." in response.content.decode()
@@ -284,7 +284,7 @@ def test_officer_queries_provider_must_answer_to_resubmit_officer_accepts(setup,
     assert AuditEvent.objects.filter(verb="return.accepted", actor=s.officer, object_id=record.pk).exists()
     assert list(record.events.values_list("action", flat=True)) == ["submitted", "queried", "resubmitted", "accepted"]
 
-    page = officer.get(reverse("return-detail", args=[record.pk])).content.decode()
+    page = officer.get(reverse("monitoring:return-detail", args=[record.pk])).content.decode()
     timeline = page.split('id="timeline"')[1].split("</ol>")[0]
     assert "Why did SG1 fall in June?" in timeline and "Answered and resubmitted" in timeline and "Accepted" in timeline
     assert 'action="/returns/' not in page  # accepted: nothing left to review
@@ -296,16 +296,21 @@ def test_another_provider_cannot_see_or_change_the_return(setup, client, fy2022)
     stranger = UserFactory(roles=[Role.PROVIDER], organisation=OrganisationFactory())
     client = as_user(client, stranger)
     for url in [
-        reverse("return-detail", args=[record.pk]),
+        reverse("monitoring:return-detail", args=[record.pk]),
         edit_url(s, 2),
-        reverse("agreement-monitoring", args=[s.agreement.pk]),
+        reverse("monitoring:agreement-monitoring", args=[s.agreement.pk]),
     ]:
         assert client.get(url).status_code == 403, url
-    assert client.post(reverse("return-review", args=[record.pk]), {"decision": "accept"}).status_code == 403
+    assert client.post(reverse("monitoring:return-review", args=[record.pk]), {"decision": "accept"}).status_code == 403
     assert client.post(edit_url(s), {"narrative": "Mine now", "action": "save"}).status_code == 403
     assert not Return.objects.filter(quarter=2).exists()  # refused before anything was created
     # The provider's own user cannot review its own return either.
-    assert as_user(client, s.provider).post(reverse("return-review", args=[record.pk]), {"decision": "accept"}).status_code == 403
+    assert (
+        as_user(client, s.provider)
+        .post(reverse("monitoring:return-review", args=[record.pk]), {"decision": "accept"})
+        .status_code
+        == 403
+    )
 
 
 def test_a_quarter_outside_the_agreement_shows_the_services_reason(setup, client):
@@ -325,7 +330,7 @@ def test_monitoring_page_rates_each_kpi_against_its_target_to_date(setup, client
     submitted_return(s, fy2021, 1, "18", "95")
     # Q1 target 25: 20 is 20% short (red); 90% against 80% is green; both up on a year before.
     submitted_return(s, fy2022, 1, "20", "90")
-    page = as_user(client, s.officer).get(reverse("agreement-monitoring", args=[s.agreement.pk])).content.decode()
+    page = as_user(client, s.officer).get(reverse("monitoring:agreement-monitoring", args=[s.agreement.pk])).content.decode()
     groups = row_of(page, "kpi-SG1")
     assert "Red" in groups and "govuk-tag--red" in groups
     assert ">20<" in groups and ">25<" in groups
@@ -341,7 +346,11 @@ def test_monitoring_page_rates_each_kpi_against_its_target_to_date(setup, client
 
 def test_a_year_without_targets_says_no_return_is_due_rather_than_not_started(setup, client):
     year(2021)  # the agreement's first year is recorded, with no targets set for it
-    page = as_user(client, setup.provider).get(reverse("agreement-monitoring", args=[setup.agreement.pk])).content.decode()
+    page = (
+        as_user(client, setup.provider)
+        .get(reverse("monitoring:agreement-monitoring", args=[setup.agreement.pk]))
+        .content.decode()
+    )
     no_targets = page.split('id="returns-2021-22"')[1].split("</table>")[0]  # the agreement's first year: no targets
     assert no_targets.count("No return due") == 4
     assert "Not started" not in no_targets and "by 5pm on" not in no_targets
@@ -379,7 +388,7 @@ def test_a_draft_counts_only_on_its_own_page(setup, client, fy2022):
     record = services.return_for(agreement=s.agreement, year=fy2022, quarter=1)
     services.return_save(return_record=record, values={s.groups: D("20")}, actor=s.provider)
     assert selectors.kpi_ratings(s.agreement, fy2022, 1)[0].rating.rating == Rating.GREY
-    page = as_user(client, s.provider).get(reverse("return-detail", args=[record.pk])).content.decode()
+    page = as_user(client, s.provider).get(reverse("monitoring:return-detail", args=[record.pk])).content.decode()
     assert "Red" in row_of(page, "kpi-SG1")
 
 
@@ -423,11 +432,11 @@ def test_overdue_ignores_years_without_targets_and_draft_agreements(setup, funde
 
 
 def test_overdue_page_for_officers_only(setup, client):
-    page = as_user(client, setup.officer).get(reverse("returns-overdue")).content.decode()
+    page = as_user(client, setup.officer).get(reverse("monitoring:returns-overdue")).content.decode()
     table = page.split('id="overdue"')[1].split("</table>")[0]
     assert setup.agreement.reference in table and "by 5pm on 30 July 2022" in table
     assert "Not started" in page and "Days overdue" in page
-    assert as_user(client, setup.provider).get(reverse("returns-overdue")).status_code == 403
+    assert as_user(client, setup.provider).get(reverse("monitoring:returns-overdue")).status_code == 403
 
 
 @pytest.mark.parametrize("agreements", [1, 5])
@@ -448,7 +457,7 @@ def test_overdue_query_count_does_not_grow_with_agreements(
     assert len(rows) == 4 * agreements
     client = as_user(client, officer)
     with django_assert_max_num_queries(12):
-        assert client.get(reverse("returns-overdue")).status_code == 200
+        assert client.get(reverse("monitoring:returns-overdue")).status_code == 200
 
 
 # --- Every page, as an officer and as a provider ----------------------------------------------
@@ -458,21 +467,21 @@ def test_every_page_renders_for_an_officer_and_for_the_provider(setup, client, f
     s = setup
     record = submitted_return(s, fy2022, 1, "30")
     pages = {
-        "targets-edit": (reverse("targets-edit", args=[s.agreement.pk, "2022-23"]), 200, 403),
-        "agreement-monitoring": (reverse("agreement-monitoring", args=[s.agreement.pk]), 200, 200),
+        "targets-edit": (reverse("monitoring:targets-edit", args=[s.agreement.pk, "2022-23"]), 200, 403),
+        "agreement-monitoring": (reverse("monitoring:agreement-monitoring", args=[s.agreement.pk]), 200, 200),
         "return-edit": (edit_url(s, 2), 200, 200),
-        "return-detail": (reverse("return-detail", args=[record.pk]), 200, 200),
-        "return-review": (reverse("return-review", args=[record.pk]), 302, 403),
-        "returns-overdue": (reverse("returns-overdue"), 200, 403),
+        "return-detail": (reverse("monitoring:return-detail", args=[record.pk]), 200, 200),
+        "return-review": (reverse("monitoring:return-review", args=[record.pk]), 302, 403),
+        "returns-overdue": (reverse("monitoring:returns-overdue"), 200, 403),
     }
     for user, column in ((s.officer, 1), (s.provider, 2)):
         client = as_user(client, user)
         for name, spec in pages.items():
             response = client.get(spec[0])
             assert response.status_code == spec[column], f"{name} as {user}: {response.status_code}"
-    officer_view = as_user(client, s.officer).get(reverse("return-detail", args=[record.pk])).content.decode()
+    officer_view = as_user(client, s.officer).get(reverse("monitoring:return-detail", args=[record.pk])).content.decode()
     assert 'id="review"' in officer_view and "Accept the return" in officer_view
-    provider_view = as_user(client, s.provider).get(reverse("return-detail", args=[record.pk])).content.decode()
+    provider_view = as_user(client, s.provider).get(reverse("monitoring:return-detail", args=[record.pk])).content.decode()
     assert "Accept the return" not in provider_view
-    monitoring = as_user(client, s.provider).get(reverse("agreement-monitoring", args=[s.agreement.pk]))
+    monitoring = as_user(client, s.provider).get(reverse("monitoring:agreement-monitoring", args=[s.agreement.pk]))
     assert "Set targets" not in monitoring.content.decode() and "Change targets" not in monitoring.content.decode()

@@ -133,7 +133,7 @@ def test_an_officer_drafts_a_report_with_options_downloads_it_and_records_the_de
     programme = Programme.objects.get(slug="vcs-infrastructure")
     option_set = OptionSet.objects.get()
     response = officer.post(
-        reverse("report-create", args=[programme.slug]),
+        reverse("reports:report-create", args=[programme.slug]),
         {
             "title": "Grants for 2023-24 and options for equity",
             "meeting": "Cabinet",
@@ -150,15 +150,15 @@ def test_an_officer_drafts_a_report_with_options_downloads_it_and_records_the_de
     page = officer.get(report.get_absolute_url()).content.decode()
     assert "Options for greater equity of provision" in page and "Needs-weighted (IMD)" in page
     assert 'id="appendix-total">£452,228.00' in page
-    word = officer.get(reverse("report-download", args=[report.pk, "docx"]))
+    word = officer.get(reverse("reports:report-download", args=[report.pk, "docx"]))
     assert word["Content-Type"].startswith("application/vnd.openxmlformats")
     assert "4. Options for greater equity of provision" in [p.text for p in Document(io.BytesIO(word.content)).paragraphs]
-    assert officer.get(reverse("report-download", args=[report.pk, "pdf"]))["Content-Type"] == "application/pdf"
+    assert officer.get(reverse("reports:report-download", args=[report.pk, "pdf"]))["Content-Type"] == "application/pdf"
 
-    form = officer.get(reverse("report-decision", args=[report.pk])).content.decode()
+    form = officer.get(reverse("reports:report-decision", args=[report.pk])).content.decode()
     assert "452228.00" in form  # the amount approved defaults to Appendix 2's total
     response = officer.post(
-        reverse("report-decision", args=[report.pk]),
+        reverse("reports:report-decision", args=[report.pk]),
         {
             "title": report.title,
             "decision_date": "2023-02-09",

@@ -69,7 +69,7 @@ class Call(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("call-detail", args=[self.pk])
+        return reverse("calls:call-detail", args=[self.pk])
 
     def state(self, now: dt.datetime | None = None) -> str:
         if self.published_at is None:
@@ -314,7 +314,7 @@ class Application(models.Model):
         return f"{self.reference} {self.organisation}"
 
     def get_absolute_url(self) -> str:
-        return reverse("application-detail", args=[self.pk])
+        return reverse("calls:application-detail", args=[self.pk])
 
     @property
     def is_eligible(self) -> bool | None:

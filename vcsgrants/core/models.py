@@ -122,7 +122,7 @@ class Organisation(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("organisation-detail", args=[self.pk])
+        return reverse("hub:organisation-detail", args=[self.pk])
 
     def clean(self) -> None:
         if bool(self.successor_id) != bool(self.succeeded_on):

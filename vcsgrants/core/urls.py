@@ -2,6 +2,8 @@ from django.urls import path
 
 from vcsgrants.core import views
 
+app_name = "core"
+
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("organisations/", views.organisation_list, name="organisation-list"),

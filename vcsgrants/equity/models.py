@@ -52,7 +52,7 @@ class OptionSet(models.Model):
         return f"{self.name} ({self.financial_year})"
 
     def get_absolute_url(self) -> str:
-        return reverse("equity-detail", args=[self.pk])
+        return reverse("equity:equity-detail", args=[self.pk])
 
 
 class OptionArea(models.Model):

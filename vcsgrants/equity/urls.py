@@ -2,6 +2,8 @@ from django.urls import path
 
 from vcsgrants.equity import views
 
+app_name = "equity"
+
 urlpatterns = [
     path("programmes/<slug:slug>/options/", views.option_set_list, name="equity-list"),
     path("programmes/<slug:slug>/options/new/", views.option_set_create, name="equity-create"),

@@ -89,7 +89,7 @@ def option_set_create(request, slug):
             "programme": programme,
             "multipart": True,
             "submit_label": "Build the option set",
-            "back": reverse("equity-list", args=[programme.slug]),
+            "back": reverse("equity:equity-list", args=[programme.slug]),
             "page_title": "Build an option set",
         },
     )

@@ -68,7 +68,7 @@ class Decision(models.Model):
         return f"{self.meeting}{ref}: {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("decision-detail", args=[self.pk])
+        return reverse("funding:decision-detail", args=[self.pk])
 
 
 class Programme(models.Model):
@@ -86,7 +86,7 @@ class Programme(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("programme-detail", args=[self.slug])
+        return reverse("hub:programme-detail", args=[self.slug])
 
 
 class ProgrammePeriod(models.Model):
@@ -215,7 +215,7 @@ class Agreement(models.Model):
         return f"{self.reference} {self.organisation}"
 
     def get_absolute_url(self) -> str:
-        return reverse("agreement-detail", args=[self.pk])
+        return reverse("funding:agreement-detail", args=[self.pk])
 
     @property
     def current_end_date(self) -> dt.date:

@@ -2,6 +2,8 @@ from django.urls import include, path
 
 from vcsgrants.funding import views
 
+app_name = "funding"
+
 urlpatterns = [
     path("programmes/", views.programme_list, name="programme-list"),
     path("programmes/<slug:slug>/periods/new/", views.period_create, name="period-create"),

@@ -295,14 +295,16 @@ def agreement_create(request):
             messages.success(request, f"Draft agreement {agreement.reference} created: now add its funding.")
             return redirect(agreement)
     return render(
-        request, "core/form_page.html", {"form": form, "page_title": "New agreement (SLA)", "back": reverse("agreement-list")}
+        request,
+        "core/form_page.html",
+        {"form": form, "page_title": "New agreement (SLA)", "back": reverse("funding:agreement-list")},
     )
 
 
 def _to_variation(request, agreement: Agreement, what: str):
     """Only a draft's own terms change in place; an active or ended agreement changes by variation."""
     messages.info(request, f"{agreement.reference} is {agreement.get_status_display().lower()}: {what} with a variation.")
-    return redirect("variation-create", pk=agreement.pk)
+    return redirect("funding:variation-create", pk=agreement.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -576,5 +578,7 @@ def decision_create(request):
         messages.success(request, "Decision recorded.")
         return redirect(decision)
     return render(
-        request, "core/form_page.html", {"form": form, "page_title": "Record a decision", "back": reverse("decision-list")}
+        request,
+        "core/form_page.html",
+        {"form": form, "page_title": "Record a decision", "back": reverse("funding:decision-list")},
     )

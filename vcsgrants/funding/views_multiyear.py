@@ -145,7 +145,7 @@ def agreement_create_multiyear(request):
         form=form,
         step=step,
         page_title="New multi-year agreement (SLA)",
-        back=reverse("agreement-list"),
+        back=reverse("funding:agreement-list"),
         intro="A draft agreement for whole financial years, with an amount for each year. Preview the profile, "
         "change any year's amount if you need to, then confirm.",
     )

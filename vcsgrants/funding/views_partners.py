@@ -24,7 +24,7 @@ def partner_list(request):
     require(request.user, "funding.view_partner_list")
     if not sees_everything(request.user):
         if request.user.organisation_id:
-            return redirect("partner-detail", pk=request.user.organisation_id)
+            return redirect("funding:partner-detail", pk=request.user.organisation_id)
         return render(request, "funding/partner_list.html", {"bodies": [], "page_title": "Funding partners"})
     return render(
         request, "funding/partner_list.html", {"bodies": partners.partner_bodies(), "page_title": "Funders and funding partners"}
@@ -71,7 +71,7 @@ def stream_contributions(request, slug, pk):
         else:
             done = "recorded" if contribution else "removed"
             messages.success(request, f"{data['funder']}'s contribution to {stream} for {data['financial_year']} {done}.")
-            return redirect(reverse("stream-contributions", args=[programme.slug, stream.pk]))
+            return redirect(reverse("funding:stream-contributions", args=[programme.slug, stream.pk]))
     shares = partners.shares_for(streams=[stream])
     return render(
         request,

@@ -8,30 +8,30 @@ def navigation(request):
     user = getattr(request, "user", None)
     if not user or not user.is_authenticated:
         return {"nav_items": []}
-    items = [("Home", reverse("home"))]
+    items = [("Home", reverse("hub:home"))]
     if user.has_perm("funding.view_programme_list"):
-        items.append(("Programmes", reverse("programme-list")))
+        items.append(("Programmes", reverse("funding:programme-list")))
     if user.has_perm("funding.view_agreement_list"):
-        items.append(("Agreements", reverse("agreement-list")))
+        items.append(("Agreements", reverse("funding:agreement-list")))
     if user.has_perm("core.view_organisation_list"):
-        items.append(("Organisations", reverse("organisation-list")))
+        items.append(("Organisations", reverse("core:organisation-list")))
     if user.has_perm("funding.view_payment_list"):
-        items.append(("Payments", reverse("payment-list")))
+        items.append(("Payments", reverse("funding:payment-list")))
     if user.has_perm("monitoring.view_overdue"):
-        items.append(("Overdue returns", reverse("returns-overdue")))
+        items.append(("Overdue returns", reverse("monitoring:returns-overdue")))
     if user.has_perm("engagement.view_meeting_list"):
-        items.append(("Meetings", reverse("meeting-list")))
+        items.append(("Meetings", reverse("engagement:meeting-list")))
     if user.has_perm("engagement.view_consultation_list"):
-        items.append(("Consultations", reverse("consultation-list")))
+        items.append(("Consultations", reverse("engagement:consultation-list")))
     if user.has_perm("calls.view_calls"):
-        items.append(("Calls", reverse("call-index")))
+        items.append(("Calls", reverse("calls:call-index")))
     if rules.has_perm("calls.apply", user):  # the rule itself: a superuser is not an applicant
-        items.append(("Your applications", reverse("application-list")))
+        items.append(("Your applications", reverse("calls:application-list")))
     if rules.has_perm("calls.view_own_assessments", user) and sits_on_a_panel(user):
-        items.append(("Your assessments", reverse("assess-my-list")))
+        items.append(("Your assessments", reverse("calls:assess-my-list")))
     if user.has_perm("funding.view_decision"):
-        items.append(("Decisions", reverse("decision-list")))
+        items.append(("Decisions", reverse("funding:decision-list")))
     if user.has_perm("core.view_audit"):
-        items.append(("Audit log", reverse("audit-log")))
+        items.append(("Audit log", reverse("core:audit-log")))
     current = request.path
     return {"nav_items": [(label, url, current == url or (url != "/" and current.startswith(url))) for label, url in items]}

@@ -77,7 +77,7 @@ def _quarter_text(row: OverdueReturn) -> str:
 
 
 def _return_link(row: OverdueReturn) -> str:
-    return reverse("return-edit", args=[row.agreement.pk, str(row.year), row.quarter])
+    return reverse("monitoring:return-edit", args=[row.agreement.pk, str(row.year), row.quarter])
 
 
 def _return_key(kind: str, row: OverdueReturn) -> str:
@@ -166,7 +166,7 @@ def _officer_overdue_reminder(row: OverdueReturn, officer: User) -> Reminder:
             f"({row.status_label.lower()}). The provider's users have been sent a reminder.",
             "You are receiving this because you set up the agreement.",
         ],
-        reverse("returns-overdue"),
+        reverse("monitoring:returns-overdue"),
         "Every overdue return:",
     )
     return Reminder(
@@ -216,7 +216,11 @@ def _action_recipients(action: Action, organisation_users: dict[int, list[User]]
 
 def _action_reminder(action: Action, user: User, today: dt.date, week: int | None) -> Reminder:
     meeting = action.meeting
-    link = action.get_absolute_url() if can_see_meeting(user, meeting) else reverse("action-list", args=[meeting.programme.slug])
+    link = (
+        action.get_absolute_url()
+        if can_see_meeting(user, meeting)
+        else reverse("engagement:action-list", args=[meeting.programme.slug])
+    )
     chasing = action.owner_user_id != user.pk and not (
         action.owner_organisation_id and action.owner_organisation_id == user.organisation_id
     )

@@ -2,6 +2,8 @@ from django.urls import path
 
 from vcsgrants.hub import views
 
+app_name = "hub"
+
 urlpatterns = [
     path("", views.home, name="home"),
     path("programmes/<slug:slug>/", views.programme_detail, name="programme-detail"),

@@ -82,7 +82,7 @@ class Kpi(models.Model):
         return f"{self.code} {current.name}" if current else self.code
 
     def get_absolute_url(self) -> str:
-        return reverse("kpi-detail", args=[self.pk])
+        return reverse("monitoring:kpi-detail", args=[self.pk])
 
     @property
     def current_version(self) -> KpiVersion | None:
@@ -193,7 +193,7 @@ class Return(models.Model):
         return f"{self.agreement.reference} {self.financial_year} Q{self.quarter}"
 
     def get_absolute_url(self) -> str:
-        return reverse("return-detail", args=[self.pk])
+        return reverse("monitoring:return-detail", args=[self.pk])
 
     @property
     def quarter_start(self) -> dt.date:

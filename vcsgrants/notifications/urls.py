@@ -2,6 +2,8 @@ from django.urls import path
 
 from vcsgrants.notifications import views
 
+app_name = "notifications"
+
 urlpatterns = [
     path("notifications/", views.notification_list, name="notification-list"),
     path("notifications/<int:pk>/", views.notification_detail, name="notification-detail"),

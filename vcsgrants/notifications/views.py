@@ -68,5 +68,5 @@ def notification_send_again_view(request, pk):
     else:
         messages.success(request, f"The e-mail to {notification.to_email} is queued again. The next run sends it.")
     return redirect(
-        request.POST.get("next") if request.POST.get("next", "").startswith("/notifications/") else "notification-list"
+        request.POST.get("next") if request.POST.get("next", "").startswith("/notifications/") else "notifications:notification-list"
     )

@@ -2,6 +2,8 @@ from django.urls import path
 
 from vcsgrants.opendata import views
 
+app_name = "opendata"
+
 urlpatterns = [
     # Public: no sign-in (the /open-data/ prefix is in core.middleware.PUBLIC_PREFIXES).
     path("open-data/", views.public_grants, name="opendata-public"),

@@ -168,7 +168,7 @@ def manage(request, slug):
         "can_publish": can_publish,
         "form": form,
         "page_title": f"Open data: {programme}",
-        "public_url": reverse("opendata-public"),
+        "public_url": reverse("opendata:opendata-public"),
         "licence_title": conf.licence_title(),
         "licence_url": conf.licence_url(),
         "formats": writers.FORMATS,

@@ -79,7 +79,7 @@ class CabinetReport(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("report-detail", args=[self.pk])
+        return reverse("reports:report-detail", args=[self.pk])
 
     @property
     def recommendation_list(self) -> list[str]:

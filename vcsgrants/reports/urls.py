@@ -2,6 +2,8 @@ from django.urls import path
 
 from vcsgrants.reports import views
 
+app_name = "reports"
+
 urlpatterns = [
     path("programmes/<slug:slug>/reports/", views.report_list, name="report-list"),
     path("programmes/<slug:slug>/reports/new/", views.report_edit, name="report-create"),

@@ -252,23 +252,28 @@ def task_list(application: Application, sections: list[SectionRows] | None = Non
     answered = sum(1 for _, answer, _ in eligibility if answer)
     eligibility_status = "completed" if answered == len(eligibility) else ("in_progress" if answered else "not_started")
     tasks = [
-        Task("Project and amount", reverse("application-edit", args=[pk]), details_status, "task-details"),
+        Task("Project and amount", reverse("calls:application-edit", args=[pk]), details_status, "task-details"),
     ]
     if eligibility:
         tasks.append(
-            Task("Eligibility questions", reverse("application-eligibility", args=[pk]), eligibility_status, "task-eligibility")
+            Task(
+                "Eligibility questions",
+                reverse("calls:application-eligibility", args=[pk]),
+                eligibility_status,
+                "task-eligibility",
+            )
         )
     for rows in sections:
         tasks.append(
             Task(
                 f"{rows.section.number}. {rows.section.title}",
-                reverse("application-section", args=[pk, rows.section.pk]),
+                reverse("calls:application-section", args=[pk, rows.section.pk]),
                 rows.status,
                 f"task-section-{rows.section.number}",
             )
         )
     co_status = "completed" if application.co_applicants.exists() else "optional"
     tasks.append(
-        Task("Co-applicants (optional)", reverse("application-co-applicants", args=[pk]), co_status, "task-co-applicants")
+        Task("Co-applicants (optional)", reverse("calls:application-co-applicants", args=[pk]), co_status, "task-co-applicants")
     )
     return tasks

@@ -503,7 +503,7 @@ def application_problems(application: Application) -> list[Problem]:
                 "Project and amount",
                 "Amount requested each year",
                 f"{lot} has £{lot.amount:,.2f} a year: ask for that or less",
-                reverse("application-edit", args=[application.pk]) + "#id_amount_requested",
+                reverse("calls:application-edit", args=[application.pk]) + "#id_amount_requested",
             )
         )
     given = dict(application.eligibility_answers.values_list("question_id", "answer"))
@@ -514,7 +514,7 @@ def application_problems(application: Application) -> list[Problem]:
                     "Eligibility",
                     f"{question.number}. {question.text}",
                     "Answer this question",
-                    reverse("application-eligibility", args=[application.pk]) + f"#id_e{question.pk}_0",
+                    reverse("calls:application-eligibility", args=[application.pk]) + f"#id_e{question.pk}_0",
                 )
             )
     answers = {a.question_id: a for a in application.answers.all()}
@@ -528,7 +528,7 @@ def application_problems(application: Application) -> list[Problem]:
                         f"{section.number}. {section.title}",
                         f"{question.number}. {question.text}",
                         message,
-                        reverse("application-section", args=[application.pk, section.pk]) + f"#q{question.pk}",
+                        reverse("calls:application-section", args=[application.pk, section.pk]) + f"#q{question.pk}",
                     )
                 )
     return problems

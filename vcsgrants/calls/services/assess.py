@@ -169,7 +169,7 @@ def _assign(application: Application, assessors: Iterable[User], actor: User) ->
         if assessor.pk in existing:
             continue
         assignment = Assignment.objects.create(application=application, assessor=assessor, assigned_by=actor)
-        notify_assessment_assigned(assignment, link=reverse("assess-my-list"))
+        notify_assessment_assigned(assignment, link=reverse("calls:assess-my-list"))
         made.append(assignment)
     return made
 

@@ -126,7 +126,7 @@ def document_download(request, pk):
 def register(request):
     if request.user.is_authenticated:
         messages.info(request, "You are signed in already: sign out first to register another organisation.")
-        return redirect("application-list" if may(request.user, "calls.apply") else "home")
+        return redirect("calls:application-list" if may(request.user, "calls.apply") else "hub:home")
     form = forms_apply.RegistrationForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -137,7 +137,7 @@ def register(request):
             login(request, user, backend=SIGN_IN_BACKEND)
             messages.success(request, f"{user.organisation} is registered and you are signed in as {user.username}.")
             next_url = request.GET.get("next", "")
-            return redirect(next_url if next_url.startswith("/open-calls/") else reverse("call-open-list"))
+            return redirect(next_url if next_url.startswith("/open-calls/") else reverse("calls:call-open-list"))
     return render(request, "calls/register.html", {"page_title": "Register your organisation to apply", "form": form})
 
 
@@ -166,7 +166,7 @@ def application_start(request, pk):
             request,
             f"This call closed at {moment_text(call.closes_at)} (UK time)." if call.is_closed() else "This call is not open yet.",
         )
-        return redirect("call-public", reference=call.reference)
+        return redirect("calls:call-public", reference=call.reference)
     form = forms_apply.StartForm(_data(request), call=call, initial={"lot": request.GET.get("lot")})
     if request.method == "POST" and form.is_valid():
         try:
@@ -183,7 +183,7 @@ def application_start(request, pk):
             "page_title": "Start an application",
             "caption": str(call),
             "form": form,
-            "back": reverse("call-public", args=[call.reference]),
+            "back": reverse("calls:call-public", args=[call.reference]),
             "submit_label": "Start application",
             "intro": f"Apply {services_apply.deadline_text(call)}. "
             "You can save your answers and come back at any time before then.",
@@ -334,7 +334,7 @@ def application_co_applicants(request, pk):
             apply_validation_error(form, exc)
         else:
             messages.success(request, f"{form.cleaned_data['name']} added as a co-applicant.")
-            return redirect("application-co-applicants", pk=application.pk)
+            return redirect("calls:application-co-applicants", pk=application.pk)
     return render(
         request,
         "calls/apply_co_applicants.html",
@@ -357,7 +357,7 @@ def co_applicant_remove(request, pk):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, f"{co_applicant.name} removed.")
-    return redirect("application-co-applicants", pk=application.pk)
+    return redirect("calls:application-co-applicants", pk=application.pk)
 
 
 @require_http_methods(["GET", "POST"])

@@ -103,7 +103,7 @@ def assessment_setup(request, pk):
 
 
 def _criterion_form_page(request, call: Call, criterion: Criterion | None):
-    back = reverse("assess-setup", args=[call.pk])
+    back = reverse("calls:assess-setup", args=[call.pk])
     initial = (
         {"title": criterion.title, "guidance": criterion.guidance, "weight": criterion.weight, "max_score": criterion.max_score}
         if criterion
@@ -150,12 +150,12 @@ def criterion_delete(request, pk):
         messages.error(request, exc.messages[0])
     else:
         messages.success(request, f"Criterion “{criterion.title}” removed.")
-    return redirect("assess-setup", pk=call.pk)
+    return redirect("calls:assess-setup", pk=call.pk)
 
 
 def call_kpis(request, pk):
     call = _call(request, pk, "calls.manage_assessment")
-    back = reverse("assess-setup", args=[call.pk])
+    back = reverse("calls:assess-setup", args=[call.pk])
     current = dict(call.call_kpis.values_list("kpi_id", "annual_target"))
     form = forms.CallKpisForm(_data(request), kpis=services.framework_kpis(call), current=current)
     if request.method == "POST" and form.is_valid():
@@ -180,7 +180,7 @@ def call_kpis(request, pk):
 
 def panel_assign(request, pk):
     call = _call(request, pk, "calls.manage_assessment")
-    back = reverse("assess-setup", args=[call.pk])
+    back = reverse("calls:assess-setup", args=[call.pk])
     form = forms.PanelForm(_data(request), call=call, assessors=services.possible_assessors())
     if request.method == "POST" and form.is_valid():
         lot = form.cleaned_data["lot"]
@@ -207,7 +207,7 @@ def panel_assign(request, pk):
 
 def application_panel(request, pk):
     application = _assessable_application(request, pk, "calls.manage_assessment")
-    back = reverse("assess-setup", args=[application.call_id])
+    back = reverse("calls:assess-setup", args=[application.call_id])
     current = list(application.assignments.values_list("assessor_id", flat=True))
     form = forms.ApplicationPanelForm(_data(request), assessors=services.possible_assessors(), initial={"assessors": current})
     if request.method == "POST" and form.is_valid():
@@ -239,7 +239,7 @@ def application_panel(request, pk):
 def scores_reopen(request, pk):
     assignment = get_object_or_404(Assignment.objects.select_related("application__call", "assessor"), pk=pk)
     require(request.user, "calls.manage_assessment", assignment.application.call)
-    back = reverse("moderation-detail", args=[assignment.application_id])
+    back = reverse("calls:moderation-detail", args=[assignment.application_id])
     form = forms.ReasonForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -289,8 +289,8 @@ def conflict(request, pk):
                     request,
                     "Your conflict of interest is recorded and the officer can see it; you will not score this application.",
                 )
-                return redirect("assess-my-list")
-            return redirect("assess-assignment", pk=assignment.pk)
+                return redirect("calls:assess-my-list")
+            return redirect("calls:assess-assignment", pk=assignment.pk)
     return render(
         request,
         "calls/assess_conflict.html",
@@ -309,7 +309,7 @@ def conflict(request, pk):
 def assignment_detail(request, pk):
     assignment = _assignment(request, pk)
     if assignment.conflict == Assignment.Conflict.UNDECLARED:
-        return redirect("assess-conflict", pk=assignment.pk)
+        return redirect("calls:assess-conflict", pk=assignment.pk)
     application = assignment.application
     criteria = list(application.call.criteria.all())
     scores = {s.criterion_id: s for s in assignment.scores.all()}
@@ -335,11 +335,11 @@ def assignment_detail(request, pk):
         else:
             if submit:
                 messages.success(request, f"Your scores for {application.reference} are submitted. Thank you.")
-                return redirect("assess-my-list")
+                return redirect("calls:assess-my-list")
             messages.success(
                 request, "Your scores are saved as a draft. Submit them when every criterion has a score and a comment."
             )
-            return redirect("assess-assignment", pk=assignment.pk)
+            return redirect("calls:assess-assignment", pk=assignment.pk)
     context = {
         "page_title": f"Assess {application.reference}: {application.project_title}",
         "assignment": assignment,
@@ -401,7 +401,7 @@ def moderation_detail(request, pk):
             apply_validation_error(form, exc)
         else:
             messages.success(request, f"Moderation of {application.reference} is recorded.")
-            return redirect("moderation-list", pk=call.pk)
+            return redirect("calls:moderation-list", pk=call.pk)
     return render(
         request,
         "calls/moderation_detail.html",
@@ -422,7 +422,7 @@ def moderation_detail(request, pk):
 
 def moderation_reopen(request, pk):
     application = _assessable_application(request, pk, "calls.moderate")
-    back = reverse("moderation-detail", args=[application.pk])
+    back = reverse("calls:moderation-detail", args=[application.pk])
     form = forms.ReopenModerationForm(_data(request))
     if request.method == "POST" and form.is_valid():
         try:
@@ -473,7 +473,7 @@ def award(request, pk):
                 f"applicant{'s' if len(result.unsuccessful) != 1 else ''} told of an unsuccessful outcome. "
                 "Outcome e-mails are queued.",
             )
-            return redirect("award-preview", pk=call.pk)
+            return redirect("calls:award-preview", pk=call.pk)
     awarded = call.applications.filter(outcome=Application.Outcome.AWARDED).select_related("agreement", "organisation", "lot")
     return render(
         request,

@@ -100,7 +100,7 @@ def call_detail(request, pk):
             "publish_problems": services_build.publish_problems(call) if call.published_at is None else [],
             "summary": selectors_apply.call_applications(call),
             "events": events_for(call)[:30] if can_manage else [],
-            "public_url": request.build_absolute_uri(reverse("call-public", args=[call.reference])),
+            "public_url": request.build_absolute_uri(reverse("calls:call-public", args=[call.reference])),
         },
     )
 
@@ -118,7 +118,7 @@ def call_create(request, slug):
         else:
             messages.success(request, "Call created. Add its lots, eligibility questions, form and documents, then publish it.")
             return redirect(call)
-    return _form_page(request, form, "Create a call", reverse("call-list", args=[slug]), caption=str(programme))
+    return _form_page(request, form, "Create a call", reverse("calls:call-list", args=[slug]), caption=str(programme))
 
 
 @require_http_methods(["GET", "POST"])

@@ -72,10 +72,10 @@ class Consultation(models.Model):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("consultation-detail", args=[self.pk])
+        return reverse("engagement:consultation-detail", args=[self.pk])
 
     def public_path(self) -> str:
-        return reverse("consultation-public", args=[self.public_token])
+        return reverse("engagement:consultation-public", args=[self.public_token])
 
     def state(self, now: dt.datetime | None = None) -> str:
         now = now or timezone.now()

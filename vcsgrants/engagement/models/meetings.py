@@ -96,7 +96,7 @@ class Meeting(models.Model):
         return f"{self.label}, {self.date.day} {self.date:%B %Y}{subject}"
 
     def get_absolute_url(self) -> str:
-        return reverse("meeting-detail", args=[self.pk])
+        return reverse("engagement:meeting-detail", args=[self.pk])
 
     @property
     def label(self) -> str:

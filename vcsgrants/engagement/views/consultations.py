@@ -134,7 +134,7 @@ def consultation_create(request, slug):
     return render(
         request,
         f"{TEMPLATES}/consultation_form.html",
-        {"form": form, "page_title": f"Create a consultation: {programme}", "back": reverse("consultation-list")},
+        {"form": form, "page_title": f"Create a consultation: {programme}", "back": reverse("engagement:consultation-list")},
     )
 
 
@@ -392,7 +392,7 @@ def response_exclude(request, pk):
     response = get_object_or_404(ConsultationResponse.objects.select_related("consultation__programme", "organisation"), pk=pk)
     consultation = response.consultation
     require(request.user, "engagement.view_consultation_responses", consultation)
-    back = f"{reverse('consultation-responses', args=[consultation.pk])}#response-{response.pk}"
+    back = f"{reverse('engagement:consultation-responses', args=[consultation.pk])}#response-{response.pk}"
     form = forms.ExcludeForm(_data(request))
     if request.method == "POST":
         try:
@@ -445,7 +445,7 @@ def consultation_public(request, token):
             # Only software fills in the field people cannot see: thank it and keep nothing.
             services.public_rate_count(consultation=consultation, client_ip=ip)
             logger.info("Consultation %s: discarded a response that filled in the honeypot.", consultation.pk)
-            return redirect("consultation-public-sent", token=token)
+            return redirect("engagement:consultation-public-sent", token=token)
         elif not refusal and form.is_valid():
             try:
                 services.public_response_save(consultation=consultation, answers=form.answers(), **form.details())
@@ -455,7 +455,7 @@ def consultation_public(request, token):
                     apply_validation_error(form, exc)
             else:
                 services.public_rate_count(consultation=consultation, client_ip=ip)
-                return redirect("consultation-public-sent", token=token)
+                return redirect("engagement:consultation-public-sent", token=token)
     context = {
         "consultation": consultation,
         "page_title": consultation.title,

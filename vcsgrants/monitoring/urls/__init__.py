@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+app_name = "monitoring"
+
 urlpatterns = [
     path("", include("vcsgrants.monitoring.urls.kpis")),
     path("", include("vcsgrants.monitoring.urls.returns")),

@@ -27,7 +27,7 @@ FORM_TEMPLATE = "monitoring/kpis/form_page.html"
 
 
 def _framework_url(programme: Programme) -> str:
-    return reverse("framework", args=[programme.slug])
+    return reverse("monitoring:framework", args=[programme.slug])
 
 
 def _kpi(pk: int) -> Kpi:

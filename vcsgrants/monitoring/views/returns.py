@@ -71,7 +71,7 @@ def targets_edit(request, pk, year_label):
                     form.add_error(field, messages_)
             else:
                 messages.success(request, f"Targets for {year} saved for {len(rows)} KPIs.")
-                return redirect(f"{reverse('agreement-monitoring', args=[agreement.pk])}?year={year.label}")
+                return redirect(f"{reverse('monitoring:agreement-monitoring', args=[agreement.pk])}?year={year.label}")
     return render(
         request,
         "monitoring/returns/targets_form.html",
