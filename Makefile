@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 .PHONY: bench bench-load bench-import
 .PHONY: help install run test test-sqlite test-postgres test-browser lint format \
 	migrations-check deploy-check ensure-chromium ensure-postgres
-.PHONY: security audit
+.PHONY: security audit docs
 
 help:
 	@echo "make run            migrate, load the demo data and serve on http://127.0.0.1:$(PORT)"
@@ -37,7 +37,8 @@ help:
 	@echo "make format         ruff format + ruff check --fix"
 	@echo "make security       bandit over vcsgrants/: fails on any high-severity finding (part of make test)"
 	@echo "make audit          pip-audit over requirements.txt: known vulnerabilities (needs the internet)"
-	@echo "make bench          the dashboard, equity and 360Giving benchmarks (see BENCHMARKS.md)"
+	@echo "make docs           build the docs site into var/site with mkdocs --strict (part of make test)"
+	@echo "make bench          the dashboard, equity and 360Giving benchmarks (see docs/development/benchmarks.md)"
 	@echo "make bench-import   the bulk return import beside executemany and django-import-export, SQLite and PostgreSQL"
 	@echo "make bench-load     50 users for 60 s against gunicorn on 1,000,000 KPI values, beside a trivial view"
 
@@ -96,6 +97,11 @@ deploy-check: $(STAMP)
 security: $(STAMP)
 	$(VENV)/bin/bandit -c pyproject.toml -r vcsgrants --severity-level high -q
 
+# The docs site (mkdocs.yml): --strict fails on a broken link or anchor, or a page missing from the nav.
+# NO_MKDOCS_2_WARNING only silences Material's notice about MkDocs 2.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 # pip-audit asks the PyPI vulnerability database, so it needs the internet: not part of `make test`.
 # It is installed into the venv on demand rather than listed in requirements.txt.
 PIP_AUDIT_VERSION := 2.10.1
@@ -136,5 +142,5 @@ DURATION ?= 60
 bench-load: $(STAMP)
 	env -u DATABASE_URL $(PY) bench/bench_load.py --users $(USERS) --duration $(DURATION)
 
-test: $(STAMP) ensure-chromium ensure-postgres lint migrations-check deploy-check security test-sqlite test-postgres
+test: $(STAMP) ensure-chromium ensure-postgres lint migrations-check deploy-check security docs test-sqlite test-postgres
 	@echo "make test: all steps passed"

@@ -1,7 +1,7 @@
 """generate_scale_data with several programmes: every table holds what was asked for, and the money reconciles.
 
 A small size here (the suite runs it on SQLite and on PostgreSQL, where the rows go in by COPY); the very
-large preset's own figures are checked without a database, and its timings are in BENCHMARKS.md.
+large preset's own figures are checked without a database, and its timings are in docs/development/benchmarks.md.
 """
 
 from __future__ import annotations

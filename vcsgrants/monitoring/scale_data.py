@@ -86,7 +86,7 @@ class Size:
         }
 
 
-# The README's benchmark programme (one programme, 320,000 values) and a very large funder's whole estate.
+# The benchmark programme (one programme, 320,000 values; docs/development/benchmarks.md) and a very large funder's whole estate.
 PRESETS = {
     "benchmark": dict(programmes=1, orgs=200, agreements=None, kpis=40, years=10, open_quarters=0, first_year=2013),
     # 50 programmes of 400 agreements each (5,000 providers with 4 agreements each), 10 KPIs, the last two financial
