@@ -67,6 +67,5 @@ def notification_send_again_view(request, pk):
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, f"The e-mail to {notification.to_email} is queued again. The next run sends it.")
-    return redirect(
-        request.POST.get("next") if request.POST.get("next", "").startswith("/notifications/") else "notifications:notification-list"
-    )
+    back = request.POST.get("next", "")
+    return redirect(back if back.startswith("/notifications/") else "notifications:notification-list")
