@@ -224,7 +224,7 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "vcsgrants.engagement.models_meetings.Action.Status",
         "QuestionKindEnum": "vcsgrants.engagement.models_consultations.Question.Kind",
         # The API's period kinds (a plain list of values, as its inline enums are): one name for input and output.
-        "ProgrammePeriodKindEnum": "vcsgrants.api.serializers_funding.PERIOD_KINDS",
+        "ProgrammePeriodKindEnum": "vcsgrants.api.serializers.funding.PERIOD_KINDS",
     },
 }
 
