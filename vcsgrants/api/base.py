@@ -2,9 +2,9 @@
 and bodies, the one way a write goes, the answers the OpenAPI document gives for a refusal, and the field types
 of the JSON shapes.
 
-A write does what its page does, in the same order: the page's permission (`require_api`: a 403 with the reason),
-a record the user can see (a 404 otherwise), the input type-checked by a serializer (`read_input`: a 400 naming
-the field), the page's own form where the page's rules live in one (`checked`), then the very service function the
+A write does what its page does, in the same order: a record the user can see (a 404 otherwise) and the page's
+permission (a 403 with the reason): `ScopedViewSet.get_object_for` for the record in the path, `require_api` for
+others; the input type-checked by a serializer (`read_input`: a 400 naming the field), the page's own form where the page's rules live in one (`checked`), then the very service function the
 page calls (`run`: the same rules, one transaction, the audit event; its refusal is a 400 under the field it names).
 The answer is the record as the endpoint reads it (`ScopedViewSet.respond`). Nothing is half-written.
 """
@@ -27,6 +27,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from vcsgrants.core import uploads
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
@@ -79,6 +80,12 @@ class ScopedViewSet(viewsets.ReadOnlyModelViewSet):
             return context
         context["financial_year"] = financial_year_param(self.request)
         return context
+
+    def get_object_for(self, perm: str):
+        """The record in the path (a 404 if the user cannot see it), if the user may do perm to it (a 403 if not)."""
+        record = self.get_object()
+        require_api(self.request.user, perm, record)
+        return record
 
     def respond(self, record, code: int = status.HTTP_200_OK) -> Response:
         """A write's answer: the record afresh, as a read of this endpoint shows it."""
@@ -179,6 +186,13 @@ def path_id(name: str, description: str) -> OpenApiParameter:
     return OpenApiParameter(name, OpenApiTypes.INT, OpenApiParameter.PATH, description=description)
 
 
+# Records that belong to an agreement (variations, instalments, targets, returns) filter by it and by what it belongs to:
+# filter_ids(request, records, **BY_AGREEMENT), documented with an agreement parameter, PROGRAMME and ORGANISATION.
+BY_AGREEMENT = {"agreement": "agreement_id", "programme": "agreement__programme_id", "organisation": "agreement__organisation_id"}
+PROGRAMME = id_parameter("programme", "Only those of this programme (its id).")
+ORGANISATION = id_parameter("organisation", "Only those of this organisation's agreements (its id).")
+
+
 # --- Input, and the one way a write goes --------------------------------------------------------------------
 
 
@@ -273,6 +287,22 @@ def require_multipart(request) -> None:
             request.content_type,
             detail="Send the document as multipart/form-data, the file in the field 'file' (curl -F file=@name.pdf).",
         ) from exc
+
+
+UPLOAD_CHECKS = (
+    "The same checks as the page: the file must not be empty or too large, must be a type the service accepts, "
+    "and its content must match its name."
+)
+DOCUMENT_ID = path_id("document_id", "The document's id.")
+DOWNLOAD = {(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, under its original name.")}
+
+
+def document_download(documents: QuerySet, document_id: int, missing: str):
+    """One of a record's documents as an attachment (as the pages send it), or a 404 saying what is missing."""
+    document = documents.filter(pk=document_id).first()
+    if document is None:
+        raise NotFound(missing)
+    return uploads.download_response(document.file, document.original_name, document.content_type)
 
 
 @extend_schema_field({"type": "string", "format": "binary"})

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
@@ -23,11 +23,15 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from vcsgrants.api.base import (
+    DOCUMENT_ID,
+    DOWNLOAD,
     NOT_MULTIPART,
+    UPLOAD_CHECKS,
     DocumentUploadSerializer,
     ScopedViewSet,
     checked,
     choice_param,
+    document_download,
     id_parameter,
     integer_param,
     path_id,
@@ -58,7 +62,6 @@ from vcsgrants.api.serializers.engagement import (
     ResponseInputSerializer,
     ResponseSerializer,
 )
-from vcsgrants.core import uploads
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.core.permissions import ACTIONS
 from vcsgrants.core.rules import organisation_lineage, sees_everything
@@ -174,8 +177,7 @@ class MeetingViewSet(ScopedViewSet):
         return self.respond(meeting, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        meeting = self.get_object()
-        require_api(request.user, "engagement.manage_meetings", meeting)
+        meeting = self.get_object_for("engagement.manage_meetings")
         data = MeetingForm.initial_from(meeting) | read_input(MeetingUpdateSerializer, request)
         form = MeetingForm(data, programme=meeting.programme, kind=meeting.kind, organisation=meeting.organisation)
         checked(form)
@@ -275,8 +277,7 @@ class ActionViewSet(ScopedViewSet):
         return self.respond(created, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        record = self.get_object()
-        require_api(request.user, "engagement.manage_meetings", record)
+        record = self.get_object_for("engagement.manage_meetings")
         data = ActionEditForm.initial_from(record) | read_input(ActionUpdateSerializer, request)
         cleaned = checked(ActionEditForm(data, meeting=record.meeting))
         run(meeting_services.action_update, action=record, actor=request.user, **cleaned)
@@ -284,8 +285,7 @@ class ActionViewSet(ScopedViewSet):
 
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):
-        record = self.get_object()
-        require_api(request.user, "engagement.complete_action", record)
+        record = self.get_object_for("engagement.complete_action")
         cleaned = checked(ActionDoneForm(read_input(ActionDoneSerializer, request)))
         run(meeting_services.action_mark_done, action=record, actor=request.user, **cleaned)
         return self.respond(record)
@@ -303,7 +303,6 @@ def state_filter(state: str, now: dt.datetime) -> Q:
 
 
 QUESTION_ID = path_id("question_id", "The question's id.")
-DOCUMENT_ID = path_id("document_id", "The document's id.")
 RESPONSE_ID = path_id("response_id", "The response's id.")
 MODERATION_RELATED = ("organisation", "submitted_by", "updated_by", "excluded_by")
 
@@ -363,11 +362,6 @@ class ConsultationViewSet(ScopedViewSet):
                 consultations = consultations.filter(state_filter(state, timezone.now()))
         return consultations
 
-    def _managed(self) -> Consultation:
-        consultation = self.get_object()
-        require_api(self.request.user, "engagement.manage_consultation", consultation)
-        return consultation
-
     def create(self, request, *args, **kwargs):
         user = request.user
         require_api(user, "engagement.manage_consultation")
@@ -377,21 +371,21 @@ class ConsultationViewSet(ScopedViewSet):
         return self.respond(consultation, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        consultation = self._managed()
+        consultation = self.get_object_for("engagement.manage_consultation")
         changes = read_input(ConsultationUpdateSerializer, request)
         run(consultation_services.consultation_update, consultation=consultation, actor=request.user, **changes)
         return self.respond(consultation)
 
     @action(detail=True, methods=["post"])
     def questions(self, request, pk=None):
-        consultation = self._managed()
+        consultation = self.get_object_for("engagement.manage_consultation")
         data = read_input(QuestionInputSerializer, request)
         run(consultation_services.question_add, consultation=consultation, actor=request.user, **data)
         return self.respond(consultation, status.HTTP_201_CREATED)
 
     @action(detail=True, methods=["patch", "delete"], url_path="questions/<int:question_id>")
     def question(self, request, pk=None, question_id=None):
-        consultation = self._managed()
+        consultation = self.get_object_for("engagement.manage_consultation")
         question = consultation.questions.filter(pk=question_id).first()
         if question is None:
             raise NotFound(f"Consultation {consultation.pk} has no question {question_id}.")
@@ -439,20 +433,18 @@ class ConsultationViewSet(ScopedViewSet):
 
     @action(detail=True, methods=["get"])
     def summary(self, request, pk=None):
-        consultation = self.get_object()
-        require_api(request.user, "engagement.view_consultation_summary", consultation)
+        consultation = self.get_object_for("engagement.view_consultation_summary")
         return Response(ConsultationSummarySerializer(consultation_selectors.consultation_summary(consultation)).data)
 
     @extend_schema(
         summary="Upload a document to the consultation before it opens, as multipart/form-data (officers)",
-        description="The same checks as the page: the file must not be empty or too large, must be a type the service "
-        "accepts, and its content must match its name.",
+        description=UPLOAD_CHECKS,
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={201: DocumentSerializer, **refused(), **NOT_MULTIPART},
     )
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])
     def documents(self, request, pk=None):
-        consultation = self._managed()
+        consultation = self.get_object_for("engagement.manage_consultation")
         require_multipart(request)
         data = read_input(DocumentUploadSerializer, request)
         document = run(
@@ -467,22 +459,16 @@ class ConsultationViewSet(ScopedViewSet):
     @extend_schema(
         summary="Download one of the consultation's documents, as an attachment (anyone who can see the consultation)",
         parameters=[DOCUMENT_ID],
-        responses={
-            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, under its original name."),
-        },
+        responses=DOWNLOAD,
     )
     @action(detail=True, methods=["get"], url_path="documents/<int:document_id>")
     def document(self, request, pk=None, document_id=None):
-        consultation = self.get_object()
-        require_api(request.user, "engagement.view_consultation", consultation)
-        document = consultation.documents.filter(pk=document_id).first()
-        if document is None:
-            raise NotFound(f"Consultation {consultation.pk} has no document {document_id}.")
-        return uploads.download_response(document.file, document.original_name, document.content_type)
+        consultation = self.get_object_for("engagement.view_consultation")
+        missing = f"Consultation {consultation.pk} has no document {document_id}."
+        return document_download(consultation.documents, document_id, missing)
 
     def _moderated(self, response_id) -> ConsultationResponse:
-        consultation = self.get_object()
-        require_api(self.request.user, "engagement.view_consultation_responses", consultation)
+        consultation = self.get_object_for("engagement.view_consultation_responses")
         found = consultation.responses.filter(pk=response_id).first()
         if found is None:
             raise NotFound(f"Consultation {consultation.pk} has no response {response_id}.")
@@ -500,8 +486,7 @@ class ConsultationViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["get"])
     def responses(self, request, pk=None):
-        consultation = self.get_object()
-        require_api(request.user, "engagement.view_consultation_responses", consultation)
+        consultation = self.get_object_for("engagement.view_consultation_responses")
         responses = consultation.responses.select_related(*MODERATION_RELATED).prefetch_related("answers")
         return Response(ModeratedResponseSerializer(responses, many=True).data)
 

@@ -8,25 +8,31 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from vcsgrants.api.base import (
+    BY_AGREEMENT,
+    DOCUMENT_ID,
+    DOWNLOAD,
     NOT_MULTIPART,
+    ORGANISATION,
+    PROGRAMME,
+    UPLOAD_CHECKS,
     YEAR_PATTERN,
     DocumentUploadSerializer,
     ScopedViewSet,
     checked,
     choice_param,
+    document_download,
     filter_ids,
     financial_year_param,
     financial_year_parameter,
     id_parameter,
-    path_id,
     read_input,
     read_query,
     refused,
@@ -69,7 +75,6 @@ from vcsgrants.api.serializers.funding import (
     VariationCreateSerializer,
     VariationDetailSerializer,
 )
-from vcsgrants.core import uploads
 from vcsgrants.core.models import Role
 from vcsgrants.core.permissions import require
 from vcsgrants.funding import services, services_multiyear, services_partners
@@ -89,9 +94,6 @@ from vcsgrants.funding.models import (
     Variation,
 )
 from vcsgrants.funding.selectors import agreements_visible_to, programmes_visible_to
-
-PROGRAMME = id_parameter("programme", "Only those of this programme (its id).")
-ORGANISATION = id_parameter("organisation", "Only those of this organisation's agreements (its id).")
 
 
 def query_parameter(name: str, description: str, required: bool = False, **kwargs) -> OpenApiParameter:
@@ -151,8 +153,7 @@ class ProgrammeViewSet(ScopedViewSet):
 
     @action(detail=True, methods=["post"])
     def periods(self, request, pk=None):
-        programme = self.get_object()
-        require_api(request.user, "funding.manage_programme", programme)
+        programme = self.get_object_for("funding.manage_programme")
         data = read_input(PeriodInputSerializer, request)
         period = run(services.period_record, programme=programme, actor=request.user, **data)
         period = ProgrammePeriod.objects.select_related("programme", "recorded_by").get(pk=period.pk)
@@ -178,8 +179,7 @@ class ProgrammeViewSet(ScopedViewSet):
     )
     @action(detail=True, methods=["get", "post"], url_path="bulk-extension")
     def bulk_extension(self, request, pk=None):
-        programme = self.get_object()
-        require_api(request.user, "funding.manage_agreement", programme)
+        programme = self.get_object_for("funding.manage_agreement")
         if request.method == "GET":
             year = read_query(ExtensionYearSerializer, request)["financial_year"]
             preview = services.bulk_extension_preview(programme=programme, year=year)
@@ -433,8 +433,7 @@ class AgreementViewSet(ScopedViewSet):
         return agreements
 
     def _managed(self, perm: str = "funding.manage_agreement") -> Agreement:
-        agreement = self.get_object()
-        require_api(self.request.user, perm, agreement)
+        agreement = self.get_object_for(perm)
         return Agreement.objects.select_related("programme", "organisation").get(pk=agreement.pk)  # no stale prefetch
 
     def create(self, request, *args, **kwargs):
@@ -556,8 +555,7 @@ class AgreementViewSet(ScopedViewSet):
     @extend_schema(
         methods=["POST"],
         summary="Upload a document to the agreement, as multipart/form-data (officers, and the provider whose agreement it is)",
-        description="The same checks as the page: the file must not be empty or too large, must be a type the service "
-        "accepts, and its content must match its name.",
+        description=UPLOAD_CHECKS,
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={201: AgreementDocumentSerializer, **refused("agreement"), **NOT_MULTIPART},
     )
@@ -577,20 +575,14 @@ class AgreementViewSet(ScopedViewSet):
 
     @extend_schema(
         summary="Download one of the agreement's documents, as an attachment (as its documents are listed)",
-        parameters=[path_id("document_id", "The document's id.")],
-        responses={
-            (200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The file, under its original name."),
-            **refused("agreement or document"),
-        },  # fmt: skip
+        parameters=[DOCUMENT_ID],
+        responses={**DOWNLOAD, **refused("agreement or document")},
     )
     @action(detail=True, methods=["get"], url_path="documents/<int:document_id>")
     def document(self, request, pk=None, document_id=None):
-        agreement = self.get_object()
-        require_api(request.user, "funding.view_documents", agreement)
-        document = agreement.documents.filter(pk=document_id).first()
-        if document is None:
-            raise NotFound(f"Agreement {agreement.reference} has no document {document_id}.")
-        return uploads.download_response(document.file, document.original_name, document.content_type)
+        agreement = self.get_object_for("funding.view_documents")
+        missing = f"Agreement {agreement.reference} has no document {document_id}."
+        return document_download(agreement.documents, document_id, missing)
 
 
 # --- Variations ----------------------------------------------------------------------------------------------
@@ -623,13 +615,7 @@ class VariationViewSet(ScopedViewSet):
             Variation.objects.filter(agreement__in=agreements_visible_to(self.request.user).values("pk"))
         ).order_by("agreement__reference", "number")
         if self.action == "list":
-            variations = filter_ids(
-                self.request,
-                variations,
-                agreement="agreement_id",
-                programme="agreement__programme_id",
-                organisation="agreement__organisation_id",
-            )
+            variations = filter_ids(self.request, variations, **BY_AGREEMENT)
         return variations
 
     def create(self, request, *args, **kwargs):
@@ -699,13 +685,7 @@ class PaymentViewSet(ScopedViewSet):
             year = financial_year_param(self.request)
             if year is not None:
                 instalments = instalments.filter(financial_year__start_year=year)
-            instalments = filter_ids(
-                self.request,
-                instalments,
-                agreement="agreement_id",
-                programme="agreement__programme_id",
-                organisation="agreement__organisation_id",
-            )
+            instalments = filter_ids(self.request, instalments, **BY_AGREEMENT)
         return instalments
 
     def get_serializer_context(self):

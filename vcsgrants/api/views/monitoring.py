@@ -15,6 +15,9 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from vcsgrants.api.base import (
+    BY_AGREEMENT,
+    ORGANISATION,
+    PROGRAMME,
     ScopedViewSet,
     choice_param,
     filter_ids,
@@ -53,9 +56,6 @@ from vcsgrants.funding.selectors import agreements_visible_to, programmes_co_fun
 from vcsgrants.monitoring import services
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, Return, ReturnEvent, ReturnValue
 from vcsgrants.monitoring.services import VERSION_FIELDS
-
-PROGRAMME = id_parameter("programme", "Only those of this programme (its id).")
-ORGANISATION = id_parameter("organisation", "Only those of this organisation's agreements (its id).")
 
 
 def framework_programmes_visible_to(user) -> QuerySet[Programme]:
@@ -148,11 +148,6 @@ class KpiViewSet(ScopedViewSet):
                 kpis = kpis.filter(status=state)
         return kpis
 
-    def _managed(self) -> Kpi:
-        kpi = self.get_object()
-        require_api(self.request.user, "monitoring.manage_framework", kpi)
-        return kpi
-
     @staticmethod
     def _definition(kpi: Kpi, data: dict) -> dict:
         """The definition as the page submits it: its fields filled in from the current version, changed where given."""
@@ -188,7 +183,7 @@ class KpiViewSet(ScopedViewSet):
 
     @action(detail=True, methods=["post"])
     def decide(self, request, pk=None):
-        kpi = self._managed()
+        kpi = self.get_object_for("monitoring.manage_framework")
         data = read_input(KpiDecideSerializer, request)
         agree = data["decision"] == "agree"
         amendments = self._definition(kpi, data) if agree else {}
@@ -197,7 +192,7 @@ class KpiViewSet(ScopedViewSet):
 
     @action(detail=True, methods=["post"])
     def refine(self, request, pk=None):
-        kpi = self._managed()
+        kpi = self.get_object_for("monitoring.manage_framework")
         data = read_input(KpiRefineSerializer, request)
         fields = self._definition(kpi, data)
         run(services.kpi_refine, kpi=kpi, change_note=data["change_note"], actor=request.user, **fields)
@@ -205,7 +200,7 @@ class KpiViewSet(ScopedViewSet):
 
     @action(detail=True, methods=["post"])
     def retire(self, request, pk=None):
-        kpi = self._managed()
+        kpi = self.get_object_for("monitoring.manage_framework")
         data = read_input(KpiRetireSerializer, request)
         run(services.kpi_retire, kpi=kpi, actor=request.user, reason=data["reason"])
         return self.respond(kpi)
@@ -253,14 +248,7 @@ class KpiTargetViewSet(ScopedViewSet):
             year = financial_year_param(self.request)
             if year is not None:
                 targets = targets.filter(financial_year__start_year=year)
-            targets = filter_ids(
-                self.request,
-                targets,
-                agreement="agreement_id",
-                programme="agreement__programme_id",
-                organisation="agreement__organisation_id",
-                kpi="kpi_id",
-            )
+            targets = filter_ids(self.request, targets, **BY_AGREEMENT, kpi="kpi_id")
         return targets
 
     def create(self, request, *args, **kwargs):
@@ -363,13 +351,7 @@ class ReturnViewSet(ScopedViewSet):
             state = choice_param(self.request, "status", Return.Status)
             if state is not None:
                 returns = returns.filter(status=state)
-            returns = filter_ids(
-                self.request,
-                returns,
-                agreement="agreement_id",
-                programme="agreement__programme_id",
-                organisation="agreement__organisation_id",
-            )
+            returns = filter_ids(self.request, returns, **BY_AGREEMENT)
         return returns
 
     def _save(self, record: Return, data: dict) -> None:
@@ -424,8 +406,7 @@ class ReturnViewSet(ScopedViewSet):
         return self.respond(record, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
-        record = self.get_object()
-        require_api(request.user, "monitoring.edit_return", record)
+        record = self.get_object_for("monitoring.edit_return")
         data = read_input(ReturnContentSerializer, request)
         with transaction.atomic():
             self._save(record, data)
@@ -433,16 +414,14 @@ class ReturnViewSet(ScopedViewSet):
 
     @action(detail=True, methods=["post"])
     def submit(self, request, pk=None):
-        record = self.get_object()
-        require_api(request.user, "monitoring.edit_return", record)
+        record = self.get_object_for("monitoring.edit_return")
         data = read_input(ReturnSubmitSerializer, request)
         run(services.return_submit, return_record=record, actor=request.user, comment=data["comment"])
         return self.respond(record)
 
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
-        record = self.get_object()
-        require_api(request.user, "monitoring.review_return", record)
+        record = self.get_object_for("monitoring.review_return")
         data = read_input(ReturnReviewSerializer, request)
         run(services.return_review, return_record=record, accept=data["accept"], actor=request.user, comment=data["comment"])
         return self.respond(record)
