@@ -3,10 +3,11 @@ and bodies, the one way a write goes, the answers the OpenAPI document gives for
 of the JSON shapes.
 
 A write does what its page does, in the same order: a record the user can see (a 404 otherwise) and the page's
-permission (a 403 with the reason): `ScopedViewSet.get_object_for` for the record in the path, `require_api` for
-others; the input type-checked by a serializer (`read_input`: a 400 naming the field), the page's own form where the page's rules live in one (`checked`), then the very service function the
-page calls (`run`: the same rules, one transaction, the audit event; its refusal is a 400 under the field it names).
-The answer is the record as the endpoint reads it (`ScopedViewSet.respond`). Nothing is half-written.
+permission (a 403 with the reason) - `ScopedViewSet.get_object_for` for the record in the path, `require_api` for
+any other; the input type-checked by a serializer (`read_input`: a 400 naming the field); the page's own form where
+the page's rules live in one (`checked`); then the very service function the page calls (`run`: the same rules,
+one transaction, the audit event; its refusal is a 400 under the field it names). The answer is the record as the
+endpoint reads it (`ScopedViewSet.respond`). Nothing is half-written.
 """
 
 from __future__ import annotations
