@@ -225,7 +225,7 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "vcsgrants.engagement.models.meetings.Action.Status",
         "QuestionKindEnum": "vcsgrants.engagement.models.consultations.Question.Kind",
         # The API's period kinds (a plain list of values, as its inline enums are): one name for input and output.
-        "ProgrammePeriodKindEnum": "vcsgrants.api.serializers_funding.PERIOD_KINDS",
+        "ProgrammePeriodKindEnum": "vcsgrants.api.serializers.funding.PERIOD_KINDS",
     },
 }
 

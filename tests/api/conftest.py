@@ -209,5 +209,5 @@ def api_as():
 LIST_ENDPOINTS.extend(["kpis", "kpi-targets", "returns"])
 LIST_ENDPOINTS.append("option-sets")  # equity options: council staff only
 LIST_ENDPOINTS.extend(["decisions", "meetings", "actions", "consultations"])  # engagement and decisions
-LIST_ENDPOINTS.append("variations")  # variations of agreements, with their writes (views_funding)
+LIST_ENDPOINTS.append("variations")  # variations of agreements, with their writes (api/views/funding.py)
 from tests.api.writing import api  # noqa: E402, F401 — api(user): a token client that also POSTs, PATCHes and DELETEs JSON

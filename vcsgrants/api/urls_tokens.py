@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from vcsgrants.api import views_tokens
+from vcsgrants.api.views import tokens
 
 urlpatterns = [
-    path("api-tokens/", views_tokens.token_list, name="api-tokens"),
-    path("api-tokens/<int:pk>/revoke/", views_tokens.token_revoke, name="api-token-revoke"),
+    path("api-tokens/", tokens.token_list, name="api-tokens"),
+    path("api-tokens/<int:pk>/revoke/", tokens.token_revoke, name="api-token-revoke"),
 ]

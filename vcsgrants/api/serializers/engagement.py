@@ -1,8 +1,8 @@
-"""JSON shapes for meetings and actions, consultations, decisions and the equity writes.
+"""JSON shapes of meetings and their actions, and of consultations with their questions, documents, responses
+and summary.
 
-Read serializers describe what the API returns; the *Input serializers describe (and type-check) what a
-write accepts. Type-checking here only turns malformed JSON into a 400: the rules themselves are the pages'
-own forms and the services, which the views call with what these serializers let through.
+The *Input serializers only turn malformed JSON into a 400: the rules themselves are the pages' own forms and the
+services, which the views call with what these serializers let through.
 """
 
 from __future__ import annotations
@@ -10,84 +10,19 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from vcsgrants.api.serializers import (
-    FinancialYearLabel,
-    Money,
-    OrganisationRefSerializer,
-    ProgrammeRefSerializer,
-    ReadOnlyModelSerializer,
-    StreamRefSerializer,
-)
-from vcsgrants.core.models import User
+from vcsgrants.api.base import ReadOnlyModelSerializer, optional_text
+from vcsgrants.api.serializers.core import OrganisationRefSerializer, UserRefSerializer
+from vcsgrants.api.serializers.funding import ProgrammeRefSerializer
 from vcsgrants.engagement.models.consultations import Consultation, ConsultationDocument, ConsultationResponse, Question
 from vcsgrants.engagement.models.meetings import Action, Meeting
 from vcsgrants.engagement.selectors.meetings import sees_notes
-from vcsgrants.equity.engine import METHODS
-from vcsgrants.funding.models import Decision
 
 
 def id_list() -> serializers.ListField:
     return serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
 
 
-def optional_text(max_length: int | None = None, **kwargs) -> serializers.CharField:
-    """Optional free text: blank allowed, never null."""
-    return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kwargs)
-
-
-# --- People ------------------------------------------------------------------------------------
-
-
-class UserRefSerializer(ReadOnlyModelSerializer):
-    name = serializers.SerializerMethodField()
-    organisation = serializers.IntegerField(source="organisation_id", allow_null=True, read_only=True)
-
-    class Meta:
-        model = User
-        fields = ["id", "username", "name", "organisation"]
-
-    def get_name(self, user: User) -> str:
-        return user.display_name
-
-
-# --- Decisions -----------------------------------------------------------------------------------
-
-
-class DecisionSerializer(ReadOnlyModelSerializer):
-    amount_approved = Money(allow_null=True)
-    recorded_by = serializers.CharField(source="recorded_by.username", read_only=True)
-
-    class Meta:
-        model = Decision
-        fields = [
-            "id",
-            "title",
-            "decision_date",
-            "meeting",
-            "minute_reference",
-            "resolution",
-            "amount_approved",
-            "period_start",
-            "period_end",
-            "recorded_by",
-            "recorded_at",
-        ]
-
-
-class DecisionInputSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=300)
-    decision_date = serializers.DateField()
-    meeting = serializers.CharField(max_length=200, help_text="For example: Cabinet, 10 February 2022.")
-    minute_reference = optional_text(60)
-    resolution = optional_text()
-    amount_approved = serializers.DecimalField(
-        max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, coerce_to_string=True
-    )
-    period_start = serializers.DateField(required=False, allow_null=True)
-    period_end = serializers.DateField(required=False, allow_null=True, help_text="After period_start.")
-
-
-# --- Meetings and actions -------------------------------------------------------------------------
+# --- Meetings and actions ---
 
 
 class MeetingKpiSerializer(serializers.Serializer):
@@ -226,7 +161,7 @@ class ActionDoneSerializer(serializers.Serializer):
     note = optional_text(help_text="What was done (optional).")
 
 
-# --- Consultations --------------------------------------------------------------------------------
+# --- Consultations ---
 
 
 class QuestionSerializer(ReadOnlyModelSerializer):
@@ -447,67 +382,3 @@ class ConsultationSummarySerializer(serializers.Serializer):
     excluded = serializers.IntegerField(help_text="Left out by an officer (spam, duplicates).")
     questions = QuestionSummarySerializer(many=True)
     illustrative_note = serializers.CharField()
-
-
-# --- Equity writes -------------------------------------------------------------------------------
-
-
-class OptionSetInputSerializer(serializers.Serializer):
-    """An option set over the council's districts (population and IMD from the reference data)."""
-
-    programme = serializers.IntegerField(min_value=1, help_text="The programme's id.")
-    stream = serializers.IntegerField(min_value=1, help_text="One of the programme's funding streams (its id).")
-    financial_year = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="The year to allocate, written like 2023-24.")
-    name = serializers.CharField(max_length=200)
-    budget = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        min_value=0,
-        required=False,
-        allow_null=True,
-        coerce_to_string=True,
-        help_text="Leave out to use the year's budget less what is allocated county-wide.",
-    )
-    notes = optional_text()
-
-
-PERCENT = {"max_digits": 6, "decimal_places": 2, "min_value": 0, "max_value": 100, "coerce_to_string": True}
-POUNDS = {"max_digits": 12, "decimal_places": 2, "min_value": 0, "coerce_to_string": True, "required": False, "allow_null": True}
-
-
-class OptionInputSerializer(serializers.Serializer):
-    """An option, as on the page: the methods' shares and the need weights in percent (each adding up to 100)."""
-
-    label = serializers.CharField(max_length=120)
-    shares = serializers.DictField(
-        child=serializers.DecimalField(**PERCENT),
-        help_text=f"Method ({', '.join(METHODS)}) → share in percent; the shares add up to 100.",
-    )
-    weights = serializers.DictField(
-        child=serializers.DecimalField(**PERCENT),
-        required=False,
-        help_text="Need indicator → weight in percent, adding up to 100 (for a needs-weighted share).",
-    )
-    core = serializers.DecimalField(**POUNDS, help_text="Given to every area before the formula shares the rest.")
-    floor = serializers.DecimalField(**POUNDS, help_text="No area gets less than this.")
-    floor_percent = serializers.DecimalField(
-        **PERCENT, required=False, allow_null=True, help_text="Floor as a share of today's level, in percent."
-    )
-    ceiling = serializers.DecimalField(**POUNDS, help_text="No area gets more than this.")
-    damping = serializers.DecimalField(
-        **PERCENT, required=False, allow_null=True, help_text="The most an allocation may change in a year, in percent."
-    )
-    years = serializers.IntegerField(min_value=1, max_value=20, required=False, default=1)
-
-
-class AdoptInputSerializer(serializers.Serializer):
-    decision = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="The decision that approves it (its id), if any."
-    )
-
-
-class AdoptedAllocationSerializer(serializers.Serializer):
-    financial_year = FinancialYearLabel()
-    stream = StreamRefSerializer(read_only=True)
-    area = serializers.CharField(source="area.gss_code", read_only=True)
-    amount = Money()
