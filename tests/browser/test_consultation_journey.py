@@ -11,8 +11,8 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from vcsgrants.core.models import User
+from vcsgrants.demo.consultations import TITLE, add_demo_questions, load_consultations_demo
 from vcsgrants.engagement import services_consultations as services
-from vcsgrants.engagement.demo_consultations import TITLE, add_demo_questions, load_consultations_demo
 from vcsgrants.engagement.models_consultations import Consultation, ConsultationResponse
 from vcsgrants.funding.models import Programme
 

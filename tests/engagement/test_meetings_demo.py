@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 
 from vcsgrants.core.models import User
+from vcsgrants.demo.meetings import load_meetings_demo
 from vcsgrants.engagement import selectors_meetings as selectors
-from vcsgrants.engagement.demo_meetings import load_meetings_demo
 from vcsgrants.engagement.models_meetings import Action, Meeting
 from vcsgrants.funding.models import Programme
 

@@ -20,22 +20,22 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils.text import slugify
 
-from vcsgrants.calls.demo import load_calls_users
-from vcsgrants.calls.demo_apply import load_demo_call
-from vcsgrants.calls.demo_assess import load_demo_assessment, load_demo_assessors
-from vcsgrants.core.demo_names import demo_name, name_demo_user
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
-from vcsgrants.engagement.demo_consultations import load_consultations_demo
-from vcsgrants.engagement.demo_meetings import load_meetings_demo
-from vcsgrants.equity.demo import load_equity_demo
+from vcsgrants.demo.calls import load_calls_users
+from vcsgrants.demo.calls_apply import load_demo_call
+from vcsgrants.demo.calls_assess import load_demo_assessment, load_demo_assessors
+from vcsgrants.demo.consultations import load_consultations_demo
+from vcsgrants.demo.equity import load_equity_demo
+from vcsgrants.demo.meetings import load_meetings_demo
+from vcsgrants.demo.monitoring import load_monitoring_demo
+from vcsgrants.demo.multiyear import load_multiyear_demo
+from vcsgrants.demo.names import demo_name, name_demo_user
+from vcsgrants.demo.notifications import load_notifications_demo
+from vcsgrants.demo.opendata import publish_demo_grants
+from vcsgrants.demo.reports import load_reports_demo
 from vcsgrants.funding import services
-from vcsgrants.funding.demo_multiyear import load_multiyear_demo
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, PaymentInstalment, Programme, ProgrammePeriod, Variation
-from vcsgrants.monitoring.demo import load_monitoring_demo
-from vcsgrants.notifications.demo import load_notifications_demo
-from vcsgrants.opendata.demo import publish_demo_grants
-from vcsgrants.reports.demo import load_reports_demo
 
 DEFAULT_DEMO_PASSWORD = "demo-pass-2022"  # noqa: S105 - the published demo password, printed by the command
 PROGRAMME_SLUG = "vcs-infrastructure"
@@ -154,7 +154,7 @@ class Command(BaseCommand):
                     )
                 )
             users.update(load_calls_users(council=council, password=password))
-            # --- open calls demo (calls.demo_apply, calls.demo_assess) ---
+            # --- open calls demo (demo.calls_apply, demo.calls_assess) ---
             demo_call = load_demo_call(
                 programme, officer=users["officer"], applicant_users=[users["applicant"], *provider_users[:3]]
             )
