@@ -14,7 +14,7 @@ from django.db.models import Sum
 
 from vcsgrants.core.models import Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
-from vcsgrants.demo.management.commands.load_demo import ANNUAL_TOTAL, PROVIDERS
+from vcsgrants.demo.funding import ANNUAL_TOTAL, PROVIDERS
 from vcsgrants.demo.names import DEMO_NAMES
 from vcsgrants.funding import selectors, services
 from vcsgrants.funding.models import Agreement, PaymentInstalment, Programme, ProgrammePeriod
