@@ -42,3 +42,20 @@ def test_a_demo_database_with_one_real_organisation_or_user_added_is_refused(dem
     assert row_counts() == before
     assert "1 organisation ('Belper Community Larder')" in str(error.value)
     assert "1 user ('j.smith')" in str(error.value)
+    assert "--leave-used-demo starts on it as it is" in str(error.value)
+
+
+def test_make_runs_leave_used_demo_starts_on_a_demo_someone_has_added_to_and_writes_nothing(demo_module):
+    OrganisationFactory(name="Belper Community Larder", slug="belper-community-larder")
+    officer = User.objects.get(username="officer")
+    officer.set_password("changed-by-its-user")
+    officer.save()
+    before = row_counts()
+    out = io.StringIO()
+    call_command("load_demo", "--leave-used-demo", stdout=out)
+    assert row_counts() == before
+    printed = out.getvalue()
+    assert "The demo is already loaded, and the database also holds records added since" in printed
+    assert "1 organisation ('Belper Community Larder')" in printed and "left as it is" in printed
+    assert "  officer " in printed  # the logins are listed
+    assert User.objects.get(username="officer").check_password("changed-by-its-user")  # no password reset

@@ -58,6 +58,14 @@ def test_a_database_with_an_organisation_the_demo_did_not_create_is_refused_and_
     assert "published password" in message
 
 
+def test_leave_used_demo_does_not_let_the_demo_into_a_database_without_it():
+    OrganisationFactory(name="Ashbourne Good Neighbours", slug="ashbourne-good-neighbours")
+    with pytest.raises(CommandError, match="refuses to run") as error:
+        call_command("load_demo", "--leave-used-demo", stdout=io.StringIO())
+    assert "--leave-used-demo" not in str(error.value)
+    assert not Programme.objects.exists() and not User.objects.exists()
+
+
 def test_a_real_programme_and_its_people_are_named_with_a_count_past_the_first_five():
     ProgrammeFactory(name="Warm spaces grants", slug="warm-spaces")
     for n in range(7):

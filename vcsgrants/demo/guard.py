@@ -77,11 +77,15 @@ def records_not_from_the_demo() -> list[str]:
     return found
 
 
-def refusal(found: list[str]) -> str:
-    return (
+def refusal(found: list[str], *, demo_loaded: bool = False) -> str:
+    """load_demo's message for a database holding `found`; `demo_loaded`: the demo is in it too."""
+    message = (
         "load_demo refuses to run: this database holds records the demo did not create, so it may hold real work: "
         + "; ".join(found)
         + ". The demo creates logins with a published password. Load it into a database of its own: an empty one "
         "(with no DATABASE_URL, set VCSGRANTS_VAR_DIR to a new folder for a new SQLite file) or one only load_demo "
         "has written to."
     )
+    if demo_loaded:
+        message += " If this is a demo database in use, --leave-used-demo starts on it as it is, writing nothing."
+    return message

@@ -6,24 +6,28 @@ money is created only if no programme with the demo slug exists yet, so a second
 
 It refuses, with a CommandError saying why, under the production settings (where the app is not even installed)
 and against a database holding organisations, programmes or users the demo did not create (vcsgrants.demo.guard),
-because it creates logins with a published password.
+because it creates logins with a published password. The one exception, asked for with --leave-used-demo (make run
+passes it): a database that already holds the demo, with records someone added while using it, is left as it is,
+with nothing written, so that `make run` starts again on it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from vcsgrants.core.models import User
 from vcsgrants.demo import PRODUCTION_REFUSAL, funding, production_settings_active
 from vcsgrants.demo.calls import load_calls_users
 from vcsgrants.demo.calls_apply import load_demo_call
 from vcsgrants.demo.calls_assess import load_demo_assessment, load_demo_assessors
 from vcsgrants.demo.consultations import load_consultations_demo
 from vcsgrants.demo.equity import load_equity_demo
-from vcsgrants.demo.guard import records_not_from_the_demo, refusal
+from vcsgrants.demo.guard import demo_usernames, records_not_from_the_demo, refusal
 from vcsgrants.demo.meetings import load_meetings_demo
 from vcsgrants.demo.monitoring import load_monitoring_demo
 from vcsgrants.demo.multiyear import load_multiyear_demo
@@ -41,13 +45,33 @@ class Command(BaseCommand):
         "on the demo's own database; refuses a database holding anything else, and the production settings)."
     )
 
-    def handle(self, *args, **options) -> None:
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--leave-used-demo",
+            action="store_true",
+            help=(
+                "When the database already holds the demo and also records added since (someone has used the demo), "
+                "write nothing and succeed instead of refusing. make run passes it, so that it starts again on the demo "
+                "database you used last time. A database holding other records but not the demo is refused all the same."
+            ),
+        )
+
+    def handle(self, *args, leave_used_demo: bool = False, **options) -> None:
         if production_settings_active():
             raise CommandError(PRODUCTION_REFUSAL.format(module=settings.SETTINGS_MODULE))
         password = os.environ.get("DEMO_PASSWORD", DEFAULT_DEMO_PASSWORD)
         with transaction.atomic():
             if found := records_not_from_the_demo():
-                raise CommandError(refusal(found))
+                demo_loaded = Programme.objects.filter(slug=funding.PROGRAMME_SLUG).exists()
+                if leave_used_demo and demo_loaded:
+                    self.stdout.write(
+                        "The demo is already loaded, and the database also holds records added since ("
+                        + "; ".join(found)
+                        + "): left as it is (--leave-used-demo)."
+                    )
+                    self.print_logins(User.objects.filter(username__in=demo_usernames()).order_by("pk"), password=None)
+                    return
+                raise CommandError(refusal(found, demo_loaded=demo_loaded))
             funding.load_groups()
             areas = funding.load_areas()
             council, public_health = funding.load_organisations()
@@ -107,9 +131,12 @@ class Command(BaseCommand):
                         "Queued the demo reminders as on 6 February 2023 (demo users get <username>@example.org addresses)."
                     )
                 )
+        self.print_logins(users.values(), password=password)
+
+    def print_logins(self, users: Iterable[User], *, password: str | None) -> None:
         self.stdout.write("")
         self.stdout.write("Demo logins (every one uses the same password):")
-        for user in users.values():
+        for user in users:
             org = f" ({user.organisation})" if user.organisation_id else ""
             self.stdout.write(f"  {user.username:<48} {user.display_name:<18} {', '.join(user.role_names)}{org}")
-        self.stdout.write(f"Password: {password}")
+        self.stdout.write(f"Password: {password}" if password else "Password: the one they had when the demo was loaded.")
