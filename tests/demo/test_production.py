@@ -4,28 +4,20 @@ with the environment tests/core/test_production.py uses."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.core.test_production import production_env as production_settings_env
+
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "production-test-key-4b1d9e7a0c2f48d6a913e5b7c8d0f1a2-not-a-real-one"
 
 
 @pytest.fixture
 def production_env(tmp_path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST"}}
-    env.update(
-        DJANGO_SETTINGS_MODULE="vcsgrants.production",
-        SECRET_KEY=SECRET,
-        ALLOWED_HOSTS="grants.example.test",
-        VCSGRANTS_VAR_DIR=str(tmp_path / "var"),
-        STATIC_ROOT=str(tmp_path / "static"),
-    )
-    return env
+    return production_settings_env(tmp_path)
 
 
 def run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess:
