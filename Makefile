@@ -55,9 +55,11 @@ $(STAMP): requirements.txt | $(PY)
 install: $(STAMP)
 
 # --- the app -------------------------------------------------------------------
+# load_demo refuses a database holding anything but the demo; --leave-used-demo lets make run start again on a demo
+# database someone has added records to (it then writes nothing).
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py load_demo
+	$(PY) manage.py load_demo --leave-used-demo
 	VCSGRANTS_BASE_URL="$${VCSGRANTS_BASE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # --- system packages for the tests -----------------------------------------------

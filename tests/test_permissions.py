@@ -278,8 +278,8 @@ def calls_apply_url_args(slug: str) -> dict[str, list]:
     """The demo's closed call and the applicant user's application (ineligible, so no assessor reads it)."""
     from django.core.files.base import ContentFile
 
-    from vcsgrants.calls.demo_apply import REFERENCE
     from vcsgrants.calls.models import Answer, Call, CoApplicant, FormQuestion
+    from vcsgrants.demo.calls_apply import REFERENCE
 
     call = Call.objects.get(reference=REFERENCE)
     application = call.applications.get(organisation__users__username="applicant")
@@ -419,7 +419,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         args = [Option.objects.create(option_set=option_set, label="Spare", blend={"equal": "1"}, created_by=officer).pk]
     if name == "opendata-download":
         # Something published to download, whether or not the demo loader publishes (it does nothing if already done).
-        from vcsgrants.opendata.demo import publish_demo_grants
+        from vcsgrants.demo.opendata import publish_demo_grants
 
         publish_demo_grants(agreement.programme, officer=User.objects.get(username="officer"))
     return reverse(our_url_names()[name], args=args)

@@ -1,6 +1,12 @@
 """Production settings: DJANGO_SETTINGS_MODULE=vcsgrants.production.
 
 Refuses to start without a real SECRET_KEY; serves over HTTPS only.
+
+The demo app (vcsgrants.demo: `load_demo`, `generate_scale_data` and the fake data behind them) is not
+installed here, so `manage.py load_demo` does not exist under these settings: the demo creates logins with a
+published password and must never reach a real database. `PRODUCTION = True` also makes vcsgrants.demo refuse
+to be imported, should anyone add it back to INSTALLED_APPS. Load the demo with the default settings
+(vcsgrants.settings) on a database of its own.
 """
 
 import os
@@ -10,6 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from vcsgrants.settings import *  # noqa: F403
 
 DEBUG = False
+PRODUCTION = True
+INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "vcsgrants.demo"]  # noqa: F405 - no demo in production
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
 if len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("Set SECRET_KEY to a random string of at least 50 characters.")

@@ -24,6 +24,8 @@ def env_bool(name: str, default: bool) -> bool:
 
 
 DEBUG = env_bool("DEBUG", False)
+# True only in production.py: the demo app (vcsgrants.demo) refuses to be imported, and load_demo to run, when it is.
+PRODUCTION = False
 # The development key is only ever used locally; production.py refuses to start without SECRET_KEY.
 SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-0123456789abcdefghijklmnop")
 ALLOWED_HOSTS = [h.strip() for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h.strip()]
@@ -54,6 +56,7 @@ INSTALLED_APPS = [
     "vcsgrants.notifications",
     "vcsgrants.api",
     "vcsgrants.hub",
+    "vcsgrants.demo",  # load_demo and the fake data; production.py leaves it out
 ]
 
 MIDDLEWARE = [

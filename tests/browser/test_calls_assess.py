@@ -10,8 +10,8 @@ import re
 import pytest
 from django.core.management import call_command
 
-from vcsgrants.calls.demo_apply import REFERENCE
 from vcsgrants.calls.models import Application, Assignment, Call
+from vcsgrants.demo.calls_apply import REFERENCE
 from vcsgrants.funding.models import Agreement
 
 PASSWORD = "demo-pass-2022"

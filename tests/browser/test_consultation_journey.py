@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from vcsgrants.core.models import User
-from vcsgrants.engagement.demo_consultations import TITLE, add_demo_questions, load_consultations_demo
+from vcsgrants.demo.consultations import TITLE, add_demo_questions, load_consultations_demo
 from vcsgrants.engagement.models.consultations import Consultation, ConsultationResponse
 from vcsgrants.engagement.services import consultations as services
 from vcsgrants.funding.models import Programme

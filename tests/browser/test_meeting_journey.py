@@ -6,7 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from vcsgrants.core.models import User
-from vcsgrants.engagement.demo_meetings import load_meetings_demo
+from vcsgrants.demo.meetings import load_meetings_demo
 from vcsgrants.engagement.models.meetings import Action, Meeting
 from vcsgrants.funding.models import Programme
 

@@ -9,7 +9,7 @@ import pytest
 from django.core.management import call_command
 
 from vcsgrants.core.models import User
-from vcsgrants.funding.demo_multiyear import CCG_NAME, NHS_USERNAME, load_multiyear_demo
+from vcsgrants.demo.multiyear import CCG_NAME, NHS_USERNAME, load_multiyear_demo
 from vcsgrants.funding.models import Programme
 
 PASSWORD = "demo-pass-2022"

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from vcsgrants.calls.demo_apply import REFERENCE
-from vcsgrants.calls.demo_assess import load_demo_assessment
 from vcsgrants.calls.models import Application, Assignment, Call, Score
 from vcsgrants.calls.selectors.assess import assignment_status, scored_since_moderation
 from vcsgrants.calls.services.assess import assessable
 from vcsgrants.core.models import User
+from vcsgrants.demo.calls_apply import REFERENCE
+from vcsgrants.demo.calls_assess import load_demo_assessment
 
 pytestmark = pytest.mark.django_db
 

@@ -24,8 +24,8 @@ ASSESS_URL_NAMES = {
 def calls_assess_url_args() -> dict[str, list]:
     """The demo call; its Amber Valley application, which every panel member has scored (so an empty POST that
     would take assessors off changes nothing); and the `assessor` user's submitted assignment on it."""
-    from vcsgrants.calls.demo_apply import REFERENCE
     from vcsgrants.calls.models import Assignment, Call
+    from vcsgrants.demo.calls_apply import REFERENCE
 
     call = Call.objects.get(reference=REFERENCE)
     scored = Assignment.objects.filter(application__call=call, assessor__username="assessor", completed_at__isnull=False)

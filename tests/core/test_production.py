@@ -130,10 +130,8 @@ def run(args: list[str], env: dict[str, str]) -> None:
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
 
-@pytest.fixture
-def gunicorn_site(tmp_path):
-    tmp = tmp_path
-    port = free_port()
+def production_env(tmp: Path) -> dict[str, str]:
+    """This process's environment with the production settings, a throwaway SQLite database and files under tmp."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST"}}
     env.update(
         DJANGO_SETTINGS_MODULE="vcsgrants.production",
@@ -141,6 +139,16 @@ def gunicorn_site(tmp_path):
         ALLOWED_HOSTS="grants.example.test",
         VCSGRANTS_VAR_DIR=str(tmp / "var"),
         STATIC_ROOT=str(tmp / "static"),
+    )
+    return env
+
+
+@pytest.fixture
+def gunicorn_site(tmp_path):
+    tmp = tmp_path
+    port = free_port()
+    env = production_env(tmp)
+    env.update(
         GUNICORN_BIND=f"127.0.0.1:{port}",
         GUNICORN_WORKERS="2",
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,

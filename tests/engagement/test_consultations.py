@@ -43,7 +43,7 @@ UTC = dt.UTC
 def consultation_url_args(agreement) -> dict[str, list]:
     """URL args for tests/test_permissions.py: the demo's (closed) consultation, one of its questions, documents and responses."""
     from vcsgrants.core.models import User
-    from vcsgrants.engagement.demo_consultations import load_consultations_demo
+    from vcsgrants.demo.consultations import load_consultations_demo
 
     programme = agreement.programme
     if not Consultation.objects.filter(programme=programme).exists():  # until load_demo loads it itself

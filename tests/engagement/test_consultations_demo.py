@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from vcsgrants.core.models import User
-from vcsgrants.engagement.demo_consultations import TITLE, load_consultations_demo
+from vcsgrants.demo.consultations import TITLE, load_consultations_demo
 from vcsgrants.engagement.models.consultations import Consultation, ConsultationResponse
 from vcsgrants.engagement.selectors.consultations import consultation_summary, percent_of, percent_text
 from vcsgrants.funding.models import Programme

@@ -8,7 +8,7 @@ import datetime as dt
 import pytest
 
 from vcsgrants.core.models import User
-from vcsgrants.engagement.demo_meetings import load_meetings_demo
+from vcsgrants.demo.meetings import load_meetings_demo
 from vcsgrants.engagement.models.meetings import Action, Meeting
 from vcsgrants.engagement.selectors import meetings as selectors
 from vcsgrants.funding.models import Programme

@@ -12,11 +12,11 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.db.models import Sum
 
-from vcsgrants.core.demo_names import DEMO_NAMES
 from vcsgrants.core.models import Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
+from vcsgrants.demo.funding import ANNUAL_TOTAL, PROVIDERS
+from vcsgrants.demo.names import DEMO_NAMES
 from vcsgrants.funding import selectors, services
-from vcsgrants.funding.management.commands.load_demo import ANNUAL_TOTAL, PROVIDERS
 from vcsgrants.funding.models import Agreement, PaymentInstalment, Programme, ProgrammePeriod
 
 pytestmark = pytest.mark.django_db

@@ -13,8 +13,8 @@ from django.test import Client
 
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.core.services import financial_year_get
+from vcsgrants.demo.multiyear import CCG_NAME, ICB_NAME, NHS_USERNAME, PROGRAMME_SLUG, load_multiyear_demo
 from vcsgrants.funding import selectors, services
-from vcsgrants.funding.demo_multiyear import CCG_NAME, ICB_NAME, NHS_USERNAME, PROGRAMME_SLUG, load_multiyear_demo
 from vcsgrants.funding.forecast import commitments_forecast
 from vcsgrants.funding.models import Agreement, Programme, Variation
 from vcsgrants.funding.partners import partner_overview

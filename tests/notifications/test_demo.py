@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from vcsgrants.core.models import User
-from vcsgrants.notifications.demo import load_notifications_demo
+from vcsgrants.demo.notifications import load_notifications_demo
 from vcsgrants.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db

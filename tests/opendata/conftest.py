@@ -30,8 +30,8 @@ from tests.factories import (
     line,
 )
 from vcsgrants.core.models import Organisation, Role
+from vcsgrants.demo.funding import council_org_id
 from vcsgrants.funding import services
-from vcsgrants.funding.management.commands.load_demo import council_org_id
 from vcsgrants.funding.models import Agreement, FundingStream, ProgrammePeriod, Variation
 
 

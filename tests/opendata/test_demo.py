@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from vcsgrants.core.models import User
+from vcsgrants.demo.opendata import publish_demo_grants
 from vcsgrants.funding.models import MoneySum, Programme
-from vcsgrants.opendata.demo import publish_demo_grants
 from vcsgrants.opendata.models import PublishedGrant
 
 pytestmark = pytest.mark.django_db

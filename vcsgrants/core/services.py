@@ -45,7 +45,7 @@ DISTRICT_COLUMNS = ("gss_code", "name", "population", "imd2019_avg_score", "imd2
 
 @transaction.atomic
 def areas_load_districts(*, path: Path, county_gss: str, county_name: str) -> list[Area]:
-    """Create or update districts from a CSV (the shared derbyshire_districts.csv layout) and the county-wide area.
+    """Create or update districts from a CSV (the DISTRICT_COLUMNS of the CSV in data/) and the county-wide area.
 
     A bad row stops the load with the file, row and column named, and nothing is written.
     """

@@ -8,8 +8,8 @@ stream adds up over the agreements (see `split_commitments`).
 A partner body can be succeeded by another from a date (a CCG by its Integrated Care Board on 1 July
 2022). The successor takes over the commitments and the history from that date: money for a year that
 spans the date is shared between the two names by days (largest remainder, to the penny), and each part
-keeps the name it was under, for example "NHS Derby and Derbyshire Clinical Commissioning Group (to 30 June
-2022)" and "NHS Derby and Derbyshire Integrated Care Board (from 1 July 2022)".
+keeps the name it was under, for example "NHS Northshire Clinical Commissioning Group (to 30 June 2022)" and
+"NHS Northshire Integrated Care Board (from 1 July 2022)".
 """
 
 from __future__ import annotations

@@ -380,8 +380,8 @@ def partner_bodies() -> list[tuple[Organisation, set[str]]]:
 
 def stream_funders_text(stream: FundingStream, year: FinancialYear) -> str:
     """Who pays for a stream in a year, each under the names it had then: for reports, for example
-    "Derbyshire County Council, with NHS Derby and Derbyshire Clinical Commissioning Group (to 30 June 2022), then
-    NHS Derby and Derbyshire Integrated Care Board"."""
+    "Northshire County Council, with NHS Northshire Clinical Commissioning Group (to 30 June 2022), then
+    NHS Northshire Integrated Care Board"."""
     orgs = org_nodes()
     start, end = _stream_period(stream, year)
     contributors = (

@@ -7,12 +7,12 @@ from vcsgrants.core.services import areas_load_districts
 
 
 class Command(BaseCommand):
-    help = "Create or update districts from a CSV (columns as data/derbyshire_districts.csv) and the county-wide area."
+    help = "Create or update districts from a CSV (columns as the districts CSV in data/) and the county-wide area."
 
     def add_arguments(self, parser):
         parser.add_argument("csv", type=Path)
         parser.add_argument("--county-gss", required=True, help="The county's GSS code, e.g. E10000007")
-        parser.add_argument("--county-name", required=True, help="The county's name, e.g. Derbyshire")
+        parser.add_argument("--county-name", required=True, help="The county's name, e.g. Northshire")
 
     def handle(self, *args, csv: Path, county_gss: str, county_name: str, **options):
         if not csv.exists():

@@ -1,4 +1,4 @@
-"""The demo's open call: the applicant and assessor users, then the call itself (see demo_apply, demo_assess)."""
+"""The demo's open call: the applicant and assessor users, then the call itself (see calls_apply, calls_assess)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from vcsgrants.calls.models import ApplicantProfile
-from vcsgrants.core.demo_names import demo_name, name_demo_user
 from vcsgrants.core.models import Organisation, Role, User
+from vcsgrants.demo.names import demo_name, name_demo_user
 
 APPLICANT_USERNAME = "applicant"
 ASSESSOR_USERNAME = "assessor"

@@ -13,13 +13,13 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from vcsgrants.calls.demo import _user
-from vcsgrants.calls.demo_apply import REFERENCE
 from vcsgrants.calls.models import Application, Call
 from vcsgrants.calls.scoring import CriterionSpec, panel_mean
 from vcsgrants.calls.selectors.assess import criterion_specs
 from vcsgrants.calls.services import assess as services
 from vcsgrants.core.models import Organisation, Role, User
+from vcsgrants.demo.calls import _user
+from vcsgrants.demo.calls_apply import REFERENCE
 
 D = Decimal
 EXTRA_ASSESSORS = ["assessor-2", "assessor-3"]

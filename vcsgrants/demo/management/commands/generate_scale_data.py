@@ -4,7 +4,7 @@
     manage.py generate_scale_data --preset large       # 50 programmes, 5,000 providers, 20,000 agreements, 1,000,000 values
     manage.py generate_scale_data --orgs 6 --kpis 5 --years 2     # any size: options override the preset
 
-The rows go in by COPY (PostgreSQL) or executemany (SQLite); see vcsgrants/monitoring/scale_data.py for what is
+The rows go in by COPY (PostgreSQL) or executemany (SQLite); see vcsgrants/demo/scale_data.py for what is
 generated and the invariants it keeps. Ends with the elapsed time and the rows written per table.
 """
 
@@ -15,8 +15,8 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
+from vcsgrants.demo import scale_data
 from vcsgrants.funding.models import Programme
-from vcsgrants.monitoring import scale_data
 
 
 class Command(BaseCommand):

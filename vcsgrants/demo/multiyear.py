@@ -28,9 +28,9 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.text import slugify
 
-from vcsgrants.core.demo_names import demo_name, name_demo_user
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
+from vcsgrants.demo.names import demo_name, name_demo_user
 from vcsgrants.funding import services, services_multiyear, services_partners
 from vcsgrants.funding.models import (
     Agreement,
