@@ -33,7 +33,7 @@ help:
 	@echo "make test           the whole suite: lint, checks, pytest on SQLite (+browser) and PostgreSQL"
 	@echo "make test-sqlite    pytest on SQLite, then the browser tests"
 	@echo "make test-postgres  pytest on a throwaway PostgreSQL 15 (no browser tests)"
-	@echo "make lint           ruff check + ruff format --check"
+	@echo "make lint           ruff check + ruff format --check + the import contracts (lint-imports)"
 	@echo "make format         ruff format + ruff check --fix"
 	@echo "make security       bandit over vcsgrants/: fails on any high-severity finding (part of make test)"
 	@echo "make audit          pip-audit over requirements.txt: known vulnerabilities (needs the internet)"
@@ -80,9 +80,11 @@ ensure-postgres:
 	fi
 
 # --- checks --------------------------------------------------------------------
+# lint-imports checks the contracts in pyproject.toml: the apps' layers, pure modules free of Django, the demo apart.
 lint: $(STAMP)
 	$(RUFF) check .
 	$(RUFF) format --check .
+	$(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(RUFF) format .

@@ -154,7 +154,7 @@ def gunicorn_site(tmp_path):
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
     )
     python = sys.executable
-    # The deployment steps of the README, in order.
+    # The deployment steps of docs/operations/deploy.md, in order.
     run([python, "manage.py", "migrate", "--noinput"], env)
     run([python, "manage.py", "createcachetable"], env)
     run([python, "manage.py", "collectstatic", "--noinput"], env)

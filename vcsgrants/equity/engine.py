@@ -5,7 +5,7 @@ pence and an option (a method or a blend of methods, need weights, a core sum, f
 a glide path), it returns each area's target and allocation in whole pence summing exactly to the budget, the
 glide path year by year, and the equity measures of the allocation.
 
-How it works, in short (the README section "Equity options" says it at length):
+How it works, in short (docs/rules/equity.md says it at length):
 
 1. Shares. ``current``: today's allocations; ``equal``: 1/n each; ``per_head``: population; ``needs``:
    population x need index, the need index being the weighted sum of the indicators each divided by its
