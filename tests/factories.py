@@ -17,8 +17,9 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
 
 from vcsgrants.core.models import Area, FinancialYear, Organisation, Role, User
-from vcsgrants.funding import services
 from vcsgrants.funding.models import Allocation, Decision, FundingStream, Programme, StreamBudget
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
 
 
 class FinancialYearFactory(factory.django.DjangoModelFactory):
@@ -185,10 +186,10 @@ def funded_programme(
     stream = FundingStreamFactory(programme=programme, recurrence=recurrence, **kwargs)
     years = [year(y) for y in start_years]
     for fy in years:
-        services.budget_set(stream=stream, year=fy, amount=budget, actor=actor)
-        services.allocations_set(stream=stream, year=fy, amounts=dict.fromkeys(areas, allocation), actor=actor)
+        programme_services.budget_set(stream=stream, year=fy, amount=budget, actor=actor)
+        programme_services.allocations_set(stream=stream, year=fy, amounts=dict.fromkeys(areas, allocation), actor=actor)
     return FundedProgramme(programme, stream, areas, years, actor, {fy.start_year: budget for fy in years})
 
 
-def line(stream: FundingStream, fy: FinancialYear, area: Area, amount: str | Decimal) -> services.LineInput:
-    return services.LineInput(stream=stream, financial_year=fy, area=area, amount=Decimal(amount))
+def line(stream: FundingStream, fy: FinancialYear, area: Area, amount: str | Decimal) -> agreement_services.LineInput:
+    return agreement_services.LineInput(stream=stream, financial_year=fy, area=area, amount=Decimal(amount))

@@ -257,7 +257,7 @@ def demo(demo_module, db):
     officer = User.objects.get(username="officer")
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from vcsgrants.funding.services import document_upload
+    from vcsgrants.funding.services.agreements import document_upload
 
     document = document_upload(
         agreement=agreement, title="Signed SLA", upload=SimpleUploadedFile("sla.txt", b"signed"), actor=officer

@@ -22,8 +22,10 @@ from tests.factories import hashed_test_password
 from vcsgrants.api.models import ApiToken
 from vcsgrants.core.models import Area, FinancialYear, Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
-from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, Programme
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import payments as payment_services
+from vcsgrants.funding.services import programmes as programme_services
 
 LIST_ENDPOINTS = ["programmes", "funding-streams", "allocations", "organisations", "agreements", "payments"]
 
@@ -39,8 +41,8 @@ def make_org(name: str, kind: str) -> Organisation:
     return Organisation.objects.create(name=name, slug=name.lower().replace(" ", "-"), kind=kind)
 
 
-def line(stream: FundingStream, year: FinancialYear, area: Area, amount: str) -> services.LineInput:
-    return services.LineInput(stream=stream, financial_year=year, area=area, amount=Decimal(amount))
+def line(stream: FundingStream, year: FinancialYear, area: Area, amount: str) -> agreement_services.LineInput:
+    return agreement_services.LineInput(stream=stream, financial_year=year, area=area, amount=Decimal(amount))
 
 
 @dataclass
@@ -125,10 +127,12 @@ def world(db) -> World:
         (warm_core, fy2022, "50000.00", {bolsover: "25000.00"}),
         (rural, fy2022, "8000.00", {bolsover: "8000.00"}),
     ]:
-        services.budget_set(stream=stream, year=year, amount=Decimal(budget), actor=officer)
-        services.allocations_set(stream=stream, year=year, amounts={a: Decimal(v) for a, v in amounts.items()}, actor=officer)
+        programme_services.budget_set(stream=stream, year=year, amount=Decimal(budget), actor=officer)
+        programme_services.allocations_set(
+            stream=stream, year=year, amounts={a: Decimal(v) for a, v in amounts.items()}, actor=officer
+        )
 
-    sla_a = services.agreement_create(
+    sla_a = agreement_services.agreement_create(
         programme=community,
         organisation=provider_one,
         areas=[amber],
@@ -139,14 +143,14 @@ def world(db) -> World:
         reference="SLA-A1",
         lines=[line(core, fy2022, amber, "1234.50"), line(top_up, fy2022, amber, "500.00")],
     )
-    services.agreement_set_status(agreement=sla_a, status=Agreement.Status.ACTIVE, actor=officer)
+    agreement_services.agreement_set_status(agreement=sla_a, status=Agreement.Status.ACTIVE, actor=officer)
     decision = Decision.objects.create(
         title="Extend community hubs",
         decision_date=dt.date(2023, 2, 10),
         meeting="Cabinet, 10 February 2023",
         recorded_by=officer,
     )
-    services.variation_create(
+    agreement_services.variation_create(
         agreement=sla_a,
         kind="extension",
         new_end_date=dt.date(2024, 3, 31),
@@ -158,9 +162,11 @@ def world(db) -> World:
         lines=[line(core, fy2023, amber, "1000.00")],
     )
     first = sla_a.instalments.filter(financial_year=fy2022).order_by("due_date").first()
-    services.payment_record(instalment=first, paid_on=dt.date(2022, 4, 5), amount=first.amount, actor=finance, reference="PAY-1")
+    payment_services.payment_record(
+        instalment=first, paid_on=dt.date(2022, 4, 5), amount=first.amount, actor=finance, reference="PAY-1"
+    )
 
-    sla_b = services.agreement_create(
+    sla_b = agreement_services.agreement_create(
         programme=warm,
         organisation=provider_two,
         areas=[bolsover],
@@ -171,7 +177,7 @@ def world(db) -> World:
         reference="SLA-B1",
         lines=[line(warm_core, fy2022, bolsover, "2000.00"), line(rural, fy2022, bolsover, "300.00")],
     )
-    services.agreement_set_status(agreement=sla_b, status=Agreement.Status.ACTIVE, actor=officer)
+    agreement_services.agreement_set_status(agreement=sla_b, status=Agreement.Status.ACTIVE, actor=officer)
 
     return World(
         fy2022=fy2022, fy2023=fy2023, amber=amber, bolsover=bolsover, council=council, public_health=public_health,

@@ -7,7 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from tests.api.conftest import LIST_ENDPOINTS
 from tests.api.roles import ROLES, everyone_fixture  # noqa: F401 — the fixture everyone[role]
-from vcsgrants.funding import services
+from vcsgrants.funding.services import agreements as services
 
 
 def results(response) -> list[dict]:

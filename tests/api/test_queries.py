@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 
 from tests.api.conftest import line, make_org
 from vcsgrants.core.models import Organisation
-from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement
+from vcsgrants.funding.services import agreements as services
 
 # Token and user, groups, Django's own permission tables (2, for users rules refuses), a partner's
 # organisation lineage (3), then count, page, and one each for areas, lines, variations and their lines.

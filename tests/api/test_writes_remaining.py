@@ -17,7 +17,6 @@ from vcsgrants.core.models import AuditEvent
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.engagement.models.consultations import Consultation, ConsultationDocument, ConsultationResponse
 from vcsgrants.engagement.services import consultations
-from vcsgrants.funding import services
 from vcsgrants.funding.models import (
     AgreementDocument,
     MultiYearTerms,
@@ -25,6 +24,8 @@ from vcsgrants.funding.models import (
     StreamContribution,
     Variation,
 )
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
 
 D = Decimal
 UTC = dt.UTC
@@ -97,8 +98,8 @@ def open_consultation(world) -> Consultation:
 def extension_budget(world, amount: str = "5000.00") -> None:
     """A 2024-25 budget for the core grant, with Amber Valley's allocation: room for SLA-A1's extension."""
     fy2024 = financial_year_get(start_year=2024)
-    services.budget_set(stream=world.core, year=fy2024, amount=D("100000.00"), actor=world.officer)
-    services.allocations_set(stream=world.core, year=fy2024, amounts={world.amber: D(amount)}, actor=world.officer)
+    programme_services.budget_set(stream=world.core, year=fy2024, amount=D("100000.00"), actor=world.officer)
+    programme_services.allocations_set(stream=world.core, year=fy2024, amounts={world.amber: D(amount)}, actor=world.officer)
 
 
 # --- Who may make each write ----------------------------------------------------------------------------------
@@ -217,8 +218,9 @@ def test_an_officer_records_the_approved_period_then_an_extension(world, api):
     ],
 )
 def test_a_bad_period_is_refused_on_its_field(world, api, changes, field, message):
-    services.period_record(programme=world.community, kind="approved", start=dt.date(2022, 4, 1), end=dt.date(2024, 3, 31),
-                           approved_by="Cabinet", approved_on=dt.date(2022, 2, 10), actor=world.officer)  # fmt: skip
+    programme_services.period_record(programme=world.community, kind="approved", start=dt.date(2022, 4, 1),
+                                     end=dt.date(2024, 3, 31), approved_by="Cabinet", approved_on=dt.date(2022, 2, 10),
+                                     actor=world.officer)  # fmt: skip
     body = {"kind": "extension", "start": "2024-04-01", "end": "2025-03-31", "approved_by": "Cabinet",
             "approved_on": "2024-02-08", **changes}  # fmt: skip
     assert message in refused(api(world.officer).post(f"/api/programmes/{world.community.pk}/periods/", body), field)
@@ -392,7 +394,7 @@ def test_a_bad_conversion_is_refused_on_its_field(world, api, changes, field, me
 
 
 def test_a_draft_is_not_converted(world, api):
-    draft = services.agreement_create(
+    draft = agreement_services.agreement_create(
         programme=world.community, organisation=world.provider_two, areas=[world.bolsover], title="Draft",
         start_date=dt.date(2022, 4, 1), end_date=dt.date(2023, 3, 31), actor=world.officer,
     )  # fmt: skip

@@ -27,8 +27,8 @@ from django.db.utils import ConnectionHandler
 from tests.factories import OrganisationFactory, UserFactory
 from vcsgrants.core import backup as backup_module
 from vcsgrants.core.models import AuditEvent, Organisation, Role
-from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, AgreementDocument, FundingLine, Payment
+from vcsgrants.funding.services import agreements as services
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import OrganisationFactory
 from vcsgrants.core.history import history_rows
-from vcsgrants.funding import services
+from vcsgrants.funding.services import agreements as services
 
 pytestmark = pytest.mark.django_db
 

@@ -25,8 +25,8 @@ from tests.factories import OrganisationFactory, line
 from vcsgrants.core import uploads
 from vcsgrants.engagement.models.consultations import ConsultationDocument
 from vcsgrants.engagement.services import consultations as consultation_services
-from vcsgrants.funding import services as funding_services
 from vcsgrants.funding.models import AgreementDocument
+from vcsgrants.funding.services import agreements as funding_services
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ from vcsgrants.engagement.models.consultations import (
 )
 from vcsgrants.engagement.selectors import consultations as selectors
 from vcsgrants.engagement.services import consultations as services
-from vcsgrants.funding import services as funding_services
+from vcsgrants.funding.services import agreements as funding_services
 
 pytestmark = pytest.mark.django_db
 

@@ -17,8 +17,9 @@ from vcsgrants.core.models import AuditEvent, Organisation, Role, User
 from vcsgrants.engagement.models.meetings import Action, EngagementSettings, Meeting
 from vcsgrants.engagement.selectors import meetings as selectors
 from vcsgrants.engagement.services import meetings as services
-from vcsgrants.funding import services as funding_services
 from vcsgrants.funding.models import Agreement, Programme
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
 from vcsgrants.monitoring.models import Kpi, Outcome
 
 D = dt.date
@@ -59,7 +60,7 @@ def make_world(officer, funded) -> World:
     council = programme.funder
     officer.organisation = council
     officer.save(update_fields=["organisation"])
-    funding_services.period_record(
+    programme_services.period_record(
         programme=programme,
         kind="approved",
         start=D(2022, 4, 1),
@@ -72,7 +73,7 @@ def make_world(officer, funded) -> World:
     wren = OrganisationFactory(name="Wren Test Volunteers")
     slas = {}
     for org, area in ((kestrel, funded.areas[0]), (wren, funded.areas[1])):
-        slas[org.pk] = funding_services.agreement_create(
+        slas[org.pk] = agreement_services.agreement_create(
             programme=programme,
             organisation=org,
             areas=[area],

@@ -12,8 +12,9 @@ from vcsgrants.core.audit import events_for
 from vcsgrants.equity import services
 from vcsgrants.equity.models import Option
 from vcsgrants.equity.selectors import comparison
-from vcsgrants.funding import services as funding_services
 from vcsgrants.funding.models import Allocation
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
 
 pytestmark = pytest.mark.django_db
 
@@ -34,7 +35,7 @@ def funded(officer, areas):
     """£100,000.00 for 2023-24: £30,000 to each district and £10,000 county-wide."""
     districts = [areas["north"], areas["south"], areas["west"]]
     funded = funded_programme(actor=officer, areas=districts, start_years=(2023,), allocation=Decimal("30000.00"))
-    funding_services.allocations_set(
+    programme_services.allocations_set(
         stream=funded.stream, year=year(2023), amounts={areas["county"]: Decimal("10000.00")}, actor=officer
     )
     return funded
@@ -132,7 +133,7 @@ def test_adoption_is_refused_when_it_would_not_reconcile_to_the_budget(funded, o
 def test_adoption_is_refused_below_what_agreements_already_commit(option_set, officer, funded, areas):
     from tests.factories import OrganisationFactory
 
-    agreement = funding_services.agreement_create(
+    agreement = agreement_services.agreement_create(
         programme=funded.programme,
         organisation=OrganisationFactory(),
         areas=[areas["south"]],

@@ -16,8 +16,9 @@ from vcsgrants.core.models import Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.demo.funding import ANNUAL_TOTAL, PROVIDERS
 from vcsgrants.demo.names import DEMO_NAMES
-from vcsgrants.funding import selectors, services
 from vcsgrants.funding.models import Agreement, PaymentInstalment, Programme, ProgrammePeriod
+from vcsgrants.funding.selectors import programmes as selectors
+from vcsgrants.funding.services import extension as services
 
 pytestmark = pytest.mark.django_db
 

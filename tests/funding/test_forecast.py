@@ -13,10 +13,11 @@ from openpyxl import load_workbook
 from tests.factories import TEST_PASSWORD, OrganisationFactory, ProgrammeFactory, UserFactory, year
 from tests.funding.test_multiyear_services import create
 from vcsgrants.core.models import Organisation, Role
-from vcsgrants.funding import services
-from vcsgrants.funding.forecast import EXPORT_HEADERS, commitments_forecast, default_from_year, export_rows
 from vcsgrants.funding.models import ProgrammePeriod
-from vcsgrants.funding.services_partners import contribution_set
+from vcsgrants.funding.selectors.forecast import EXPORT_HEADERS, commitments_forecast, default_from_year, export_rows
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
+from vcsgrants.funding.services.partners import contribution_set
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def committed(funded):
     and a 2023-24 budget below what is committed; 2024-25 has no budget yet."""
     partner = OrganisationFactory(name="Forecast Partner", slug="forecast-partner", kind=Organisation.Kind.PARTNER)
     agreement = create(funded)  # 30,000.00 / 30,750.00 / 31,518.75 in the first district
-    services.budget_set(stream=funded.stream, year=year(2023), amount=D("30000.00"), actor=funded.actor)
+    programme_services.budget_set(stream=funded.stream, year=year(2023), amount=D("30000.00"), actor=funded.actor)
     contribution_set(stream=funded.stream, year=year(2023), funder=partner, amount=D("6000.00"), actor=funded.actor)
     return funded, agreement, partner
 
@@ -62,7 +63,7 @@ def test_each_year_by_funder_stream_and_district_with_its_flags(committed):
 
 
 def test_a_year_within_its_budget_is_not_flagged(funded, fy2022):
-    services.agreement_create(
+    agreement_services.agreement_create(
         programme=funded.programme,
         organisation=OrganisationFactory(),
         areas=[funded.areas[0]],
@@ -70,7 +71,7 @@ def test_a_year_within_its_budget_is_not_flagged(funded, fy2022):
         start_date=fy2022.start,
         end_date=fy2022.end,
         actor=funded.actor,
-        lines=[services.LineInput(funded.stream, fy2022, funded.areas[0], D("40000.00"))],
+        lines=[agreement_services.LineInput(funded.stream, fy2022, funded.areas[0], D("40000.00"))],
     )
     [fy] = commitments_forecast(programme=funded.programme, from_year=fy2022).years
     assert not fy.flagged and fy.committed == D("40000.00") and fy.known_budget == D("100000.00")
@@ -79,7 +80,7 @@ def test_a_year_within_its_budget_is_not_flagged(funded, fy2022):
 def test_the_forecast_starts_this_year_or_after_the_approved_periods_if_earlier(officer):
     programme = ProgrammeFactory()
     assert default_from_year(programme, today=dt.date(2026, 11, 25)) == 2026
-    services.period_record(
+    programme_services.period_record(
         programme=programme,
         kind=ProgrammePeriod.Kind.APPROVED,
         start=dt.date(2022, 4, 1),

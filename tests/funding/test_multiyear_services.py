@@ -12,11 +12,12 @@ from django.db.models import Sum
 from tests.factories import FundingStreamFactory, OrganisationFactory, funded_programme, line, year
 from tests.funding.test_services import make_agreement, messages, nothing_written
 from vcsgrants.core.models import AuditEvent, FinancialYear
-from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, MultiYearTerms, ProfileYear, Variation
-from vcsgrants.funding.selectors import agreement_terms
-from vcsgrants.funding.selectors_multiyear import agreement_multiyear
-from vcsgrants.funding.services_multiyear import (
+from vcsgrants.funding.selectors.agreements import agreement_terms
+from vcsgrants.funding.selectors.multiyear import agreement_multiyear
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
+from vcsgrants.funding.services.multiyear import (
     agreement_convert_to_multiyear,
     agreement_create_multiyear,
     multiyear_plan_conversion,
@@ -113,8 +114,10 @@ def test_a_stream_that_stops_cannot_carry_a_multi_year_profile(funded):
 
 
 def test_a_known_budget_year_must_fit_its_allocation_while_later_years_are_committed_ahead_of_budget(funded):
-    services.budget_set(stream=funded.stream, year=year(2023), amount=D("50000.00"), actor=funded.actor)
-    services.allocations_set(stream=funded.stream, year=year(2023), amounts={funded.areas[0]: D("30000.00")}, actor=funded.actor)
+    programme_services.budget_set(stream=funded.stream, year=year(2023), amount=D("50000.00"), actor=funded.actor)
+    programme_services.allocations_set(
+        stream=funded.stream, year=year(2023), amounts={funded.areas[0]: D("30000.00")}, actor=funded.actor
+    )
     with (
         nothing_written(),
         pytest.raises(ValidationError, match=r"2023-24 allocation .* has £30,000\.00 uncommitted; the profile needs £30,750\.00"),
@@ -183,9 +186,9 @@ def test_a_conversion_is_a_variation_that_adds_each_years_funding_and_keeps_the_
 
 def test_one_off_money_is_not_carried_into_the_new_years(annual, funded, fy2022):
     one_off = FundingStreamFactory(programme=funded.programme, recurrence=FundingStream.Recurrence.ONE_OFF, name="One-off")
-    services.budget_set(stream=one_off, year=fy2022, amount=D("500.00"), actor=funded.actor)
-    services.allocations_set(stream=one_off, year=fy2022, amounts={funded.areas[0]: D("500.00")}, actor=funded.actor)
-    services.variation_create(
+    programme_services.budget_set(stream=one_off, year=fy2022, amount=D("500.00"), actor=funded.actor)
+    programme_services.allocations_set(stream=one_off, year=fy2022, amounts={funded.areas[0]: D("500.00")}, actor=funded.actor)
+    agreement_services.variation_create(
         agreement=annual,
         kind=Variation.Kind.VALUE_CHANGE,
         reason="One-off",
@@ -230,8 +233,8 @@ def test_bad_conversions_are_refused_and_write_nothing(funded, fy2022, setup, ov
 
 def test_only_recurrent_funding_can_be_continued(funded, fy2022):
     one_off = FundingStreamFactory(programme=funded.programme, recurrence=FundingStream.Recurrence.ONE_OFF, name="One-off")
-    services.budget_set(stream=one_off, year=fy2022, amount=D("500.00"), actor=funded.actor)
-    services.allocations_set(stream=one_off, year=fy2022, amounts={funded.areas[0]: D("500.00")}, actor=funded.actor)
+    programme_services.budget_set(stream=one_off, year=fy2022, amount=D("500.00"), actor=funded.actor)
+    programme_services.allocations_set(stream=one_off, year=fy2022, amounts={funded.areas[0]: D("500.00")}, actor=funded.actor)
     agreement = make_agreement(funded, lines=[line(one_off, fy2022, funded.areas[0], "500.00")], status="active")
     with nothing_written(), pytest.raises(ValidationError, match="no recurrent funding in 2022-23 to continue"):
         convert(agreement)
@@ -239,7 +242,7 @@ def test_only_recurrent_funding_can_be_continued(funded, fy2022):
 
 def test_the_ordinary_variation_form_cannot_make_a_conversion_without_its_terms(annual):
     with nothing_written(), pytest.raises(ValidationError, match="needs its profile, uplift and break clause"):
-        services.variation_create(
+        agreement_services.variation_create(
             agreement=annual,
             kind=Variation.Kind.MULTI_YEAR,
             new_end_date=dt.date(2025, 3, 31),
@@ -253,9 +256,13 @@ def test_the_ordinary_variation_form_cannot_make_a_conversion_without_its_terms(
 def test_a_budget_set_later_below_the_commitments_is_allowed_and_allocations_cannot_undercut_them(annual, funded):
     convert(annual)
     fy2023 = year(2023)
-    services.budget_set(stream=funded.stream, year=fy2023, amount=D("25000.00"), actor=funded.actor)  # less than £30,900.01
+    programme_services.budget_set(
+        stream=funded.stream, year=fy2023, amount=D("25000.00"), actor=funded.actor
+    )  # less than £30,900.01
     with pytest.raises(ValidationError, match="agreements already commit £20,600.00"):
-        services.allocations_set(stream=funded.stream, year=fy2023, amounts={funded.areas[0]: D("10000.00")}, actor=funded.actor)
+        programme_services.allocations_set(
+            stream=funded.stream, year=fy2023, amounts={funded.areas[0]: D("10000.00")}, actor=funded.actor
+        )
 
 
 def test_another_providers_conversion_must_not_run_into_a_later_agreement(annual, funded):

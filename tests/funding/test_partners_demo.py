@@ -14,11 +14,12 @@ from django.test import Client
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.demo.multiyear import CCG_NAME, ICB_NAME, NHS_USERNAME, PROGRAMME_SLUG, load_multiyear_demo
-from vcsgrants.funding import selectors, services
-from vcsgrants.funding.forecast import commitments_forecast
 from vcsgrants.funding.models import Agreement, Programme, Variation
-from vcsgrants.funding.partners import partner_overview
-from vcsgrants.funding.selectors_multiyear import agreement_multiyear
+from vcsgrants.funding.selectors import programmes as selectors
+from vcsgrants.funding.selectors.forecast import commitments_forecast
+from vcsgrants.funding.selectors.multiyear import agreement_multiyear
+from vcsgrants.funding.selectors.partners import partner_overview
+from vcsgrants.funding.services import extension as services
 
 D = Decimal
 pytestmark = pytest.mark.django_db

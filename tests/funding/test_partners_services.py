@@ -15,12 +15,13 @@ from tests.factories import AreaFactory, FundingStreamFactory, OrganisationFacto
 from tests.funding.test_services import make_agreement, messages
 from vcsgrants.core.models import AuditEvent, Organisation, Role
 from vcsgrants.core.money import from_pence
-from vcsgrants.funding import services
 from vcsgrants.funding.models import StreamContribution
-from vcsgrants.funding.partners import agreement_funders, partner_overview, shares_for, stream_funders_text
 from vcsgrants.funding.rules import co_funds_agreement, co_funds_programme
-from vcsgrants.funding.selectors import agreements_visible_to, programmes_visible_to
-from vcsgrants.funding.services_partners import contribution_set
+from vcsgrants.funding.selectors.agreements import agreements_visible_to
+from vcsgrants.funding.selectors.partners import agreement_funders, partner_overview, shares_for, stream_funders_text
+from vcsgrants.funding.selectors.programmes import programmes_visible_to
+from vcsgrants.funding.services import programmes as services
+from vcsgrants.funding.services.partners import contribution_set
 
 D = Decimal
 pytestmark = pytest.mark.django_db

@@ -19,9 +19,11 @@ from hypothesis import strategies as st
 
 from tests.factories import AreaFactory, CountyAreaFactory, FundingStreamFactory, OrganisationFactory, ProgrammeFactory, line
 from vcsgrants.core.money import from_pence, to_pence
-from vcsgrants.funding import services
 from vcsgrants.funding.models import ZERO, Agreement, Allocation, FundingStream, MoneySum, Payment, Variation
-from vcsgrants.funding.selectors import paid_by_line, programme_year_summary
+from vcsgrants.funding.selectors.programmes import paid_by_line, programme_year_summary
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import payments as payment_services
+from vcsgrants.funding.services import programmes as programme_services
 
 START = dt.date(2022, 4, 1)
 LAST_DAY = dt.date(2024, 3, 31)
@@ -68,7 +70,7 @@ def build_programme(draw, actor, years, ledger: Ledger):
             if not stream.runs_in(fy):
                 continue
             budget = draw(st.integers(0, TEN_MILLION_POUNDS_IN_PENCE))
-            services.budget_set(stream=stream, year=fy, amount=from_pence(budget), actor=actor)
+            programme_services.budget_set(stream=stream, year=fy, amount=from_pence(budget), actor=actor)
             ledger.budget[(stream.pk, fy.pk)] = budget
             left = budget
             amounts = {}
@@ -77,7 +79,7 @@ def build_programme(draw, actor, years, ledger: Ledger):
                     amounts[area] = pence(draw, left)
                     left -= amounts[area]
             if amounts:
-                services.allocations_set(
+                programme_services.allocations_set(
                     stream=stream, year=fy, amounts={a: from_pence(p) for a, p in amounts.items()}, actor=actor
                 )
                 for area, p in amounts.items():
@@ -134,7 +136,7 @@ def build_agreements(draw, actor, ledger, programme, streams, years, areas):
         if end <= start:
             continue
         lines = draw_lines(draw, ledger, streams, years, chosen, start, end)
-        agreement = services.agreement_create(
+        agreement = agreement_services.agreement_create(
             programme=programme,
             organisation=OrganisationFactory(),
             areas=chosen,
@@ -148,10 +150,10 @@ def build_agreements(draw, actor, ledger, programme, streams, years, areas):
         agreements.append(agreement)
         if not agreement.funding_lines.exists() or not draw(st.booleans()):
             continue
-        services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=actor)
+        agreement_services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=actor)
         change = draw_value_change(draw, ledger, agreement, streams, years)
         if change:
-            services.variation_create(
+            agreement_services.variation_create(
                 agreement=agreement,
                 kind=Variation.Kind.VALUE_CHANGE,
                 lines=change,
@@ -172,7 +174,7 @@ def pay(draw, actor, ledger, agreements):
                 amount = pence(draw, owed)
                 if amount == 0:
                     continue
-                services.payment_record(
+                payment_services.payment_record(
                     instalment=instalment, paid_on=instalment.due_date, amount=from_pence(amount), actor=actor
                 )
                 ledger.paid[(agreement.pk, instalment.financial_year_id)] += amount
@@ -189,7 +191,7 @@ def change_after_payment(draw, actor, ledger, agreements, streams, years):
             continue
         before = sorted(agreement.instalments.values_list("pk", "due_date", "amount"))
         try:
-            services.variation_create(
+            agreement_services.variation_create(
                 agreement=agreement,
                 kind=Variation.Kind.VALUE_CHANGE,
                 lines=change,
@@ -235,7 +237,7 @@ def check_year(ledger, programme, streams, agreements, fy):
         assert row.paid <= row.committed
     for stream in streams:
         for allocation in Allocation.objects.filter(stream=stream, financial_year=fy):
-            committed = services.committed_total(stream=stream, year=fy, area=allocation.area)
+            committed = programme_services.committed_total(stream=stream, year=fy, area=allocation.area)
             assert committed <= allocation.amount
 
     # Paid, apportioned over each agreement's lines, adds back up to exactly what was paid.

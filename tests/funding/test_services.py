@@ -21,7 +21,6 @@ from tests.factories import (
     line,
 )
 from vcsgrants.core.models import AuditEvent, Role
-from vcsgrants.funding import services
 from vcsgrants.funding.models import (
     Agreement,
     Allocation,
@@ -33,7 +32,12 @@ from vcsgrants.funding.models import (
     StreamBudget,
     Variation,
 )
-from vcsgrants.funding.selectors import agreement_terms, programme_year_summary
+from vcsgrants.funding.selectors.agreements import agreement_terms
+from vcsgrants.funding.selectors.programmes import programme_year_summary
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import extension as extension_services
+from vcsgrants.funding.services import payments as payment_services
+from vcsgrants.funding.services import programmes as programme_services
 
 D = Decimal
 APR_2022 = dt.date(2022, 4, 1)
@@ -46,7 +50,7 @@ def messages(exc: ValidationError) -> str:
 
 
 def make_agreement(funded, *, lines=(), areas=None, organisation=None, start=APR_2022, end=MAR_2023, status=None, actor=None):
-    agreement = services.agreement_create(
+    agreement = agreement_services.agreement_create(
         programme=funded.programme,
         organisation=organisation or OrganisationFactory(),
         areas=areas if areas is not None else funded.areas,
@@ -57,7 +61,7 @@ def make_agreement(funded, *, lines=(), areas=None, organisation=None, start=APR
         lines=list(lines),
     )
     if status == Agreement.Status.ACTIVE:
-        services.agreement_set_status(agreement=agreement, status=status, actor=actor or funded.actor)
+        agreement_services.agreement_set_status(agreement=agreement, status=status, actor=actor or funded.actor)
     return agreement
 
 
@@ -98,7 +102,9 @@ def nothing_written():
 def test_allocations_over_budget_are_refused_naming_the_amounts(funded, fy2022):
     a, b = funded.areas
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("60000"), b: D("50000")}, actor=funded.actor)
+        programme_services.allocations_set(
+            stream=funded.stream, year=fy2022, amounts={a: D("60000"), b: D("50000")}, actor=funded.actor
+        )
     message = messages(caught.value)
     assert "£110,000.00" in message
     assert "£10,000.00 more" in message
@@ -109,15 +115,15 @@ def test_allocations_over_budget_are_refused_naming_the_amounts(funded, fy2022):
 def test_allocations_count_areas_left_untouched_against_the_budget(funded, fy2022):
     a, _ = funded.areas
     with nothing_written(), pytest.raises(ValidationError, match=r"total £110,000\.00"):
-        services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("70000")}, actor=funded.actor)
-    services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("60000")}, actor=funded.actor)
+        programme_services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("70000")}, actor=funded.actor)
+    programme_services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("60000")}, actor=funded.actor)
     assert Allocation.objects.get(stream=funded.stream, area=a).amount == D("60000.00")
 
 
 def test_allocations_need_a_budget_first(officer, districts, fy2022):
     stream = FundingStreamFactory()
     with pytest.raises(ValidationError, match="has no budget for 2022-23"):
-        services.allocations_set(stream=stream, year=fy2022, amounts={districts[0]: D("1")}, actor=officer)
+        programme_services.allocations_set(stream=stream, year=fy2022, amounts={districts[0]: D("1")}, actor=officer)
     assert not Allocation.objects.exists()
 
 
@@ -125,33 +131,35 @@ def test_allocation_below_what_agreements_commit_is_refused(funded, fy2022):
     a, b = funded.areas
     make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "30000")])
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("29999.99"), b: D("10")}, actor=funded.actor)
+        programme_services.allocations_set(
+            stream=funded.stream, year=fy2022, amounts={a: D("29999.99"), b: D("10")}, actor=funded.actor
+        )
     assert f"area_{a.pk}" in caught.value.error_dict
     assert "agreements already commit £30,000.00" in messages(caught.value)
     # Exactly what is committed is allowed.
-    services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("30000")}, actor=funded.actor)
+    programme_services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("30000")}, actor=funded.actor)
     assert Allocation.objects.get(stream=funded.stream, area=a).amount == D("30000.00")
 
 
 def test_negative_allocation_is_refused(funded, fy2022):
     a, _ = funded.areas
     with nothing_written(), pytest.raises(ValidationError, match="cannot be negative"):
-        services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("-1")}, actor=funded.actor)
+        programme_services.allocations_set(stream=funded.stream, year=fy2022, amounts={a: D("-1")}, actor=funded.actor)
 
 
 def test_budget_below_what_is_allocated_is_refused(funded, fy2022):
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        services.budget_set(stream=funded.stream, year=fy2022, amount=D("79999.99"), actor=funded.actor)
+        programme_services.budget_set(stream=funded.stream, year=fy2022, amount=D("79999.99"), actor=funded.actor)
     assert "£80,000.00 is already allocated" in messages(caught.value)
     assert "amount" in caught.value.error_dict
-    services.budget_set(stream=funded.stream, year=fy2022, amount=D("80000"), actor=funded.actor)
+    programme_services.budget_set(stream=funded.stream, year=fy2022, amount=D("80000"), actor=funded.actor)
     assert StreamBudget.objects.get(stream=funded.stream, financial_year=fy2022).amount == D("80000.00")
 
 
 def test_budget_for_a_year_the_stream_does_not_run_is_refused(officer, fy2023):
     stream = FundingStreamFactory(recurrence=FundingStream.Recurrence.ONE_OFF, end=dt.date(2022, 9, 30))
     with pytest.raises(ValidationError, match="does not run in 2023-24"):
-        services.budget_set(stream=stream, year=fy2023, amount=D("1000"), actor=officer)
+        programme_services.budget_set(stream=stream, year=fy2023, amount=D("1000"), actor=officer)
     assert not StreamBudget.objects.exists()
 
 
@@ -179,7 +187,7 @@ def test_second_agreement_cannot_take_more_than_is_left(funded, fy2022):
     assert "already commit £30,000.00" in messages(caught.value)
     assert "by £0.01" in messages(caught.value)
     make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "10000")])
-    assert services.committed_total(stream=funded.stream, year=fy2022, area=a) == D("40000.00")
+    assert programme_services.committed_total(stream=funded.stream, year=fy2022, area=a) == D("40000.00")
 
 
 def test_lines_in_one_request_are_added_together_against_the_allocation(funded, fy2022):
@@ -269,14 +277,14 @@ def test_draft_edit_cannot_drop_an_area_with_funding_or_move_lines_outside(funde
     a, b = funded.areas
     agreement = make_agreement(funded, lines=[line(funded.stream, fy2022, a, "1000")])
     with pytest.raises(ValidationError, match="cannot be removed"):
-        services.agreement_update_draft(
+        agreement_services.agreement_update_draft(
             agreement=agreement, actor=funded.actor, title="x", start_date=APR_2022, end_date=MAR_2023, areas=[b]
         )
     with pytest.raises(ValidationError, match="2022-23 would fall outside"):
-        services.agreement_update_draft(
+        agreement_services.agreement_update_draft(
             agreement=agreement, actor=funded.actor, title="x", start_date=dt.date(2023, 4, 1), end_date=MAR_2024, areas=[a, b]
         )
-    services.agreement_update_draft(
+    agreement_services.agreement_update_draft(
         agreement=agreement, actor=funded.actor, title="Renamed", start_date=APR_2022, end_date=MAR_2023, areas=[a]
     )
     agreement.refresh_from_db()
@@ -292,7 +300,7 @@ def test_status_moves_draft_active_ended_and_back(funded, fy2022):
     agreement = make_agreement(funded, lines=[line(funded.stream, fy2022, a, "1000")])
     assert agreement.status == Agreement.Status.DRAFT
     for status in (Agreement.Status.ACTIVE, Agreement.Status.ENDED, Agreement.Status.ACTIVE):
-        services.agreement_set_status(agreement=agreement, status=status, actor=funded.actor)
+        agreement_services.agreement_set_status(agreement=agreement, status=status, actor=funded.actor)
         agreement.refresh_from_db()
         assert agreement.status == status
 
@@ -310,10 +318,10 @@ def test_refused_status_moves(funded, fy2022, path, refused, message):
     a, _ = funded.areas
     agreement = make_agreement(funded, lines=[line(funded.stream, fy2022, a, "1000")])
     for status in path:
-        services.agreement_set_status(agreement=agreement, status=status, actor=funded.actor)
+        agreement_services.agreement_set_status(agreement=agreement, status=status, actor=funded.actor)
     before = agreement.status
     with nothing_written(), pytest.raises(ValidationError, match=message) as caught:
-        services.agreement_set_status(agreement=agreement, status=refused, actor=funded.actor)
+        agreement_services.agreement_set_status(agreement=agreement, status=refused, actor=funded.actor)
     assert "status" in caught.value.error_dict
     agreement.refresh_from_db()
     assert agreement.status == before
@@ -322,16 +330,18 @@ def test_refused_status_moves(funded, fy2022, path, refused, message):
 def test_an_agreement_without_funding_cannot_be_made_active(funded):
     agreement = make_agreement(funded)
     with nothing_written(), pytest.raises(ValidationError, match="Add the agreement's funding"):
-        services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=funded.actor)
+        agreement_services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=funded.actor)
 
 
 def test_active_agreement_original_terms_cannot_be_edited(funded, fy2022):
     a, _ = funded.areas
     agreement = make_agreement(funded, lines=[line(funded.stream, fy2022, a, "1000")], status=Agreement.Status.ACTIVE)
     with nothing_written(), pytest.raises(ValidationError, match="make a variation"):
-        services.agreement_add_lines(agreement=agreement, lines=[line(funded.stream, fy2022, a, "1")], actor=funded.actor)
+        agreement_services.agreement_add_lines(
+            agreement=agreement, lines=[line(funded.stream, fy2022, a, "1")], actor=funded.actor
+        )
     with nothing_written(), pytest.raises(ValidationError, match="make a variation"):
-        services.agreement_update_draft(
+        agreement_services.agreement_update_draft(
             agreement=agreement, actor=funded.actor, title="x", start_date=APR_2022, end_date=MAR_2023, areas=[a]
         )
 
@@ -341,7 +351,7 @@ def test_active_agreement_original_terms_cannot_be_edited(funded, fy2022):
 
 def variation(agreement, actor, **kwargs):
     defaults = {"reason": "Cabinet agreed", "approved_by": "Cabinet", "approved_on": dt.date(2022, 10, 1)}
-    return services.variation_create(agreement=agreement, actor=actor, **(defaults | kwargs))
+    return agreement_services.variation_create(agreement=agreement, actor=actor, **(defaults | kwargs))
 
 
 @pytest.mark.parametrize("new_end", [MAR_2023, dt.date(2023, 1, 31), None])
@@ -415,7 +425,7 @@ def test_a_value_change_keeps_the_original_terms_and_adds_to_them(funded, fy2022
     assert [sum(ln.amount for ln in step.lines) for step in terms["steps"]] == [D("20000.00"), D("5000.00"), D("-2000.01")]
     # The payment schedule follows the current value.
     assert sum(amount for _, amount in instalment_plan(agreement, fy2022)) == D("22999.99")
-    assert services.committed_total(stream=funded.stream, year=fy2022, area=a) == D("22999.99")
+    assert programme_services.committed_total(stream=funded.stream, year=fy2022, area=a) == D("22999.99")
 
 
 def test_a_value_change_cannot_exceed_the_allocation_or_go_below_zero(funded, fy2022):
@@ -442,8 +452,8 @@ def test_a_value_cut_below_what_is_already_paid_is_refused(funded, fy2022):
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "4000")], status=Agreement.Status.ACTIVE)
     first, second = agreement.instalments.order_by("due_date")[:2]
-    services.payment_record(instalment=first, paid_on=dt.date(2022, 4, 5), amount=D("1000"), actor=funded.actor)
-    services.payment_record(instalment=second, paid_on=dt.date(2022, 7, 5), amount=D("1"), actor=funded.actor)
+    payment_services.payment_record(instalment=first, paid_on=dt.date(2022, 4, 5), amount=D("1000"), actor=funded.actor)
+    payment_services.payment_record(instalment=second, paid_on=dt.date(2022, 7, 5), amount=D("1"), actor=funded.actor)
     with nothing_written(), pytest.raises(ValidationError, match="already paid or part-paid"):
         variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2022, a, "-2000.01")])
     # Down to exactly the paid and part-paid instalments is fine, and they keep their amounts.
@@ -453,8 +463,8 @@ def test_a_value_cut_below_what_is_already_paid_is_refused(funded, fy2022):
 
 def test_an_extension_with_money_for_the_next_year_gets_that_years_schedule(funded, fy2022, fy2023):
     a, _ = funded.areas
-    services.budget_set(stream=funded.stream, year=fy2023, amount=D("50000"), actor=funded.actor)
-    services.allocations_set(stream=funded.stream, year=fy2023, amounts={a: D("8000")}, actor=funded.actor)
+    programme_services.budget_set(stream=funded.stream, year=fy2023, amount=D("50000"), actor=funded.actor)
+    programme_services.allocations_set(stream=funded.stream, year=fy2023, amounts={a: D("8000")}, actor=funded.actor)
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "4000")], status=Agreement.Status.ACTIVE)
     with nothing_written(), pytest.raises(ValidationError, match="outside the agreement's period"):
         variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2023, a, "100")])
@@ -500,7 +510,7 @@ def test_default_schedule_for_october_to_march_is_two_instalments(funded, fy2022
 def test_adding_lines_to_a_draft_rebuilds_the_schedule(funded, fy2022):
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
-    services.agreement_add_lines(agreement=agreement, lines=[line(funded.stream, fy2022, a, "200")], actor=funded.actor)
+    agreement_services.agreement_add_lines(agreement=agreement, lines=[line(funded.stream, fy2022, a, "200")], actor=funded.actor)
     assert [amount for _, amount in instalment_plan(agreement, fy2022)] == [D("300.00")] * 4
 
 
@@ -509,7 +519,7 @@ def test_schedule_replace_refuses_a_schedule_that_does_not_add_up(funded, fy2022
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
     before = instalment_plan(agreement, fy2022)
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        services.schedule_replace(
+        payment_services.schedule_replace(
             agreement=agreement,
             year=fy2022,
             instalments=[(APR_2022, D("600")), (dt.date(2022, 10, 1), D("399.99"))],
@@ -523,12 +533,12 @@ def test_schedule_replace_refuses_dates_outside_the_year_and_negative_amounts(fu
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        services.schedule_replace(
+        payment_services.schedule_replace(
             agreement=agreement, year=fy2022, instalments=[(dt.date(2023, 4, 1), D("1000"))], actor=funded.actor
         )
     assert "due_date" in caught.value.error_dict
     with nothing_written(), pytest.raises(ValidationError, match="cannot be negative"):
-        services.schedule_replace(
+        payment_services.schedule_replace(
             agreement=agreement, year=fy2022, instalments=[(APR_2022, D("1100")), (MAR_2023, D("-100"))], actor=funded.actor
         )
 
@@ -536,7 +546,7 @@ def test_schedule_replace_refuses_dates_outside_the_year_and_negative_amounts(fu
 def test_schedule_replace_with_a_schedule_that_adds_up(funded, fy2022):
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
-    services.schedule_replace(
+    payment_services.schedule_replace(
         agreement=agreement,
         year=fy2022,
         instalments=[(dt.date(2022, 10, 1), D("400")), (dt.date(2022, 6, 1), D("600"))],
@@ -548,11 +558,13 @@ def test_schedule_replace_with_a_schedule_that_adds_up(funded, fy2022):
 def test_schedule_replace_refused_once_payments_are_recorded(funded, fy2022):
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
-    services.payment_record(
+    payment_services.payment_record(
         instalment=agreement.instalments.first(), paid_on=dt.date(2022, 4, 2), amount=D("1"), actor=funded.actor
     )
     with nothing_written(), pytest.raises(ValidationError, match="can no longer be replaced"):
-        services.schedule_replace(agreement=agreement, year=fy2022, instalments=[(APR_2022, D("1000"))], actor=funded.actor)
+        payment_services.schedule_replace(
+            agreement=agreement, year=fy2022, instalments=[(APR_2022, D("1000"))], actor=funded.actor
+        )
 
 
 def test_payment_record_refuses_overpayment(funded, fy2022):
@@ -561,11 +573,15 @@ def test_payment_record_refuses_overpayment(funded, fy2022):
     instalment = agreement.instalments.first()
     assert instalment.amount == D("250.00")
     with nothing_written(), pytest.raises(ValidationError, match=r"Only £250\.00 is outstanding"):
-        services.payment_record(instalment=instalment, paid_on=dt.date(2022, 4, 2), amount=D("250.01"), actor=funded.actor)
-    services.payment_record(instalment=instalment, paid_on=dt.date(2022, 4, 2), amount=D("100"), actor=funded.actor)
+        payment_services.payment_record(
+            instalment=instalment, paid_on=dt.date(2022, 4, 2), amount=D("250.01"), actor=funded.actor
+        )
+    payment_services.payment_record(instalment=instalment, paid_on=dt.date(2022, 4, 2), amount=D("100"), actor=funded.actor)
     with nothing_written(), pytest.raises(ValidationError, match=r"Only £150\.00 is outstanding"):
-        services.payment_record(instalment=instalment, paid_on=dt.date(2022, 4, 3), amount=D("150.01"), actor=funded.actor)
-    services.payment_record(instalment=instalment, paid_on=dt.date(2022, 4, 3), amount=D("150"), actor=funded.actor)
+        payment_services.payment_record(
+            instalment=instalment, paid_on=dt.date(2022, 4, 3), amount=D("150.01"), actor=funded.actor
+        )
+    payment_services.payment_record(instalment=instalment, paid_on=dt.date(2022, 4, 3), amount=D("150"), actor=funded.actor)
     assert sum(instalment.payments.values_list("amount", flat=True)) == D("250.00")
 
 
@@ -574,7 +590,7 @@ def test_payment_record_refuses_nothing_or_less(funded, fy2022, amount):
     a, _ = funded.areas
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
     with nothing_written(), pytest.raises(ValidationError, match="more than £0.00"):
-        services.payment_record(
+        payment_services.payment_record(
             instalment=agreement.instalments.first(), paid_on=dt.date(2022, 4, 2), amount=amount, actor=funded.actor
         )
 
@@ -584,9 +600,13 @@ def test_payment_record_refuses_a_future_date(funded, fy2022):
     agreement = make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "1000")])
     tomorrow = dt.date.today() + dt.timedelta(days=1)
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        services.payment_record(instalment=agreement.instalments.first(), paid_on=tomorrow, amount=D("1"), actor=funded.actor)
+        payment_services.payment_record(
+            instalment=agreement.instalments.first(), paid_on=tomorrow, amount=D("1"), actor=funded.actor
+        )
     assert "paid_on" in caught.value.error_dict
-    services.payment_record(instalment=agreement.instalments.first(), paid_on=dt.date.today(), amount=D("1"), actor=funded.actor)
+    payment_services.payment_record(
+        instalment=agreement.instalments.first(), paid_on=dt.date.today(), amount=D("1"), actor=funded.actor
+    )
 
 
 # --- bulk extension at current levels ------------------------------------------------------------
@@ -631,7 +651,7 @@ def test_bulk_extension_extends_active_agreements_ending_the_day_before_at_recur
     )
     one_off_only = make_agreement(funded, areas=[b], lines=[line(one_off, fy2022, b, "300")], status=Agreement.Status.ACTIVE)
 
-    preview = services.bulk_extension_preview(programme=funded.programme, year=fy2023)
+    preview = extension_services.bulk_extension_preview(programme=funded.programme, year=fy2023)
 
     assert [row.agreement for row in preview.rows] == [extend]
     row = preview.rows[0]
@@ -664,7 +684,7 @@ def test_bulk_extension_apply_writes_one_variation_per_agreement_linked_to_the_d
     )
     decision = DecisionFactory(recorded_by=funded.actor)
 
-    variations = services.bulk_extension_apply(
+    variations = extension_services.bulk_extension_apply(
         programme=funded.programme,
         year=fy2023,
         reason="Extended at current levels",
@@ -694,7 +714,7 @@ def test_bulk_extension_apply_writes_one_variation_per_agreement_linked_to_the_d
     assert event.data["total"] == "20000.02"
     # Running it again finds nothing left to extend.
     with nothing_written(), pytest.raises(ValidationError, match="nothing to extend"):
-        services.bulk_extension_apply(
+        extension_services.bulk_extension_apply(
             programme=funded.programme,
             year=fy2023,
             reason="Again",
@@ -710,15 +730,15 @@ def test_bulk_extension_refused_when_allocations_lack_room_and_nothing_is_writte
     a, b = funded.areas
     make_agreement(funded, areas=[a], lines=[line(core, fy2022, a, "12000")], status=Agreement.Status.ACTIVE)
     make_agreement(funded, areas=[b], lines=[line(core, fy2022, b, "8000")], status=Agreement.Status.ACTIVE)
-    services.allocations_set(stream=core, year=fy2023, amounts={a: D("11999.99")}, actor=funded.actor)
+    programme_services.allocations_set(stream=core, year=fy2023, amounts={a: D("11999.99")}, actor=funded.actor)
 
-    preview = services.bulk_extension_preview(programme=funded.programme, year=fy2023)
+    preview = extension_services.bulk_extension_preview(programme=funded.programme, year=fy2023)
     assert len(preview.problems) == 1
     assert a.name in preview.problems[0]
     assert "£11,999.99 uncommitted" in preview.problems[0] and "needs £12,000.00" in preview.problems[0]
 
     with nothing_written(), pytest.raises(ValidationError) as caught:
-        services.bulk_extension_apply(
+        extension_services.bulk_extension_apply(
             programme=funded.programme,
             year=fy2023,
             reason="r",
@@ -735,7 +755,7 @@ def test_bulk_extension_refused_when_the_agreements_changed_since_the_preview(tw
     a, _ = funded.areas
     make_agreement(funded, areas=[a], lines=[line(funded.stream, fy2022, a, "12000")], status=Agreement.Status.ACTIVE)
     with nothing_written(), pytest.raises(ValidationError, match=r"now £12,000\.00"):
-        services.bulk_extension_apply(
+        extension_services.bulk_extension_apply(
             programme=funded.programme,
             year=fy2023,
             reason="r",
@@ -750,7 +770,7 @@ def test_bulk_extension_refused_when_the_agreements_changed_since_the_preview(tw
 
 
 def period(programme, actor, kind, start, end):
-    return services.period_record(
+    return programme_services.period_record(
         programme=programme, kind=kind, start=start, end=end, approved_by="Cabinet", approved_on=dt.date(2022, 2, 10), actor=actor
     )
 
@@ -802,13 +822,13 @@ def test_every_service_write_records_an_audit_event_naming_the_actor(districts, 
     with audited("period.recorded", actor):
         period(programme, actor, ProgrammePeriod.Kind.APPROVED, APR_2022, MAR_2023)
     with audited("budget.set", actor):
-        services.budget_set(stream=stream, year=fy2022, amount=D("5000"), actor=actor)
-    services.budget_set(stream=stream, year=fy2023, amount=D("5000"), actor=actor)
+        programme_services.budget_set(stream=stream, year=fy2022, amount=D("5000"), actor=actor)
+    programme_services.budget_set(stream=stream, year=fy2023, amount=D("5000"), actor=actor)
     with audited("allocations.set", actor):
-        services.allocations_set(stream=stream, year=fy2022, amounts={a: D("2000"), b: D("2000")}, actor=actor)
-    services.allocations_set(stream=stream, year=fy2023, amounts={a: D("2000"), b: D("2000")}, actor=actor)
+        programme_services.allocations_set(stream=stream, year=fy2022, amounts={a: D("2000"), b: D("2000")}, actor=actor)
+    programme_services.allocations_set(stream=stream, year=fy2023, amounts={a: D("2000"), b: D("2000")}, actor=actor)
     with audited("agreement.created", actor):
-        agreement = services.agreement_create(
+        agreement = agreement_services.agreement_create(
             programme=programme,
             organisation=OrganisationFactory(),
             areas=[a, b],
@@ -819,41 +839,41 @@ def test_every_service_write_records_an_audit_event_naming_the_actor(districts, 
             lines=[line(stream, fy2022, a, "1000")],
         )
     with audited("agreement.updated", actor):
-        services.agreement_update_draft(
+        agreement_services.agreement_update_draft(
             agreement=agreement, actor=actor, title="t2", start_date=APR_2022, end_date=MAR_2023, areas=[a, b]
         )
     with audited("agreement.lines_added", actor):
-        services.agreement_add_lines(agreement=agreement, lines=[line(stream, fy2022, b, "500")], actor=actor)
+        agreement_services.agreement_add_lines(agreement=agreement, lines=[line(stream, fy2022, b, "500")], actor=actor)
     with audited("schedule.replaced", actor):
-        services.schedule_replace(agreement=agreement, year=fy2022, instalments=[(APR_2022, D("1500"))], actor=actor)
+        payment_services.schedule_replace(agreement=agreement, year=fy2022, instalments=[(APR_2022, D("1500"))], actor=actor)
     with audited("agreement.status", actor):
-        services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=actor)
+        agreement_services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=actor)
     with audited("payment.recorded", actor):
-        services.payment_record(
+        payment_services.payment_record(
             instalment=agreement.instalments.get(), paid_on=dt.date(2022, 4, 4), amount=D("1500"), actor=actor
         )
     with audited("variation.created", actor):
         variation(agreement, actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(stream, fy2022, a, "10")])
     with audited("variation.created", actor), audited("programme.bulk_extension", actor):
-        services.bulk_extension_apply(
+        extension_services.bulk_extension_apply(
             programme=programme, year=fy2023, reason="r", approved_by="Cabinet", approved_on=dt.date(2023, 2, 1), actor=actor
         )
     with audited("document.uploaded", actor):
-        services.document_upload(
+        agreement_services.document_upload(
             agreement=agreement, title="Signed SLA", upload=SimpleUploadedFile("sla.pdf", b"%PDF-1.4 test"), actor=actor
         )
 
 
 def test_a_service_write_without_an_actor_is_refused(funded, fy2022):
     with nothing_written(), pytest.raises(ValueError, match="needs a signed-in actor"):
-        services.budget_set(stream=funded.stream, year=fy2022, amount=D("90000"), actor=None)
+        programme_services.budget_set(stream=funded.stream, year=fy2022, amount=D("90000"), actor=None)
 
 
 def test_allocations_set_records_what_changed(funded, fy2022):
     a, b = funded.areas
     extra = AreaFactory()
     with audited("allocations.set", funded.actor):
-        services.allocations_set(
+        programme_services.allocations_set(
             stream=funded.stream, year=fy2022, amounts={a: D("40000"), b: D("10000"), extra: D("5")}, actor=funded.actor
         )
     event = AuditEvent.objects.filter(verb="allocations.set").first()
@@ -871,8 +891,10 @@ def test_a_big_cut_leaving_pennies_is_scheduled_paid_and_summed_exactly(funded, 
     variation(agreement, funded.actor, kind=Variation.Kind.VALUE_CHANGE, lines=[line(funded.stream, fy2022, a, "-15000.00")])
     assert agreement.value_for(fy2022) == D("0.10")
     assert sum(amount for _, amount in instalment_plan(agreement, fy2022)) == D("0.10")
-    services.schedule_replace(agreement=agreement, year=fy2022, instalments=[(APR_2022, D("0.10"))], actor=funded.actor)
-    services.payment_record(instalment=agreement.instalments.get(), paid_on=APR_2022, amount=D("0.10"), actor=funded.actor)
+    payment_services.schedule_replace(agreement=agreement, year=fy2022, instalments=[(APR_2022, D("0.10"))], actor=funded.actor)
+    payment_services.payment_record(
+        instalment=agreement.instalments.get(), paid_on=APR_2022, amount=D("0.10"), actor=funded.actor
+    )
     summary = programme_year_summary(programme=funded.programme, year=fy2022)
     assert (summary.stream_total.committed, summary.stream_total.paid) == (D("0.10"), D("0.10"))
-    assert services.committed_total(stream=funded.stream, year=fy2022, area=a) == D("0.10")
+    assert programme_services.committed_total(stream=funded.stream, year=fy2022, area=a) == D("0.10")

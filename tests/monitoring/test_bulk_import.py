@@ -14,7 +14,7 @@ from simple_history.utils import bulk_create_with_history
 from tests.factories import OrganisationFactory, line
 from vcsgrants.core.models import AuditEvent
 from vcsgrants.funding.models import Agreement
-from vcsgrants.funding.services import agreement_create, agreement_set_status
+from vcsgrants.funding.services.agreements import agreement_create, agreement_set_status
 from vcsgrants.monitoring import services
 from vcsgrants.monitoring.bulk_import import import_returns_csv
 from vcsgrants.monitoring.models import Kpi, KpiVersion, Outcome, Return, ReturnValue

@@ -38,8 +38,9 @@ from tests.factories import (
 )
 from vcsgrants.core import charts, exports
 from vcsgrants.core.models import Organisation, Role
-from vcsgrants.funding import services as funding
 from vcsgrants.funding.models import Agreement
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
 from vcsgrants.monitoring import dashboards, services
 from vcsgrants.monitoring.models import Outcome
 from vcsgrants.monitoring.rag import Aggregation, Rating, Trend, aggregate
@@ -67,8 +68,8 @@ class World:
         self.programme = ProgrammeFactory(slug="vcs-perf")
         self.stream = FundingStreamFactory(programme=self.programme, start=dt.date(2021, 4, 1))
         for fy in (self.fy2021, self.fy2022):
-            funding.budget_set(stream=self.stream, year=fy, amount=D("1000000.00"), actor=self.officer)
-            funding.allocations_set(
+            programme_services.budget_set(stream=self.stream, year=fy, amount=D("1000000.00"), actor=self.officer)
+            programme_services.allocations_set(
                 stream=self.stream, year=fy, amounts=dict.fromkeys(self.districts, D("100000.00")), actor=self.officer
             )
         self.outcomes = [
@@ -86,7 +87,7 @@ class World:
     def agreement(self, areas, name=None) -> Agreement:
         organisation = OrganisationFactory(name=name) if name else OrganisationFactory()
         lines = [line(self.stream, fy, area, "1000.00") for fy in (self.fy2021, self.fy2022) for area in areas]
-        agreement = funding.agreement_create(
+        agreement = agreement_services.agreement_create(
             programme=self.programme,
             organisation=organisation,
             areas=areas,
@@ -96,7 +97,7 @@ class World:
             actor=self.officer,
             lines=lines,
         )
-        return funding.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=self.officer)
+        return agreement_services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=self.officer)
 
     def targets(self, agreement, fy, annual: dict[str, str]):
         for code, value in annual.items():

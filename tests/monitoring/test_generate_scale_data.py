@@ -16,7 +16,7 @@ from django.core.management import CommandError, call_command
 from vcsgrants.core.models import FinancialYear, Organisation
 from vcsgrants.demo.scale_data import size_for
 from vcsgrants.funding.models import Agreement, Allocation, FundingLine, MoneySum, PaymentInstalment, Programme, StreamBudget
-from vcsgrants.funding.selectors import programme_year_summary
+from vcsgrants.funding.selectors.programmes import programme_year_summary
 from vcsgrants.monitoring.models import Kpi, KpiTarget, Return, ReturnValue
 from vcsgrants.monitoring.spreadsheets import value_problem
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 
 from tests.factories import FundingStreamFactory, OrganisationFactory, ProgrammeFactory, UserFactory
 from vcsgrants.core.models import Role
-from vcsgrants.funding import services as funding_services
 from vcsgrants.funding.models import Agreement
+from vcsgrants.funding.services import agreements as funding_services
 from vcsgrants.monitoring import services
 from vcsgrants.monitoring.models import Kpi, KpiComment, KpiVersion, Outcome, ReturnValue
 

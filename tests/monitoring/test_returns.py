@@ -12,7 +12,7 @@ from django.urls import reverse
 from tests.factories import OrganisationFactory, UserFactory, line, year
 from vcsgrants.core.models import AuditEvent, Role, User
 from vcsgrants.funding.models import Agreement
-from vcsgrants.funding.services import agreement_create, agreement_set_status
+from vcsgrants.funding.services.agreements import agreement_create, agreement_set_status
 from vcsgrants.monitoring import selectors, services
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, Return, ReturnEvent, ReturnValue
 from vcsgrants.monitoring.rag import Rating, Trend

@@ -9,7 +9,7 @@ from django.core.management import CommandError, call_command
 
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.funding.models import Agreement, Allocation, FundingLine, MoneySum, PaymentInstalment, Programme, StreamBudget
-from vcsgrants.funding.selectors import programme_year_summary
+from vcsgrants.funding.selectors.programmes import programme_year_summary
 from vcsgrants.monitoring.models import KpiTarget, ReturnValue
 
 pytestmark = pytest.mark.django_db

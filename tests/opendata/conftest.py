@@ -31,8 +31,9 @@ from tests.factories import (
 )
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.demo.funding import council_org_id
-from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, FundingStream, ProgrammePeriod, Variation
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
 
 
 @dataclass
@@ -59,8 +60,8 @@ class Scene:
 def _stream(programme, *, name, funder, recurrence, start, end, years, areas, actor, amount="20000.00"):
     stream = FundingStreamFactory(programme=programme, name=name, funder=funder, recurrence=recurrence, start=start, end=end)
     for fy in years:
-        services.budget_set(stream=stream, year=fy, amount=Decimal(amount) * len(areas), actor=actor)
-        services.allocations_set(stream=stream, year=fy, amounts=dict.fromkeys(areas, Decimal(amount)), actor=actor)
+        programme_services.budget_set(stream=stream, year=fy, amount=Decimal(amount) * len(areas), actor=actor)
+        programme_services.allocations_set(stream=stream, year=fy, amounts=dict.fromkeys(areas, Decimal(amount)), actor=actor)
     return stream
 
 
@@ -120,7 +121,7 @@ def scene(db) -> Scene:
         actor=officer,
     )
     approval = DecisionFactory(decision_date=dt.date(2022, 2, 10), recorded_by=officer)
-    services.period_record(
+    programme_services.period_record(
         programme=programme,
         kind=ProgrammePeriod.Kind.APPROVED,
         start=dt.date(2022, 4, 1),
@@ -132,7 +133,7 @@ def scene(db) -> Scene:
     )
     d1, d2 = districts
 
-    a = services.agreement_create(
+    a = agreement_services.agreement_create(
         programme=programme,
         organisation=provider,
         areas=districts,
@@ -147,8 +148,8 @@ def scene(db) -> Scene:
             line(core, fy2023, d1, "4000.00"),
         ],
     )
-    services.agreement_set_status(agreement=a, status=Agreement.Status.ACTIVE, actor=officer)
-    services.variation_create(
+    agreement_services.agreement_set_status(agreement=a, status=Agreement.Status.ACTIVE, actor=officer)
+    agreement_services.variation_create(
         agreement=a,
         kind=Variation.Kind.VALUE_CHANGE,
         reason="One-off Public Health money",
@@ -158,7 +159,7 @@ def scene(db) -> Scene:
         actor=officer,
         lines=[line(one_off, fy2022, d1, "2500.25")],
     )
-    services.variation_create(
+    agreement_services.variation_create(
         agreement=a,
         kind=Variation.Kind.EXTENSION,
         new_end_date=dt.date(2024, 3, 31),
@@ -170,7 +171,7 @@ def scene(db) -> Scene:
         lines=[line(core, fy2023, d1, "6000.00")],
     )
 
-    b = services.agreement_create(
+    b = agreement_services.agreement_create(
         programme=programme,
         organisation=provider,
         areas=[county],
@@ -181,9 +182,9 @@ def scene(db) -> Scene:
         reference="SLA-T-002",
         lines=[line(core, fy2023, county, "1000.00"), line(cofund, fy2023, county, "3000.00")],
     )
-    services.agreement_set_status(agreement=b, status=Agreement.Status.ACTIVE, actor=officer)
+    agreement_services.agreement_set_status(agreement=b, status=Agreement.Status.ACTIVE, actor=officer)
 
-    c = services.agreement_create(
+    c = agreement_services.agreement_create(
         programme=programme,
         organisation=other,
         areas=[d2],
@@ -194,8 +195,8 @@ def scene(db) -> Scene:
         reference="SLA-T-003",
         lines=[line(core, fy2022, d2, "7000.00")],
     )
-    services.agreement_set_status(agreement=c, status=Agreement.Status.ACTIVE, actor=officer)
-    services.variation_create(
+    agreement_services.agreement_set_status(agreement=c, status=Agreement.Status.ACTIVE, actor=officer)
+    agreement_services.variation_create(
         agreement=c,
         kind=Variation.Kind.EXTENSION,
         new_end_date=dt.date(2024, 3, 31),
@@ -206,7 +207,7 @@ def scene(db) -> Scene:
         lines=[line(core, fy2023, d2, "7100.00")],
     )
 
-    d = services.agreement_create(
+    d = agreement_services.agreement_create(
         programme=programme,
         organisation=other,
         areas=[d1],

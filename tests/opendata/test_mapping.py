@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from tests.factories import DecisionFactory, OrganisationFactory, line, year
 from tests.opendata.conftest import PREFIX
-from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, FundingLine, MoneySum, Variation
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import programmes as programme_services
 from vcsgrants.opendata import quality, schema, selectors
 
 pytestmark = pytest.mark.django_db
@@ -60,9 +61,11 @@ def test_award_dates_follow_the_decision_that_authorised_the_years_first_money(s
 
 def test_a_year_funded_by_a_variation_takes_the_date_of_the_decision_it_cites(scene):
     fy2024 = year(2024)
-    services.budget_set(stream=scene.core, year=fy2024, amount=Decimal("5000.00"), actor=scene.officer)
-    services.allocations_set(stream=scene.core, year=fy2024, amounts={scene.county: Decimal("5000.00")}, actor=scene.officer)
-    services.variation_create(
+    programme_services.budget_set(stream=scene.core, year=fy2024, amount=Decimal("5000.00"), actor=scene.officer)
+    programme_services.allocations_set(
+        stream=scene.core, year=fy2024, amounts={scene.county: Decimal("5000.00")}, actor=scene.officer
+    )
+    agreement_services.variation_create(
         agreement=scene.b,
         kind=Variation.Kind.EXTENSION,
         new_end_date=dt.date(2025, 3, 31),
@@ -79,7 +82,7 @@ def test_a_year_funded_by_a_variation_takes_the_date_of_the_decision_it_cites(sc
 
 
 def test_without_a_period_covering_the_start_the_award_date_is_the_day_the_agreement_was_created(scene):
-    early = services.agreement_create(
+    early = agreement_services.agreement_create(
         programme=scene.programme,
         organisation=scene.council,
         areas=[scene.county],
@@ -90,7 +93,7 @@ def test_without_a_period_covering_the_start_the_award_date_is_the_day_the_agree
         reference="SLA-T-009",
         lines=[line(scene.core, scene.fy2022, scene.county, "100.00")],
     )
-    services.agreement_set_status(agreement=early, status=Agreement.Status.ACTIVE, actor=scene.officer)
+    agreement_services.agreement_set_status(agreement=early, status=Agreement.Status.ACTIVE, actor=scene.officer)
     grant = grants()[f"{PREFIX}-SLA-T-009-2022-23"]
     assert grant["awardDate"] == timezone.localtime(early.created_at).date().isoformat()
     assert grant["plannedDates"][0]["startDate"] == "2022-04-01"  # the part of the agreement within 2022-23
@@ -155,7 +158,7 @@ def test_the_query_count_does_not_grow_with_the_number_of_grants(scene, django_a
     with django_assert_max_num_queries(9):
         assert len(list(selectors.grants_now())) == 5
     for n in range(20):
-        agreement = services.agreement_create(
+        agreement = agreement_services.agreement_create(
             programme=scene.programme,
             organisation=OrganisationFactory(),
             areas=[scene.districts[1]],
@@ -165,6 +168,6 @@ def test_the_query_count_does_not_grow_with_the_number_of_grants(scene, django_a
             actor=scene.officer,
             lines=[line(scene.core, scene.fy2022, scene.districts[1], "10.00")],
         )
-        services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=scene.officer)
+        agreement_services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=scene.officer)
     with django_assert_max_num_queries(9):
         assert len(list(selectors.grants_now())) == 25

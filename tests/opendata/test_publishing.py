@@ -11,8 +11,8 @@ from django.core.exceptions import ValidationError
 from tests.factories import line
 from tests.opendata.conftest import PREFIX
 from vcsgrants.core.models import AuditEvent
-from vcsgrants.funding import services as funding
 from vcsgrants.funding.models import Variation
+from vcsgrants.funding.services import agreements as funding
 from vcsgrants.opendata import selectors, services
 from vcsgrants.opendata.models import PublishedGrant
 

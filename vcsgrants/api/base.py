@@ -33,7 +33,7 @@ from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
 from vcsgrants.funding.models import Agreement
-from vcsgrants.funding.selectors import agreements_visible_to
+from vcsgrants.funding.selectors.agreements import agreements_visible_to
 
 # --- Permissions and the viewset every endpoint builds on ---------------------------------------------------
 

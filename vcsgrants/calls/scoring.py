@@ -24,6 +24,8 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
+from vcsgrants.core.money import pounds
+
 TWO_PLACES = Decimal("0.01")
 WEIGHTS_TOTAL = 100
 # A spread of this share of the maximum score (2 on a 0–5 scale) or more is flagged for moderation.
@@ -130,10 +132,6 @@ def ranked(candidates: Sequence[Candidate]) -> list[Candidate]:
     return sorted(candidates, key=lambda c: (-c.score, c.amount, c.reference))
 
 
-def _money(amount: Decimal) -> str:
-    return f"£{amount:,.2f}"
-
-
 def plan_lot(budget: Decimal, candidates: Sequence[Candidate]) -> LotPlan:
     """Which recommended applications the lot's yearly money funds (see the module docstring)."""
     left = budget
@@ -146,7 +144,7 @@ def plan_lot(budget: Decimal, candidates: Sequence[Candidate]) -> LotPlan:
                     rank,
                     True,
                     left,
-                    f"Fits: asks {_money(candidate.amount)} a year and {_money(left)} was left.",
+                    f"Fits: asks {pounds(candidate.amount)} a year and {pounds(left)} was left.",
                 )
             )
             left -= candidate.amount
@@ -157,7 +155,7 @@ def plan_lot(budget: Decimal, candidates: Sequence[Candidate]) -> LotPlan:
                     rank,
                     False,
                     left,
-                    f"Does not fit: asks {_money(candidate.amount)} a year but only {_money(left)} is left; "
+                    f"Does not fit: asks {pounds(candidate.amount)} a year but only {pounds(left)} is left; "
                     "the next in rank was tried.",
                 )
             )

@@ -53,6 +53,12 @@ def apportion(total: Decimal, weights: Sequence[Decimal | int]) -> list[Decimal]
     return [from_pence(sign * p) for p in floors]
 
 
+def pounds(amount: Decimal) -> str:
+    """Money as pages, e-mails and audit entries write it: £1,234.56 (-£5.00 for a reduction)."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}£{abs(amount):,.2f}"
+
+
 def long_date(day: dt.date) -> str:
     """A UK date as pages and reports write it: 1 July 2022."""
     return f"{day.day} {day:%B %Y}"

@@ -21,8 +21,11 @@ from django.utils.text import slugify
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
 from vcsgrants.demo.names import demo_name, name_demo_user
-from vcsgrants.funding import services
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, PaymentInstalment, Programme, ProgrammePeriod, Variation
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import extension as extension_services
+from vcsgrants.funding.services import payments as payment_services
+from vcsgrants.funding.services import programmes as programme_services
 
 PROGRAMME_SLUG = "vcs-infrastructure"
 COUNTY_GSS = "E10000007"
@@ -209,7 +212,7 @@ def load_programme(
         ),
     )
 
-    services.period_record(
+    programme_services.period_record(
         programme=programme,
         kind=ProgrammePeriod.Kind.APPROVED,
         start=APPROACH_START,
@@ -220,7 +223,7 @@ def load_programme(
         actor=officer,
         note=MINUTE_WORDS + " The demo reads the approved period as 1 October 2020 – 30 September 2021.",
     )
-    services.period_record(
+    programme_services.period_record(
         programme=programme,
         kind=ProgrammePeriod.Kind.EXTENSION,
         start=APPROACH_END + dt.timedelta(days=1),
@@ -234,7 +237,7 @@ def load_programme(
             "outcomes framework. The demo reads it as 1 October 2021 – 31 March 2022."
         ),
     )
-    services.period_record(
+    programme_services.period_record(
         programme=programme,
         kind=ProgrammePeriod.Kind.EXTENSION,
         start=TWELVE_MONTH_START,
@@ -281,7 +284,7 @@ def load_programme(
         (one_off, fy[2022], ONE_OFF_PER_AGREEMENT * len(PROVIDERS)),
     ]
     for stream, year, amount in budgets:
-        services.budget_set(stream=stream, year=year, amount=amount, actor=finance)
+        programme_services.budget_set(stream=stream, year=year, amount=amount, actor=finance)
 
     def per_area(amount_for) -> dict[Area, Decimal]:
         totals: dict[Area, Decimal] = {}
@@ -299,12 +302,12 @@ def load_programme(
         (one_off, fy[2022], per_area(lambda p: ONE_OFF_PER_AGREEMENT), extension),
     ]
     for stream, year, amounts, decision in allocations:
-        services.allocations_set(stream=stream, year=year, amounts=amounts, actor=officer, decision=decision)
+        programme_services.allocations_set(stream=stream, year=year, amounts=amounts, actor=officer, decision=decision)
 
     agreements: list[tuple[DemoProvider, Agreement]] = []
     for provider, org in providers:
         area = areas[provider.gss_code]
-        agreement = services.agreement_create(
+        agreement = agreement_services.agreement_create(
             programme=programme,
             organisation=org,
             areas=[area],
@@ -313,12 +316,12 @@ def load_programme(
             end_date=APPROACH_END,
             actor=officer,
             lines=[
-                services.LineInput(core, fy[2020], area, half(provider.annual)),
-                services.LineInput(core, fy[2021], area, half(provider.annual)),
+                agreement_services.LineInput(core, fy[2020], area, half(provider.annual)),
+                agreement_services.LineInput(core, fy[2021], area, half(provider.annual)),
             ],
         )
-        services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=officer)
-        services.variation_create(
+        agreement_services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=officer)
+        agreement_services.variation_create(
             agreement=agreement,
             kind=Variation.Kind.EXTENSION,
             new_end_date=SIX_MONTH_END,
@@ -329,9 +332,9 @@ def load_programme(
             approved_on=extension.decision_date,
             decision=extension,
             actor=officer,
-            lines=[services.LineInput(core, fy[2021], area, provider.annual - half(provider.annual))],
+            lines=[agreement_services.LineInput(core, fy[2021], area, provider.annual - half(provider.annual))],
         )
-        services.variation_create(
+        agreement_services.variation_create(
             agreement=agreement,
             kind=Variation.Kind.VALUE_CHANGE,
             reason="Additional COVID-19 funding (one-off Public Health money) for the response, recovery and any resurgence.",
@@ -339,11 +342,11 @@ def load_programme(
             approved_on=extension.decision_date,
             decision=extension,
             actor=officer,
-            lines=[services.LineInput(one_off, fy[2021], area, ONE_OFF_PER_AGREEMENT)],
+            lines=[agreement_services.LineInput(one_off, fy[2021], area, ONE_OFF_PER_AGREEMENT)],
         )
         agreements.append((provider, agreement))
 
-    services.bulk_extension_apply(
+    extension_services.bulk_extension_apply(
         programme=programme,
         year=fy[2022],
         decision=minute,
@@ -354,7 +357,7 @@ def load_programme(
         expected_total=ANNUAL_TOTAL,
     )
     for provider, agreement in agreements:
-        services.variation_create(
+        agreement_services.variation_create(
             agreement=agreement,
             kind=Variation.Kind.VALUE_CHANGE,
             reason="One-off Public Health COVID-19 funding for 2022-23, which runs only to 30 September 2022.",
@@ -362,12 +365,12 @@ def load_programme(
             approved_on=extension.decision_date,
             decision=extension,
             actor=officer,
-            lines=[services.LineInput(one_off, fy[2022], areas[provider.gss_code], ONE_OFF_PER_AGREEMENT)],
+            lines=[agreement_services.LineInput(one_off, fy[2022], areas[provider.gss_code], ONE_OFF_PER_AGREEMENT)],
         )
 
     due = PaymentInstalment.objects.filter(agreement__programme=programme, due_date__lt=PAID_BEFORE).select_related("agreement")
     for instalment in due.order_by("due_date", "agreement__reference", "id"):
-        services.payment_record(
+        payment_services.payment_record(
             instalment=instalment,
             paid_on=instalment.due_date,
             amount=instalment.amount,

@@ -31,7 +31,6 @@ from django.utils.text import slugify
 from vcsgrants.core.models import Area, Organisation, Role, User
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.demo.names import demo_name, name_demo_user
-from vcsgrants.funding import services, services_multiyear, services_partners
 from vcsgrants.funding.models import (
     Agreement,
     FundingStream,
@@ -40,6 +39,11 @@ from vcsgrants.funding.models import (
     ProgrammePeriod,
     StreamContribution,
 )
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import multiyear as services_multiyear
+from vcsgrants.funding.services import partners as services_partners
+from vcsgrants.funding.services import payments as payment_services
+from vcsgrants.funding.services import programmes as programme_services
 
 CCG_NAME = "Peak and Dales Clinical Commissioning Group (demo)"
 ICB_NAME = "Peak and Dales Integrated Care Board (demo)"
@@ -137,7 +141,7 @@ def _load_partnership(*, icb: Organisation, foundation: Organisation, officer: U
             "agreements, KPIs and reporting."
         ),
     )
-    services.period_record(
+    programme_services.period_record(
         programme=programme,
         kind=ProgrammePeriod.Kind.APPROVED,
         start=fy[2023].start,
@@ -147,7 +151,7 @@ def _load_partnership(*, icb: Organisation, foundation: Organisation, officer: U
         actor=officer,
         note="Illustrative. The multi-year agreements commit money beyond this period, subject to future budgets.",
     )
-    stream = services.stream_save(
+    stream = programme_services.stream_save(
         stream=FundingStream(
             programme=programme,
             name=STREAM_NAME,
@@ -158,11 +162,11 @@ def _load_partnership(*, icb: Organisation, foundation: Organisation, officer: U
         ),
         actor=officer,
     )
-    services.budget_set(stream=stream, year=fy[2023], amount=Decimal("80000.00"), actor=finance)
+    programme_services.budget_set(stream=stream, year=fy[2023], amount=Decimal("80000.00"), actor=finance)
     services_partners.contribution_set(
         stream=stream, year=fy[2023], funder=foundation, amount=Decimal("20000.00"), note="Illustrative.", actor=finance
     )
-    services.allocations_set(
+    programme_services.allocations_set(
         stream=stream, year=fy[2023], amounts={dales: Decimal("40000.00"), high_peak: Decimal("40000.00")}, actor=officer
     )
 
@@ -181,9 +185,9 @@ def _load_partnership(*, icb: Organisation, foundation: Organisation, officer: U
         first_review_date=dt.date(2024, 3, 1),
         actor=officer,
     )
-    services.agreement_set_status(agreement=agreed, status=Agreement.Status.ACTIVE, actor=officer)
+    agreement_services.agreement_set_status(agreement=agreed, status=Agreement.Status.ACTIVE, actor=officer)
 
-    annual = services.agreement_create(
+    annual = agreement_services.agreement_create(
         programme=programme,
         organisation=Organisation.objects.get(name=CONVERTED_PROVIDER),
         areas=[high_peak],
@@ -191,9 +195,9 @@ def _load_partnership(*, icb: Organisation, foundation: Organisation, officer: U
         start_date=fy[2023].start,
         end_date=fy[2023].end,
         actor=officer,
-        lines=[services.LineInput(stream, fy[2023], high_peak, Decimal("35000.00"))],
+        lines=[agreement_services.LineInput(stream, fy[2023], high_peak, Decimal("35000.00"))],
     )
-    services.agreement_set_status(agreement=annual, status=Agreement.Status.ACTIVE, actor=officer)
+    agreement_services.agreement_set_status(agreement=annual, status=Agreement.Status.ACTIVE, actor=officer)
     services_multiyear.agreement_convert_to_multiyear(
         agreement=annual,
         last_year=fy[2025],
@@ -211,7 +215,7 @@ def _load_partnership(*, icb: Organisation, foundation: Organisation, officer: U
     for instalment in PaymentInstalment.objects.filter(agreement__programme=programme, financial_year=fy[2023]).order_by(
         "due_date", "agreement__reference"
     ):
-        services.payment_record(
+        payment_services.payment_record(
             instalment=instalment,
             paid_on=instalment.due_date,
             amount=instalment.amount,
@@ -220,7 +224,7 @@ def _load_partnership(*, icb: Organisation, foundation: Organisation, officer: U
         )
 
     # The 2024-25 budget, set once the commitments were made, falls short of them: the forecast flags it.
-    services.budget_set(stream=stream, year=fy[2024], amount=Decimal("70000.00"), actor=finance)
+    programme_services.budget_set(stream=stream, year=fy[2024], amount=Decimal("70000.00"), actor=finance)
     services_partners.contribution_set(
         stream=stream, year=fy[2024], funder=foundation, amount=Decimal("15000.00"), note="Illustrative.", actor=finance
     )

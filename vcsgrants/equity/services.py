@@ -15,13 +15,13 @@ from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Area, FinancialYear, User
-from vcsgrants.core.money import from_pence, to_pence
+from vcsgrants.core.money import from_pence, pounds, to_pence
 from vcsgrants.equity.areas_csv import AreasCsvError, parse_areas_csv
 from vcsgrants.equity.engine import InfeasibleOption, InvalidInput, appraise
 from vcsgrants.equity.models import Option, OptionArea, OptionSet
 from vcsgrants.equity.selectors import engine_areas, option_spec
 from vcsgrants.funding.models import ZERO, Allocation, Decision, FundingStream, MoneySum, Programme, StreamBudget
-from vcsgrants.funding.services import allocations_set, committed_total, money
+from vcsgrants.funding.services.programmes import allocations_set, committed_total
 
 MAX_AREAS_UPLOAD_BYTES = 10 * 1024 * 1024  # 33,755 LSOAs with a few indicators is about 2 MB
 DISTRICT_INDICATORS = ("imd",)  # IMD 2019 average score: the need indicator the districts file carries
@@ -121,7 +121,7 @@ def option_set_from_districts(
         actor=actor,
         verb="equity.option_set_created",
         obj=option_set,
-        summary=f"Built option set '{name}' over {len(districts)} districts for {year}, budget {money(budget)}",
+        summary=f"Built option set '{name}' over {len(districts)} districts for {year}, budget {pounds(budget)}",
         data={"source": "districts", "baseline": option_set.baseline, "budget": str(budget)},
     )
     return option_set
@@ -187,7 +187,7 @@ def option_set_from_csv(
         actor=actor,
         verb="equity.option_set_created",
         obj=option_set,
-        summary=f"Built option set '{name}' from {filename} ({len(inputs)} areas) for {year}, budget {money(budget)}",
+        summary=f"Built option set '{name}' from {filename} ({len(inputs)} areas) for {year}, budget {pounds(budget)}",
         data={"source": "upload", "filename": filename, "areas": len(inputs), "budget": str(budget)},
     )
     return option_set
@@ -302,16 +302,16 @@ def adoption_preview(option: Option) -> AdoptionPreview:
     elif not unlinked and preview.total_after != budget:
         gap = preview.total_after - budget
         problems.append(
-            f"Adopting would make the {year} allocations of {stream} total {money(preview.total_after)} "
-            f"({money(preview.new_total)} from this option and {money(untouched)} already allocated elsewhere), "
-            f"{money(abs(gap))} {'more' if gap > 0 else 'less'} than its budget of {money(budget)}. "
+            f"Adopting would make the {year} allocations of {stream} total {pounds(preview.total_after)} "
+            f"({pounds(preview.new_total)} from this option and {pounds(untouched)} already allocated elsewhere), "
+            f"{pounds(abs(gap))} {'more' if gap > 0 else 'less'} than its budget of {pounds(budget)}. "
             "They must reconcile to the penny: change the option set's budget, or the stream's budget."
         )
     for row in rows:
         if row.new < row.committed:
             problems.append(
-                f"{row.area}: agreements already commit {money(row.committed)} in {year}, more than the "
-                f"{money(row.new)} this option gives."
+                f"{row.area}: agreements already commit {pounds(row.committed)} in {year}, more than the "
+                f"{pounds(row.new)} this option gives."
             )
     return preview
 
@@ -343,7 +343,7 @@ def option_adopt(*, option: Option, actor: User, decision: Decision | None = Non
         obj=option_set,
         summary=(
             f"Adopted option '{option.label}' as the {option_set.financial_year} allocations of {option_set.stream}: "
-            f"{money(preview.new_total)} over {len(preview.rows)} areas"
+            f"{pounds(preview.new_total)} over {len(preview.rows)} areas"
         ),
         data={
             "option_id": option.pk,

@@ -13,8 +13,9 @@ from vcsgrants.core.models import Organisation, Role
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_from_label
 from vcsgrants.engagement.selectors.meetings import organisation_engagement, programme_engagement
-from vcsgrants.funding import selectors
 from vcsgrants.funding.models import Allocation, Programme, StreamBudget
+from vcsgrants.funding.selectors import agreements as agreement_selectors
+from vcsgrants.funding.selectors import programmes as programme_selectors
 from vcsgrants.monitoring.selectors import overdue_returns
 
 
@@ -22,8 +23,10 @@ def home(request):
     user = request.user
     context = {
         "page_title": "Home",
-        "programmes": selectors.programmes_visible_to(user) if user.has_perm("funding.view_programme_list") else [],
-        "agreements": selectors.agreements_visible_to(user)[:50] if user.has_perm("funding.view_agreement_list") else [],
+        "programmes": programme_selectors.programmes_visible_to(user) if user.has_perm("funding.view_programme_list") else [],
+        "agreements": agreement_selectors.agreements_visible_to(user)[:50]
+        if user.has_perm("funding.view_agreement_list")
+        else [],
         # Applicants (and providers) see their organisation's applications to calls for funding.
         "applications": list(applications_for(user)[:10]) if user.has_perm("calls.apply") else [],
         # A provider's returns that are late or queried: what they need to do first.
@@ -39,7 +42,7 @@ def home(request):
 def organisation_detail(request, pk):
     organisation = get_object_or_404(Organisation.objects.select_related("successor", "parent"), pk=pk)
     require(request.user, "core.view_organisation", organisation)
-    agreements = selectors.agreements_visible_to(request.user).filter(organisation=organisation)
+    agreements = agreement_selectors.agreements_visible_to(request.user).filter(organisation=organisation)
     return render(
         request,
         "hub/organisation_detail.html",
@@ -59,9 +62,9 @@ def organisation_detail(request, pk):
 def programme_detail(request, slug):
     programme = get_object_or_404(Programme.objects.select_related("funder"), slug=slug)
     require(request.user, "funding.view_programme", programme)
-    years = selectors.programme_years(programme)
-    year = year_from_label(request.GET.get("year"), selectors.programme_default_year(programme))
-    summary = selectors.programme_year_summary(programme=programme, year=year)
+    years = programme_selectors.programme_years(programme)
+    year = year_from_label(request.GET.get("year"), programme_selectors.programme_default_year(programme))
+    summary = programme_selectors.programme_year_summary(programme=programme, year=year)
     streams = programme.streams.select_related("funder").prefetch_related(
         Prefetch("budgets", queryset=StreamBudget.objects.select_related("financial_year"))
     )
@@ -76,7 +79,7 @@ def programme_detail(request, slug):
         "allocations": Allocation.objects.filter(stream__programme=programme, financial_year=year).select_related(
             "stream", "area", "decision"
         ),
-        "agreements": selectors.agreements_visible_to(request.user).filter(programme=programme),
+        "agreements": agreement_selectors.agreements_visible_to(request.user).filter(programme=programme),
         "engagement": programme_engagement(programme=programme, user=request.user),  # meetings: engagement at a glance
         "events": events_for(programme)[:20],
         "history": history_rows(programme.history.all(), 10),

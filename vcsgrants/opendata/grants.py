@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from vcsgrants.core.money import pounds
+
 CURRENCY = "GBP"
 COUNTRY_CODE = "GB"  # every GSS code (E, W, S, N) is in the United Kingdom
 SCHEMA_VERSION = "1.4"  # the package's "version": major.minor of the 360Giving schema in use
@@ -139,11 +141,6 @@ def load_geo_code_types(path: Path) -> dict[str, str]:
     return table
 
 
-def _money(amount: Decimal) -> str:
-    sign = "-" if amount < 0 else ""
-    return f"{sign}£{abs(amount):,.2f}"
-
-
 def _day(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
@@ -161,7 +158,7 @@ def describe(award: Award) -> str:
         notes = [kind] if kind not in stream.lower() else []
         if source:
             notes.append(f"funded by {source}")
-        parts.append(f"{_money(amount)} from {stream}" + (f" ({'; '.join(notes)})" if notes else ""))
+        parts.append(f"{pounds(amount)} from {stream}" + (f" ({'; '.join(notes)})" if notes else ""))
     return (
         f"Service Level Agreement {award.reference} with {award.recipient.name} under the programme "
         f"{award.programme_title}, for the financial year {award.year_label} ({_day(start)} to {_day(end)}): "

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import FinancialYear, User
+from vcsgrants.core.money import pounds
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.opendata import quality, schema, selectors
 from vcsgrants.opendata.models import PublishedGrant
@@ -39,10 +40,6 @@ class PublishResult:
     @property
     def count(self) -> int:
         return self.new + self.updated + self.unchanged
-
-
-def _money(amount: Decimal) -> str:
-    return f"£{amount:,.2f}"
 
 
 def snapshot_fields(grant: dict, location_count: int) -> dict:
@@ -152,7 +149,7 @@ def grants_publish(
         verb="opendata.published",
         obj=programme,
         summary=(
-            f"Published {result.count} grant(s) of {programme} for {year} as 360Giving open data, {_money(result.total)}: "
+            f"Published {result.count} grant(s) of {programme} for {year} as 360Giving open data, {pounds(result.total)}: "
             f"{result.new} new, {result.updated} updated, {result.unchanged} unchanged"
             + (f"; {len(result.findings)} data-quality finding(s) acknowledged" if result.findings else "")
         ),

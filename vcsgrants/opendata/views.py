@@ -24,7 +24,7 @@ from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_start_or_404
 from vcsgrants.funding.models import MoneySum, Programme
-from vcsgrants.funding.selectors import programme_default_year
+from vcsgrants.funding.selectors.programmes import programme_default_year
 from vcsgrants.opendata import conf, quality, schema, selectors, services, writers
 from vcsgrants.opendata.forms import PublishForm
 from vcsgrants.opendata.grants import package_metadata

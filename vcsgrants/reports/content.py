@@ -21,8 +21,8 @@ from vcsgrants.engagement.selectors.consultations import consultation_summary
 from vcsgrants.equity.exports import measure_cells
 from vcsgrants.equity.selectors import comparison
 from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget
-from vcsgrants.funding.partners import stream_funders_text
-from vcsgrants.funding.services import bulk_extension_preview
+from vcsgrants.funding.selectors.partners import stream_funders_text
+from vcsgrants.funding.services.extension import bulk_extension_preview
 from vcsgrants.monitoring import dashboards
 from vcsgrants.reports.models import CabinetReport
 

@@ -8,7 +8,7 @@ from django.db import transaction
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import Decision
-from vcsgrants.funding.services import decision_record
+from vcsgrants.funding.services.programmes import decision_record
 from vcsgrants.reports.models import CabinetReport
 
 

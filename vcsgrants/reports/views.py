@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import require
-from vcsgrants.funding.forms import DecisionForm
+from vcsgrants.funding.forms.programmes import DecisionForm
 from vcsgrants.funding.models import Programme
 from vcsgrants.reports import services
 from vcsgrants.reports.content import report_content

@@ -46,7 +46,7 @@ from vcsgrants.funding.models import (
     Variation,
 )
 from vcsgrants.funding.multiyear import UPLIFT_RULE
-from vcsgrants.funding.selectors import instalment_status
+from vcsgrants.funding.selectors.agreements import instalment_status
 
 
 def area_field(**kwargs) -> serializers.SlugRelatedField:

@@ -73,7 +73,7 @@ from vcsgrants.engagement.selectors import meetings as meeting_selectors
 from vcsgrants.engagement.services import consultations as consultation_services
 from vcsgrants.engagement.services import meetings as meeting_services
 from vcsgrants.funding.models import Agreement, Programme
-from vcsgrants.funding.selectors import agreements_visible_to
+from vcsgrants.funding.selectors.agreements import agreements_visible_to
 from vcsgrants.monitoring.models import Kpi
 
 

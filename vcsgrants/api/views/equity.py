@@ -30,7 +30,7 @@ from vcsgrants.equity.forms import OptionForm, OptionSetForm
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.equity.selectors import comparison
 from vcsgrants.funding.models import Decision, Programme
-from vcsgrants.funding.selectors import programmes_visible_to
+from vcsgrants.funding.selectors.programmes import programmes_visible_to
 
 OPTION_ID = path_id("option_id", "The option's id.")
 

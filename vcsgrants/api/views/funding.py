@@ -77,8 +77,7 @@ from vcsgrants.api.serializers.funding import (
 )
 from vcsgrants.core.models import Role
 from vcsgrants.core.permissions import require
-from vcsgrants.funding import services, services_multiyear, services_partners
-from vcsgrants.funding.forms import DecisionForm
+from vcsgrants.funding.forms.programmes import DecisionForm
 from vcsgrants.funding.models import (
     Agreement,
     Allocation,
@@ -93,7 +92,14 @@ from vcsgrants.funding.models import (
     StreamContribution,
     Variation,
 )
-from vcsgrants.funding.selectors import agreements_visible_to, programmes_visible_to
+from vcsgrants.funding.selectors.agreements import agreements_visible_to
+from vcsgrants.funding.selectors.programmes import programmes_visible_to
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import extension as extension_services
+from vcsgrants.funding.services import multiyear as services_multiyear
+from vcsgrants.funding.services import partners as services_partners
+from vcsgrants.funding.services import payments as payment_services
+from vcsgrants.funding.services import programmes as programme_services
 
 
 def query_parameter(name: str, description: str, required: bool = False, **kwargs) -> OpenApiParameter:
@@ -104,8 +110,8 @@ def funding_lines() -> Prefetch:
     return Prefetch("funding_lines", queryset=FundingLine.objects.select_related("stream", "financial_year", "area"))
 
 
-def line_inputs(rows) -> list[services.LineInput]:
-    return [services.LineInput(r["stream"], r["financial_year"], r["area"], r["amount"]) for r in rows]
+def line_inputs(rows) -> list[agreement_services.LineInput]:
+    return [agreement_services.LineInput(r["stream"], r["financial_year"], r["area"], r["amount"]) for r in rows]
 
 
 def variations_shown(variations: QuerySet) -> QuerySet:
@@ -155,7 +161,7 @@ class ProgrammeViewSet(ScopedViewSet):
     def periods(self, request, pk=None):
         programme = self.get_object_for("funding.manage_programme")
         data = read_input(PeriodInputSerializer, request)
-        period = run(services.period_record, programme=programme, actor=request.user, **data)
+        period = run(programme_services.period_record, programme=programme, actor=request.user, **data)
         period = ProgrammePeriod.objects.select_related("programme", "recorded_by").get(pk=period.pk)
         return Response(PeriodDetailSerializer(period).data, status=status.HTTP_201_CREATED)
 
@@ -182,11 +188,11 @@ class ProgrammeViewSet(ScopedViewSet):
         programme = self.get_object_for("funding.manage_agreement")
         if request.method == "GET":
             year = read_query(ExtensionYearSerializer, request)["financial_year"]
-            preview = services.bulk_extension_preview(programme=programme, year=year)
+            preview = extension_services.bulk_extension_preview(programme=programme, year=year)
             return Response(ExtensionPreviewSerializer(preview).data)
         data = read_input(BulkExtensionApplySerializer, request)
         year = data.pop("financial_year")
-        variations = run(services.bulk_extension_apply, programme=programme, year=year, actor=request.user, **data)
+        variations = run(extension_services.bulk_extension_apply, programme=programme, year=year, actor=request.user, **data)
         variations = variations_shown(Variation.objects.filter(pk__in=[v.pk for v in variations])).order_by(
             "agreement__reference", "number"
         )
@@ -243,14 +249,14 @@ class FundingStreamViewSet(ScopedViewSet):
         require_api(request.user, "funding.manage_programme")
         data = read_input(FundingStreamWriteSerializer, request)
         require_api(request.user, "funding.manage_programme", data["programme"])
-        stream = run(services.stream_save, stream=with_changes(FundingStream(), data), actor=request.user)
+        stream = run(programme_services.stream_save, stream=with_changes(FundingStream(), data), actor=request.user)
         return self.respond(stream, status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         stream = self.get_object()
         require_api(request.user, "funding.manage_programme", stream.programme)
         data = read_input(FundingStreamWriteSerializer, request, instance=stream, partial=True)
-        run(services.stream_save, stream=with_changes(stream, data), actor=request.user)
+        run(programme_services.stream_save, stream=with_changes(stream, data), actor=request.user)
         return self.respond(stream)
 
     @action(detail=True, methods=["post"])
@@ -258,7 +264,7 @@ class FundingStreamViewSet(ScopedViewSet):
         stream = self.get_object()
         require_api(request.user, "funding.manage_budget", stream.programme)
         data = read_input(BudgetInputSerializer, request)
-        run(services.budget_set, stream=stream, year=data["financial_year"], amount=data["amount"], actor=request.user)
+        run(programme_services.budget_set, stream=stream, year=data["financial_year"], amount=data["amount"], actor=request.user)
         return self.respond(stream)
 
     @extend_schema(
@@ -350,7 +356,7 @@ class AllocationViewSet(ScopedViewSet):
         stream, year, amounts = data["stream"], data["financial_year"], data["amounts"]
         require_api(request.user, "funding.manage_allocations", stream.programme)
         try:
-            services.allocations_set(stream=stream, year=year, amounts=amounts, actor=request.user)
+            programme_services.allocations_set(stream=stream, year=year, amounts=amounts, actor=request.user)
         except DjangoValidationError as exc:  # a district's problem under amounts.<its GSS code>
             codes = {f"area_{area.pk}": area.gss_code for area in amounts}
             errors = service_errors(exc)
@@ -440,7 +446,7 @@ class AgreementViewSet(ScopedViewSet):
         require_api(request.user, "funding.manage_agreement")
         data = read_input(AgreementCreateSerializer, request)
         agreement = run(
-            services.agreement_create,
+            agreement_services.agreement_create,
             rename=LINE_ERRORS,
             programme=data["programme"],
             organisation=data["organisation"],
@@ -457,7 +463,7 @@ class AgreementViewSet(ScopedViewSet):
         agreement = self._managed()
         data = read_input(AgreementUpdateSerializer, request)
         run(
-            services.agreement_update_draft,
+            agreement_services.agreement_update_draft,
             agreement=agreement,
             actor=request.user,
             title=data.get("title", agreement.title),
@@ -471,7 +477,7 @@ class AgreementViewSet(ScopedViewSet):
     def set_status(self, request, pk=None):
         agreement = self._managed()
         data = read_input(AgreementStatusSerializer, request)
-        run(services.agreement_set_status, agreement=agreement, status=data["status"], actor=request.user)
+        run(agreement_services.agreement_set_status, agreement=agreement, status=data["status"], actor=request.user)
         return self.respond(agreement)
 
     @action(detail=True, methods=["post"], url_path="funding-lines")
@@ -479,7 +485,7 @@ class AgreementViewSet(ScopedViewSet):
         agreement = self._managed()
         data = read_input(FundingLinesInputSerializer, request)
         run(
-            services.agreement_add_lines,
+            agreement_services.agreement_add_lines,
             rename=LINE_ERRORS,
             agreement=agreement,
             lines=line_inputs(data["lines"]),
@@ -494,7 +500,7 @@ class AgreementViewSet(ScopedViewSet):
         year = data["financial_year"]
         rows = [(row["due_date"], row["amount"]) for row in data["instalments"]]
         run(
-            services.schedule_replace,
+            payment_services.schedule_replace,
             rename={"amount": "instalments", "due_date": "instalments"},
             agreement=agreement,
             year=year,
@@ -569,7 +575,7 @@ class AgreementViewSet(ScopedViewSet):
         require_api(request.user, "funding.upload_document", agreement)
         require_multipart(request)
         data = read_input(DocumentUploadSerializer, request)
-        document = run(services.document_upload, agreement=agreement, title=data["title"], upload=data["file"],
+        document = run(agreement_services.document_upload, agreement=agreement, title=data["title"], upload=data["file"],
                        actor=request.user)  # fmt: skip
         return Response(AgreementDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 
@@ -625,7 +631,7 @@ class VariationViewSet(ScopedViewSet):
         agreement = visible_agreement(request.user, data["agreement"])
         require_api(request.user, "funding.manage_agreement", agreement)
         variation = run(
-            services.variation_create,
+            agreement_services.variation_create,
             rename=LINE_ERRORS,
             agreement=agreement,
             kind=data["kind"],
@@ -698,7 +704,7 @@ class PaymentViewSet(ScopedViewSet):
         instalment = self.get_object()
         require_api(request.user, "funding.record_payment", instalment.agreement)
         data = read_input(PaymentInputSerializer, request)
-        run(services.payment_record, instalment=instalment, actor=request.user, **data)
+        run(payment_services.payment_record, instalment=instalment, actor=request.user, **data)
         return self.respond(instalment, status.HTTP_201_CREATED)
 
 
@@ -734,5 +740,5 @@ class DecisionViewSet(ScopedViewSet):
         require_api(request.user, "funding.record_decision")
         form = DecisionForm(read_input(DecisionInputSerializer, request))
         checked(form)
-        decision = run(services.decision_record, decision=form.save(commit=False), actor=request.user)
+        decision = run(programme_services.decision_record, decision=form.save(commit=False), actor=request.user)
         return self.respond(decision, status.HTTP_201_CREATED)

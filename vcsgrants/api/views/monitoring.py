@@ -52,7 +52,8 @@ from vcsgrants.core.permissions import require
 from vcsgrants.core.rules import partner_lineage
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.funding.models import Agreement, Programme
-from vcsgrants.funding.selectors import agreements_visible_to, programmes_co_funded_by
+from vcsgrants.funding.selectors.agreements import agreements_visible_to
+from vcsgrants.funding.selectors.programmes import programmes_co_funded_by
 from vcsgrants.monitoring import services
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, Return, ReturnEvent, ReturnValue
 from vcsgrants.monitoring.services import VERSION_FIELDS

@@ -39,9 +39,10 @@ from vcsgrants.calls.selectors.assess import scored_since_moderation
 from vcsgrants.calls.services.assess import assessable
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Organisation, Role, User
+from vcsgrants.core.money import pounds
 from vcsgrants.core.services import financial_years_between
 from vcsgrants.funding.models import ZERO, Agreement, StreamBudget
-from vcsgrants.funding.services import LineInput, agreement_create
+from vcsgrants.funding.services.agreements import LineInput, agreement_create
 from vcsgrants.monitoring.services import target_set
 
 OUTCOME_FIELDS = ["outcome", "feedback", "outcome_at", "updated_at"]
@@ -88,10 +89,6 @@ class AwardPreview:
     @property
     def awarded_over_period(self) -> Decimal:
         return self.awarded * self.years
-
-
-def _money(amount: Decimal) -> str:
-    return f"£{amount:,.2f}"
 
 
 def default_feedback(application: Application, funded: bool, why: str) -> str:
@@ -249,7 +246,7 @@ def award_confirm(*, call: Call, actor: User, feedback: Mapping[int, str]) -> Aw
         actor=actor,
         verb="call.awarded",
         obj=call,
-        summary=f"Awarded '{call.title}': {len(agreements)} draft agreements worth {_money(preview.awarded)} a year, "
+        summary=f"Awarded '{call.title}': {len(agreements)} draft agreements worth {pounds(preview.awarded)} a year, "
         f"{len(unsuccessful)} unsuccessful applications",
         data={
             "agreements": [a.reference for a in agreements],

@@ -28,7 +28,7 @@ from vcsgrants.engagement.models.consultations import (
     ConsultationResponse,
     Question,
 )
-from vcsgrants.funding.selectors import programmes_co_funded_by
+from vcsgrants.funding.selectors.programmes import programmes_co_funded_by
 
 ILLUSTRATIVE_NOTE = "Demo content: the consultation's dates and every response are illustrative, not real."
 

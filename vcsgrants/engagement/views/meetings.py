@@ -28,7 +28,7 @@ from vcsgrants.engagement.models.meetings import Action, Meeting
 from vcsgrants.engagement.selectors import meetings as selectors
 from vcsgrants.engagement.services import meetings as services
 from vcsgrants.funding.models import Programme
-from vcsgrants.funding.selectors import agreements_visible_to
+from vcsgrants.funding.selectors.agreements import agreements_visible_to
 
 
 def _programme(request, slug: str, perm: str) -> Programme:

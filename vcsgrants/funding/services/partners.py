@@ -12,10 +12,9 @@ from django.db import transaction
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import FinancialYear, Organisation, User
-from vcsgrants.core.money import PENNY, long_date
+from vcsgrants.core.money import PENNY, long_date, pounds
 from vcsgrants.core.rules import organisation_lineage
 from vcsgrants.funding.models import ZERO, FundingStream, MoneySum, StreamBudget, StreamContribution
-from vcsgrants.funding.services import money
 
 CONTRIBUTING_KINDS = (Organisation.Kind.FUNDER, Organisation.Kind.PARTNER)
 
@@ -85,8 +84,8 @@ def contribution_set(
     if others + amount > budget.amount:
         raise ValidationError(
             {
-                "amount": f"The contributions to {stream} in {year} would total {money(others + amount)}, "
-                f"{money(others + amount - budget.amount)} more than its budget of {money(budget.amount)}."
+                "amount": f"The contributions to {stream} in {year} would total {pounds(others + amount)}, "
+                f"{pounds(others + amount - budget.amount)} more than its budget of {pounds(budget.amount)}."
             }
         )
     was = existing.amount if existing else None
@@ -95,17 +94,17 @@ def contribution_set(
             raise ValidationError({"amount": f"{funder} has no contribution to {stream} in {year} to remove."})
         existing.delete()
         contribution = None
-        summary = f"Removed {funder}'s contribution of {money(was)} to {stream} in {year}"
+        summary = f"Removed {funder}'s contribution of {pounds(was)} to {stream} in {year}"
     elif existing is None:
         contribution = StreamContribution.objects.create(
             stream=stream, financial_year=year, funder=funder, amount=amount, note=note, recorded_by=actor
         )
-        summary = f"Recorded {funder}'s contribution of {money(amount)} to {stream} in {year}"
+        summary = f"Recorded {funder}'s contribution of {pounds(amount)} to {stream} in {year}"
     else:
         existing.amount, existing.note, existing.recorded_by = amount, note, actor
         existing.save()
         contribution = existing
-        summary = f"Changed {funder}'s contribution to {stream} in {year} to {money(amount)} (was {money(was)})"
+        summary = f"Changed {funder}'s contribution to {stream} in {year} to {pounds(amount)} (was {pounds(was)})"
     record_event(
         actor=actor,
         verb="contribution.set",

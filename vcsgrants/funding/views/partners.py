@@ -12,10 +12,11 @@ from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import Organisation
 from vcsgrants.core.permissions import require
 from vcsgrants.core.rules import sees_everything
-from vcsgrants.funding import partners, services_partners
 from vcsgrants.funding.cofunding import SHARE_RULE
-from vcsgrants.funding.forms_multiyear import ContributionForm
+from vcsgrants.funding.forms.multiyear import ContributionForm
 from vcsgrants.funding.models import FundingStream, Programme
+from vcsgrants.funding.selectors import partners
+from vcsgrants.funding.services import partners as services_partners
 
 
 @require_GET

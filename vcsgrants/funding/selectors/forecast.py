@@ -14,10 +14,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from vcsgrants.core.models import Area, FinancialYear
-from vcsgrants.core.money import financial_year_start
+from vcsgrants.core.money import financial_year_start, pounds
 from vcsgrants.funding.models import ZERO, Allocation, FundingLine, MoneySum, Programme, StreamBudget
-from vcsgrants.funding.partners import shares_for
-from vcsgrants.funding.services import money
+from vcsgrants.funding.selectors.partners import shares_for
 
 FLAG_RULE = (
     "A year is flagged where a stream's commitments are more than its budget for the year, or where money is "
@@ -125,12 +124,12 @@ def commitments_forecast(*, programme: Programme, from_year: FinancialYear) -> F
             note = ""
             if s.budget is None and s.committed > 0:
                 note = "No budget known yet"
-                fy.flags.append(f"{s.stream}: {money(s.committed)} committed, but no {year} budget is known yet.")
+                fy.flags.append(f"{s.stream}: {pounds(s.committed)} committed, but no {year} budget is known yet.")
             elif s.over_budget is not None:
-                note = f"Over the known budget by {money(s.over_budget)}"
+                note = f"Over the known budget by {pounds(s.over_budget)}"
                 fy.flags.append(
-                    f"{s.stream}: commitments of {money(s.committed)} exceed the known {year} budget of "
-                    f"{money(s.budget)} by {money(s.over_budget)}."
+                    f"{s.stream}: commitments of {pounds(s.committed)} exceed the known {year} budget of "
+                    f"{pounds(s.budget)} by {pounds(s.over_budget)}."
                 )
             fy.by_stream.append(ForecastRow(s.stream.name, s.committed, s.budget, note))
             pledged = s.pledged_by_payer
@@ -150,7 +149,7 @@ def commitments_forecast(*, programme: Programme, from_year: FinancialYear) -> F
             committed, allocated = committed_by_area[(year_id, area_id)], allocations[(year_id, area_id)]
             if committed > allocated:
                 note = (
-                    f"More than allocated by {money(committed - allocated)}"
+                    f"More than allocated by {pounds(committed - allocated)}"
                     if allocated
                     else f"Committed ahead of allocation: nothing is allocated to it for {year} yet"
                 )

@@ -20,7 +20,7 @@ from django.db import transaction
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import Area, FinancialYear, Organisation, User
-from vcsgrants.core.money import PENNY
+from vcsgrants.core.money import PENNY, pounds
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.funding import multiyear
 from vcsgrants.funding.models import (
@@ -36,7 +36,8 @@ from vcsgrants.funding.models import (
     StreamBudget,
     Variation,
 )
-from vcsgrants.funding.services import LineInput, agreement_create, committed_total, money, variation_record
+from vcsgrants.funding.services.agreements import LineInput, agreement_create, variation_record
+from vcsgrants.funding.services.programmes import committed_total
 
 MAX_NOTICE_MONTHS = 24
 MAX_YEARS = 10
@@ -182,8 +183,8 @@ def _allocation_problems(plan: ProfilePlan, budgets: set[tuple[int, int]]) -> li
         free = (allocation.amount if allocation else ZERO) - committed_total(stream=stream, year=year, area=area)
         if amount > free:
             problems.append(
-                f"{area}: the {year} allocation from {stream} has {money(max(free, ZERO))} uncommitted; "
-                f"the profile needs {money(amount)}."
+                f"{area}: the {year} allocation from {stream} has {pounds(max(free, ZERO))} uncommitted; "
+                f"the profile needs {pounds(amount)}."
             )
     return problems
 
@@ -263,7 +264,7 @@ def _write_terms(
         obj=agreement,
         summary=f"{agreement.reference}: multi-year terms {plan.first_year} to {plan.last_year}, uplift "
         f"{plan.uplift_percent.normalize():f}% a year{brk}; profile "
-        + ", ".join(f"{r.year} {money(r.amount)}" for r in plan.rows),
+        + ", ".join(f"{r.year} {pounds(r.amount)}" for r in plan.rows),
         data={
             "variation": variation.number if variation else None,
             "uplift_percent": str(plan.uplift_percent),
@@ -459,7 +460,7 @@ def agreement_convert_to_multiyear(
     plan = multiyear_plan_conversion(agreement=agreement, last_year=last_year, uplift_percent=uplift_percent, amounts=amounts)
     if expected_total is not None and plan.added_total != expected_total:
         raise ValidationError(
-            f"The agreement changed since the preview (the profile now adds {money(plan.added_total)}): preview again."
+            f"The agreement changed since the preview (the profile now adds {pounds(plan.added_total)}): preview again."
         )
     _check_terms(
         plan=plan,

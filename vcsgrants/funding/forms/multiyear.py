@@ -8,7 +8,7 @@ from django import forms
 
 from vcsgrants.core.forms import DateInput, GovukForm
 from vcsgrants.core.models import Area, FinancialYear, Organisation
-from vcsgrants.funding.forms import MONEY, ApprovalForm
+from vcsgrants.funding.forms.programmes import MONEY, ApprovalForm
 from vcsgrants.funding.models import FundingStream
 from vcsgrants.funding.multiyear import UPLIFT_RULE
 

@@ -20,11 +20,11 @@ from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.core.years import year_from_form, year_from_label
-from vcsgrants.funding import forecast as forecasts
-from vcsgrants.funding import services_multiyear
-from vcsgrants.funding.forms_multiyear import ConversionForm, MultiYearAgreementForm, profile_form_class
+from vcsgrants.funding.forms.multiyear import ConversionForm, MultiYearAgreementForm, profile_form_class
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.funding.multiyear import UPLIFT_RULE
+from vcsgrants.funding.selectors import forecast as forecasts
+from vcsgrants.funding.services import multiyear as services_multiyear
 
 PREVIEW, CONFIRM = "preview", "confirm"
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from vcsgrants.funding import views_multiyear, views_partners
+from vcsgrants.funding.views import multiyear as views_multiyear
+from vcsgrants.funding.views import partners as views_partners
 
 urlpatterns = [
     path("partners/", views_partners.partner_list, name="partner-list"),

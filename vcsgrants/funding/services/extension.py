@@ -1,0 +1,167 @@
+"""The bulk extension: every agreement ending before a year carried into it at its recurrent level.
+
+A refused change raises ValidationError naming the field and saying what is wrong; each function runs in one
+transaction, so nothing is half-written, and is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from vcsgrants.core.audit import record_event
+from vcsgrants.core.models import FinancialYear, User
+from vcsgrants.core.money import pounds
+from vcsgrants.core.services import financial_year_get
+from vcsgrants.funding.models import (
+    ZERO,
+    Agreement,
+    Allocation,
+    Decision,
+    FundingLine,
+    FundingStream,
+    Programme,
+    Variation,
+)
+from vcsgrants.funding.services.agreements import LineInput, variation_create
+from vcsgrants.funding.services.programmes import committed_total
+
+
+@dataclass
+class ExtensionRow:
+    agreement: Agreement
+    old_end: dt.date
+    new_end: dt.date
+    old_value: Decimal
+    lines: list[LineInput]
+
+    @property
+    def new_value(self) -> Decimal:
+        return sum((ln.amount for ln in self.lines), ZERO)
+
+
+@dataclass
+class ExtensionPreview:
+    programme: Programme
+    year: FinancialYear
+    rows: list[ExtensionRow] = field(default_factory=list)
+    skipped: list[tuple[Agreement, str]] = field(default_factory=list)
+    excluded_streams: list[FundingStream] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> Decimal:
+        return sum((r.new_value for r in self.rows), ZERO)
+
+    @property
+    def previous_year(self) -> str:
+        return f"{self.year.start_year - 1}-{self.year.start_year % 100:02d}"
+
+
+def bulk_extension_preview(*, programme: Programme, year: FinancialYear) -> ExtensionPreview:
+    """Extend every active agreement that ends the day before `year` starts, for that whole year,
+    at the level of its recurrent funding in the year before; one-off streams are left out."""
+    preview = ExtensionPreview(programme=programme, year=year)
+    previous = financial_year_get(start_year=year.start_year - 1)
+    streams = list(programme.streams.all())
+    preview.excluded_streams = [s for s in streams if s.is_one_off or not s.runs_in(year)]
+    included = {s.pk for s in streams if s not in preview.excluded_streams}
+    agreements = programme.agreements.select_related("organisation").prefetch_related("variations").order_by("reference")
+    day_before = year.start - dt.timedelta(days=1)
+    prior_lines = defaultdict(list)
+    for line in FundingLine.objects.filter(agreement__programme=programme, financial_year=previous).select_related(
+        "stream", "area"
+    ):
+        prior_lines[line.agreement_id].append(line)
+    for agreement in agreements:
+        end = agreement.current_end_date
+        if agreement.status != Agreement.Status.ACTIVE:
+            preview.skipped.append((agreement, f"{agreement.get_status_display()}, not active"))
+            continue
+        if end >= year.end:
+            preview.skipped.append((agreement, f"already runs to {end:%d %b %Y}"))
+            continue
+        if end != day_before:
+            preview.skipped.append((agreement, f"ends {end:%d %b %Y}, not {day_before:%d %b %Y}"))
+            continue
+        levels: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+        keys = {}
+        for line in prior_lines[agreement.pk]:
+            if line.stream_id in included:
+                levels[(line.stream_id, line.area_id)] += line.amount
+                keys[(line.stream_id, line.area_id)] = (line.stream, line.area)
+        lines = [LineInput(keys[k][0], year, keys[k][1], amount) for k, amount in sorted(levels.items()) if amount > 0]
+        if not lines:
+            preview.skipped.append((agreement, f"no recurrent funding in {previous}"))
+            continue
+        old_value = sum((ln.amount for ln in prior_lines[agreement.pk]), ZERO)
+        preview.rows.append(ExtensionRow(agreement=agreement, old_end=end, new_end=year.end, old_value=old_value, lines=lines))
+    # Say now, before anyone confirms, where the allocations will not hold the extension.
+    needed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
+    for row in preview.rows:
+        for ln in row.lines:
+            needed[(ln.stream, ln.area)] += ln.amount
+    for (stream, area), amount in sorted(needed.items(), key=lambda kv: (kv[0][0].name, kv[0][1].name)):
+        allocation = Allocation.objects.filter(stream=stream, financial_year=year, area=area).first()
+        free = (allocation.amount if allocation else ZERO) - committed_total(stream=stream, year=year, area=area)
+        if amount > free:
+            preview.problems.append(
+                f"{area}: the {year} allocation from {stream} has {pounds(max(free, ZERO))} uncommitted; "
+                f"the extension needs {pounds(amount)}."
+            )
+    return preview
+
+
+@transaction.atomic
+def bulk_extension_apply(
+    *,
+    programme: Programme,
+    year: FinancialYear,
+    reason: str,
+    approved_by: str,
+    approved_on: dt.date,
+    actor: User,
+    decision: Decision | None = None,
+    expected_total: Decimal | None = None,
+) -> list[Variation]:
+    preview = bulk_extension_preview(programme=programme, year=year)
+    if expected_total is not None and preview.total != expected_total:
+        raise ValidationError(f"The agreements changed since the preview (now {pounds(preview.total)}): preview again.")
+    if preview.problems:
+        raise ValidationError(preview.problems)
+    if not preview.rows:
+        raise ValidationError(
+            f"No active agreement of {programme} ends on {year.start - dt.timedelta(days=1):%d %B %Y}; nothing to extend."
+        )
+    variations = [
+        variation_create(
+            agreement=row.agreement,
+            kind=Variation.Kind.EXTENSION,
+            new_end_date=row.new_end,
+            lines=row.lines,
+            reason=reason,
+            approved_by=approved_by,
+            approved_on=approved_on,
+            decision=decision,
+            actor=actor,
+        )
+        for row in preview.rows
+    ]
+    record_event(
+        actor=actor,
+        verb="programme.bulk_extension",
+        obj=programme,
+        summary=f"Extended {len(variations)} agreements of {programme} to {year.end:%d %b %Y} at current levels, "
+        f"total {pounds(preview.total)}",
+        data={
+            "financial_year": year.label,
+            "total": str(preview.total),
+            "agreements": [r.agreement.reference for r in preview.rows],
+        },
+    )
+    return variations

@@ -1,0 +1,138 @@
+"""Payment schedules (instalments) and the payments made against them.
+
+A refused change raises ValidationError naming the field and saying what is wrong; each function runs in one
+transaction, so nothing is half-written, and is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from vcsgrants.core.audit import record_event
+from vcsgrants.core.models import FinancialYear, User
+from vcsgrants.core.money import apportion, pounds, quarterly_in_advance
+from vcsgrants.funding.models import (
+    ZERO,
+    Agreement,
+    FundingStream,
+    MoneySum,
+    Payment,
+    PaymentInstalment,
+)
+
+
+def _paid(instalment: PaymentInstalment) -> Decimal:
+    return instalment.payments.aggregate(t=MoneySum("amount"))["t"] or ZERO
+
+
+def _ideal_schedule(agreement: Agreement, year: FinancialYear) -> dict[dt.date, Decimal]:
+    """Each stream's money for the year, quarterly in advance, within the dates both the agreement and the stream run
+    (one-off money ending 30 September is not scheduled for January)."""
+    plan: dict[dt.date, Decimal] = defaultdict(lambda: ZERO)
+    totals = agreement.funding_lines.filter(financial_year=year).values("stream_id").annotate(total=MoneySum("amount"))
+    streams = FundingStream.objects.in_bulk([row["stream_id"] for row in totals])
+    agreement_start, agreement_end = max(agreement.start_date, year.start), min(agreement.current_end_date, year.end)
+    for row in totals:
+        stream = streams[row["stream_id"]]
+        start, end = max(agreement_start, stream.start), min(agreement_end, stream.end or agreement_end)
+        if end < start:  # the stream's dates miss the agreement's: fall back to the agreement's own
+            start, end = agreement_start, agreement_end
+        for due, amount in quarterly_in_advance(year.start_year, start, end, row["total"]):
+            plan[due] += amount
+    return plan
+
+
+def schedule_rebuild(*, agreement: Agreement, year: FinancialYear) -> list[PaymentInstalment]:
+    """Make the year's instalments sum to the year's value again: quarterly in advance.
+
+    Instalments with payments against them keep their amounts; the rest of the year's value is
+    spread over the other quarters the agreement runs in, or one balancing instalment.
+    """
+    value = agreement.value_for(year)
+    instalments = list(agreement.instalments.filter(financial_year=year))
+    kept = [i for i in instalments if i.payments.exists()]
+    PaymentInstalment.objects.filter(pk__in=[i.pk for i in instalments if i not in kept]).delete()
+    remaining = value - sum((i.amount for i in kept), ZERO)
+    if remaining < 0:
+        raise ValidationError(
+            {"amount": f"{pounds(value)} for {year} is less than the {pounds(value - remaining)} already paid or part-paid."}
+        )
+    if remaining == 0:
+        return kept
+    ideal = _ideal_schedule(agreement, year)
+    kept_dates = {i.due_date for i in kept}
+    due_dates = [due for due in sorted(ideal) if due not in kept_dates and ideal[due] > 0]
+    weights = [ideal[due] for due in due_dates]
+    if not due_dates:  # every quarter already has a paid instalment: one balancing instalment
+        start, end = max(agreement.start_date, year.start), min(agreement.current_end_date, year.end)
+        due_dates, weights = [min(max(start, dt.date.today()), end)], [1]
+    plan = zip(due_dates, apportion(remaining, weights), strict=True)
+    return kept + [
+        PaymentInstalment.objects.create(agreement=agreement, financial_year=year, due_date=d, amount=a) for d, a in plan
+    ]
+
+
+@transaction.atomic
+def schedule_replace(
+    *, agreement: Agreement, year: FinancialYear, instalments: Sequence[tuple[dt.date, Decimal]], actor: User
+) -> list[PaymentInstalment]:
+    """An officer's own schedule for a year: it must add up exactly to the year's value."""
+    value = agreement.value_for(year)
+    total = sum((amount for _, amount in instalments), ZERO)
+    if total != value:
+        raise ValidationError(
+            f"The instalments add up to {pounds(total)}, but the agreement's value for {year} is {pounds(value)}."
+        )
+    for due, amount in instalments:
+        if amount < 0:
+            raise ValidationError({"amount": "An instalment cannot be negative."})
+        if not (year.start <= due <= year.end):
+            raise ValidationError({"due_date": f"{due:%d %B %Y} is not in {year}."})
+    existing = list(agreement.instalments.filter(financial_year=year))
+    if any(i.payments.exists() for i in existing):
+        raise ValidationError("Payments have been recorded against this year's schedule; it can no longer be replaced.")
+    for instalment in existing:
+        instalment.delete()
+    created = [
+        PaymentInstalment.objects.create(agreement=agreement, financial_year=year, due_date=due, amount=amount)
+        for due, amount in sorted(instalments)
+        if amount > 0
+    ]
+    record_event(
+        actor=actor,
+        verb="schedule.replaced",
+        obj=agreement,
+        summary=f"{agreement.reference}: new {year} payment schedule of {len(created)} instalment(s), total {pounds(total)}",
+    )
+    return created
+
+
+@transaction.atomic
+def payment_record(
+    *, instalment: PaymentInstalment, paid_on: dt.date, amount: Decimal, actor: User, reference: str = ""
+) -> Payment:
+    instalment = PaymentInstalment.objects.select_for_update().get(pk=instalment.pk)
+    if amount <= 0:
+        raise ValidationError({"amount": "A payment must be more than £0.00."})
+    if paid_on > dt.date.today():
+        raise ValidationError({"paid_on": "A payment cannot be recorded for a future date."})
+    outstanding = instalment.amount - _paid(instalment)
+    if amount > outstanding:
+        raise ValidationError({"amount": f"Only {pounds(outstanding)} is outstanding on this instalment."})
+    payment = Payment.objects.create(
+        instalment=instalment, paid_on=paid_on, amount=amount, reference=reference, recorded_by=actor
+    )
+    record_event(
+        actor=actor,
+        verb="payment.recorded",
+        obj=instalment.agreement,
+        summary=f"{instalment.agreement.reference}: paid {pounds(amount)} on {paid_on:%d %b %Y} "
+        f"against the instalment due {instalment.due_date:%d %b %Y}",
+    )
+    return payment

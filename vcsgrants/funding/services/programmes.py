@@ -1,0 +1,206 @@
+"""Programmes: periods, funding streams, budgets, allocations to areas and the decisions they rest on.
+
+A refused change raises ValidationError naming the field and saying what is wrong; each function runs in one
+transaction, so nothing is half-written, and is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from vcsgrants.core.audit import record_event
+from vcsgrants.core.models import Area, FinancialYear, User
+from vcsgrants.core.money import pounds
+from vcsgrants.funding.models import (
+    ZERO,
+    Allocation,
+    Decision,
+    FundingLine,
+    FundingStream,
+    MoneySum,
+    Programme,
+    ProgrammePeriod,
+    StreamBudget,
+)
+
+
+@transaction.atomic
+def period_record(
+    *,
+    programme: Programme,
+    kind: str,
+    start: dt.date,
+    end: dt.date,
+    approved_by: str,
+    approved_on: dt.date,
+    actor: User,
+    decision: Decision | None = None,
+    note: str = "",
+) -> ProgrammePeriod:
+    if end <= start:
+        raise ValidationError({"end": "The end date must be after the start date."})
+    existing = list(programme.periods.select_for_update())
+    if kind == ProgrammePeriod.Kind.APPROVED and existing:
+        raise ValidationError({"kind": "This programme already has its approved period: record a change as an extension."})
+    if kind == ProgrammePeriod.Kind.EXTENSION and not existing:
+        raise ValidationError({"kind": "Record the approved period first; an extension extends it."})
+    for period in existing:
+        if start <= period.end and end >= period.start:
+            raise ValidationError({"start": f"The period overlaps {period} already recorded."})
+    if existing and end <= max(p.end for p in existing):
+        raise ValidationError({"end": "An extension must end after the current end of the programme."})
+    period = ProgrammePeriod.objects.create(
+        programme=programme,
+        kind=kind,
+        start=start,
+        end=end,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        decision=decision,
+        note=note,
+        recorded_by=actor,
+    )
+    record_event(actor=actor, verb="period.recorded", summary=f"Recorded {period} for {programme}", obj=programme)
+    return period
+
+
+def allocated_total(stream: FundingStream, year: FinancialYear) -> Decimal:
+    return Allocation.objects.filter(stream=stream, financial_year=year).aggregate(t=MoneySum("amount"))["t"] or ZERO
+
+
+def committed_total(*, stream: FundingStream, year: FinancialYear, area: Area | None = None) -> Decimal:
+    lines = FundingLine.objects.filter(stream=stream, financial_year=year)
+    if area is not None:
+        lines = lines.filter(area=area)
+    return lines.aggregate(t=MoneySum("amount"))["t"] or ZERO
+
+
+@transaction.atomic
+def budget_set(*, stream: FundingStream, year: FinancialYear, amount: Decimal, actor: User) -> StreamBudget:
+    if amount < 0:
+        raise ValidationError({"amount": "A budget cannot be negative."})
+    if not stream.runs_in(year):
+        raise ValidationError({"financial_year": f"{stream} does not run in {year}."})
+    allocated = allocated_total(stream, year)
+    contributed = stream.contributions.filter(financial_year=year).aggregate(t=MoneySum("amount"))["t"] or ZERO
+    if amount < contributed:
+        raise ValidationError(
+            {
+                "amount": f"Partners contribute {pounds(contributed)} to {stream} in {year}; "
+                "the budget cannot be less than their contributions."
+            }
+        )
+    if amount < allocated:
+        raise ValidationError(
+            {
+                "amount": f"{pounds(allocated)} is already allocated to districts from {stream} in {year}; "
+                "the budget cannot be less."
+            }
+        )
+    budget, created = StreamBudget.objects.select_for_update().get_or_create(
+        stream=stream, financial_year=year, defaults={"amount": amount}
+    )
+    old = None if created else budget.amount
+    if not created and budget.amount != amount:
+        budget.amount = amount
+        budget.save()
+    record_event(
+        actor=actor,
+        verb="budget.set",
+        obj=stream,
+        summary=f"Set {stream} budget for {year} to {pounds(amount)}" + (f" (was {pounds(old)})" if old is not None else ""),
+        data={"financial_year": year.label, "amount": str(amount), "was": str(old) if old is not None else None},
+    )
+    return budget
+
+
+@transaction.atomic
+def allocations_set(
+    *, stream: FundingStream, year: FinancialYear, amounts: dict[Area, Decimal], actor: User, decision: Decision | None = None
+) -> list[Allocation]:
+    """Set the stream's allocation to each area for a year, all at once.
+
+    Refused if the total would exceed the stream's budget, or if an area's allocation would fall
+    below what its agreements already commit.
+    """
+    budget = StreamBudget.objects.select_for_update().filter(stream=stream, financial_year=year).first()
+    if budget is None:
+        raise ValidationError(f"{stream} has no budget for {year}: set the budget first.")
+    errors: dict[str, list[str]] = defaultdict(list)
+    for area, amount in amounts.items():
+        if amount < 0:
+            errors[f"area_{area.pk}"].append(f"{area}: an allocation cannot be negative.")
+            continue
+        committed = committed_total(stream=stream, year=year, area=area)
+        if amount < committed:
+            errors[f"area_{area.pk}"].append(
+                f"{area}: agreements already commit {pounds(committed)}; the allocation cannot be less."
+            )
+    untouched = Allocation.objects.filter(stream=stream, financial_year=year).exclude(area__in=list(amounts))
+    total = sum(amounts.values(), ZERO) + (untouched.aggregate(t=MoneySum("amount"))["t"] or ZERO)
+    if total > budget.amount:
+        errors["__all__"].append(
+            f"These allocations total {pounds(total)}, which is {pounds(total - budget.amount)} more than the "
+            f"{year} budget of {pounds(budget.amount)} for {stream}."
+        )
+    if errors:
+        raise ValidationError(dict(errors))
+    changes = []
+    result = []
+    for area, amount in amounts.items():
+        allocation = Allocation.objects.filter(stream=stream, financial_year=year, area=area).first()
+        if allocation is None:
+            if amount == 0:
+                continue
+            allocation = Allocation.objects.create(
+                stream=stream, financial_year=year, area=area, amount=amount, decision=decision
+            )
+            changes.append({"area": area.name, "was": None, "now": str(amount)})
+        elif allocation.amount != amount:
+            changes.append({"area": area.name, "was": str(allocation.amount), "now": str(amount)})
+            allocation.amount = amount
+            allocation.decision = decision or allocation.decision
+            allocation.save()
+        result.append(allocation)
+    if changes:
+        record_event(
+            actor=actor,
+            verb="allocations.set",
+            obj=stream,
+            summary=f"Changed {len(changes)} allocation(s) from {stream} for {year}; total now {pounds(total)}",
+            data={"financial_year": year.label, "changes": changes},
+        )
+    return result
+
+
+@transaction.atomic
+def stream_save(*, stream: FundingStream, actor: User) -> FundingStream:
+    created = stream.pk is None
+    # The form leaves the programme out, so Django's own unique check never sees it: check here.
+    if FundingStream.objects.filter(programme=stream.programme_id, name=stream.name).exclude(pk=stream.pk).exists():
+        raise ValidationError({"name": f"{stream.programme} already has a funding stream called {stream.name}."})
+    if not created and stream.end:
+        late = stream.budgets.filter(financial_year__start_year__gt=stream.end.year - (0 if stream.end.month >= 4 else 1))
+        if late.exists():
+            raise ValidationError({"end": f"{stream} has a budget for {late.first().financial_year}, after the new end date."})
+    stream.save()
+    record_event(
+        actor=actor,
+        verb="stream.created" if created else "stream.updated",
+        obj=stream.programme,
+        summary=f"{'Added' if created else 'Edited'} funding stream {stream}",
+    )
+    return stream
+
+
+@transaction.atomic
+def decision_record(*, decision: Decision, actor: User) -> Decision:
+    decision.recorded_by = actor
+    decision.save()
+    record_event(actor=actor, verb="decision.recorded", obj=decision, summary=f"Recorded decision: {decision}")
+    return decision
