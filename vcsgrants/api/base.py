@@ -344,7 +344,7 @@ def money(value: Decimal | None) -> str | None:
     return None if value is None else Money().to_representation(value)
 
 
-# The pages' limit for money: up to 12 digits with 2 decimals (funding/forms.py MONEY).
+# The pages' limit for money: up to 12 digits with 2 decimals (funding/forms/programmes.py MONEY).
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 

@@ -7,7 +7,7 @@ and those found ineligible, are unsuccessful. Every submitted, eligible applicat
 none may have scores submitted after its moderation.
 
 Confirming (award_confirm), in one transaction and audited:
-- a draft agreement per funded application through funding.services.agreement_create — the organisation, the
+- a draft agreement per funded application through funding.services.agreements.agreement_create — the organisation, the
   lot's area, the call's agreement period, a funding line on the call's stream for each financial year of the
   period (the yearly amount requested) — so the allocation and budget checks apply; a failure refuses the
   whole award with its message;
