@@ -27,13 +27,23 @@ class ProblemList(list[T]):
         super().__init__()
         self.limit = DEFAULT_LIMITS.max_problems_shown if limit is None else limit
         self.more: Counter[str] = Counter()
+        self.kinds: list[str] = []  # the kind of each problem shown
 
     def add(self, problem: T, kind: str) -> None:
         """Add a problem; `kind` says what sort it is in a few words ("a value that is not a number")."""
         if len(self) < self.limit:
             self.append(problem)
+            self.kinds.append(kind)
         else:
             self.more[kind] += 1
+
+    def add_first(self, problem: T, kind: str) -> None:
+        """Add a problem at the top, where it is seen whatever came before; the last one shown may move to the count."""
+        self.insert(0, problem)
+        self.kinds.insert(0, kind)
+        if len(self) > self.limit:
+            self.pop()
+            self.more[self.kinds.pop()] += 1
 
     @property
     def full(self) -> bool:

@@ -86,6 +86,7 @@ NOT_A_NUMBER = "a value that is not a number"
 NO_VALUE = "a KPI with no value"
 OUT_OF_RANGE = "a value out of range"
 MISSING = "a KPI missing from the file"
+TOO_LONG = "a file longer than a return"
 
 
 @dataclass
@@ -280,28 +281,37 @@ def _read_xlsx(data: bytes, spec: ReturnSpec, parsed: ParsedReturn, name: str, l
         wb.close()
 
 
-def _read_csv(data: bytes, spec: ReturnSpec, parsed: ParsedReturn) -> None:
+def _read_csv(data: bytes, spec: ReturnSpec, parsed: ParsedReturn, limits: FileLimits) -> None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         parsed.problems.add(Problem("", None, None, None, "The file is not UTF-8 text: save it as CSV UTF-8."), UNREADABLE)
         return
-    reader = csv.reader(io.StringIO(text))  # row by row: the rows are never all held at once
+    stream = io.StringIO(text)
+    reader = csv.reader(stream)  # row by row, and no further than a return can go
     units = {k.code: k.unit for k in spec.kpis}
     found: dict[str, tuple[object, int]] = {}
+    last_row = limits.max_rows + 1  # after the header
     try:
         header = next(reader, [])
         if [h.strip().lower() for h in header[:2]] != ["kpi_code", "value"]:
             parsed.problems.add(Problem("", 1, None, None, "The first row must be the headers kpi_code,value"), WRONG_HEADER)
             return
         for row_number, row in enumerate(reader, start=2):
-            if not row or not any(cell.strip() for cell in row):
-                continue
-            code = row[0].strip().upper()
-            if not code:
+            if row_number > last_row:
+                after = stream.read()
+                lines = row_number + after.count("\n") + (bool(after) and not after.endswith("\n"))
+                message = (
+                    f"The file has {lines:,} lines; a return has a line for each KPI, at most {limits.max_rows:,}, so nothing "
+                    f"after line {last_row:,} was read"
+                )
+                parsed.problems.add_first(Problem("", None, None, None, message), TOO_LONG)
+                break
+            code = row[0].strip().upper() if row else ""
+            if code:
+                _keep(found, units, (code, row[1] if len(row) > 1 else None), ("CSV", row_number, "kpi_code"), parsed)
+            elif any(cell.strip() for cell in row):
                 parsed.problems.add(Problem("CSV", row_number, "kpi_code", None, "has no KPI code"), NO_CODE)
-                continue
-            _keep(found, units, (code, row[1] if len(row) > 1 else None), ("CSV", row_number, "kpi_code"), parsed)
     except csv.Error as exc:
         parsed.problems.add(Problem("", None, None, None, f"The file is not valid CSV ({exc})."), UNREADABLE)
         return
@@ -320,7 +330,7 @@ def parse_return_file(filename: str, data: bytes, spec: ReturnSpec, limits: File
     elif name.endswith(".xlsx"):
         _read_xlsx(data, spec, parsed, filename, limits)
     elif name.endswith(".csv"):
-        _read_csv(data, spec, parsed)
+        _read_csv(data, spec, parsed, limits)
     else:
         message = "Upload the XLSX template or a CSV file (.xlsx or .csv)."
         parsed.problems.add(Problem("", None, None, None, message), UNREADABLE)
