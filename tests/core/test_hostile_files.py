@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -38,7 +39,9 @@ from tests.calls.conftest import build_call
 from tests.calls.test_register import FORM as REGISTRATION
 from vcsgrants.calls.models import Answer, FormQuestion
 from vcsgrants.calls.services import apply
+from vcsgrants.core import uploads
 from vcsgrants.core.models import AuditEvent, FinancialYear, User
+from vcsgrants.core.problems import ProblemList
 from vcsgrants.funding.models import Agreement, AgreementDocument
 from vcsgrants.monitoring import services as monitoring_services
 from vcsgrants.monitoring.models import ReturnValue
@@ -282,7 +285,7 @@ def template(client, draft) -> bytes:
         (
             "xl/sharedStrings.xml",
             lambda: deflated("xl/sharedStrings.xml", shared_strings(330_000)),
-            "the most we accept for the shared strings is 5 MB",
+            "the most we accept for the shared strings is 2 MB",
         ),
         ("xl/sharedStrings.xml", lambda: zeros("xl/sharedStrings.xml", 1024), "unpacks to 1,024 MB"),
         ("xl/sharedStrings.xml", lambda: zeros("xl/sharedStrings.xml", 1024, stated=1000), "is not a readable XLSX spreadsheet"),
@@ -378,3 +381,34 @@ def test_a_self_registered_applicant_uploading_a_bomb_as_a_file_answer_is_refuse
     assert measure.within_bounds(), measure
     assert not Answer.objects.filter(application=application, question=question).exclude(file="").exists()
     assert stored_files(media) == []
+
+
+# --- the limits and the problem list themselves ---------------------------------------------------------------
+
+
+def test_a_council_can_change_a_limit_and_a_misspelt_one_is_refused_by_name(settings):
+    docx = archive(CONTENT_TYPES, deflated("word/document.xml", b"<w:document/>" + os.urandom(2 * MB)))
+    assert uploads.check_upload(SimpleUploadedFile("sla.docx", docx)) is None
+    settings.FILE_LIMITS = {"max_part_bytes": MB}
+    with pytest.raises(ValidationError) as refused:
+        uploads.check_upload(SimpleUploadedFile("sla.docx", docx))
+    assert "“word/document.xml” unpacks to 2.0 MB; the most we accept for a part is 1 MB" in refused.value.messages[0]
+    settings.FILE_LIMITS = {"max_part_byte": MB}
+    with pytest.raises(ValueError, match="FILE_LIMITS has unknown names: max_part_byte"):
+        uploads.check_upload(SimpleUploadedFile("sla.docx", docx))
+
+
+def test_the_problem_list_keeps_the_first_and_counts_the_rest_by_kind():
+    problems: ProblemList[str] = ProblemList(limit=3)
+    for i in range(5):
+        problems.add(f"row {i}: not a number", "a value that is not a number")
+    problems.add("row 9: twice", "a KPI given twice")
+    problems.add_first("the file is too long", "a file longer than a return")
+    assert problems == ["the file is too long", "row 0: not a number", "row 1: not a number"]
+    assert problems.total == 7
+    assert problems.lines()[-1] == (
+        "and 4 more problems of the same kinds: a value that is not a number (3), a KPI given twice (1)."
+    )
+    one: ProblemList[str] = ProblemList(limit=0)
+    one.add("x", "a blank row")
+    assert one.lines() == ["and 1 more problem of the same kind: a blank row (1)."]

@@ -34,7 +34,7 @@ class FileLimits:
     workbook_max_parts: int = 200
     workbook_max_total_bytes: int = 20 * MB
     workbook_max_sheet_bytes: int = 10 * MB  # each xl/worksheets/sheetN.xml
-    workbook_max_shared_strings_bytes: int = 5 * MB  # xl/sharedStrings.xml: every text in the workbook, read whole
+    workbook_max_shared_strings_bytes: int = 2 * MB  # xl/sharedStrings.xml: every text in the workbook, read whole
     workbook_max_styles_bytes: int = 2 * MB  # xl/styles.xml, read whole
     workbook_max_other_bytes: int = 2 * MB  # any other part (workbook.xml, relationships, properties, theme)
     workbook_max_sheets: int = 50
