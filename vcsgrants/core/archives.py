@@ -32,7 +32,7 @@ CHUNK = 64 * 1024
 END_RECORD = b"PK\x05\x06"
 ZIP64_LOCATOR = b"PK\x06\x07"
 WORKSHEET = re.compile(r"^xl/worksheets/[^/]+\.xml$")
-XML_PART = re.compile(r"\.(xml|rels|vml)$", re.IGNORECASE)
+XML_PART = re.compile(r"\.(xml|rels)$", re.IGNORECASE)  # not .vml: legacy drawings openpyxl does not read
 
 
 class FileRefused(ValueError):
@@ -147,7 +147,10 @@ def check_archive(
     def refuse(reason: str) -> FileRefused:
         return FileRefused(f"{shown} cannot be accepted: {reason}.")
 
-    def too_big(part: str, size: int, limit: int, kind: str) -> FileRefused:
+    def too_big(part: str, size: int | None, limit: int, kind: str) -> FileRefused:
+        """`size`: what the directory says, or None once unpacking has passed the limit."""
+        if size is None:
+            return refuse(f"its part “{part}” unpacks to more than {size_text(limit)}, the most we accept for {kind}")
         return refuse(f"its part “{part}” unpacks to {size_text(size)}; the most we accept for {kind} is {size_text(limit)}")
 
     def bomb(part: str) -> FileRefused:
@@ -204,7 +207,7 @@ def check_archive(
                         unpacked += len(chunk)
                         total += len(chunk)
                         if unpacked > limit:
-                            raise too_big(info.filename, unpacked, limit, kind)
+                            raise too_big(info.filename, None, limit, kind)
                         if total > max_total:
                             raise refuse(f"it unpacks to more than {size_text(max_total)}, the most we accept")
                         if unpacked > grace and unpacked > ratio * max(info.compress_size, 1):
