@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
+from django.core.checks.registry import registry
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -293,6 +294,13 @@ def test_a_council_can_change_a_limit_and_a_misspelt_one_is_refused_by_name(sett
     settings.FILE_LIMITS = {"max_part_byte": MB}
     with pytest.raises(ValueError, match="FILE_LIMITS has unknown names: max_part_byte"):
         uploads.check_upload(SimpleUploadedFile("sla.docx", docx))
+    # `manage.py check`, run before the server starts, says so first.
+    assert uploads.file_limits_check in registry.get_checks()
+    assert [e.id for e in uploads.file_limits_check()] == ["core.E001"]
+    settings.FILE_LIMITS = {"max_part_bytes": "1 MB"}
+    assert "FILE_LIMITS['max_part_bytes'] must be a number above 0, not '1 MB'." in uploads.file_limits_check()[0].msg
+    settings.FILE_LIMITS = {}
+    assert uploads.file_limits_check() == []
 
 
 def test_the_problem_list_keeps_the_first_and_counts_the_rest_by_kind():

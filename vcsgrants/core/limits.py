@@ -49,11 +49,15 @@ class FileLimits:
     time_budget_seconds: float = 5.0
 
     def with_overrides(self, overrides: Mapping[str, object]) -> FileLimits:
-        """These limits with some changed; an unknown name is refused, naming it, so a typo is not silently ignored."""
+        """These limits with some changed; an unknown name or a value that is not a number above 0 is refused, naming
+        it, so a typo is not silently ignored (`manage.py check` reports it: core.uploads.file_limits_check)."""
         known = {f.name: f.type for f in fields(self)}
         unknown = sorted(set(overrides) - known.keys())
         if unknown:
             raise ValueError(f"FILE_LIMITS has unknown names: {', '.join(unknown)}. Known names: {', '.join(known)}.")
+        for name, value in overrides.items():
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                raise ValueError(f"FILE_LIMITS['{name}'] must be a number above 0, not {value!r}.")
         return replace(self, **overrides)
 
 

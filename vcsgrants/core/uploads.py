@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 
@@ -84,6 +85,16 @@ def help_text() -> str:
 def file_limits() -> FileLimits:
     """The limits on reading uploaded files: core.limits' defaults with the FILE_LIMITS setting's changes."""
     return DEFAULT_LIMITS.with_overrides(getattr(settings, "FILE_LIMITS", {}))
+
+
+@checks.register()
+def file_limits_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check` (and every server start) refuses a FILE_LIMITS setting with a misspelt name or a bad value."""
+    try:
+        file_limits()
+    except ValueError as exc:
+        return [checks.Error(str(exc), hint="See docs/operations/file-limits.md.", id="core.E001")]
+    return []
 
 
 def _zip_problem(upload, name: str, kind: FileType) -> bool:
