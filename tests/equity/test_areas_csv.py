@@ -156,6 +156,21 @@ def test_error_text_summarises_and_names_the_file():
     assert len(exc.value.problems) == 30
 
 
+def test_a_file_of_many_bad_rows_lists_the_first_200_problems_then_counts_the_rest_by_kind():
+    rows = "".join(f"A{i},N,-1,x\n" for i in range(150)) + "A1,N,5,1\n" * 100
+    with pytest.raises(AreasCsvError) as exc:
+        parse_areas_csv("area_id,name,population,current\n" + rows, filename="lsoa.csv")
+    assert exc.value.count == 400  # two a row for the first 150, one (a duplicate id) for the next 100
+    assert len(exc.value.problems) == 201
+    assert exc.value.problems[199].startswith("Row 101, column D (current): 'x' is not an amount")
+    assert exc.value.problems[200] == (
+        "and 200 more problems of the same kinds: an area given twice (100), "
+        "a population that is not a whole number, 1 or more (50), "
+        "an allocation that is not an amount in pounds, 0 or more (50)."
+    )
+    assert str(exc.value).startswith("lsoa.csv: 400 problems found:")
+
+
 def test_column_letters():
     assert [column_letter(i) for i in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
         "A",

@@ -246,18 +246,20 @@ def test_the_command_imports_and_prints_the_rate(framework, officer, tmp_path, c
     assert "Imported 40 values into 8 returns" in out and "values/second" in out
 
 
-def test_the_command_exits_1_printing_the_problems(framework, officer, tmp_path, capsys):
+def test_the_command_exits_1_printing_the_first_200_problems_then_a_count_by_kind(framework, officer, tmp_path, capsys):
     programme, agreements, _ = framework
     path = tmp_path / "returns.csv"
-    cells = [(a.reference, label, q, code) for a in agreements for label, q in QUARTERS for code in ("C1", "C2")][:60]
+    cells = [(a.reference, label, q, code) for a in agreements for label, q in QUARTERS for code in ("C1", "C2")]
+    unknown = [(agreements[0].reference, "2021-22", 1, f"Z{i}") for i in range(len(cells), 210)]
     path.write_text(
-        HEADER + "".join(f"{ref},{label},{q},{code},-{i}\n" for i, (ref, label, q, code) in enumerate(cells, start=1))
+        HEADER + "".join(f"{ref},{label},{q},{code},-{i}\n" for i, (ref, label, q, code) in enumerate(cells + unknown, start=1))
     )
     with pytest.raises(SystemExit) as exit_:
         call_command("import_returns", programme.slug, str(path), "--as", officer.username)
     assert exit_.value.code == 1
     err = capsys.readouterr().err
-    assert "Refused: 60 problem(s)" in err
+    assert "Refused: 210 problem(s)" in err
     assert "row 2, column value (C1): -1 cannot be negative" in err
-    assert "and 10 more" in err
+    assert "row 201, column kpi_code (Z199)" in err and "Z200" not in err
+    assert "and 10 more problems of the same kind: a KPI code that is not an agreed KPI (10)." in err
     assert counts() == (0, 0, 0)

@@ -2,22 +2,27 @@
 
 One check for every document upload in the service: agreement documents (funding), consultation documents
 (engagement), a call's documents and applicants' file answers (calls). `check_upload` refuses an empty file, a file
-over MAX_DOCUMENT_BYTES, a type not in the list, and a file whose content does not match its name (a ".pdf" that
-is not a PDF, a ".docx" that is not a Word document, a ".csv" with binary content), naming the file and saying what
-is wrong. Files are stored under MEDIA_ROOT (outside the static root) and served only by permission-checked views,
-always as attachments (`download_response`).
+over MAX_DOCUMENT_BYTES, a type not in the list, and a file whose content does not match its name (a ".pdf" that is
+not a PDF, a ".docx" that is not a Word document, a ".csv" with binary content), naming the file and saying what is
+wrong. A ZIP-based file (DOCX, XLSX, PPTX, ODT, ODS, ODP) is measured by `core.archives.check_archive` before
+anything in it is read, against the limits in `core.limits` (changed by the FILE_LIMITS setting): a "zip bomb" is
+refused in well under a second, naming the file and the limit. Files are stored under MEDIA_ROOT (outside the static
+root) and served only by permission-checked views, always as attachments (`download_response`).
 """
 
 from __future__ import annotations
 
 import mimetypes
-import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
+from django.core import checks
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
+
+from vcsgrants.core.archives import FileRefused, check_archive
+from vcsgrants.core.limits import DEFAULT_LIMITS, FileLimits
 
 ZIP = b"PK\x03\x04"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old Office formats (DOC, XLS, PPT)
@@ -77,18 +82,28 @@ def help_text() -> str:
     return f"{ALLOWED_TEXT}; up to {max_text()}."
 
 
-def _zip_problem(upload, kind: FileType) -> bool:
-    """True when a ZIP-based file is not the document its name says (a damaged archive, or another format)."""
+def file_limits() -> FileLimits:
+    """The limits on reading uploaded files: core.limits' defaults with the FILE_LIMITS setting's changes."""
+    return DEFAULT_LIMITS.with_overrides(getattr(settings, "FILE_LIMITS", {}))
+
+
+@checks.register()
+def file_limits_check(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """`manage.py check` (and every server start) refuses a FILE_LIMITS setting with a misspelt name or a bad value."""
     try:
-        with zipfile.ZipFile(upload) as archive:
-            names = set(archive.namelist())
-            if kind.zip_folder:
-                return "[Content_Types].xml" not in names or not any(n.startswith(kind.zip_folder) for n in names)
-            if kind.zip_mimetype:
-                return "mimetype" not in names or archive.read("mimetype").strip().decode("ascii", "replace") != kind.zip_mimetype
-            return False
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
-        return True
+        file_limits()
+    except ValueError as exc:
+        return [checks.Error(str(exc), hint="See docs/operations/file-limits.md.", id="core.E001")]
+    return []
+
+
+def _zip_problem(upload, name: str, kind: FileType) -> bool:
+    """True when a ZIP-based file is not the document its name says; FileRefused when it is over a limit."""
+    checked = check_archive(upload, name=name, limits=file_limits(), label=f"a real {kind.label} file", heads=("mimetype",))
+    if kind.zip_folder:
+        return "[Content_Types].xml" not in checked.names or not any(n.startswith(kind.zip_folder) for n in checked.names)
+    mimetype = checked.heads.get("mimetype")
+    return mimetype is None or mimetype.strip().decode("ascii", "replace") != kind.zip_mimetype
 
 
 def check_upload(upload, *, field: str = "file") -> None:
@@ -114,7 +129,9 @@ def check_upload(upload, *, field: str = "file") -> None:
         raise ValidationError({field: mismatch})
     if kind.zip_folder or kind.zip_mimetype:
         try:
-            broken = _zip_problem(upload, kind)
+            broken = _zip_problem(upload, name, kind)
+        except FileRefused as refused:
+            raise ValidationError({field: str(refused)}) from None
         finally:
             upload.seek(0)
         if broken:

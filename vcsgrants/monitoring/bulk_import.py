@@ -1,12 +1,12 @@
 """An officer's bulk import of many returns' values from one CSV, e.g. when migrating historic monitoring data.
 
-The file has the header ``agreement,financial_year,quarter,kpi_code,value``, one KPI value a row. Everything
-is checked first and every problem is listed by row, column and KPI; the file is refused as a whole if there
-is any. Otherwise, in one transaction, the returns are created (as submitted, each with its history record) where
-they do not exist yet and the values are inserted in batches against each KPI's current version, replacing what
-those returns held for those KPIs. One audit event records the import. Rows already checked go in with plain
-parameterised INSERTs (executemany), not model instances: at 100,000 values, Django's per-field preparation in
-bulk_create would be a third of the import's time.
+The file has the header ``agreement,financial_year,quarter,kpi_code,value``, one KPI value a row. Everything is
+checked first and every problem is listed by row, column and KPI (the first 200, then how many more of each kind);
+the file is refused as a whole if there is any. Otherwise, in one transaction, the returns are created (as
+submitted, each with its history record) where they do not exist yet and the values are inserted in batches against
+each KPI's current version, replacing what those returns held for those KPIs. One audit event records the import.
+Rows already checked go in with plain parameterised INSERTs (executemany), not model instances: at 100,000 values,
+Django's per-field preparation in bulk_create would be a third of the import's time.
 
 The lookups are loaded in a fixed number of queries, whatever the number of rows: nothing is queried per row.
 """
@@ -28,10 +28,11 @@ from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import FinancialYear, User
+from vcsgrants.core.problems import ProblemList
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.monitoring.models import Kpi, Return, ReturnValue
 from vcsgrants.monitoring.services import quarter_in_agreement
-from vcsgrants.monitoring.spreadsheets import ImportRefused, Problem, value_problem
+from vcsgrants.monitoring.spreadsheets import NO_VALUE, NOT_A_NUMBER, OUT_OF_RANGE, TWICE, ImportRefused, Problem, value_problem
 
 HEADER = ("agreement", "financial_year", "quarter", "kpi_code", "value")
 SHEET = "CSV"
@@ -170,7 +171,7 @@ def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> Imp
     }
 
     year_starts: dict[str, int | None] = {}
-    problems: list[Problem] = []
+    problems: ProblemList[Problem] = ProblemList()  # the first 200, then a count by kind
     # Each return (agreement, start year, quarter) is checked once, at its first row: OPEN, OUTSIDE, or its status.
     return_state: dict[tuple[int, int, int], str] = {}
     refused_returns: set[tuple[int, int, int]] = set()
@@ -207,7 +208,9 @@ def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> Imp
         code = code.upper()
         kpi_label = code or None
         if extra:
-            problems.append(Problem(SHEET, row_number, None, kpi_label, "has more than five columns"))
+            problems.add(
+                Problem(SHEET, row_number, None, kpi_label, "has more than five columns"), "a row with more than five columns"
+            )
         same_return = reference == head_reference and year_label == head_year and quarter_text == head_quarter
         if same_return:
             agreement, key, in_return = head_agreement, head_key, head_values
@@ -215,22 +218,25 @@ def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> Imp
             head_reference, key = None, None
             agreement = agreements.get(reference.upper())
             if agreement is None:
-                problems.append(
-                    Problem(SHEET, row_number, "agreement", kpi_label, f"'{reference}' is not an agreement in {programme}")
+                problems.add(
+                    Problem(SHEET, row_number, "agreement", kpi_label, f"'{reference}' is not an agreement in {programme}"),
+                    "an agreement not in the programme",
                 )
             start_year = year_starts.get(year_label, 0)
             if start_year == 0:
                 start_year = year_starts[year_label] = _year_start(year_label)
             if start_year is None:
-                problems.append(
+                problems.add(
                     Problem(
                         SHEET, row_number, "financial_year", kpi_label, f"'{year_label}' is not a financial year such as 2022-23"
-                    )
+                    ),
+                    "a financial year not written like 2022-23",
                 )
             quarter = QUARTER_NUMBERS.get(quarter_text)
             if quarter is None:
-                problems.append(
-                    Problem(SHEET, row_number, "quarter", kpi_label, f"'{quarter_text}' is not a quarter: use 1 to 4")
+                problems.add(
+                    Problem(SHEET, row_number, "quarter", kpi_label, f"'{quarter_text}' is not a quarter: use 1 to 4"),
+                    "a quarter that is not 1 to 4",
                 )
             if agreement is not None and start_year is not None and quarter is not None:
                 key = (agreement.id, start_year, quarter)
@@ -240,19 +246,19 @@ def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> Imp
                 message = f"is {kpis[code].get_status_display().lower()}, not agreed: only agreed KPIs take values"
             else:
                 message = f"'{code}' is not a KPI in {programme}'s outcomes framework" if code else "has no KPI code"
-            problems.append(Problem(SHEET, row_number, "kpi_code", kpi_label, message))
+            problems.add(Problem(SHEET, row_number, "kpi_code", kpi_label, message), "a KPI code that is not an agreed KPI")
         try:
             value = Decimal(raw.replace(",", "")) if raw else None
             if value is not None and not value.is_finite():
                 raise InvalidOperation
         except InvalidOperation:
-            problems.append(Problem(SHEET, row_number, "value", kpi_label, f"'{raw}' is not a number"))
+            problems.add(Problem(SHEET, row_number, "value", kpi_label, f"'{raw}' is not a number"), NOT_A_NUMBER)
             value = None
         else:
             if value is None:
-                problems.append(Problem(SHEET, row_number, "value", kpi_label, "has no value"))
+                problems.add(Problem(SHEET, row_number, "value", kpi_label, "has no value"), NO_VALUE)
             elif version is not None and (problem := value_problem(version.unit, value)):
-                problems.append(Problem(SHEET, row_number, "value", kpi_label, f"{value} {problem}"))
+                problems.add(Problem(SHEET, row_number, "value", kpi_label, f"{value} {problem}"), OUT_OF_RANGE)
         if key is None or agreement is None:
             continue
         if not same_return:
@@ -265,14 +271,14 @@ def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> Imp
                     message = (
                         f"{year_label} Q{key[2]} is outside {agreement.reference}, which runs {first:%d %b %Y} to {last:%d %b %Y}"
                     )
-                    problems.append(Problem(SHEET, row_number, "quarter", kpi_label, message))
+                    problems.add(Problem(SHEET, row_number, "quarter", kpi_label, message), "a quarter outside its agreement")
                 elif key not in refused_returns:  # once per return
                     refused_returns.add(key)
                     message = (
                         f"{agreement.reference} {year_label} Q{key[2]} is {Return.Status(state).label.lower()}: "
                         "it can no longer be changed"
                     )
-                    problems.append(Problem(SHEET, row_number, "quarter", None, message))
+                    problems.add(Problem(SHEET, row_number, "quarter", None, message), "a return that can no longer be changed")
                 continue
             in_return = values.setdefault(key, {})
             head_reference, head_year, head_quarter, head_agreement, head_key, head_values = (
@@ -286,19 +292,20 @@ def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> Imp
         if version is None:
             continue
         if version.id in in_return:  # one current version per KPI
-            problems.append(
+            problems.add(
                 Problem(
                     SHEET,
                     row_number,
                     "kpi_code",
                     kpi_label,
                     f"is given twice for {agreement.reference} {year_label} Q{key[2]} (first on row {in_return[version.id][0]})",
-                )
+                ),
+                TWICE,
             )
             continue
         in_return[version.id] = (row_number, value)  # a row with a problem is in problems, and nothing is written
     if not problems and not values:
-        problems.append(Problem(SHEET, None, None, None, "The file has no values to import."))
+        problems.add(Problem(SHEET, None, None, None, "The file has no values to import."), "a file with no values")
     if problems:
         raise ImportRefused(problems)
 

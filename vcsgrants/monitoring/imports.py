@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from vcsgrants.core.models import User
 from vcsgrants.core.money import quarter_end
+from vcsgrants.core.uploads import file_limits
 from vcsgrants.monitoring import services
 from vcsgrants.monitoring.models import Return
 from vcsgrants.monitoring.spreadsheets import ImportRefused, KpiSpec, Problem, ReturnSpec, parse_return_file, template_xlsx
@@ -54,7 +55,7 @@ def return_import(*, return_record: Return, filename: str, data: bytes, actor: U
             ]
         )
     spec = return_spec(return_record)
-    parsed = parse_return_file(filename, data, spec)
+    parsed = parse_return_file(filename, data, spec, file_limits())
     if parsed.problems:
         raise ImportRefused(parsed.problems)
     kpis = {t.kpi.code: t.kpi for t in services.kpis_due(return_record.agreement, return_record.financial_year)}

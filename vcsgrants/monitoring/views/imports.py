@@ -42,18 +42,19 @@ def return_template_download(request, pk):
 def return_upload(request, pk):
     record = _return(request, pk, "monitoring.edit_return")
     form = ReturnUploadForm(request.POST or None, request.FILES or None)
-    problems = []
+    problems: list[str] = []
+    problem_count = 0
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
-            problems = [f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."]
+            problems, problem_count = [f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB."], 1
         else:
             try:
                 return_import(return_record=record, filename=upload.name, data=upload.read(), actor=request.user)
             except ImportRefused as refused:
-                problems = [str(p) for p in refused.problems]
+                problems, problem_count = refused.problems.lines(), refused.problems.total  # the first 200, then a count
             except ValidationError as exc:
-                problems = exc.messages
+                problems, problem_count = exc.messages, len(exc.messages)
             else:
                 messages.success(request, f"{upload.name} was read and saved. Check the values, then submit the return.")
                 return redirect(record.get_absolute_url())
@@ -64,6 +65,8 @@ def return_upload(request, pk):
             "form": form,
             "record": record,
             "problems": problems,
+            "problem_count": f"{problem_count:,}",
+            "problems_plural": problem_count != 1,
             "quarter": quarter_label(record),
             "page_title": f"Upload a return: {record}",
         },

@@ -12,8 +12,6 @@ from vcsgrants.funding.models import Programme
 from vcsgrants.monitoring.bulk_import import HEADER, import_returns_csv
 from vcsgrants.monitoring.spreadsheets import ImportRefused
 
-SHOWN_PROBLEMS = 50
-
 
 class Command(BaseCommand):
     help = f"Import returns' KPI values from a CSV with the header {','.join(HEADER)}; all or nothing."
@@ -40,11 +38,9 @@ class Command(BaseCommand):
             result = import_returns_csv(programme=programme_obj, data=data, actor=actor)
         except ImportRefused as refused:
             problems = refused.problems
-            self.stderr.write(f"Refused: {len(problems):,} problem(s); nothing was imported.")
-            for problem in problems[:SHOWN_PROBLEMS]:
-                self.stderr.write(f"  {problem}")
-            if len(problems) > SHOWN_PROBLEMS:
-                self.stderr.write(f"  … and {len(problems) - SHOWN_PROBLEMS:,} more.")
+            self.stderr.write(f"Refused: {problems.total:,} problem(s); nothing was imported.")
+            for line in problems.lines():  # the first 200, then how many more of each kind
+                self.stderr.write(f"  {line}")
             sys.exit(1)
         self.stdout.write(
             f"Imported {result.values_written:,} values into {result.returns_created + result.returns_updated:,} returns "
