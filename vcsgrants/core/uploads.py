@@ -19,6 +19,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 
+from vcsgrants.core import encodings
+
 ZIP = b"PK\x03\x04"
 OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old Office formats (DOC, XLS, PPT)
 
@@ -91,6 +93,14 @@ def _zip_problem(upload, kind: FileType) -> bool:
         return True
 
 
+def _text_mismatch(name: str, kind: FileType, head: bytes) -> str:
+    """A text file (CSV, TXT) with NUL bytes: name the encoding when it is one (UTF-16 without its mark, UTF-32)."""
+    encoding = encodings.encoding_of(head)
+    if encoding in ("UTF-16", "UTF-32"):
+        return f"“{name}” is in {encoding}; {encodings.SAVE_AS_UTF8}."
+    return f"“{name}” is not a {kind.label} file: its content does not match its name."
+
+
 def check_upload(upload, *, field: str = "file") -> None:
     """Refuse an empty, too large or disallowed file, or one whose content does not match its name, against `field`."""
     name = PurePath(upload.name or "").name
@@ -107,8 +117,8 @@ def check_upload(upload, *, field: str = "file") -> None:
     upload.seek(0)
     mismatch = f"“{name}” is not a real {kind.label} file: its content does not match its name."
     if not kind.signatures:
-        if b"\x00" in head:
-            raise ValidationError({field: f"“{name}” is not a {kind.label} file: its content does not match its name."})
+        if b"\x00" in head and not encodings.is_utf16_text(head):
+            raise ValidationError({field: _text_mismatch(name, kind, head)})
         return
     if not head.startswith(kind.signatures):
         raise ValidationError({field: mismatch})
