@@ -33,9 +33,7 @@ def test_a_utf16_csv_document_with_its_mark_is_accepted():
 
 
 def test_a_utf16_csv_without_its_mark_is_named_with_what_to_do():
-    assert check("budget.csv", TEXT.encode("utf-16-le")) == (
-        "“budget.csv” is in UTF-16; save it as UTF-8 (CSV UTF-8 in Excel)."
-    )
+    assert check("budget.csv", TEXT.encode("utf-16-le")) == ("“budget.csv” is in UTF-16; save it as UTF-8 (CSV UTF-8 in Excel).")
 
 
 def test_utf32_is_named_too():
