@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, Phase, given, settings
-from schemathesis.core.failures import FailureGroup
 
 from tests import live
-from tests.api.test_schemathesis import CHECKS, EXCLUDED, MODES, USERS
+from tests.api.test_schemathesis import USERS, check_every_operation
 
 EXAMPLES_PER_OPERATION = 1  # × 2 modes × 2 users × ~70 operations: about 300 requests a run
 
@@ -28,38 +26,11 @@ def server(tmp_path_factory):
     running.stop()
 
 
-def run_operation(operation, mode, tokens: dict[str, str]) -> None:
-    @given(case=operation.as_strategy(generation_mode=mode))
-    @settings(
-        max_examples=EXAMPLES_PER_OPERATION,
-        derandomize=True,  # the same requests every run
-        deadline=None,
-        database=None,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    def requests(case):
-        for token in tokens.values():
-            case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, timeout=60)
-
-    requests()
-
-
 def test_the_live_api_answers_as_its_document_says(server):
     schema = schemathesis.openapi.from_url(
         f"{server.url}/api/schema/?format=json", headers={"Authorization": f"Bearer {server.tokens['officer']}"}
     )
-    failures, operations = [], 0
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if operation.label in EXCLUDED:
-            continue
-        operations += 1
-        for mode in MODES:
-            try:
-                run_operation(operation, mode, server.tokens)
-            except (Exception, FailureGroup) as exc:  # noqa: BLE001 — every operation is tried, then every failure reported
-                failures.append(f"{operation.label} ({mode.value}): {exc}")
-    assert operations > 60
+    operations, failures = check_every_operation(schema, server.tokens, EXAMPLES_PER_OPERATION)
+    assert operations > 60  # the whole document was walked
     assert not failures, "\n\n".join(failures)
     assert "Internal Server Error" not in server.log.read_text()

@@ -85,9 +85,9 @@ class MeetingSerializer(ReadOnlyModelSerializer):
 class MeetingInputSerializer(serializers.Serializer):
     """Recording a meeting. organisation: the provider (monitoring) or partner body (partner); none for partnership."""
 
-    programme = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The programme's id.")
+    programme = serializers.IntegerField(min_value=1, help_text="The programme's id.")
     kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
-    organisation = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    organisation = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     date = serializers.DateField(help_text="The day it took place: not in the future.")
     title = optional_text(200)
     location = optional_text(200)
@@ -137,11 +137,11 @@ class ActionSerializer(ReadOnlyModelSerializer):
 class ActionInputSerializer(serializers.Serializer):
     """An action agreed at a meeting: owned by a user, or by a named person and/or an organisation."""
 
-    meeting = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The meeting's id.")
+    meeting = serializers.IntegerField(min_value=1, help_text="The meeting's id.")
     description = serializers.CharField()
-    owner_user = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    owner_user = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     owner_name = optional_text(200)
-    owner_organisation = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, allow_null=True)
+    owner_organisation = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     due_date = serializers.DateField()
 
 
@@ -215,7 +215,7 @@ class ConsultationSerializer(ReadOnlyModelSerializer):
 class ConsultationInputSerializer(serializers.Serializer):
     """A consultation, set up before it opens. Times without a zone are UK time."""
 
-    programme = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The programme's id.")
+    programme = serializers.IntegerField(min_value=1, help_text="The programme's id.")
     title = serializers.CharField(max_length=200)
     description = serializers.CharField()
     opens_at = serializers.DateTimeField(help_text="In the future.")

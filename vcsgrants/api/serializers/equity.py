@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from vcsgrants.api.base import MAX_ID, FinancialYearLabel, Money, ReadOnlyModelSerializer, optional_text
+from vcsgrants.api.base import FinancialYearLabel, Money, ReadOnlyModelSerializer, optional_text
 from vcsgrants.api.serializers.funding import ProgrammeRefSerializer, StreamRefSerializer
 from vcsgrants.equity.engine import METHODS
 from vcsgrants.equity.models import Option, OptionSet
@@ -135,8 +135,8 @@ class EquityComparisonSerializer(EquityOptionSetSerializer):
 class OptionSetInputSerializer(serializers.Serializer):
     """An option set over the council's districts (population and IMD from the reference data)."""
 
-    programme = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The programme's id.")
-    stream = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="One of the programme's funding streams (its id).")
+    programme = serializers.IntegerField(min_value=1, help_text="The programme's id.")
+    stream = serializers.IntegerField(min_value=1, help_text="One of the programme's funding streams (its id).")
     financial_year = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="The year to allocate, written like 2023-24.")
     name = serializers.CharField(max_length=200)
     budget = serializers.DecimalField(
@@ -185,7 +185,6 @@ class OptionInputSerializer(serializers.Serializer):
 class AdoptInputSerializer(serializers.Serializer):
     decision = serializers.IntegerField(
         min_value=1,
-        max_value=MAX_ID,
         required=False,
         allow_null=True,
         help_text="The decision that approves it (its id), if any.",

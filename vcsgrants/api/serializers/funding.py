@@ -18,7 +18,6 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from vcsgrants.api.base import (
-    MAX_ID,
     FinancialYearField,
     FinancialYearLabel,
     Money,
@@ -404,7 +403,7 @@ class FundingLinesInputSerializer(serializers.Serializer):
 class VariationCreateSerializer(serializers.Serializer):
     """A variation, as on the page 'Vary an agreement'. A conversion to multi-year has its own page."""
 
-    agreement = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The agreement's id.")
+    agreement = serializers.IntegerField(min_value=1, help_text="The agreement's id.")
     kind = serializers.ChoiceField(choices=[c for c in Variation.Kind.choices if c[0] != Variation.Kind.MULTI_YEAR])
     new_end_date = serializers.DateField(required=False, allow_null=True, help_text="For an extension only.")
     reason = serializers.CharField()

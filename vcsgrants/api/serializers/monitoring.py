@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from vcsgrants.api.base import MAX_ID, FinancialYearField, FinancialYearLabel, ReadOnlyModelSerializer
+from vcsgrants.api.base import FinancialYearField, FinancialYearLabel, ReadOnlyModelSerializer
 from vcsgrants.api.serializers.funding import AgreementRefSerializer, ProgrammeRefSerializer
 from vcsgrants.core.services import parse_financial_year_label
 from vcsgrants.monitoring.models import (
@@ -107,7 +107,7 @@ def _version_input(name: str, required: bool = True, help_text: str = ""):
 class KpiProposeSerializer(serializers.Serializer):
     """A proposed KPI, as on the page 'Propose a KPI': an officer agrees, amends or rejects it."""
 
-    outcome = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The id of the outcome it measures.")
+    outcome = serializers.IntegerField(min_value=1, help_text="The id of the outcome it measures.")
     code = serializers.CharField(max_length=12, help_text="A short reference such as SG1.")
     name = _version_input("name")
     definition = _version_input("definition", help_text="What counts, what does not, and where the figure comes from.")
@@ -178,8 +178,8 @@ class KpiTargetSerializer(ReadOnlyModelSerializer):
 class KpiTargetSetSerializer(serializers.Serializer):
     """An agreement's target for an agreed KPI in a year, as on the page 'KPI targets'."""
 
-    agreement = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The agreement's id.")
-    kpi = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="The KPI's id.")
+    agreement = serializers.IntegerField(min_value=1, help_text="The agreement's id.")
+    kpi = serializers.IntegerField(min_value=1, help_text="The KPI's id.")
     financial_year = FinancialYearField()
     annual_target = serializers.DecimalField(**FIGURE, min_value=0)
     quarter_targets = serializers.ListField(
