@@ -24,6 +24,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 
 .PHONY: bench bench-load bench-import
+.PHONY: test-api-live
 .PHONY: help install run test test-sqlite test-postgres test-browser lint format \
 	migrations-check deploy-check ensure-chromium ensure-postgres
 .PHONY: security audit docs
@@ -33,6 +34,7 @@ help:
 	@echo "make test           the whole suite: lint, checks, pytest on SQLite (+browser) and PostgreSQL"
 	@echo "make test-sqlite    pytest on SQLite, then the browser tests"
 	@echo "make test-postgres  pytest on a throwaway PostgreSQL 15 (no browser tests)"
+	@echo "make test-api-live  schemathesis against a live gunicorn with the demo (part of make test-sqlite too)"
 	@echo "make lint           ruff check + ruff format --check + the import contracts (lint-imports)"
 	@echo "make format         ruff format + ruff check --fix"
 	@echo "make security       bandit over vcsgrants/: fails on any high-severity finding (part of make test)"
@@ -122,11 +124,19 @@ test-sqlite: $(STAMP) ensure-chromium
 	env -u DATABASE_URL $(PYTEST) $(XDIST) --ignore=tests/browser
 	env -u DATABASE_URL $(PYTEST) tests/browser
 
+# schemathesis against a live gunicorn on a free port (DATABASE_URL=sqlite:///… with the demo), as an officer and a
+# provider: 0 server errors and 0 schema violations. The same test runs in test-sqlite; this runs it alone.
+test-api-live: $(STAMP)
+	env -u DATABASE_URL $(PYTEST) -q tests/api/test_schemathesis_live.py
+
 test-browser: $(STAMP) ensure-chromium
 	env -u DATABASE_URL $(PYTEST) tests/browser
 
+# The live-server modules always run on a SQLite database of their own (they test SQLite through DATABASE_URL and
+# the API over HTTP), so the PostgreSQL run leaves them to test-sqlite rather than repeat them.
+LIVE_SQLITE_ONLY := --ignore=tests/api/test_schemathesis_live.py --ignore=tests/core/test_sqlite_concurrency.py
 test-postgres: $(STAMP) ensure-postgres
-	scripts/with_postgres.sh $(PYTEST) $(XDIST) --ignore=tests/browser
+	scripts/with_postgres.sh $(PYTEST) $(XDIST) --ignore=tests/browser $(LIVE_SQLITE_ONLY)
 
 # Benchmarks print figures side by side; they are not part of `make test`.
 bench: $(STAMP)

@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "vcsgrants.core.middleware.LoginRequiredMiddleware",
+    # A lock wait beyond the database's busy timeout: 503 with a retry message (JSON for /api/), never a 500.
+    "vcsgrants.core.middleware.DatabaseBusyMiddleware",
     # Last, so that it sees the outcome of every sign-in (see vcsgrants/core/signin.py).
     "axes.middleware.AxesMiddleware",
 ]
@@ -100,22 +102,33 @@ TEMPLATES = [
 FORM_RENDERER = "vcsgrants.core.forms.GovukFormRenderer"
 
 SQLITE_PATH = VAR_DIR / "vcsgrants.sqlite3"
-if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
-else:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet; SQLite will not create folders
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": SQLITE_PATH,
-            "OPTIONS": {
-                # Writers queue for the lock instead of failing with "database is locked".
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-            },
-        }
-    }
+# Every SQLite database, whether the default file or one named by DATABASE_URL=sqlite:///…, gets the same
+# safety settings: writers queue for the lock (IMMEDIATE transactions, a busy timeout) instead of failing with
+# "database is locked", in WAL mode so readers never wait for a writer. A wait beyond the timeout answers 503
+# with a retry message (vcsgrants/core/middleware.py), never a 500.
+SQLITE_BUSY_TIMEOUT = int(os.environ.get("SQLITE_BUSY_TIMEOUT", 20))
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": SQLITE_BUSY_TIMEOUT,
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+}
+
+
+def database_config(url: str | None) -> dict:
+    """The default database: PostgreSQL (or SQLite) from a URL, else the SQLite file under var/."""
+    if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)  # a fresh clone has no var/ yet; SQLite will not create folders
+        return {"ENGINE": "django.db.backends.sqlite3", "NAME": SQLITE_PATH, "OPTIONS": dict(SQLITE_OPTIONS)}
+    config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # One path for every SQLite database: the same options as the default file, whatever the URL says.
+        config["OPTIONS"] = {**config.get("OPTIONS", {}), **SQLITE_OPTIONS}
+        config["CONN_MAX_AGE"] = 0
+        config["CONN_HEALTH_CHECKS"] = False
+    return config
+
+
+DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"))}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"
@@ -211,9 +224,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "vcsgrants.api.pagination.Pagination",  # limit and offset; limit at most 1000
     "PAGE_SIZE": 100,
     "COERCE_DECIMAL_TO_STRING": True,
+    # DRF's handler, plus a database busy past its timeout as a 503 JSON answer with Retry-After.
+    "EXCEPTION_HANDLER": "vcsgrants.api.base.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "VCS Grants API",

@@ -24,3 +24,6 @@ urlpatterns = [
     path("", include("vcsgrants.calls.urls")),
     path("", include("vcsgrants.notifications.urls")),
 ]
+
+# A database busy past its timeout answers 503 with a retry message, whatever raised it (vcsgrants/core/middleware.py).
+handler500 = "vcsgrants.core.views.server_error"

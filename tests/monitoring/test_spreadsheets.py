@@ -124,7 +124,7 @@ def test_csv_returns_are_read_and_checked_the_same_way():
         "sheet 'CSV' (SG3): is missing from the file",
     ]
     assert messages(parse_return_file("r.csv", "kpi_code,value\nSG1,3\n".encode("utf-16"), SPEC)) == [
-        "The file is not UTF-8 text: save it as CSV UTF-8."
+        "This CSV file (r.csv) is in UTF-16; save it as UTF-8 (CSV UTF-8 in Excel)."
     ]
 
 

@@ -10,6 +10,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from rest_framework.exceptions import AuthenticationFailed
 
 from vcsgrants.api.models import ApiToken, hash_token
+from vcsgrants.core.dates import moment_text
 
 # Recording every use would write to the database on every request; once a minute is enough
 # to tell which tokens are still in use.
@@ -36,10 +37,15 @@ class BearerTokenAuthentication(BaseAuthentication):
         if api_token is None:
             raise AuthenticationFailed("This token is not recognised.")
         if api_token.revoked_at is not None:
-            raise AuthenticationFailed("This token has been revoked.")
+            reason = f" ({api_token.revoked_reason})" if api_token.revoked_reason else ""
+            raise AuthenticationFailed(f"This token has been revoked{reason}. Create a new one on the API tokens page.")
         if not api_token.user.is_active:
             raise AuthenticationFailed("The account this token belongs to is deactivated.")
         now = timezone.now()
+        if api_token.has_expired(now):
+            raise AuthenticationFailed(
+                f"This token expired at {moment_text(api_token.expires_at)}. Create a new one on the API tokens page."
+            )
         if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_RESOLUTION:
             ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
             api_token.last_used_at = now

@@ -23,12 +23,15 @@ from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import NotFound, PermissionDenied, UnsupportedMediaType, ValidationError
+from rest_framework.exceptions import APIException, NotFound, PermissionDenied, UnsupportedMediaType, ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
 
-from vcsgrants.core import uploads
+from vcsgrants.api.pagination import MAX_ID  # noqa: F401 - the serializers' bound on ids
+from vcsgrants.core import downloads
+from vcsgrants.core.middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, is_lock_timeout
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
@@ -303,7 +306,7 @@ def document_download(documents: QuerySet, document_id: int, missing: str):
     document = documents.filter(pk=document_id).first()
     if document is None:
         raise NotFound(missing)
-    return uploads.download_response(document.file, document.original_name, document.content_type)
+    return downloads.stored_file_response(document.file, document.original_name, document.content_type)
 
 
 @extend_schema_field({"type": "string", "format": "binary"})
@@ -400,3 +403,22 @@ def choice(choices, **kwargs) -> serializers.ChoiceField:
 def optional_text(max_length: int | None = None, **kwargs) -> serializers.CharField:
     """Optional free text: blank allowed, never null."""
     return serializers.CharField(max_length=max_length, required=False, allow_blank=True, **kwargs)
+
+
+# --- Errors: DRF's answers, plus a database busy past its timeout as 503 ------------------------------------
+
+
+class ServiceBusy(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_detail = BUSY_MESSAGE
+    default_code = "busy"
+
+
+def exception_handler(exc, context):
+    """DRF's exception handler; a lock wait beyond the database's busy timeout is a 503 "try again" with Retry-After."""
+    if is_lock_timeout(exc):
+        exc = ServiceBusy()
+    response = drf_exception_handler(exc, context)
+    if response is not None and isinstance(exc, ServiceBusy):
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

@@ -7,6 +7,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 
 def hash_token(token: str) -> str:
@@ -21,6 +22,10 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # Why it was revoked, when not by hand: its owner's password changed, or the account was deactivated.
+    revoked_reason = models.CharField(max_length=200, blank=True)
+    # Refused from this moment on; None: until revoked.
+    expires_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -29,6 +34,12 @@ class ApiToken(models.Model):
         return f"{self.user} {self.prefix}…"
 
     @classmethod
-    def issue(cls, user, name: str = "") -> tuple[ApiToken, str]:
+    def issue(cls, user, name: str = "", expires_at=None) -> tuple[ApiToken, str]:
         token = "vcsg_" + secrets.token_urlsafe(32)
-        return cls.objects.create(user=user, name=name, prefix=token[:12], token_hash=hash_token(token)), token
+        api_token = cls.objects.create(
+            user=user, name=name, prefix=token[:12], token_hash=hash_token(token), expires_at=expires_at
+        )
+        return api_token, token
+
+    def has_expired(self, now=None) -> bool:
+        return self.expires_at is not None and (now or timezone.now()) >= self.expires_at

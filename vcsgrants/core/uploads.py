@@ -21,6 +21,7 @@ from django.core import checks
 from django.core.exceptions import ValidationError
 from django.http import FileResponse
 
+from vcsgrants.core import encodings
 from vcsgrants.core.archives import FileRefused, check_archive
 from vcsgrants.core.limits import DEFAULT_LIMITS, FileLimits
 
@@ -106,6 +107,14 @@ def _zip_problem(upload, name: str, kind: FileType) -> bool:
     return mimetype is None or mimetype.strip().decode("ascii", "replace") != kind.zip_mimetype
 
 
+def _text_mismatch(name: str, kind: FileType, head: bytes) -> str:
+    """A text file (CSV, TXT) with NUL bytes: name the encoding when it is one (UTF-16 without its mark, UTF-32)."""
+    encoding = encodings.encoding_of(head)
+    if encoding in ("UTF-16", "UTF-32"):
+        return f"“{name}” is in {encoding}; {encodings.SAVE_AS_UTF8}."
+    return f"“{name}” is not a {kind.label} file: its content does not match its name."
+
+
 def check_upload(upload, *, field: str = "file") -> None:
     """Refuse an empty, too large or disallowed file, or one whose content does not match its name, against `field`."""
     name = PurePath(upload.name or "").name
@@ -122,8 +131,8 @@ def check_upload(upload, *, field: str = "file") -> None:
     upload.seek(0)
     mismatch = f"“{name}” is not a real {kind.label} file: its content does not match its name."
     if not kind.signatures:
-        if b"\x00" in head:
-            raise ValidationError({field: f"“{name}” is not a {kind.label} file: its content does not match its name."})
+        if b"\x00" in head and not encodings.is_utf16_text(head):
+            raise ValidationError({field: _text_mismatch(name, kind, head)})
         return
     if not head.startswith(kind.signatures):
         raise ValidationError({field: mismatch})

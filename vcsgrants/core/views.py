@@ -53,3 +53,18 @@ def audit_log(request):
     events = AuditEvent.objects.select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
     return render(request, "core/audit_log.html", {"page": page, "page_title": "Audit log"})
+
+
+def server_error(request):
+    """handler500: a lock wait past the busy timeout raised where no middleware sees it (a session saved on the way
+    out) is still a 503 "try again"; any other error is the usual GOV.UK 500 page."""
+    import sys
+
+    from django.views import defaults
+
+    from vcsgrants.core.middleware import busy_response, is_lock_timeout
+
+    exc = sys.exc_info()[1]
+    if exc is not None and is_lock_timeout(exc):
+        return busy_response(request)
+    return defaults.server_error(request)

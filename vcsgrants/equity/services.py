@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.encodings import not_utf8_message
 from vcsgrants.core.models import Area, FinancialYear, User
 from vcsgrants.core.money import from_pence, pounds, to_pence
 from vcsgrants.equity.areas_csv import AreasCsvError, parse_areas_csv
@@ -24,6 +25,10 @@ from vcsgrants.funding.models import ZERO, Allocation, Decision, FundingStream, 
 from vcsgrants.funding.services.programmes import allocations_set, committed_total
 
 MAX_AREAS_UPLOAD_BYTES = 10 * 1024 * 1024  # 33,755 LSOAs with a few indicators is about 2 MB
+# An option set's areas: enough for every LSOA in England and Wales (35,672 in 2021) with room to spare; a larger
+# file is refused with this figure, before anything is written.
+MAX_OPTION_SET_AREAS = 50_000
+AREA_LOOKUP_CHUNK = 2_000
 DISTRICT_INDICATORS = ("imd",)  # IMD 2019 average score: the need indicator the districts file carries
 
 
@@ -127,6 +132,16 @@ def option_set_from_districts(
     return option_set
 
 
+def _areas_by_code(codes: list[str]) -> dict[str, Area]:
+    """The service's areas among codes, looked up in chunks: one IN (...) of every code would pass SQLite's limit on
+    a query's variables (32,766) for a file of tens of thousands of areas."""
+    known: dict[str, Area] = {}
+    for start in range(0, len(codes), AREA_LOOKUP_CHUNK):
+        chunk = codes[start : start + AREA_LOOKUP_CHUNK]
+        known |= {a.gss_code: a for a in Area.objects.filter(gss_code__in=chunk)}
+    return known
+
+
 @transaction.atomic
 def option_set_from_csv(
     *,
@@ -148,13 +163,17 @@ def option_set_from_csv(
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ValidationError({"file": f"{filename} is not UTF-8 text: save it as CSV UTF-8."}) from None
+        raise ValidationError({"file": not_utf8_message(filename, data)}) from None
     try:
         inputs = parse_areas_csv(text, filename=filename)
     except AreasCsvError as exc:
         raise ValidationError({"file": [f"{filename}: {p}" for p in exc.problems]}) from None
+    if len(inputs) > MAX_OPTION_SET_AREAS:
+        raise ValidationError(
+            {"file": f"{filename} has {len(inputs):,} areas; an option set takes at most {MAX_OPTION_SET_AREAS:,}."}
+        )
     indicators = sorted(inputs[0].indicators) if inputs else []
-    known = {a.gss_code: a for a in Area.objects.filter(gss_code__in=[i.area_id for i in inputs])}
+    known = _areas_by_code([i.area_id for i in inputs])
     option_set = OptionSet.objects.create(
         programme=programme,
         stream=stream,

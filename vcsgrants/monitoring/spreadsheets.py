@@ -20,7 +20,9 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils.exceptions import InvalidFileException
 
+from vcsgrants.core import encodings
 from vcsgrants.core.archives import FileRefused, check_archive
+from vcsgrants.core.exports import workbook_bytes, write
 from vcsgrants.core.limits import DEFAULT_LIMITS, FileLimits
 from vcsgrants.core.problems import ProblemList, problem_list
 
@@ -110,41 +112,46 @@ class ImportRefused(Exception):
 
 
 def template_xlsx(spec: ReturnSpec) -> bytes:
-    """A workbook pre-filled with the return's KPIs and targets, ready to fill in and upload."""
+    """A workbook pre-filled with the return's KPIs and targets, ready to fill in and upload.
+
+    Every cell goes through the service's one spreadsheet writer (core.exports): the narrative, case studies and
+    KPI names, which providers write, are typed as text, so one starting with = is never a live formula."""
     wb = Workbook()
     ws = wb.active
     ws.title = RETURN_SHEET
     bold = Font(bold=True)
-    ws["A1"] = "Quarterly monitoring return — fill in column E (Value) and the Narrative sheet, then upload this file."
-    ws["A1"].font = bold
+    write(
+        ws,
+        1,
+        1,
+        "Quarterly monitoring return — fill in column E (Value) and the Narrative sheet, then upload this file.",
+        font=bold,
+    )
     for row, (label, value) in enumerate(
         [("Agreement", spec.reference), ("Financial year", spec.year_label), ("Quarter", spec.quarter)], start=2
     ):
-        ws.cell(row=row, column=1, value=label).font = bold
-        ws.cell(row=row, column=2, value=value)
-    ws["A6"] = "Do not change the agreement, year, quarter or KPI codes."
+        write(ws, row, 1, label, font=bold)
+        write(ws, row, 2, value)
+    write(ws, 6, 1, "Do not change the agreement, year, quarter or KPI codes.")
     for col, title in enumerate(HEADER, start=1):
-        cell = ws.cell(row=FIRST_KPI_ROW - 1, column=col, value=title)
-        cell.font = bold
+        write(ws, FIRST_KPI_ROW - 1, col, title, font=bold)
     fill = PatternFill("solid", fgColor="FFF2CC")
     for offset, kpi in enumerate(spec.kpis):
         row = FIRST_KPI_ROW + offset
-        ws.cell(row=row, column=1, value=kpi.code)
-        ws.cell(row=row, column=2, value=kpi.name)
-        ws.cell(row=row, column=3, value={"money": "£", "percent": "%"}.get(kpi.unit, kpi.unit))
-        ws.cell(row=row, column=4, value=kpi.quarter_target)
-        value_cell = ws.cell(row=row, column=5, value=kpi.value)
-        value_cell.fill = fill
+        write(ws, row, 1, kpi.code)
+        write(ws, row, 2, kpi.name)
+        write(ws, row, 3, {"money": "£", "percent": "%"}.get(kpi.unit, kpi.unit))
+        write(ws, row, 4, kpi.quarter_target)
+        write(ws, row, 5, kpi.value).fill = fill
     for col, width in zip("ABCDE", (12, 60, 8, 15, 15), strict=True):
         ws.column_dimensions[col].width = width
     notes = wb.create_sheet(NARRATIVE_SHEET)
-    notes["A1"], notes["A4"] = "Narrative", "Case studies"
-    notes["A1"].font = notes["A4"].font = bold
-    notes["A2"], notes["A5"] = spec.narrative or None, spec.case_studies or None
+    write(notes, 1, 1, "Narrative", font=bold)
+    write(notes, 4, 1, "Case studies", font=bold)
+    write(notes, 2, 1, spec.narrative or None)
+    write(notes, 5, 1, spec.case_studies or None)
     notes.column_dimensions["A"].width = 100
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    return workbook_bytes(wb)
 
 
 # --- reading -------------------------------------------------------------------------
@@ -281,11 +288,11 @@ def _read_xlsx(data: bytes, spec: ReturnSpec, parsed: ParsedReturn, name: str, l
         wb.close()
 
 
-def _read_csv(data: bytes, spec: ReturnSpec, parsed: ParsedReturn, limits: FileLimits) -> None:
+def _read_csv(data: bytes, spec: ReturnSpec, parsed: ParsedReturn, name: str, limits: FileLimits) -> None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        parsed.problems.add(Problem("", None, None, None, "The file is not UTF-8 text: save it as CSV UTF-8."), UNREADABLE)
+        parsed.problems.add(Problem("", None, None, None, encodings.not_utf8_message(name, data)), UNREADABLE)
         return
     stream = io.StringIO(text)
     reader = csv.reader(stream)  # row by row, and no further than a return can go
@@ -330,7 +337,7 @@ def parse_return_file(filename: str, data: bytes, spec: ReturnSpec, limits: File
     elif name.endswith(".xlsx"):
         _read_xlsx(data, spec, parsed, filename, limits)
     elif name.endswith(".csv"):
-        _read_csv(data, spec, parsed, limits)
+        _read_csv(data, spec, parsed, filename, limits)
     else:
         message = "Upload the XLSX template or a CSV file (.xlsx or .csv)."
         parsed.problems.add(Problem("", None, None, None, message), UNREADABLE)

@@ -10,7 +10,11 @@ the columns these grants fill. The first beneficiary location uses the template'
 (``Beneficiary Location:Name`` …); a grant with more locations adds numbered columns
 (``Beneficiary Location:1:Name`` …), which flattentool reads back into the same list. Dates are written as
 text (YYYY-MM-DD, as the standard writes them), amounts as numbers. Text that a spreadsheet would run as a
-formula is stored as text in XLSX and neutralised with a leading apostrophe in CSV. The CSV is plain UTF-8
+formula is stored as text in XLSX (core.exports, the service's one spreadsheet writer). The CSV carries every
+cell exactly as the data says, with no formula guard: the standard's CSV is data for software (360Giving's
+converter, GrantNav), where a guard's apostrophe would become part of a name such as "-Kids Club" or "@Home";
+people who open the data in a spreadsheet use the XLSX (docs/adr/0013-formula-safe-spreadsheet-writer.md).
+The CSV is plain UTF-8
 with no byte-order mark: with one, 360Giving's converter reads the first column title as "\ufeffIdentifier"
 (the XLSX is the file to open in Excel).
 """
@@ -24,9 +28,9 @@ import json
 from collections.abc import Iterable, Iterator, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from vcsgrants.core.exports import csv_row, write_only_cell
 from vcsgrants.opendata.conf import standard_dir
 
 # Column title → (list field, item key) for list fields, or (field,) for plain ones.
@@ -57,7 +61,6 @@ COLUMNS: dict[str, tuple] = {
 }
 LOCATION_COLUMNS = [t for t, path in COLUMNS.items() if path[0] == "beneficiaryLocation"]
 SHEET = "grants"  # flattentool's root list path and the template's sheet name
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 JSON_TYPE = "application/json"
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -142,24 +145,13 @@ def write_json(handle, grants: Iterable[dict], meta: dict) -> int:
 # --- CSV -----------------------------------------------------------------------------------
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
-def _csv_value(value) -> object:
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return f"'{value}"
-    return "" if value is None else value
-
-
 def csv_chunks(grants: Iterable[dict], *, extra_locations: int = 0, bom: bool = False, batch: int = 500) -> Iterator[str]:
+    """The standard's CSV, cells exactly as the data says (no formula guard: see the module's docstring)."""
     cols = columns(extra_locations)
-    writer = csv.writer(_Echo(), lineterminator="\r\n")
-    yield ("\ufeff" if bom else "") + writer.writerow([title for title, _ in cols])
+    yield ("\ufeff" if bom else "") + csv_row([title for title, _ in cols], guard=False)
     buffer: list[str] = []
     for grant in grants:
-        buffer.append(writer.writerow([_csv_value(v) for v in grant_row(grant, cols)]))
+        buffer.append(csv_row(grant_row(grant, cols), guard=False))
         if len(buffer) >= batch:
             yield "".join(buffer)
             buffer = []
@@ -182,21 +174,11 @@ def write_xlsx(target, grants: Iterable[dict], *, extra_locations: int = 0) -> i
     sheet = workbook.create_sheet(SHEET)
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    header = []
-    for title, _ in cols:
-        cell = WriteOnlyCell(sheet, value=title)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
+    sheet.append([write_only_cell(sheet, title, font=bold) for title, _ in cols])
     count = 0
     for grant in grants:
-        row = grant_row(grant, cols)
-        for n, value in enumerate(row):
-            if isinstance(value, str) and value.startswith("="):
-                cell = WriteOnlyCell(sheet, value=value)
-                cell.data_type = "s"  # text, never a formula
-                row[n] = cell
-        sheet.append(row)
+        # Text typed as text (never a formula), numbers as numbers: the service's one spreadsheet writer.
+        sheet.append([write_only_cell(sheet, value) for value in grant_row(grant, cols)])
         count += 1
     workbook.save(target)
     return count

@@ -10,7 +10,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from vcsgrants.api.base import ReadOnlyModelSerializer, optional_text
+from vcsgrants.api.base import MAX_ID, ReadOnlyModelSerializer, optional_text
 from vcsgrants.api.serializers.core import OrganisationRefSerializer, UserRefSerializer
 from vcsgrants.api.serializers.funding import ProgrammeRefSerializer
 from vcsgrants.engagement.models.consultations import Consultation, ConsultationDocument, ConsultationResponse, Question
@@ -19,7 +19,7 @@ from vcsgrants.engagement.selectors.meetings import sees_notes
 
 
 def id_list() -> serializers.ListField:
-    return serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=500)
+    return serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=500)
 
 
 # --- Meetings and actions ---

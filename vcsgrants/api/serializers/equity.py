@@ -184,7 +184,10 @@ class OptionInputSerializer(serializers.Serializer):
 
 class AdoptInputSerializer(serializers.Serializer):
     decision = serializers.IntegerField(
-        min_value=1, required=False, allow_null=True, help_text="The decision that approves it (its id), if any."
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="The decision that approves it (its id), if any.",
     )
 
 

@@ -484,7 +484,7 @@ class ConsultationViewSet(ScopedViewSet):
         summary="Every response, counted or left out, with the respondent's details and answers (officers)",
         responses={200: ModeratedResponseSerializer(many=True)},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], pagination_class=None)
     def responses(self, request, pk=None):
         consultation = self.get_object_for("engagement.view_consultation_responses")
         responses = consultation.responses.select_related(*MODERATION_RELATED).prefetch_related("answers")

@@ -150,8 +150,10 @@ class OptionSetViewSet(ScopedViewSet):
         )
         return self.respond(option_set, status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["post"])
-    def options(self, request, pk=None):
+    # Named add_option, not options: a method called options would shadow DRF's handler for OPTIONS requests on
+    # every URL of the viewset. The URL stays /api/option-sets/{id}/options/.
+    @action(detail=True, methods=["post"], url_path="options", url_name="options")
+    def add_option(self, request, pk=None):
         option_set = self._managed()
         data = read_input(OptionInputSerializer, request)
         indicators = list(option_set.indicators)
@@ -182,7 +184,7 @@ class OptionSetViewSet(ScopedViewSet):
         run(services.option_delete, option=option, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @action(detail=True, methods=["post"], url_path="options/<int:option_id>/adopt")
+    @action(detail=True, methods=["post"], url_path="options/<int:option_id>/adopt", pagination_class=None)
     def adopt(self, request, pk=None, option_id=None):
         option = self._option(self._managed("equity.adopt_option"), option_id)
         data = read_input(AdoptInputSerializer, request)

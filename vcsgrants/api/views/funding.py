@@ -183,7 +183,7 @@ class ProgrammeViewSet(ScopedViewSet):
         request=BulkExtensionApplySerializer,
         responses={201: VariationDetailSerializer(many=True), **refused("programme")},
     )
-    @action(detail=True, methods=["get", "post"], url_path="bulk-extension")
+    @action(detail=True, methods=["get", "post"], url_path="bulk-extension", pagination_class=None)
     def bulk_extension(self, request, pk=None):
         programme = self.get_object_for("funding.manage_agreement")
         if request.method == "GET":
@@ -282,7 +282,7 @@ class FundingStreamViewSet(ScopedViewSet):
         request=ContributionInputSerializer,
         responses={200: ContributionSerializer(many=True), **refused("funding stream")},
     )
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def contributions(self, request, pk=None):
         stream = self.get_object()
         require_api(request.user, "funding.manage_contributions", stream.programme)
@@ -493,7 +493,7 @@ class AgreementViewSet(ScopedViewSet):
         )
         return self.respond(agreement)
 
-    @action(detail=True, methods=["post"])
+    @action(detail=True, methods=["post"], pagination_class=None)
     def schedule(self, request, pk=None):
         agreement = self._managed("funding.manage_schedule")
         data = read_input(ScheduleInputSerializer, request)
@@ -565,7 +565,7 @@ class AgreementViewSet(ScopedViewSet):
         request={"multipart/form-data": DocumentUploadSerializer},
         responses={201: AgreementDocumentSerializer, **refused("agreement"), **NOT_MULTIPART},
     )
-    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser])
+    @action(detail=True, methods=["get", "post"], parser_classes=[MultiPartParser], pagination_class=None)
     def documents(self, request, pk=None):
         agreement = self.get_object()
         if request.method == "GET":

@@ -171,7 +171,7 @@ class KpiViewSet(ScopedViewSet):
         kpi = run(services.kpi_propose, outcome=outcome, actor=user, **data)
         return self.respond(kpi, status.HTTP_201_CREATED)
 
-    @action(detail=True, methods=["get", "post"])
+    @action(detail=True, methods=["get", "post"], pagination_class=None)
     def comments(self, request, pk=None):
         kpi = self.get_object()
         if request.method == "POST":

@@ -6,12 +6,15 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vcsgrants.api.models import ApiToken
-from vcsgrants.api.services import api_token_create, api_token_revoke
+from vcsgrants.api.services import EXPIRY_CHOICES_DAYS, api_token_create, api_token_revoke
 from vcsgrants.core.forms import GovukForm, apply_validation_error
 from vcsgrants.core.permissions import require
+
+EXPIRY_CHOICES = [("", "No expiry: until you revoke it")] + [(str(days), f"After {days} days") for days in EXPIRY_CHOICES_DAYS]
 
 
 class TokenForm(GovukForm):
@@ -19,6 +22,14 @@ class TokenForm(GovukForm):
         max_length=100,
         label="Name",
         help_text="What the token is for, so that you can tell your tokens apart. For example: quarterly returns script",
+    )
+    expires_in_days = forms.TypedChoiceField(
+        choices=EXPIRY_CHOICES,
+        coerce=int,
+        empty_value=None,
+        required=False,
+        label="Expires",
+        help_text="A token that expires stops working by itself. Every token stops when your password changes.",
     )
 
 
@@ -29,7 +40,9 @@ def token_list(request):
     created = None
     if request.method == "POST" and form.is_valid():
         try:
-            api_token, token = api_token_create(user=request.user, name=form.cleaned_data["name"])
+            api_token, token = api_token_create(
+                user=request.user, name=form.cleaned_data["name"], expires_in_days=form.cleaned_data["expires_in_days"]
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -43,6 +56,7 @@ def token_list(request):
             "form": form,
             "created": created,
             "tokens": ApiToken.objects.filter(user=request.user),
+            "now": timezone.now(),
         },
     )
     response["Cache-Control"] = "no-store"  # the new token is in this page once: keep it out of every cache

@@ -19,7 +19,7 @@ from vcsgrants.calls.forms import apply as forms_apply
 from vcsgrants.calls.models import Answer, Application, Call, CallDocument, CoApplicant, FormSection
 from vcsgrants.calls.selectors import apply as selectors_apply
 from vcsgrants.calls.services import apply as services_apply
-from vcsgrants.core import uploads
+from vcsgrants.core import downloads, uploads
 from vcsgrants.core.dates import moment_text
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import ACTIONS, require
@@ -119,7 +119,7 @@ def document_download(request, pk):
     document = get_object_or_404(CallDocument.objects.select_related("call"), pk=pk)
     if document.call.published_at is None and not (request.user.is_authenticated and request.user.has_perm("calls.view_calls")):
         raise Http404("No such document.")
-    return uploads.download_response(document.file, document.original_name, document.content_type)
+    return downloads.stored_file_response(document.file, document.original_name, document.content_type)
 
 
 @require_http_methods(["GET", "POST"])
@@ -417,4 +417,4 @@ def answer_file(request, pk):
     _application(request, answer.application_id)
     if not answer.file:
         raise Http404("No file.")
-    return uploads.download_response(answer.file, answer.original_name, answer.content_type)
+    return downloads.stored_file_response(answer.file, answer.original_name, answer.content_type)

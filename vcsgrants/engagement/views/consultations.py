@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vcsgrants.core import charts, exports, uploads
+from vcsgrants.core import charts, downloads, exports
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
@@ -62,7 +62,7 @@ def _data(request):
 
 
 def _download(document: ConsultationDocument) -> FileResponse:
-    return uploads.download_response(document.file, document.original_name, document.content_type)
+    return downloads.stored_file_response(document.file, document.original_name, document.content_type)
 
 
 # --- Lists and the consultation page --------------------------------------------------------

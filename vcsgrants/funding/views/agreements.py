@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from vcsgrants.core import uploads
+from vcsgrants.core import downloads
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
@@ -254,4 +254,4 @@ def document_upload(request, pk):
 def document_download(request, pk):
     document = get_object_or_404(AgreementDocument.objects.select_related("agreement"), pk=pk)
     require(request.user, "funding.view_documents", document.agreement)
-    return uploads.download_response(document.file, document.original_name, document.content_type)
+    return downloads.stored_file_response(document.file, document.original_name, document.content_type)

@@ -1,0 +1,36 @@
+"""schemathesis against a LIVE server: gunicorn started by the fixture on a free loopback port, against a SQLite
+database (DATABASE_URL=sqlite:///…) holding the demo, with an officer's and a provider's token. Every operation of
+the OpenAPI document, read from the running server, gets generated requests that fit the document and requests that
+break it; no answer may be a server error, and every answer must be one the document describes.
+
+Unlike tests/api/test_schemathesis.py (in-process, through the WSGI app, inside the test's transaction), this one
+goes through everything a client meets: real HTTP, gunicorn's workers, real commits, the database's locking, and the
+middleware's error pages. Short example counts keep it near half a minute; `make test-api-live` runs it alone.
+"""
+
+from __future__ import annotations
+
+import pytest
+import schemathesis
+
+from tests import live
+from tests.api.test_schemathesis import USERS, check_every_operation
+
+EXAMPLES_PER_OPERATION = 1  # × 2 modes × 2 users × ~70 operations: about 300 requests a run
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    running = live.start(tmp_path_factory.mktemp("schemathesis-live"), USERS, workers=2)
+    yield running
+    running.stop()
+
+
+def test_the_live_api_answers_as_its_document_says(server):
+    schema = schemathesis.openapi.from_url(
+        f"{server.url}/api/schema/?format=json", headers={"Authorization": f"Bearer {server.tokens['officer']}"}
+    )
+    operations, failures = check_every_operation(schema, server.tokens, EXAMPLES_PER_OPERATION)
+    assert operations > 60  # the whole document was walked
+    assert not failures, "\n\n".join(failures)
+    assert "Internal Server Error" not in server.log.read_text()
