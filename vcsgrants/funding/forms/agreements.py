@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 
 from vcsgrants.core import uploads
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.funding.forms.programmes import MONEY, ApprovalForm
@@ -16,6 +17,7 @@ from vcsgrants.funding.models import Agreement, FundingStream, Variation
 
 class AgreementForm(GovukModelForm):
     areas = forms.ModelMultipleChoiceField(Area.objects.all(), widget=forms.CheckboxSelectMultiple, label="Districts")
+    version = VersionField()
 
     class Meta:
         model = Agreement
