@@ -17,7 +17,6 @@ from vcsgrants.funding.models import Agreement, FundingStream, Variation
 
 class AgreementForm(GovukModelForm):
     areas = forms.ModelMultipleChoiceField(Area.objects.all(), widget=forms.CheckboxSelectMultiple, label="Districts")
-    version = VersionField()
 
     class Meta:
         model = Agreement
@@ -32,6 +31,7 @@ class AgreementForm(GovukModelForm):
 
 class AgreementEditForm(GovukModelForm):
     areas = forms.ModelMultipleChoiceField(Area.objects.all(), widget=forms.CheckboxSelectMultiple, label="Districts")
+    version = VersionField()
 
     class Meta:
         model = Agreement
