@@ -23,6 +23,42 @@ DESCRIPTIONS = {
     "401": "No token, or a token that is not recognised or has been revoked.",
     "403": "Your role does not allow this, with the reason.",
     "404": "No such record that you can see.",
+    "412": "If-Match was not the current ETag: the record changed since you read it, and nothing was saved.",
+}
+STALE = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, in plain English."},
+        "etag": {"type": "string", "description": "The current ETag: read the record again before retrying."},
+        "saved_since": {
+            "type": "array",
+            "description": "The latest saves of the record: who, when (ISO 8601) and what.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "by": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "summary": {"type": "string"},
+                },
+            },
+        },
+    },
+    "required": ["detail", "etag"],
+}
+# The reads that answer with the ETag a guarded write takes in If-Match (docs/api/concurrency.md).
+ETAG_READS = {
+    ("/api/agreements/{id}/", "get"),
+    ("/api/funding-streams/{id}/", "get"),
+    ("/api/allocations/", "get"),
+    ("/api/payments/", "get"),
+    ("/api/kpi-targets/", "get"),
+}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The version of what the matching write changes, to send back in If-Match "
+        "(list reads: only when filtered to one agreement, or one stream, and one financial year).",
+        "schema": {"type": "string"},
+    }
 }
 
 
@@ -36,8 +72,13 @@ def document_errors(result, generator, request, public):
                 codes.append("404")
             if operation.get("parameters") or operation.get("requestBody"):
                 codes.append("400")
+            if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in operation.get("parameters", [])):
+                codes.append("412")
             responses = operation.setdefault("responses", {})
             for code in codes:
                 response = responses.setdefault(code, {"description": DESCRIPTIONS[code]})
-                response.setdefault("content", {"application/json": {"schema": PROBLEMS if code == "400" else DETAIL}})
+                schema = {"400": PROBLEMS, "412": STALE}.get(code, DETAIL)
+                response.setdefault("content", {"application/json": {"schema": schema}})
+            if (path, method) in ETAG_READS and "200" in responses:
+                responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
     return result

@@ -154,8 +154,13 @@ def target_set(
     annual_target: Decimal,
     actor: User,
     quarter_targets: Sequence[Decimal] | None = None,
+    version: str | None = None,
 ) -> KpiTarget:
-    """An agreement's annual target for a KPI, profiled evenly by quarter unless quarters are given."""
+    """An agreement's annual target for a KPI, profiled evenly by quarter unless quarters are given. Refused
+    (`version`, core.concurrency: the year's targets as read) if the agreement's targets for the year changed since."""
+    if version is not None:
+        Agreement.objects.select_for_update().filter(pk=agreement.pk).first()
+        check_version(version, targets_state(agreement, year), records=[agreement])
     if kpi.status != Kpi.Status.AGREED:
         raise ValidationError({"kpi": f"{kpi.code} is {kpi.get_status_display().lower()}: only agreed KPIs carry targets."})
     if kpi.outcome.programme_id != agreement.programme_id:
