@@ -1,6 +1,6 @@
 """Optimistic concurrency for multi-field edits: a save is refused if what the form showed has changed since.
 
-One design for every edit page and the API (ADR 0016):
+One design for every edit page and the API (ADR 0013, docs/adr/0013-optimistic-concurrency-version-tokens.md):
 
 - A service that saves a multi-field edit describes what the edit covers as a **state**: an ordered mapping from
   what a person calls each part ("Amber Valley", "Title", "Instalment 2") to its value as a person reads it,
