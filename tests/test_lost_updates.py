@@ -18,6 +18,8 @@ from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
 from tests.versions import opened_form
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
 from vcsgrants.core.models import AuditEvent, Role
+from vcsgrants.engagement.models.meetings import Meeting
+from vcsgrants.engagement.services.meetings import meeting_record
 from vcsgrants.funding.models import Agreement, Allocation, FundingStream, PaymentInstalment, StreamBudget
 from vcsgrants.funding.services.agreements import agreement_create
 from vcsgrants.monitoring.models import KpiTarget
@@ -264,3 +266,22 @@ def test_stream_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, 
     stream = FundingStream.objects.get(pk=funded.stream.pk)
     assert (stream.name, stream.description) == (name, "Core grants to infrastructure bodies.")
     assert Agreement.objects.count() == 0
+
+
+# --- Meetings ------------------------------------------------------------------------------------------------
+
+
+def test_meeting_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    meeting = meeting_record(
+        programme=funded.programme, kind=Meeting.Kind.PARTNERSHIP, date=dt.date(2022, 10, 20), actor=officer, agenda="Budgets"
+    )
+    url = reverse("engagement:meeting-edit", args=[meeting.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["notes"] = ["Agreed the budget."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["location"] = ["Matlock"]
+    refused(bob_page.post(url, bob_form), "Notes: (blank) → Agreed the budget.", "Saved by Alice Able")
+    meeting.refresh_from_db()
+    assert (meeting.notes, meeting.location) == ("Agreed the budget.", "")
