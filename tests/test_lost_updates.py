@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import OrganisationFactory, UserFactory, line
 from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
@@ -19,6 +20,7 @@ from tests.versions import opened_form
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
 from vcsgrants.core.models import AuditEvent, Role
 from vcsgrants.engagement.models.meetings import Meeting
+from vcsgrants.engagement.services.consultations import consultation_create
 from vcsgrants.engagement.services.meetings import meeting_record
 from vcsgrants.funding.models import Agreement, Allocation, FundingStream, PaymentInstalment, StreamBudget
 from vcsgrants.funding.services.agreements import agreement_create
@@ -285,3 +287,29 @@ def test_meeting_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded,
     refused(bob_page.post(url, bob_form), "Notes: (blank) → Agreed the budget.", "Saved by Alice Able")
     meeting.refresh_from_db()
     assert (meeting.notes, meeting.location) == ("Agreed the budget.", "")
+
+
+# --- Consultations -------------------------------------------------------------------------------------------
+
+
+def test_consultation_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    consultation = consultation_create(
+        programme=funded.programme,
+        title="Future of VCS grants",
+        description="Our proposals.",
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=30),
+        privacy_notice="We keep your answers safe.",
+        actor=officer,
+    )
+    url = reverse("engagement:consultation-edit", args=[consultation.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["description"] = ["Our proposals, with costs."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["title"] = ["The future of VCS grants"]
+    refused(bob_page.post(url, bob_form), "Description: Our proposals. → Our proposals, with costs.", "Saved by Alice Able")
+    consultation.refresh_from_db()
+    assert (consultation.title, consultation.description) == ("Future of VCS grants", "Our proposals, with costs.")
