@@ -17,6 +17,7 @@ from django.utils import timezone
 from tests.factories import OrganisationFactory, UserFactory, line
 from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
 from tests.versions import opened_form
+from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
 from vcsgrants.core.models import AuditEvent, Role
 from vcsgrants.engagement.models.meetings import Meeting
@@ -313,3 +314,36 @@ def test_consultation_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(fu
     refused(bob_page.post(url, bob_form), "Description: Our proposals. → Our proposals, with costs.", "Saved by Alice Able")
     consultation.refresh_from_db()
     assert (consultation.title, consultation.description) == ("Future of VCS grants", "Our proposals, with costs.")
+
+
+# --- Open calls ----------------------------------------------------------------------------------------------
+
+
+def test_call_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    call = call_create(
+        programme=funded.programme,
+        title="Infrastructure support",
+        reference="infra-support",
+        description="Support for local groups.",
+        stream=funded.stream,
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=30),
+        agreement_start=dt.date(2024, 4, 1),
+        agreement_end=dt.date(2026, 3, 31),
+        actor=officer,
+    )
+    url = reverse("calls:call-edit", args=[call.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["description"] = ["Support for local groups and networks."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["title"] = ["Infrastructure support 2024 to 2026"]
+    refused(
+        bob_page.post(url, bob_form),
+        "Description: Support for local groups. → Support for local groups and networks.",
+        "Saved by Alice Able",
+    )
+    call.refresh_from_db()
+    assert (call.title, call.description) == ("Infrastructure support", "Support for local groups and networks.")
