@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.factories import OrganisationFactory, UserFactory, line
+from tests.versions import post_opened
 from vcsgrants.core.dates import clock_text, moment_text
 from vcsgrants.core.models import AuditEvent, Role
 from vcsgrants.engagement.forms.consultations import ConsultationForm
@@ -777,7 +778,8 @@ def test_officers_set_up_a_consultation_through_the_pages(funded, officer):
     assert [q.text for q in consultation.questions.all()] == ["Pick one", "Why?", "Agree?"]
     detail = client.get(consultation.get_absolute_url()).content.decode()
     assert consultation.public_token in detail and "Edit details and dates" in detail
-    past = client.post(
+    past = post_opened(
+        client,
         reverse("engagement:consultation-edit", args=[consultation.pk]),
         {
             "title": "Equity options",

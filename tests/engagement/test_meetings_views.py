@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 
 from tests.engagement.test_meetings_services import World, action, make_world, monitoring, partner_meeting, partnership
+from tests.versions import post_opened
 from vcsgrants.core.models import AuditEvent
 from vcsgrants.engagement.models.meetings import Action, Meeting
 from vcsgrants.engagement.selectors import meetings as selectors
@@ -90,7 +91,8 @@ def test_editing_a_meeting_and_an_action_through_the_pages(world: World):
     officer = client_for(world.officer)
     edit = page(officer, f"/meetings/{meeting.pk}/edit/")
     assert "Draft" in edit
-    response = officer.post(
+    response = post_opened(
+        officer,
         f"/meetings/{meeting.pk}/edit/",
         {"organisation": world.kestrel.pk, "date": "2022-09-01", "notes": "Final", "attendee_users": [world.officer.pk]},
     )

@@ -195,3 +195,34 @@ def test_an_adopted_option_cannot_be_removed(option_set, officer):
     services.option_adopt(option=chosen, actor=officer)
     with pytest.raises(ValidationError, match="stays as the record"):
         services.option_delete(option=chosen, actor=officer)
+
+
+def test_adopting_from_a_page_opened_before_the_allocations_changed_is_refused(option_set, officer, funded, areas):
+    """The confirmation page shows today's allocations beside the option's; if someone changes them before the
+    officer confirms, the adoption is refused with what changed (core.concurrency), and nothing is written."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+    from tests.versions import opened_form
+    from vcsgrants.core.concurrency import HEADLINE
+    from vcsgrants.core.models import Role
+
+    chosen = services.option_create(option=option(option_set, "Needs", {"needs": "1"}, {"imd": "1"}), actor=officer)
+    url = reverse("equity:equity-option-adopt", args=[chosen.pk])
+    adopter, other = Client(), Client()
+    adopter.force_login(officer)
+    other.force_login(UserFactory(roles=[Role.OFFICER], first_name="Bob", last_name="Baker"))
+    form = opened_form(adopter, url)
+    allocations_url = reverse("funding:allocations-edit", args=[funded.programme.slug, funded.stream.pk]) + "?year=2023-24"
+    other_form = opened_form(other, allocations_url)
+    other_form[f"area_{areas['north'].pk}"] = ["31000.00"]
+    other_form[f"area_{areas['south'].pk}"] = ["29000.00"]
+    assert other.post(allocations_url, other_form).status_code == 302
+
+    page = adopter.post(url, form).content.decode()
+    assert HEADLINE in page and "North Test: £30,000.00 → £31,000.00" in page
+    amounts = dict(Allocation.objects.filter(stream=funded.stream, financial_year=year(2023)).values_list("area__name", "amount"))
+    assert amounts["North Test"] == Decimal("31000.00") and amounts["South Test"] == Decimal("29000.00")
+    chosen.refresh_from_db()
+    assert chosen.adopted_at is None

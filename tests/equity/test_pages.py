@@ -11,6 +11,7 @@ from django.test import Client
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from tests.versions import post_opened
 from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.funding.models import Allocation, Programme
@@ -76,7 +77,7 @@ def test_officer_builds_a_set_adds_an_option_and_adopts_it(demo):
 
     preview = officer.get(reverse("equity:equity-option-adopt", args=[option.pk])).content.decode()
     assert "£452,228.00" in preview  # the total after adoption, which is the stream's budget
-    response = officer.post(reverse("equity:equity-option-adopt", args=[option.pk]), {"decision": ""})
+    response = post_opened(officer, reverse("equity:equity-option-adopt", args=[option.pk]), {"decision": ""})
     assert response.status_code == 302
     total = sum(Allocation.objects.filter(stream=stream, financial_year=fy).values_list("amount", flat=True))
     assert total == Decimal("452228.00")

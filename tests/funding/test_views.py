@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from tests.versions import post_opened
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import Agreement, AgreementDocument, Allocation, Payment, PaymentInstalment, Variation
 
@@ -40,8 +41,8 @@ def test_allocations_over_budget_are_refused_and_nothing_changes(demo, client):
     area = demo.areas.get()
     form = {f"area_{a.area_id}": str(a.amount) for a in Allocation.objects.filter(stream=stream, financial_year__start_year=2023)}
     form[f"area_{area.pk}"] = "100000.00"
-    response = signed_in(client, "officer").post(
-        f"/programmes/vcs-infrastructure/streams/{stream.pk}/allocations/?year=2023-24", form
+    response = post_opened(
+        signed_in(client, "officer"), f"/programmes/vcs-infrastructure/streams/{stream.pk}/allocations/?year=2023-24", form
     )
     assert response.status_code == 200
     assert "more than the 2023-24 budget of £452,228.00 for Core infrastructure grant" in response.content.decode()
@@ -149,7 +150,8 @@ def test_provider_uploads_a_document_and_only_permitted_users_download_it(demo, 
 
 
 def test_schedule_that_does_not_add_up_is_refused(demo, client):
-    response = signed_in(client, "finance").post(
+    response = post_opened(
+        signed_in(client, "finance"),
         f"/agreements/{demo.pk}/schedule/2023-24/",
         {"form-TOTAL_FORMS": "1", "form-INITIAL_FORMS": "0", "form-0-due_date": "2023-04-01", "form-0-amount": "10.00"},
     )

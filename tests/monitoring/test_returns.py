@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import OrganisationFactory, UserFactory, line, year
+from tests.versions import post_opened
 from vcsgrants.core.models import AuditEvent, Role, User
 from vcsgrants.funding.models import Agreement
 from vcsgrants.funding.services.agreements import agreement_create, agreement_set_status
@@ -122,14 +123,16 @@ def test_targets_are_profiled_evenly_by_default_and_the_quarters_can_be_edited(s
     assert "Stronger groups" in page and "SG1 Groups given one-to-one support" in page
 
     g, p = s.groups.pk, s.satisfaction.pk
-    response = client.post(url, {f"annual_{g}": "120", f"annual_{p}": "85"})
+    response = post_opened(client, url, {f"annual_{g}": "120", f"annual_{p}": "85"})
     assert response.status_code == 302
     groups = KpiTarget.objects.get(agreement=s.agreement, kpi=s.groups, financial_year=fy2022)
     assert groups.annual_target == D("120") and groups.quarter_targets == [D("30")] * 4
     satisfaction = KpiTarget.objects.get(agreement=s.agreement, kpi=s.satisfaction, financial_year=fy2022)
     assert satisfaction.quarter_targets == [D("85")] * 4  # a mean is a level held each quarter
 
-    response = client.post(url, {f"annual_{g}": "120", f"q1_{g}": "10", f"q2_{g}": "20", f"q3_{g}": "40", f"q4_{g}": "50"})
+    response = post_opened(
+        client, url, {f"annual_{g}": "120", f"q1_{g}": "10", f"q2_{g}": "20", f"q3_{g}": "40", f"q4_{g}": "50"}
+    )
     assert response.status_code == 302
     groups.refresh_from_db()
     assert groups.quarter_targets == [D("10"), D("20"), D("40"), D("50")]
@@ -141,7 +144,8 @@ def test_quarters_that_do_not_add_up_are_refused_and_no_target_is_saved(setup, c
     before = list(KpiTarget.objects.values_list("pk", "annual_target", "q1_target", "q2_target", "q3_target", "q4_target"))
     g, p = s.groups.pk, s.satisfaction.pk
     form = {f"annual_{g}": "100", f"q1_{g}": "10", f"q2_{g}": "10", f"q3_{g}": "10", f"q4_{g}": "10", f"annual_{p}": "150"}
-    response = as_user(client, s.officer).post(reverse("monitoring:targets-edit", args=[s.agreement.pk, "2022-23"]), form)
+    url = reverse("monitoring:targets-edit", args=[s.agreement.pk, "2022-23"])
+    response = post_opened(as_user(client, s.officer), url, form)
     page = response.content.decode()
     assert response.status_code == 200
     assert "The quarters add up to 40, but the annual target is 100" in page

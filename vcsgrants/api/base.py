@@ -31,6 +31,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from vcsgrants.api.pagination import MAX_ID  # noqa: F401 - the serializers' bound on ids
 from vcsgrants.core import downloads
+from vcsgrants.core.concurrency import StaleEdit, etag
 from vcsgrants.core.middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, is_lock_timeout
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
@@ -243,9 +244,12 @@ def service_errors(exc: DjangoValidationError, kpi_codes: dict[int, str] | None 
 
 
 def run(service: Callable, *, rename: dict[str, str] | None = None, **kwargs):
-    """Call a service as the page does; its refusal is a 400 with its messages, under the API's field names."""
+    """Call a service as the page does; its refusal is a 400 with its messages, under the API's field names (a 412
+    if the If-Match it was given is stale)."""
     try:
         return service(**kwargs)
+    except StaleEdit as exc:
+        raise PreconditionFailed(exc) from exc
     except DjangoValidationError as exc:
         errors = service_errors(exc)
         for old, new in (rename or {}).items():
@@ -259,6 +263,48 @@ def with_changes(record, data: dict):
     for name, value in data.items():
         setattr(record, name, value)
     return record
+
+
+# --- Optimistic concurrency: ETag on the read, If-Match on the write (core.concurrency, ADR 0016) -----------------
+
+
+def if_match(request) -> str | None:
+    """The If-Match header a write was sent with, or None (no check: the write goes ahead as before)."""
+    return request.headers.get("If-Match", "").strip() or None
+
+
+def with_etag(response: Response, state: dict[str, str] | None) -> Response:
+    """The read's answer with the ETag of what the matching write would change (none when the read is not of one)."""
+    if state is not None:
+        response["ETag"] = etag(state)
+    return response
+
+
+class PreconditionFailed(APIException):
+    """412: the If-Match is not the current ETag: someone saved since the client read; nothing was saved."""
+
+    status_code = status.HTTP_412_PRECONDITION_FAILED
+    default_code = "precondition_failed"
+
+    def __init__(self, stale: StaleEdit):
+        super().__init__(
+            {
+                "detail": "This was changed since you read it (If-Match is not the current ETag): nothing was saved. "
+                "Read it again, then make your change again with the new ETag in If-Match.",
+                "etag": etag(stale.current),
+                "saved_since": [{"by": s.who, "at": s.when.isoformat(), "summary": s.summary} for s in stale.saves],
+            }
+        )
+
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="The ETag from the read (see the description): if the record has changed since, the write is refused "
+    "with 412 and nothing is saved. Without it the write goes ahead unchecked.",
+)
 
 
 PROBLEMS = "Refused, with every problem under the field it concerns (non_field_errors otherwise)."

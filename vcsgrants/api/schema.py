@@ -25,6 +25,42 @@ DESCRIPTIONS = {
     "403": "Your role does not allow this, with the reason.",
     "404": "No such record that you can see.",
     "503": "The database was busy past its timeout; nothing was saved. Send the request again after Retry-After seconds.",
+    "412": "If-Match was not the current ETag: the record changed since you read it, and nothing was saved.",
+}
+STALE = {
+    "type": "object",
+    "properties": {
+        "detail": {"type": "string", "description": "What went wrong, in plain English."},
+        "etag": {"type": "string", "description": "The current ETag: read the record again before retrying."},
+        "saved_since": {
+            "type": "array",
+            "description": "The latest saves of the record: who, when (ISO 8601) and what.",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "by": {"type": "string"},
+                    "at": {"type": "string", "format": "date-time"},
+                    "summary": {"type": "string"},
+                },
+            },
+        },
+    },
+    "required": ["detail", "etag"],
+}
+# The reads that answer with the ETag a guarded write takes in If-Match (docs/api/concurrency.md).
+ETAG_READS = {
+    ("/api/agreements/{id}/", "get"),
+    ("/api/funding-streams/{id}/", "get"),
+    ("/api/allocations/", "get"),
+    ("/api/payments/", "get"),
+    ("/api/kpi-targets/", "get"),
+}
+ETAG_HEADER = {
+    "ETag": {
+        "description": "The version of what the matching write changes, to send back in If-Match "
+        "(list reads: only when filtered to one agreement, or one stream, and one financial year).",
+        "schema": {"type": "string"},
+    }
 }
 
 
@@ -40,8 +76,13 @@ def document_errors(result, generator, request, public):
                 codes.append("400")
             if method != "get":
                 codes.append("503")  # a write that waited past the database's busy timeout
+            if any(p.get("in") == "header" and p.get("name") == "If-Match" for p in operation.get("parameters", [])):
+                codes.append("412")
             responses = operation.setdefault("responses", {})
             for code in codes:
                 response = responses.setdefault(code, {"description": DESCRIPTIONS[code]})
-                response.setdefault("content", {"application/json": {"schema": PROBLEMS if code == "400" else DETAIL}})
+                schema = {"400": PROBLEMS, "412": STALE}.get(code, DETAIL)
+                response.setdefault("content", {"application/json": {"schema": schema}})
+            if (path, method) in ETAG_READS and "200" in responses:
+                responses["200"].setdefault("headers", {}).update(ETAG_HEADER)
     return result

@@ -336,8 +336,11 @@ def adoption_preview(option: Option) -> AdoptionPreview:
 
 
 @transaction.atomic
-def option_adopt(*, option: Option, actor: User, decision: Decision | None = None) -> list[Allocation]:
-    """Write the option's first-year allocations as the stream's allocations for the year, in one transaction."""
+def option_adopt(
+    *, option: Option, actor: User, decision: Decision | None = None, version: str | None = None
+) -> list[Allocation]:
+    """Write the option's first-year allocations as the stream's allocations for the year, in one transaction.
+    Refused (`version`, core.concurrency: the allocations as the confirmation page showed them) if they changed since."""
     option = (
         Option.objects.select_for_update().select_related("option_set__stream", "option_set__financial_year").get(pk=option.pk)
     )
@@ -351,6 +354,7 @@ def option_adopt(*, option: Option, actor: User, decision: Decision | None = Non
         amounts={row.area: row.new for row in preview.rows},
         actor=actor,
         decision=decision,
+        version=version,
     )
     option.adopted_at = timezone.now()
     option.adopted_by = actor

@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
 from vcsgrants.core.charts import PALETTE, Series, grouped_bars
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.exports import CSV_TYPE, XLSX_TYPE
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.money import to_pence
@@ -18,6 +19,7 @@ from vcsgrants.equity.forms import OptionForm, OptionSetForm
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.equity.selectors import Comparison, comparison
 from vcsgrants.funding.models import Decision, Programme
+from vcsgrants.funding.selectors.programmes import allocations_state
 
 MAX_ROWS_SHOWN = 200  # an LSOA set has 33,755 areas: the page shows the first rows, the XLSX has them all
 MAX_AREAS_CHARTED = 40
@@ -210,7 +212,9 @@ def option_adopt(request, pk):
                 errors.append("Choose a decision from the list, or none.")
         if not errors:
             try:
-                services.option_adopt(option=option, actor=request.user, decision=decision)
+                services.option_adopt(
+                    option=option, actor=request.user, decision=decision, version=request.POST.get("version", "")
+                )
             except ValidationError as exc:
                 errors = exc.messages
             else:
@@ -220,6 +224,11 @@ def option_adopt(request, pk):
                 )
                 return redirect(f"{option_set.programme.get_absolute_url()}?year={option_set.financial_year.label}")
     preview = services.adoption_preview(option)
+    # The allocations as this page shows them (core.concurrency); a refused adoption keeps the one it was opened with.
+    if request.method == "POST":
+        version = request.POST.get("version", "")
+    else:
+        version = form_token(allocations_state(option_set.stream, option_set.financial_year))
     return render(
         request,
         "equity/option_adopt.html",
@@ -229,6 +238,7 @@ def option_adopt(request, pk):
             "preview": preview,
             "errors": errors,
             "decisions": decisions,
+            "version": version,
             "page_title": f"Adopt '{option.label}' as the {option_set.financial_year} allocations",
         },
     )

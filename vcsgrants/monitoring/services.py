@@ -16,6 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version
 from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.core.money import quarter_end, quarter_starts
 from vcsgrants.funding.models import Agreement, Programme
@@ -153,8 +154,13 @@ def target_set(
     annual_target: Decimal,
     actor: User,
     quarter_targets: Sequence[Decimal] | None = None,
+    version: str | None = None,
 ) -> KpiTarget:
-    """An agreement's annual target for a KPI, profiled evenly by quarter unless quarters are given."""
+    """An agreement's annual target for a KPI, profiled evenly by quarter unless quarters are given. Refused
+    (`version`, core.concurrency: the year's targets as read) if the agreement's targets for the year changed since."""
+    if version is not None:
+        Agreement.objects.select_for_update().filter(pk=agreement.pk).first()
+        check_version(version, targets_state(agreement, year), records=[agreement])
     if kpi.status != Kpi.Status.AGREED:
         raise ValidationError({"kpi": f"{kpi.code} is {kpi.get_status_display().lower()}: only agreed KPIs carry targets."})
     if kpi.outcome.programme_id != agreement.programme_id:
@@ -196,6 +202,47 @@ def target_set(
         f"({', '.join(f'{q:,}' for q in quarter_targets)} by quarter)",
     )
     return target
+
+
+def _figure(value: Decimal) -> str:
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def targets_state(agreement: Agreement, year: FinancialYear) -> dict[str, str]:
+    """The targets page's figures (core.concurrency): each KPI's annual target and its quarters, for the year."""
+    targets = KpiTarget.objects.filter(agreement=agreement, financial_year=year).select_related("kpi").order_by("kpi__code")
+    return {
+        f"{t.kpi.code} target": f"{_figure(t.annual_target)} (quarters {', '.join(_figure(q) for q in t.quarter_targets)})"
+        for t in targets
+    }
+
+
+@transaction.atomic
+def targets_set(
+    *,
+    agreement: Agreement,
+    year: FinancialYear,
+    rows: Sequence[tuple[Kpi, Decimal, Sequence[Decimal] | None]],
+    actor: User,
+    version: str | None = None,
+) -> None:
+    """The targets page's save: every filled row through target_set in one transaction; any refusal saves nothing.
+
+    Refused (`version`, core.concurrency) if the year's targets changed since the page was opened. Raises one
+    ValidationError keyed by the form field of each refused row (annual_<kpi id>), so every problem shows.
+    """
+    Agreement.objects.select_for_update().filter(pk=agreement.pk).first()  # one targets change per agreement at a time
+    check_version(version, targets_state(agreement, year), records=[agreement])
+    errors: dict[str, list[str]] = {}
+    with transaction.atomic():
+        for kpi, annual, quarters in rows:
+            try:
+                target_set(agreement=agreement, kpi=kpi, year=year, annual_target=annual, actor=actor, quarter_targets=quarters)
+            except ValidationError as exc:
+                errors.setdefault(f"annual_{kpi.pk}", []).extend(exc.messages)
+        if errors:
+            raise ValidationError(errors)  # leaves the atomic block: every target_set above is rolled back
 
 
 # --- Returns -------------------------------------------------------------------------

@@ -2,11 +2,14 @@ from __future__ import annotations
 
 from django import forms
 
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukModelForm
 from vcsgrants.reports.models import CabinetReport
 
 
 class ReportForm(GovukModelForm):
+    version = VersionField()
+
     class Meta:
         model = CabinetReport
         fields = [

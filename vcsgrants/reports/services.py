@@ -6,14 +6,23 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import Decision
 from vcsgrants.funding.services.programmes import decision_record
 from vcsgrants.reports.models import CabinetReport
 
 
+def report_state(report: CabinetReport) -> dict[str, str]:
+    """The report as its edit page shows it (core.concurrency); the decision and author are not edited there."""
+    return model_state(report, exclude=["decision", "author"])
+
+
 @transaction.atomic
-def report_save(*, report: CabinetReport, actor: User) -> CabinetReport:
+def report_save(*, report: CabinetReport, actor: User, version: str | None = None) -> CabinetReport:
+    """Save a draft; an edit is refused (`version`, core.concurrency) if the report changed since it was opened."""
+    if report.pk is not None:
+        check_version(version, report_state(CabinetReport.objects.select_for_update().get(pk=report.pk)), records=[report])
     if report.option_set_id and report.option_set.programme_id != report.programme_id:
         raise ValidationError({"option_set": "Choose an option set of this programme."})
     if report.consultation_id and report.consultation.programme_id != report.programme_id:

@@ -6,6 +6,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.forms.programmes import DecisionForm
@@ -55,10 +56,12 @@ def report_edit(request, slug=None, pk=None):
         programme = get_object_or_404(Programme, slug=slug)
         require(request.user, "reports.manage_report", programme)
         report = CabinetReport(programme=programme)
-    form = ReportForm(request.POST or None, instance=report, programme=programme)
+    initial = {"version": form_token(services.report_state(report))} if pk is not None else {}
+    form = ReportForm(request.POST or None, instance=report, programme=programme, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            report = services.report_save(report=form.save(commit=False), actor=request.user)
+            version = form.cleaned_data["version"] if pk is not None else None
+            report = services.report_save(report=form.save(commit=False), actor=request.user, version=version)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

@@ -19,12 +19,14 @@ from vcsgrants.api.base import (
     BY_AGREEMENT,
     DOCUMENT_ID,
     DOWNLOAD,
+    IF_MATCH,
     NOT_MULTIPART,
     ORGANISATION,
     PROGRAMME,
     UPLOAD_CHECKS,
     YEAR_PATTERN,
     DocumentUploadSerializer,
+    PreconditionFailed,
     ScopedViewSet,
     checked,
     choice_param,
@@ -33,6 +35,8 @@ from vcsgrants.api.base import (
     financial_year_param,
     financial_year_parameter,
     id_parameter,
+    if_match,
+    integer_param,
     read_input,
     read_query,
     refused,
@@ -42,6 +46,7 @@ from vcsgrants.api.base import (
     service_errors,
     visible_agreement,
     with_changes,
+    with_etag,
     year_bounds,
 )
 from vcsgrants.api.serializers.funding import (
@@ -75,7 +80,8 @@ from vcsgrants.api.serializers.funding import (
     VariationCreateSerializer,
     VariationDetailSerializer,
 )
-from vcsgrants.core.models import Role
+from vcsgrants.core.concurrency import StaleEdit, model_state
+from vcsgrants.core.models import FinancialYear, Role
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.forms.programmes import DecisionForm
 from vcsgrants.funding.models import (
@@ -92,8 +98,8 @@ from vcsgrants.funding.models import (
     StreamContribution,
     Variation,
 )
-from vcsgrants.funding.selectors.agreements import agreements_visible_to
-from vcsgrants.funding.selectors.programmes import programmes_visible_to
+from vcsgrants.funding.selectors.agreements import agreement_state, agreements_visible_to, schedule_state
+from vcsgrants.funding.selectors.programmes import allocations_state, programmes_visible_to
 from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.funding.services import extension as extension_services
 from vcsgrants.funding.services import multiyear as services_multiyear
@@ -207,7 +213,11 @@ class ProgrammeViewSet(ScopedViewSet):
         summary="Funding streams of the programmes you can see, with budgets per financial year",
         parameters=[financial_year_parameter("Only streams running in this year, with only this year's budget."), PROGRAMME],
     ),
-    retrieve=extend_schema(summary="One funding stream", parameters=[financial_year_parameter("Only this year's budget.")]),
+    retrieve=extend_schema(
+        summary="One funding stream",
+        description="Answers with an ETag: send it in If-Match when changing the stream (PATCH).",
+        parameters=[financial_year_parameter("Only this year's budget.")],
+    ),
     create=extend_schema(
         summary="Add a funding stream to a programme (officers)",
         request=FundingStreamWriteSerializer,
@@ -215,6 +225,8 @@ class ProgrammeViewSet(ScopedViewSet):
     ),
     partial_update=extend_schema(
         summary="Change a funding stream (officers); fields not given keep their value",
+        description="With If-Match (the ETag of the stream's read), refused with 412 if the stream changed since.",
+        parameters=[IF_MATCH],
         request=FundingStreamWriteSerializer,
         responses={200: FundingStreamSerializer, **refused("funding stream")},
     ),
@@ -245,6 +257,9 @@ class FundingStreamViewSet(ScopedViewSet):
             streams = filter_ids(self.request, streams, programme="programme_id")
         return streams.select_related("programme", "funder").prefetch_related(Prefetch("budgets", queryset=budgets))
 
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(super().retrieve(request, *args, **kwargs), model_state(self.get_object()))
+
     def create(self, request, *args, **kwargs):
         require_api(request.user, "funding.manage_programme")
         data = read_input(FundingStreamWriteSerializer, request)
@@ -256,7 +271,7 @@ class FundingStreamViewSet(ScopedViewSet):
         stream = self.get_object()
         require_api(request.user, "funding.manage_programme", stream.programme)
         data = read_input(FundingStreamWriteSerializer, request, instance=stream, partial=True)
-        run(programme_services.stream_save, stream=with_changes(stream, data), actor=request.user)
+        run(programme_services.stream_save, stream=with_changes(stream, data), actor=request.user, version=if_match(request))
         return self.respond(stream)
 
     @action(detail=True, methods=["post"])
@@ -319,13 +334,17 @@ class FundingStreamViewSet(ScopedViewSet):
             PROGRAMME,
             id_parameter("stream", "Only this funding stream's allocations (its id)."),
         ],
+        description="Filtered to one stream and one financial year, answers with an ETag: send it in If-Match when "
+        "setting that stream's allocations for the year.",
     ),
     retrieve=extend_schema(summary="One allocation"),
     set=extend_schema(
         summary="Set a stream's district allocations for a year, all at once (officers)",
         description="As the page 'District allocations': refused if the total would exceed the stream's budget for the "
         "year, or a district's allocation would fall below what its agreements already commit. Nothing is saved "
-        "if anything is refused.",
+        "if anything is refused. With If-Match (the ETag of the allocations read for this stream and year), refused "
+        "with 412 if any district's allocation changed since.",
+        parameters=[IF_MATCH],
         request=AllocationsSetSerializer,
         responses={200: AllocationSerializer(many=True), **refused("funding stream")},
     ),
@@ -349,6 +368,15 @@ class AllocationViewSet(ScopedViewSet):
             allocations = filter_ids(self.request, allocations, programme="stream__programme_id", stream="stream_id")
         return allocations
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        stream_id, year = integer_param(request, "stream"), financial_year_param(request)
+        if stream_id is None or year is None:
+            return response
+        stream = FundingStream.objects.filter(pk=stream_id, programme__in=programmes_visible_to(request.user)).first()
+        fy = FinancialYear.objects.filter(start_year=year).first()
+        return with_etag(response, allocations_state(stream, fy) if stream and fy else None)
+
     @action(detail=False, methods=["post"], url_path="set")
     def set(self, request):
         require_api(request.user, "funding.manage_allocations")
@@ -356,7 +384,11 @@ class AllocationViewSet(ScopedViewSet):
         stream, year, amounts = data["stream"], data["financial_year"], data["amounts"]
         require_api(request.user, "funding.manage_allocations", stream.programme)
         try:
-            programme_services.allocations_set(stream=stream, year=year, amounts=amounts, actor=request.user)
+            programme_services.allocations_set(
+                stream=stream, year=year, amounts=amounts, actor=request.user, version=if_match(request)
+            )
+        except StaleEdit as exc:
+            raise PreconditionFailed(exc) from exc
         except DjangoValidationError as exc:  # a district's problem under amounts.<its GSS code>
             codes = {f"area_{area.pk}": area.gss_code for area in amounts}
             errors = service_errors(exc)
@@ -382,7 +414,9 @@ class AllocationViewSet(ScopedViewSet):
         ],
     ),
     retrieve=extend_schema(
-        summary="One agreement", parameters=[financial_year_parameter("Fills in value_for_year for this year.")]
+        summary="One agreement",
+        description="Answers with an ETag: send it in If-Match when changing a draft's terms (PATCH).",
+        parameters=[financial_year_parameter("Fills in value_for_year for this year.")],
     ),
     create=extend_schema(
         summary="Create a draft agreement (SLA), with its funding if given (officers)",
@@ -391,6 +425,8 @@ class AllocationViewSet(ScopedViewSet):
     ),
     partial_update=extend_schema(
         summary="Change a draft agreement's own terms (officers); an active one changes by variation",
+        description="With If-Match (the ETag of the agreement's read), refused with 412 if the agreement changed since.",
+        parameters=[IF_MATCH],
         request=AgreementUpdateSerializer,
         responses={200: AgreementSerializer, **refused("agreement")},
     ),
@@ -406,6 +442,9 @@ class AllocationViewSet(ScopedViewSet):
     ),
     schedule=extend_schema(
         summary="Replace a year's payment schedule (officers and finance); it must add up to the year's value",
+        description="With If-Match (the ETag of the payments read for this agreement and year), refused with 412 if "
+        "the year's schedule changed since.",
+        parameters=[IF_MATCH],
         request=ScheduleInputSerializer,
         responses={200: InstalmentSerializer(many=True), **refused("agreement")},
     ),
@@ -437,6 +476,9 @@ class AgreementViewSet(ScopedViewSet):
         if state is not None:
             agreements = agreements.filter(status=state)
         return agreements
+
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(super().retrieve(request, *args, **kwargs), agreement_state(self.get_object()))
 
     def _managed(self, perm: str = "funding.manage_agreement") -> Agreement:
         agreement = self.get_object_for(perm)
@@ -470,6 +512,7 @@ class AgreementViewSet(ScopedViewSet):
             start_date=data.get("start_date", agreement.start_date),
             end_date=data.get("end_date", agreement.end_date),
             areas=list(data["areas"]) if "areas" in data else list(agreement.areas.all()),
+            version=if_match(request),
         )
         return self.respond(agreement)
 
@@ -506,6 +549,7 @@ class AgreementViewSet(ScopedViewSet):
             year=year,
             instalments=rows,
             actor=request.user,
+            version=if_match(request),
         )
         instalments = (
             PaymentInstalment.objects.filter(agreement=agreement, financial_year=year)
@@ -658,6 +702,8 @@ class VariationViewSet(ScopedViewSet):
             PROGRAMME,
             ORGANISATION,
         ],
+        description="Filtered to one agreement and one financial year, answers with an ETag: send it in If-Match when "
+        "replacing that year's schedule.",
     ),
     retrieve=extend_schema(summary="One payment instalment"),
     pay=extend_schema(
@@ -698,6 +744,15 @@ class PaymentViewSet(ScopedViewSet):
         context = super().get_serializer_context()
         context["today"] = timezone.localdate()
         return context
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        agreement_id, year = integer_param(request, "agreement"), financial_year_param(request)
+        if agreement_id is None or year is None:
+            return response
+        agreement = agreements_visible_to(request.user).filter(pk=agreement_id).first()
+        fy = FinancialYear.objects.filter(start_year=year).first()
+        return with_etag(response, schedule_state(agreement, fy) if agreement and fy else None)
 
     @action(detail=True, methods=["post"])
     def pay(self, request, pk=None):

@@ -16,6 +16,7 @@ from rest_framework.settings import api_settings
 
 from vcsgrants.api.base import (
     BY_AGREEMENT,
+    IF_MATCH,
     ORGANISATION,
     PROGRAMME,
     ScopedViewSet,
@@ -24,12 +25,15 @@ from vcsgrants.api.base import (
     financial_year_param,
     financial_year_parameter,
     id_parameter,
+    if_match,
+    integer_param,
     read_input,
     refused,
     require_api,
     run,
     service_errors,
     visible_agreement,
+    with_etag,
 )
 from vcsgrants.api.serializers.monitoring import (
     KpiCommentInputSerializer,
@@ -47,7 +51,7 @@ from vcsgrants.api.serializers.monitoring import (
     ReturnSerializer,
     ReturnSubmitSerializer,
 )
-from vcsgrants.core.models import Role
+from vcsgrants.core.models import FinancialYear, Role
 from vcsgrants.core.permissions import require
 from vcsgrants.core.rules import partner_lineage
 from vcsgrants.core.services import financial_year_get
@@ -220,12 +224,16 @@ class KpiViewSet(ScopedViewSet):
             ORGANISATION,
             id_parameter("kpi", "Only this KPI's targets (its id)."),
         ],
+        description="Filtered to one agreement and one financial year, answers with an ETag: send it in If-Match when "
+        "setting a target of that agreement for that year.",
     ),
     retrieve=extend_schema(summary="One KPI target"),
     create=extend_schema(
         summary="Set an agreement's target for an agreed KPI in a year (officers)",
         description="Creates the target (201) or replaces it (200). Without quarter_targets the year is profiled evenly, "
-        "as on the page.",
+        "as on the page. With If-Match (the ETag of the targets read for this agreement and year), refused with 412 if "
+        "any of the year's targets changed since.",
+        parameters=[IF_MATCH],
         request=KpiTargetSetSerializer,
         responses={201: KpiTargetSerializer, 200: KpiTargetSerializer, **refused("agreement")},
     ),
@@ -252,6 +260,15 @@ class KpiTargetViewSet(ScopedViewSet):
             targets = filter_ids(self.request, targets, **BY_AGREEMENT, kpi="kpi_id")
         return targets
 
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        agreement_id, year = integer_param(request, "agreement"), financial_year_param(request)
+        if agreement_id is None or year is None:
+            return response
+        agreement = agreements_visible_to(request.user).filter(pk=agreement_id).first()
+        fy = FinancialYear.objects.filter(start_year=year).first()
+        return with_etag(response, services.targets_state(agreement, fy) if agreement and fy else None)
+
     def create(self, request, *args, **kwargs):
         require_api(request.user, "monitoring.manage_targets")
         data = read_input(KpiTargetSetSerializer, request)
@@ -271,6 +288,7 @@ class KpiTargetViewSet(ScopedViewSet):
             annual_target=data["annual_target"],
             quarter_targets=data.get("quarter_targets"),
             actor=request.user,
+            version=if_match(request),
         )
         return self.respond(target, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 

@@ -10,7 +10,8 @@ from django import forms
 from django.utils import timezone
 
 from vcsgrants.calls.models import Call, EligibilityQuestion, FormQuestion, FormSection, Lot
-from vcsgrants.calls.services.build import MAX_AGREEMENT_YEARS, agreement_period
+from vcsgrants.calls.services.build import MAX_AGREEMENT_YEARS, agreement_period, call_state
+from vcsgrants.core.concurrency import VersionField, form_token
 from vcsgrants.core.dates import uk_moment
 from vcsgrants.core.forms import DateInput, GovukForm, TimeInput
 from vcsgrants.core.models import Area
@@ -22,6 +23,7 @@ def _lines(text: str) -> list[str]:
 
 
 class CallForm(GovukForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when creating a call
     title = forms.CharField(max_length=200, error_messages={"required": "Enter a title."})
     reference = forms.SlugField(
         max_length=40,
@@ -87,6 +89,7 @@ class CallForm(GovukForm):
             "closes_at_time": closes.time().replace(second=0, microsecond=0),
             "first_year": call.agreement_start.year,
             "agreement_years": call.agreement_end.year - call.agreement_start.year,
+            "version": form_token(call_state(call)),
         }
         form = cls(data, initial=initial, programme=call.programme)
         if call.agreement_start.year not in dict(form.fields["first_year"].choices):

@@ -19,6 +19,7 @@ from django.utils import timezone
 from vcsgrants.calls.models import Call, CallDocument, EligibilityQuestion, FormQuestion, FormSection, Lot
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.dates import moment_text
 from vcsgrants.core.models import Area, User
 from vcsgrants.funding.models import FundingStream, Programme
@@ -43,6 +44,11 @@ def ensure_editable(call: Call, now: dt.datetime | None = None) -> None:
 
 def _locked(call: Call) -> Call:
     return Call.objects.select_for_update().get(pk=call.pk)
+
+
+def call_state(call: Call) -> dict[str, str]:
+    """The call as its edit page shows it (core.concurrency)."""
+    return model_state(call)
 
 
 def agreement_period(first_year: int, years: int) -> tuple[dt.date, dt.date]:
@@ -129,8 +135,11 @@ def call_update(
     agreement_end: dt.date,
     actor: User,
     now: dt.datetime | None = None,
+    version: str | None = None,
 ) -> Call:
+    """Change a call's details; refused (`version`, core.concurrency) if the call changed since its page was opened."""
     call = _locked(call)
+    check_version(version, call_state(call), records=[call])
     ensure_editable(call, now)
     values = {
         "title": title.strip(),

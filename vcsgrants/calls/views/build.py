@@ -129,7 +129,7 @@ def call_edit(request, pk):
     form = forms_build.CallForm.for_call(call, _data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services_build.call_update(call=call, actor=request.user, **form.values())
+            services_build.call_update(call=call, actor=request.user, version=form.cleaned_data["version"], **form.values())
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

@@ -13,13 +13,15 @@ from django import forms
 from django.utils import timezone
 
 from vcsgrants.core import uploads
+from vcsgrants.core.concurrency import VersionField, form_token
 from vcsgrants.core.dates import uk_moment
 from vcsgrants.core.forms import AnyChoiceField, AnyMultipleChoiceField, DateInput, GovukForm, TimeInput
 from vcsgrants.engagement.models.consultations import DEFAULT_PRIVACY_NOTICE, Consultation, Question
-from vcsgrants.engagement.services.consultations import answer_field
+from vcsgrants.engagement.services.consultations import answer_field, consultation_state
 
 
 class ConsultationForm(GovukForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding a consultation
     title = forms.CharField(max_length=200, error_messages={"required": "Enter a title."})
     description = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
@@ -73,6 +75,7 @@ class ConsultationForm(GovukForm):
             "ask_organisation": consultation.ask_organisation,
             "ask_email": consultation.ask_email,
             "privacy_notice": consultation.privacy_notice,
+            "version": form_token(consultation_state(consultation)),
         }
         return cls(data, initial=initial)
 

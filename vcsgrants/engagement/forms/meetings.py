@@ -6,6 +6,7 @@ import datetime as dt
 
 from django import forms
 
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.engagement.models.meetings import Action, EngagementSettings, Meeting
@@ -55,6 +56,7 @@ class MeetingForm(GovukForm):
     """One form for the three kinds: a monitoring or partner meeting asks for its organisation; a partnership meeting does not."""
 
     organisation = forms.ModelChoiceField(Organisation.objects.none())
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding a meeting
     date = forms.DateField(widget=DateInput, label="Date of the meeting")
     title = forms.CharField(max_length=200, required=False, label="Subject (optional)", help_text="For example: Quarter 2 review")
     location = forms.CharField(max_length=200, required=False, label="Where (optional)", help_text="A place, or online")
@@ -116,7 +118,7 @@ class MeetingForm(GovukForm):
         )
 
     def meeting_fields(self) -> dict:
-        return dict(self.cleaned_data)
+        return {name: value for name, value in self.cleaned_data.items() if name != "version"}
 
     @staticmethod
     def initial_from(meeting: Meeting) -> dict:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.dates import moment_text
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.engagement.models.consultations import (
@@ -143,12 +144,21 @@ EDITABLE_FIELDS = (
 )
 
 
+def consultation_state(consultation: Consultation) -> dict[str, str]:
+    """The consultation as its edit page shows it (core.concurrency)."""
+    return model_state(consultation)
+
+
 @transaction.atomic
-def consultation_update(*, consultation: Consultation, actor: User, now: dt.datetime | None = None, **changes) -> Consultation:
+def consultation_update(
+    *, consultation: Consultation, actor: User, now: dt.datetime | None = None, version: str | None = None, **changes
+) -> Consultation:
+    """Change a draft consultation; refused (`version`, core.concurrency) if it changed since its page was opened."""
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValueError(f"These fields cannot be changed here: {', '.join(sorted(unknown))}")
     consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    check_version(version, consultation_state(consultation), records=[consultation])
     ensure_editable(consultation, now)
     for name, value in changes.items():
         setattr(consultation, name, value.strip() if isinstance(value, str) else value)

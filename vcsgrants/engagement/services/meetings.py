@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.engagement.models.meetings import Action, EngagementSettings, Meeting
 from vcsgrants.funding.models import Agreement, Programme
@@ -181,13 +182,22 @@ def meeting_record(
     return meeting
 
 
+def meeting_state(meeting: Meeting) -> dict[str, str]:
+    """The meeting as its edit page shows it (core.concurrency)."""
+    return model_state(meeting)
+
+
 @transaction.atomic
-def meeting_update(*, meeting: Meeting, actor: User, today: dt.date | None = None, **changes) -> Meeting:
-    """Change a meeting's details (not its kind or programme); only the fields in MEETING_FIELDS and MEETING_M2M."""
+def meeting_update(
+    *, meeting: Meeting, actor: User, today: dt.date | None = None, version: str | None = None, **changes
+) -> Meeting:
+    """Change a meeting's details (not its kind or programme); only the fields in MEETING_FIELDS and MEETING_M2M.
+    Refused (`version`, core.concurrency) if the meeting changed since its edit page was opened."""
     unknown = set(changes) - set(MEETING_FIELDS) - set(MEETING_M2M)
     if unknown:
         raise TypeError(f"meeting_update cannot change {', '.join(sorted(unknown))}.")
     meeting = Meeting.objects.select_for_update(of=("self",)).select_related("programme", "organisation").get(pk=meeting.pk)
+    check_version(version, meeting_state(meeting), records=[meeting])
     before_fields = {f: getattr(meeting, f) for f in MEETING_FIELDS}
     before_relations = _relations_snapshot(meeting)
     for field in MEETING_FIELDS:

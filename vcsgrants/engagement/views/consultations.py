@@ -146,7 +146,9 @@ def consultation_edit(request, pk):
     form = forms.ConsultationForm.for_consultation(consultation, _data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.consultation_update(consultation=consultation, actor=request.user, **form.values())
+            services.consultation_update(
+                consultation=consultation, actor=request.user, version=form.cleaned_data["version"], **form.values()
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

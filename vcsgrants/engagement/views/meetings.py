@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.audit import events_for
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.exports import FORMATS, response
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import Organisation
@@ -169,11 +170,13 @@ def meeting_edit(request, pk):
         programme=meeting.programme,
         kind=meeting.kind,
         organisation=meeting.organisation,
-        initial=MeetingForm.initial_from(meeting),
+        initial={**MeetingForm.initial_from(meeting), "version": form_token(services.meeting_state(meeting))},
     )
     if request.method == "POST" and form.is_valid():
         try:
-            meeting = services.meeting_update(meeting=meeting, actor=request.user, **form.meeting_fields())
+            meeting = services.meeting_update(
+                meeting=meeting, actor=request.user, version=form.cleaned_data["version"], **form.meeting_fields()
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

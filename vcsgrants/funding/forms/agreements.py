@@ -8,6 +8,7 @@ from django import forms
 from django.core.validators import MinValueValidator
 
 from vcsgrants.core import uploads
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.funding.forms.programmes import MONEY, ApprovalForm
@@ -30,6 +31,7 @@ class AgreementForm(GovukModelForm):
 
 class AgreementEditForm(GovukModelForm):
     areas = forms.ModelMultipleChoiceField(Area.objects.all(), widget=forms.CheckboxSelectMultiple, label="Districts")
+    version = VersionField()
 
     class Meta:
         model = Agreement

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.core.models import Area, Organisation
 from vcsgrants.funding.models import Decision, FundingStream, ProgrammePeriod
@@ -22,6 +23,8 @@ class PeriodForm(GovukForm):
 
 
 class StreamForm(GovukModelForm):
+    version = VersionField()
+
     class Meta:
         model = FundingStream
         fields = ["name", "funder", "recurrence", "start", "end", "description"]
@@ -49,6 +52,7 @@ class StreamForm(GovukModelForm):
 class BudgetForm(GovukForm):
     financial_year = forms.CharField(label="Financial year", help_text="For example: 2023-24", max_length=7)
     amount = forms.DecimalField(label="Budget", min_value=0, **MONEY)
+    version = VersionField()
 
 
 class FinancialYearChoiceForm(GovukForm):
@@ -57,6 +61,7 @@ class FinancialYearChoiceForm(GovukForm):
 
 def allocation_form_class(areas: list[Area]):
     fields = {f"area_{a.pk}": forms.DecimalField(label=str(a), required=False, min_value=0, **MONEY) for a in areas}
+    fields["version"] = VersionField()
     return type("AllocationForm", (GovukForm,), fields)
 
 

@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
 
+from vcsgrants.core.concurrency import model_state
 from vcsgrants.core.models import FinancialYear
+from vcsgrants.core.money import long_date, pounds
 from vcsgrants.core.rules import partner_lineage
 from vcsgrants.funding.models import (
     ZERO,
@@ -100,3 +102,17 @@ def instalment_rows(instalments: QuerySet[PaymentInstalment], today: dt.date | N
         paid = inst.paid_total or ZERO
         rows.append(InstalmentRow(inst, paid, instalment_status(inst.amount, paid, inst.due_date, today)))
     return rows
+
+
+# --- What the edit pages show, as a state for their version (core.concurrency) ---------------------------------
+
+
+def schedule_state(agreement: Agreement, year: FinancialYear) -> dict[str, str]:
+    """The schedule page's rows: each instalment of the year in date order, its due date and amount."""
+    instalments = agreement.instalments.filter(financial_year=year).order_by("due_date", "id")
+    return {f"Instalment {n}": f"due {long_date(i.due_date)}, {pounds(i.amount)}" for n, i in enumerate(instalments, 1)}
+
+
+def agreement_state(agreement: Agreement) -> dict[str, str]:
+    """The agreement as its edit page shows it (and every other field a save writes back)."""
+    return model_state(agreement, exclude=["created_by"])

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from vcsgrants.core.models import Area, FinancialYear
-from vcsgrants.core.money import apportion, financial_year_start
+from vcsgrants.core.money import apportion, financial_year_start, pounds
 from vcsgrants.core.rules import partner_lineage
 from vcsgrants.funding.models import (
     ZERO,
@@ -195,3 +195,22 @@ def decision_extensions(decision: Decision) -> list[tuple[Programme, FinancialYe
         }
         programmes = list(Programme.objects.filter(pk__in=ids) if ids else Programme.objects.all())
     return [(p, y) for p in programmes for y in years]
+
+
+# --- What the edit pages show, as a state for their version (core.concurrency) ---------------------------------
+
+
+def allocations_state(stream: FundingStream, year: FinancialYear) -> dict[str, str]:
+    """The allocations page's figures: each district's allocation from the stream for the year (blank: none)."""
+    amounts = {a.area_id: a.amount for a in Allocation.objects.filter(stream=stream, financial_year=year)}
+    return {area.name: pounds(amounts[area.pk]) if area.pk in amounts else "" for area in Area.objects.all()}
+
+
+def budget_key(year: FinancialYear) -> str:
+    return f"Budget for {year.label}"
+
+
+def budgets_state(stream: FundingStream) -> dict[str, str]:
+    """The budget page's list: the stream's budget for each year it has one."""
+    budgets = StreamBudget.objects.filter(stream=stream).select_related("financial_year").order_by("financial_year__start_year")
+    return {budget_key(b.financial_year): pounds(b.amount) for b in budgets}

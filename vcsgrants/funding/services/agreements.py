@@ -18,6 +18,7 @@ from django.db.models import Max
 
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version
 from vcsgrants.core.models import Area, FinancialYear, User
 from vcsgrants.core.money import pounds
 from vcsgrants.funding.models import (
@@ -33,6 +34,7 @@ from vcsgrants.funding.models import (
     StreamBudget,
     Variation,
 )
+from vcsgrants.funding.selectors.agreements import agreement_state
 from vcsgrants.funding.services.payments import schedule_rebuild
 from vcsgrants.funding.services.programmes import committed_total
 
@@ -192,9 +194,19 @@ def agreement_create(
 
 @transaction.atomic
 def agreement_update_draft(
-    *, agreement: Agreement, actor: User, title: str, start_date: dt.date, end_date: dt.date, areas: Sequence[Area]
+    *,
+    agreement: Agreement,
+    actor: User,
+    title: str,
+    start_date: dt.date,
+    end_date: dt.date,
+    areas: Sequence[Area],
+    version: str | None = None,
 ) -> Agreement:
-    """Only a draft's original terms can be edited in place; an active agreement changes by variation."""
+    """Only a draft's original terms can be edited in place; an active agreement changes by variation. Refused
+    (`version`, core.concurrency) if the agreement changed since the page was opened."""
+    saved = Agreement.objects.select_for_update().get(pk=agreement.pk)
+    check_version(version, agreement_state(saved), records=[agreement])
     if agreement.status != Agreement.Status.DRAFT:
         raise ValidationError("Only a draft agreement can be edited; make a variation instead.")
     if not areas:

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version
 from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.core.money import apportion, pounds, quarterly_in_advance
 from vcsgrants.funding.models import (
@@ -25,6 +26,7 @@ from vcsgrants.funding.models import (
     Payment,
     PaymentInstalment,
 )
+from vcsgrants.funding.selectors.agreements import schedule_state
 
 
 def _paid(instalment: PaymentInstalment) -> Decimal:
@@ -80,9 +82,17 @@ def schedule_rebuild(*, agreement: Agreement, year: FinancialYear) -> list[Payme
 
 @transaction.atomic
 def schedule_replace(
-    *, agreement: Agreement, year: FinancialYear, instalments: Sequence[tuple[dt.date, Decimal]], actor: User
+    *,
+    agreement: Agreement,
+    year: FinancialYear,
+    instalments: Sequence[tuple[dt.date, Decimal]],
+    actor: User,
+    version: str | None = None,
 ) -> list[PaymentInstalment]:
-    """An officer's own schedule for a year: it must add up exactly to the year's value."""
+    """An officer's own schedule for a year: it must add up exactly to the year's value; refused (`version`,
+    core.concurrency) if the year's schedule changed since the page was opened."""
+    Agreement.objects.select_for_update().filter(pk=agreement.pk).first()  # one schedule change per agreement at a time
+    check_version(version, schedule_state(agreement, year), records=[agreement])
     value = agreement.value_for(year)
     total = sum((amount for _, amount in instalments), ZERO)
     if total != value:

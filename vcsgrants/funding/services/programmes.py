@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import Area, FinancialYear, User
 from vcsgrants.core.money import pounds
 from vcsgrants.funding.models import (
@@ -27,6 +28,7 @@ from vcsgrants.funding.models import (
     ProgrammePeriod,
     StreamBudget,
 )
+from vcsgrants.funding.selectors.programmes import allocations_state, budget_key, budgets_state
 
 
 @transaction.atomic
@@ -81,7 +83,13 @@ def committed_total(*, stream: FundingStream, year: FinancialYear, area: Area | 
 
 
 @transaction.atomic
-def budget_set(*, stream: FundingStream, year: FinancialYear, amount: Decimal, actor: User) -> StreamBudget:
+def budget_set(
+    *, stream: FundingStream, year: FinancialYear, amount: Decimal, actor: User, version: str | None = None
+) -> StreamBudget:
+    """Set the stream's budget for a year. `version` (core.concurrency): the stream's budgets as the page showed
+    them; refused if this year's budget changed since."""
+    FundingStream.objects.select_for_update().filter(pk=stream.pk).first()  # one budget change per stream at a time
+    check_version(version, budgets_state(stream), records=[stream], keys=[budget_key(year)])
     if amount < 0:
         raise ValidationError({"amount": "A budget cannot be negative."})
     if not stream.runs_in(year):
@@ -121,16 +129,25 @@ def budget_set(*, stream: FundingStream, year: FinancialYear, amount: Decimal, a
 
 @transaction.atomic
 def allocations_set(
-    *, stream: FundingStream, year: FinancialYear, amounts: dict[Area, Decimal], actor: User, decision: Decision | None = None
+    *,
+    stream: FundingStream,
+    year: FinancialYear,
+    amounts: dict[Area, Decimal],
+    actor: User,
+    decision: Decision | None = None,
+    version: str | None = None,
 ) -> list[Allocation]:
     """Set the stream's allocation to each area for a year, all at once.
 
     Refused if the total would exceed the stream's budget, or if an area's allocation would fall
-    below what its agreements already commit.
+    below what its agreements already commit; and (`version`, core.concurrency) if any district's allocation
+    changed since the page was opened.
     """
+    # The budget row is the lock every save of this stream's allocations for the year takes first.
     budget = StreamBudget.objects.select_for_update().filter(stream=stream, financial_year=year).first()
     if budget is None:
         raise ValidationError(f"{stream} has no budget for {year}: set the budget first.")
+    check_version(version, allocations_state(stream, year), records=[stream])
     errors: dict[str, list[str]] = defaultdict(list)
     for area, amount in amounts.items():
         if amount < 0:
@@ -179,8 +196,11 @@ def allocations_set(
 
 
 @transaction.atomic
-def stream_save(*, stream: FundingStream, actor: User) -> FundingStream:
+def stream_save(*, stream: FundingStream, actor: User, version: str | None = None) -> FundingStream:
     created = stream.pk is None
+    if not created:  # `version` (core.concurrency): the stream as the page showed it
+        saved = FundingStream.objects.select_for_update().get(pk=stream.pk)
+        check_version(version, model_state(saved), records=[stream.programme])
     # The form leaves the programme out, so Django's own unique check never sees it: check here.
     if FundingStream.objects.filter(programme=stream.programme_id, name=stream.name).exclude(pk=stream.pk).exists():
         raise ValidationError({"name": f"{stream.programme} already has a funding stream called {stream.name}."})

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core import downloads
 from vcsgrants.core.audit import events_for
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.permissions import require
@@ -125,7 +126,8 @@ def agreement_edit(request, pk):
     agreement = agreement_or_404(request, pk, "funding.manage_agreement")
     if agreement.status != Agreement.Status.DRAFT:
         return _to_variation(request, agreement, "change it")
-    form = forms.AgreementEditForm(request.POST or None, instance=agreement)
+    version = form_token(selectors.agreement_state(agreement))
+    form = forms.AgreementEditForm(request.POST or None, instance=agreement, initial={"version": version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -136,6 +138,7 @@ def agreement_edit(request, pk):
                 start_date=data["start_date"],
                 end_date=data["end_date"],
                 areas=list(data["areas"]),
+                version=data["version"],
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.money import long_date
 from vcsgrants.core.permissions import require
@@ -33,6 +34,11 @@ def schedule_edit(request, pk, year_label):
     existing = agreement.instalments.filter(financial_year=year)
     initial = [{"due_date": i.due_date, "amount": i.amount} for i in existing]
     formset = forms.InstalmentFormSet(request.POST or None, initial=initial)
+    # The schedule as this page showed it (core.concurrency); a refused save keeps the one it was opened with.
+    if request.method == "POST":
+        version = request.POST.get("version", "")
+    else:
+        version = form_token(selectors.schedule_state(agreement, year))
     error = None
     if request.method == "POST" and formset.is_valid():
         rows = [
@@ -41,7 +47,7 @@ def schedule_edit(request, pk, year_label):
             if f.cleaned_data.get("due_date") and f.cleaned_data.get("amount") is not None
         ]
         try:
-            services.schedule_replace(agreement=agreement, year=year, instalments=rows, actor=request.user)
+            services.schedule_replace(agreement=agreement, year=year, instalments=rows, actor=request.user, version=version)
         except ValidationError as exc:
             error = exc.messages
         else:
@@ -56,6 +62,7 @@ def schedule_edit(request, pk, year_label):
             "year": year,
             "value": agreement.value_for(year),
             "errors": error,
+            "version": version,
             "page_title": f"Payment schedule {year}: {agreement.reference}",
         },
     )

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.core.concurrency import form_token, model_state
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import Area
 from vcsgrants.core.permissions import require
@@ -61,10 +62,13 @@ def stream_edit(request, slug, pk=None):
     programme = get_object_or_404(Programme, slug=slug)
     require(request.user, "funding.manage_programme", programme)
     stream = get_object_or_404(FundingStream, pk=pk, programme=programme) if pk else FundingStream(programme=programme)
-    form = forms.StreamForm(request.POST or None, instance=stream)
+    initial = {"version": form_token(model_state(stream))} if pk else {}
+    form = forms.StreamForm(request.POST or None, instance=stream, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            programme_services.stream_save(stream=form.save(commit=False), actor=request.user)
+            programme_services.stream_save(
+                stream=form.save(commit=False), actor=request.user, version=form.cleaned_data["version"] if pk else None
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -79,12 +83,21 @@ def budget_set(request, slug, pk):
     programme = get_object_or_404(Programme, slug=slug)
     stream = get_object_or_404(FundingStream, pk=pk, programme=programme)
     require(request.user, "funding.manage_budget", programme)
-    form = forms.BudgetForm(request.POST or None, initial={"financial_year": request.GET.get("year", "")})
+    form = forms.BudgetForm(
+        request.POST or None,
+        initial={"financial_year": request.GET.get("year", ""), "version": form_token(selectors.budgets_state(stream))},
+    )
     if request.method == "POST" and form.is_valid():
         year = year_from_form(form)
         if year is not None:
             try:
-                programme_services.budget_set(stream=stream, year=year, amount=form.cleaned_data["amount"], actor=request.user)
+                programme_services.budget_set(
+                    stream=stream,
+                    year=year,
+                    amount=form.cleaned_data["amount"],
+                    actor=request.user,
+                    version=form.cleaned_data["version"],
+                )
             except ValidationError as exc:
                 apply_validation_error(form, exc)
             else:
@@ -111,12 +124,15 @@ def allocations_edit(request, slug, pk):
         for row in stream.funding_lines.filter(financial_year=year).values("area_id").annotate(t=MoneySum("amount"))
     }
     form_class = forms.allocation_form_class(areas)
-    form = form_class(request.POST or None, initial={f"area_{a.pk}": current.get(a.pk) for a in areas})
+    initial = {f"area_{a.pk}": current.get(a.pk) for a in areas}
+    form = form_class(request.POST or None, initial={**initial, "version": form_token(selectors.allocations_state(stream, year))})
     budget = StreamBudget.objects.filter(stream=stream, financial_year=year).first()
     if request.method == "POST" and form.is_valid():
         amounts = {a: form.cleaned_data[f"area_{a.pk}"] or ZERO for a in areas}
         try:
-            programme_services.allocations_set(stream=stream, year=year, amounts=amounts, actor=request.user)
+            programme_services.allocations_set(
+                stream=stream, year=year, amounts=amounts, actor=request.user, version=form.cleaned_data["version"]
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

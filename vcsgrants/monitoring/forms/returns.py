@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from django import forms
 
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import GovukForm
 from vcsgrants.monitoring.models import Kpi, KpiTarget, Outcome
 from vcsgrants.monitoring.selectors import format_kpi_value
@@ -49,6 +50,7 @@ class TargetsFormBase(GovukForm):
     """An annual target and four quarterly targets per agreed KPI; blank quarters are profiled evenly."""
 
     kpis: list[Kpi] = []
+    version = VersionField()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,12 +6,12 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
@@ -60,15 +60,17 @@ def targets_edit(request, pk, year_label):
         .order_by("outcome__order", "outcome_id", "code")
     )
     existing = KpiTarget.objects.filter(agreement=agreement, financial_year=year)
-    form = targets_form(request.POST or None, kpis=kpis, initial=targets_initial(existing))
+    initial = {**targets_initial(existing), "version": form_token(services.targets_state(agreement, year))}
+    form = targets_form(request.POST or None, kpis=kpis, initial=initial)
     if request.method == "POST" and form.is_valid():
         rows = form.filled_rows()
         if not form.errors:
             try:
-                _save_targets(agreement, year, rows, request.user)
+                services.targets_set(
+                    agreement=agreement, year=year, rows=rows, actor=request.user, version=form.cleaned_data["version"]
+                )
             except ValidationError as exc:
-                for field, messages_ in exc.message_dict.items():
-                    form.add_error(field, messages_)
+                apply_validation_error(form, exc)
             else:
                 messages.success(request, f"Targets for {year} saved for {len(rows)} KPIs.")
                 return redirect(f"{reverse('monitoring:agreement-monitoring', args=[agreement.pk])}?year={year.label}")
@@ -83,24 +85,6 @@ def targets_edit(request, pk, year_label):
             "page_title": f"KPI targets {year}: {agreement.reference}",
         },
     )
-
-
-def _save_targets(agreement: Agreement, year: FinancialYear, rows, actor) -> None:
-    """Every filled row through services.target_set in one transaction: any refusal saves nothing.
-
-    Raises one ValidationError keyed by the form field of each refused row, so every problem shows.
-    """
-    errors: dict[str, list[str]] = {}
-    with transaction.atomic():
-        for kpi, annual, quarters in rows:
-            try:
-                services.target_set(
-                    agreement=agreement, kpi=kpi, year=year, annual_target=annual, actor=actor, quarter_targets=quarters
-                )
-            except ValidationError as exc:
-                errors.setdefault(f"annual_{kpi.pk}", []).extend(exc.messages)
-        if errors:
-            raise ValidationError(errors)  # leaves the atomic block: every target_set above is rolled back
 
 
 def _percent(thresholds) -> str:

@@ -1,0 +1,127 @@
+"""The API's guard against lost updates (docs/api/concurrency.md): a read answers with an ETag; a write sent with
+If-Match is refused with 412 if someone saved since, nothing overwritten; without If-Match it goes ahead as before."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+
+from tests.api.conftest import make_user
+from tests.monitoring.test_returns import make_kpis
+from vcsgrants.api.models import ApiToken
+from vcsgrants.core.models import Role
+from vcsgrants.funding.models import Allocation, PaymentInstalment
+from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.monitoring.models import KpiTarget
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+class Api:
+    def __init__(self, user):
+        self.client = Client()
+        self.auth = {"Authorization": f"Bearer {ApiToken.issue(user, name='tests')[1]}"}
+
+    def get(self, path, **params):
+        return self.client.get(path, params, headers=self.auth)
+
+    def write(self, method, path, data, if_match=None):
+        headers = {**self.auth, **({"If-Match": if_match} if if_match else {})}
+        return getattr(self.client, method)(path, json.dumps(data), content_type="application/json", headers=headers)
+
+
+@pytest.fixture
+def two(world):
+    """Two officers, each with an API token."""
+    return Api(world.officer), Api(make_user("officer-two", Role.OFFICER, world.council))
+
+
+def stale(response, etag_now: str) -> dict:
+    assert response.status_code == 412, (response.status_code, response.content)
+    body = response.json()
+    assert "changed since you read it" in body["detail"] and "nothing was saved" in body["detail"]
+    assert body["etag"] == etag_now
+    return body
+
+
+def test_allocations_a_stale_if_match_is_refused_with_412_and_the_first_change_is_kept(world, two):
+    first, second = two
+    read = {"stream": world.core.pk, "financial_year": "2022-23"}
+    etag = first.get("/api/allocations/", **read)["ETag"]
+    assert etag and second.get("/api/allocations/", **read)["ETag"] == etag  # the same state, the same ETag
+    assert "ETag" not in first.get("/api/allocations/")  # not a read of one stream and year
+
+    body = {"stream": world.core.pk, "financial_year": "2022-23"}
+    assert first.write("post", "/api/allocations/set/", {**body, "amounts": {"E07000032": "45000"}}, etag).status_code == 200
+    refusal = second.write("post", "/api/allocations/set/", {**body, "amounts": {"E07000033": "35000"}}, etag)
+    answer = stale(refusal, first.get("/api/allocations/", **read)["ETag"])
+    assert answer["saved_since"][-1]["by"] == str(world.officer)
+    amounts = {a.area.gss_code: a.amount for a in Allocation.objects.filter(stream=world.core, financial_year=world.fy2022)}
+    assert amounts["E07000032"] == D("45000.00") and amounts["E07000033"] != D("35000.00")
+
+    # Read again, write again: it goes through on top of the first change.
+    fresh = second.get("/api/allocations/", **read)["ETag"]
+    assert second.write("post", "/api/allocations/set/", {**body, "amounts": {"E07000033": "35000"}}, fresh).status_code == 200
+    assert second.write("post", "/api/allocations/set/", {**body, "amounts": {"E07000033": "34000"}}, "*").status_code == 200
+
+
+def test_agreement_edit_a_stale_if_match_is_refused_with_412(world, two):
+    first, second = two
+    draft = agreement_services.agreement_create(
+        programme=world.community,
+        organisation=world.provider_two,
+        areas=[world.amber],
+        title="Hubs",
+        start_date=dt.date(2023, 4, 1),
+        end_date=dt.date(2024, 3, 31),
+        actor=world.officer,
+    )
+    path = f"/api/agreements/{draft.pk}/"
+    etag = first.get(path)["ETag"]
+    assert first.write("patch", path, {"title": "Community hubs"}, etag).status_code == 200
+    stale(second.write("patch", path, {"end_date": "2023-12-31"}, etag), first.get(path)["ETag"])
+    draft.refresh_from_db()
+    assert (draft.title, draft.end_date) == ("Community hubs", dt.date(2024, 3, 31))
+
+
+def test_payment_schedule_a_stale_if_match_is_refused_with_412(world, two):
+    first, second = two
+    read = {"agreement": world.sla_a.pk, "financial_year": "2023-24"}
+    path = f"/api/agreements/{world.sla_a.pk}/schedule/"
+    etag = first.get("/api/payments/", **read)["ETag"]
+    one = {"financial_year": "2023-24", "instalments": [{"due_date": "2023-04-01", "amount": "1000.00"}]}
+    two_ = {"financial_year": "2023-24", "instalments": [{"due_date": "2023-07-01", "amount": "1000.00"}]}
+    assert first.write("post", path, one, etag).status_code == 200
+    stale(second.write("post", path, two_, etag), first.get("/api/payments/", **read)["ETag"])
+    dates = list(
+        PaymentInstalment.objects.filter(agreement=world.sla_a, financial_year=world.fy2023).values_list("due_date", flat=True)
+    )
+    assert dates == [dt.date(2023, 4, 1)]
+
+
+def test_kpi_targets_a_stale_if_match_is_refused_with_412(world, two):
+    first, second = two
+    groups, satisfaction = make_kpis(world.community, world.officer)
+    read = {"agreement": world.sla_a.pk, "financial_year": "2022-23"}
+    etag = first.get("/api/kpi-targets/", **read)["ETag"]
+    target = {"agreement": world.sla_a.pk, "financial_year": "2022-23"}
+    assert first.write("post", "/api/kpi-targets/", {**target, "kpi": groups.pk, "annual_target": "100"}, etag).status_code == 201
+    refusal = second.write("post", "/api/kpi-targets/", {**target, "kpi": satisfaction.pk, "annual_target": "80"}, etag)
+    stale(refusal, first.get("/api/kpi-targets/", **read)["ETag"])
+    assert list(KpiTarget.objects.filter(agreement=world.sla_a).values_list("kpi__code", flat=True)) == ["SG1"]
+
+
+def test_funding_stream_a_stale_if_match_is_refused_and_a_write_without_if_match_goes_ahead(world, two):
+    first, second = two
+    path = f"/api/funding-streams/{world.core.pk}/"
+    etag = first.get(path)["ETag"]
+    assert first.write("patch", path, {"description": "Core grants."}, etag).status_code == 200
+    stale(second.write("patch", path, {"name": "Core"}, etag), first.get(path)["ETag"])
+    assert second.write("patch", path, {"name": "Core"}).status_code == 200  # no If-Match: unchecked, as before
+    world.core.refresh_from_db()
+    assert (world.core.name, world.core.description) == ("Core", "Core grants.")

@@ -1,0 +1,349 @@
+"""No lost updates (issue 19, item 2): two officers open the same edit page; the first saves; the second's save, from
+the page as it was, is refused with what changed, by whom and when, and nothing of the first is overwritten. Each
+test drives the pages with two real sessions, as two browsers would, then shows the second officer reloading and
+making their change again."""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.factories import OrganisationFactory, UserFactory, line
+from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
+from tests.versions import opened_form
+from vcsgrants.calls.services.build import call_create
+from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
+from vcsgrants.core.models import AuditEvent, Role
+from vcsgrants.engagement.models.meetings import Meeting
+from vcsgrants.engagement.services.consultations import consultation_create
+from vcsgrants.engagement.services.meetings import meeting_record
+from vcsgrants.funding.models import Agreement, Allocation, FundingStream, PaymentInstalment, StreamBudget
+from vcsgrants.funding.services.agreements import agreement_create
+from vcsgrants.monitoring.models import KpiTarget
+from vcsgrants.reports.models import CabinetReport
+from vcsgrants.reports.services import report_save
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(roles=[Role.OFFICER], first_name="Alice", last_name="Able")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(roles=[Role.OFFICER], first_name="Bob", last_name="Baker")
+
+
+def session(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def refused(response, *lines: str) -> str:
+    """The page a stale save gets back: the form again, saying what changed and that nothing was saved."""
+    assert response.status_code == 200, response.status_code
+    page = html.unescape(response.content.decode())
+    assert "There is a problem" in page
+    for expected in (HEADLINE, RELOAD, *lines):
+        assert expected in page, expected
+    return page
+
+
+def allocations(funded) -> dict[str, Decimal]:
+    rows = Allocation.objects.filter(stream=funded.stream, financial_year=funded.years[0]).select_related("area")
+    return {a.area.name: a.amount for a in rows}
+
+
+# --- Allocations ---------------------------------------------------------------------------------------------
+
+
+def test_allocations_a_stale_page_is_refused_and_the_first_change_is_kept(funded, alice, bob):
+    amber, bolsover = funded.areas
+    url = reverse("funding:allocations-edit", args=[funded.programme.slug, funded.stream.pk]) + "?year=2022-23"
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form[f"area_{amber.pk}"] = ["45000.00"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form[f"area_{bolsover.pk}"] = ["35000.00"]
+    refused(
+        bob_page.post(url, bob_form),
+        "Amber Valley Test: £40,000.00 → £45,000.00",
+        "Saved by Alice Able",
+        "Changed 1 allocation(s)",
+    )
+    assert allocations(funded) == {"Amber Valley Test": D("45000.00"), "Bolsover Test": D("40000.00")}
+    assert not AuditEvent.objects.filter(verb="allocations.set", actor=bob).exists()
+
+    # Bob reloads: the page shows Alice's figure, and his change goes through on top of it.
+    bob_form = opened_form(bob_page, url)
+    assert bob_form[f"area_{amber.pk}"] == ["45000.00"]
+    bob_form[f"area_{bolsover.pk}"] = ["35000.00"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    assert allocations(funded) == {"Amber Valley Test": D("45000.00"), "Bolsover Test": D("35000.00")}
+
+
+def test_allocations_a_save_that_changed_nothing_does_not_block_the_other(funded, alice, bob):
+    amber, bolsover = funded.areas
+    url = reverse("funding:allocations-edit", args=[funded.programme.slug, funded.stream.pk]) + "?year=2022-23"
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+    assert alice_page.post(url, alice_form).status_code == 302  # saved as it was
+    bob_form[f"area_{bolsover.pk}"] = ["35000.00"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    assert allocations(funded) == {"Amber Valley Test": D("40000.00"), "Bolsover Test": D("35000.00")}
+
+
+def test_a_form_with_a_forged_or_missing_version_is_refused(funded, alice):
+    amber, _ = funded.areas
+    url = reverse("funding:allocations-edit", args=[funded.programme.slug, funded.stream.pk]) + "?year=2022-23"
+    page = session(alice)
+    form = opened_form(page, url)
+    form[f"area_{amber.pk}"] = ["1.00"]
+    for version in (["forged"], []):
+        form["version"] = version
+        refused_page = html.unescape(page.post(url, form).content.decode())
+        assert UNREADABLE in refused_page and RELOAD in refused_page
+    assert allocations(funded)["Amber Valley Test"] == D("40000.00")
+
+
+# --- Budgets -------------------------------------------------------------------------------------------------
+
+
+def test_budgets_a_stale_page_is_refused_for_the_year_someone_else_set(funded, alice, bob):
+    url = reverse("funding:budget-set", args=[funded.programme.slug, funded.stream.pk]) + "?year=2022-23"
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+    other_year = dict(bob_form)
+
+    alice_form["amount"] = ["120000.00"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["amount"] = ["90000.00"]
+    refused(bob_page.post(url, bob_form), "Budget for 2022-23: £100,000.00 → £120,000.00", "Saved by Alice Able")
+    assert StreamBudget.objects.get(stream=funded.stream, financial_year=funded.years[0]).amount == D("120000.00")
+
+    # The same stale page may still set a year nobody has touched: the check covers the year being set.
+    other_year.update(financial_year=["2023-24"], amount=["80000.00"])
+    assert bob_page.post(url, other_year).status_code == 302
+    assert StreamBudget.objects.get(stream=funded.stream, financial_year__start_year=2023).amount == D("80000.00")
+
+
+# --- Payment schedules ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def draft(funded, officer):
+    """A draft agreement with £8,000.00 in 2022-23, scheduled quarterly in advance (£2,000.00 a quarter)."""
+    return agreement_create(
+        programme=funded.programme,
+        organisation=OrganisationFactory(),
+        areas=[funded.areas[0]],
+        title="Infrastructure support",
+        start_date=dt.date(2022, 4, 1),
+        end_date=dt.date(2023, 3, 31),
+        actor=officer,
+        lines=[line(funded.stream, funded.years[0], funded.areas[0], "8000.00")],
+    )
+
+
+def test_payment_schedules_a_stale_page_is_refused_and_the_first_schedule_is_kept(draft, alice, bob):
+    url = reverse("funding:schedule-edit", args=[draft.pk, "2022-23"])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+    assert alice_form["form-0-amount"] == ["2000.00"]
+
+    alice_form.update({"form-0-amount": ["2500.00"], "form-1-amount": ["1500.00"]})
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form.update({"form-2-amount": ["1000.00"], "form-3-amount": ["3000.00"]})
+    refused(
+        bob_page.post(url, bob_form),
+        "Instalment 1: due 1 April 2022, £2,000.00 → due 1 April 2022, £2,500.00",
+        "Instalment 2: due 1 July 2022, £2,000.00 → due 1 July 2022, £1,500.00",
+        "Saved by Alice Able",
+    )
+    amounts = list(PaymentInstalment.objects.filter(agreement=draft).order_by("due_date").values_list("amount", flat=True))
+    assert amounts == [D("2500.00"), D("1500.00"), D("2000.00"), D("2000.00")]
+
+    bob_form = opened_form(bob_page, url)
+    bob_form.update({"form-2-amount": ["1000.00"], "form-3-amount": ["3000.00"]})
+    assert bob_page.post(url, bob_form).status_code == 302
+    amounts = list(PaymentInstalment.objects.filter(agreement=draft).order_by("due_date").values_list("amount", flat=True))
+    assert amounts == [D("2500.00"), D("1500.00"), D("1000.00"), D("3000.00")]
+
+
+# --- Agreements ----------------------------------------------------------------------------------------------
+
+
+def test_agreement_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft, alice, bob):
+    url = reverse("funding:agreement-edit", args=[draft.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["title"] = ["Infrastructure support and training"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["end_date"] = ["2022-12-31"]
+    refused(
+        bob_page.post(url, bob_form),
+        "Title: Infrastructure support → Infrastructure support and training",
+        "Saved by Alice Able",
+    )
+    draft.refresh_from_db()
+    assert (draft.title, draft.end_date) == ("Infrastructure support and training", dt.date(2023, 3, 31))
+
+
+# --- Reports for decisions -----------------------------------------------------------------------------------
+
+
+def test_report_drafts_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    report = report_save(
+        report=CabinetReport(
+            programme=funded.programme,
+            title="VCS grants 2022-23",
+            meeting_date=dt.date(2022, 3, 10),
+            purpose="To agree the grants.",
+            recommendations="Agree the grants.",
+            financial_year=funded.years[0],
+        ),
+        actor=officer,
+    )
+    url = reverse("reports:report-edit", args=[report.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["purpose"] = ["To agree the grants for 2022-23."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["recommendations"] = ["Agree the grants.\nDelegate the details."]
+    refused(
+        bob_page.post(url, bob_form), "Purpose: To agree the grants. → To agree the grants for 2022-23.", "Saved by Alice Able"
+    )
+    report.refresh_from_db()
+    assert (report.purpose, report.recommendations) == ("To agree the grants for 2022-23.", "Agree the grants.")
+
+
+# --- KPI targets ---------------------------------------------------------------------------------------------
+
+
+def test_kpi_targets_a_stale_page_is_refused_and_the_first_targets_are_kept(funded, officer, fy2022, alice, bob):
+    agreement = make_agreement(funded, officer)
+    groups, satisfaction = make_kpis(funded.programme, officer)
+    set_targets(agreement, (groups, satisfaction), officer, fy2022)
+    url = reverse("monitoring:targets-edit", args=[agreement.pk, "2022-23"])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form.update({f"annual_{groups.pk}": ["120"], **{f"q{q}_{groups.pk}": ["30"] for q in (1, 2, 3, 4)}})
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form.update({f"annual_{satisfaction.pk}": ["85"], **{f"q{q}_{satisfaction.pk}": ["85"] for q in (1, 2, 3, 4)}})
+    refused(
+        bob_page.post(url, bob_form),
+        "SG1 target: 100 (quarters 25, 25, 25, 25) → 120 (quarters 30, 30, 30, 30)",
+        "Saved by Alice Able",
+    )
+    targets = {t.kpi.code: t.annual_target for t in KpiTarget.objects.filter(agreement=agreement).select_related("kpi")}
+    assert targets == {"SG1": D("120"), "SG2": D("80")}
+
+
+# --- Funding streams -----------------------------------------------------------------------------------------
+
+
+def test_stream_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, alice, bob):
+    url = reverse("funding:stream-edit", args=[funded.programme.slug, funded.stream.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+    name = funded.stream.name
+
+    alice_form["description"] = ["Core grants to infrastructure bodies."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["name"] = ["Core grants"]
+    refused(bob_page.post(url, bob_form), "Description: (blank) → Core grants to infrastructure bodies.")
+    stream = FundingStream.objects.get(pk=funded.stream.pk)
+    assert (stream.name, stream.description) == (name, "Core grants to infrastructure bodies.")
+    assert Agreement.objects.count() == 0
+
+
+# --- Meetings ------------------------------------------------------------------------------------------------
+
+
+def test_meeting_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    meeting = meeting_record(
+        programme=funded.programme, kind=Meeting.Kind.PARTNERSHIP, date=dt.date(2022, 10, 20), actor=officer, agenda="Budgets"
+    )
+    url = reverse("engagement:meeting-edit", args=[meeting.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["notes"] = ["Agreed the budget."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["location"] = ["Matlock"]
+    refused(bob_page.post(url, bob_form), "Notes: (blank) → Agreed the budget.", "Saved by Alice Able")
+    meeting.refresh_from_db()
+    assert (meeting.notes, meeting.location) == ("Agreed the budget.", "")
+
+
+# --- Consultations -------------------------------------------------------------------------------------------
+
+
+def test_consultation_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    consultation = consultation_create(
+        programme=funded.programme,
+        title="Future of VCS grants",
+        description="Our proposals.",
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=30),
+        privacy_notice="We keep your answers safe.",
+        actor=officer,
+    )
+    url = reverse("engagement:consultation-edit", args=[consultation.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["description"] = ["Our proposals, with costs."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["title"] = ["The future of VCS grants"]
+    refused(bob_page.post(url, bob_form), "Description: Our proposals. → Our proposals, with costs.", "Saved by Alice Able")
+    consultation.refresh_from_db()
+    assert (consultation.title, consultation.description) == ("Future of VCS grants", "Our proposals, with costs.")
+
+
+# --- Open calls ----------------------------------------------------------------------------------------------
+
+
+def test_call_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    call = call_create(
+        programme=funded.programme,
+        title="Infrastructure support",
+        reference="infra-support",
+        description="Support for local groups.",
+        stream=funded.stream,
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=30),
+        agreement_start=dt.date(2024, 4, 1),
+        agreement_end=dt.date(2026, 3, 31),
+        actor=officer,
+    )
+    url = reverse("calls:call-edit", args=[call.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["description"] = ["Support for local groups and networks."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["title"] = ["Infrastructure support 2024 to 2026"]
+    refused(
+        bob_page.post(url, bob_form),
+        "Description: Support for local groups. → Support for local groups and networks.",
+        "Saved by Alice Able",
+    )
+    call.refresh_from_db()
+    assert (call.title, call.description) == ("Infrastructure support", "Support for local groups and networks.")
