@@ -22,7 +22,7 @@ from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
 from vcsgrants.core.models import AuditEvent, Role
 from vcsgrants.engagement.models.meetings import Meeting
 from vcsgrants.engagement.services.consultations import consultation_create
-from vcsgrants.engagement.services.meetings import meeting_record
+from vcsgrants.engagement.services.meetings import action_add, meeting_record
 from vcsgrants.funding.models import Agreement, Allocation, FundingStream, PaymentInstalment, StreamBudget
 from vcsgrants.funding.services.agreements import agreement_create
 from vcsgrants.monitoring.models import KpiTarget
@@ -290,6 +290,25 @@ def test_meeting_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded,
     assert (meeting.notes, meeting.location) == ("Agreed the budget.", "")
 
 
+def test_action_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    meeting = meeting_record(
+        programme=funded.programme, kind=Meeting.Kind.PARTNERSHIP, date=dt.date(2022, 10, 20), actor=officer, agenda="Budgets"
+    )
+    action = action_add(
+        meeting=meeting, description="Send the figures", owner_name="Pat", due_date=dt.date(2099, 1, 31), actor=officer
+    )
+    url = reverse("engagement:action-edit", args=[action.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["due_date"] = ["2099-02-28"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["description"] = ["Send the figures to partners"]
+    refused(bob_page.post(url, bob_form), "Due date: 31 January 2099 → 28 February 2099", "Saved by Alice Able")
+    action.refresh_from_db()
+    assert (action.description, action.due_date) == ("Send the figures", dt.date(2099, 2, 28))
+
+
 # --- Consultations -------------------------------------------------------------------------------------------
 
 
@@ -347,3 +366,27 @@ def test_call_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, of
     )
     call.refresh_from_db()
     assert (call.title, call.description) == ("Infrastructure support", "Support for local groups and networks.")
+
+
+# --- Organisations -------------------------------------------------------------------------------------------
+
+
+def test_organisation_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(alice, bob):
+    organisation = OrganisationFactory(name="Amber Valley CVS")
+    url = reverse("core:organisation-edit", args=[organisation.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["charity_number"] = ["1012345"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["company_number"] = ["01234567"]
+    refused(bob_page.post(url, bob_form), "Charity number: (blank) → 1012345", "Saved by Alice Able")
+    organisation.refresh_from_db()
+    assert (organisation.charity_number, organisation.company_number) == ("1012345", "")
+
+    # Bob reloads: his change goes through on top of Alice's.
+    bob_form = opened_form(bob_page, url)
+    bob_form["company_number"] = ["01234567"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    organisation.refresh_from_db()
+    assert (organisation.charity_number, organisation.company_number) == ("1012345", "01234567")

@@ -9,12 +9,15 @@ from decimal import Decimal
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from tests.api.conftest import make_user
 from tests.monitoring.test_returns import make_kpis
 from vcsgrants.api.models import ApiToken
 from vcsgrants.core.models import Role
-from vcsgrants.funding.models import Allocation, PaymentInstalment
+from vcsgrants.engagement.services.consultations import consultation_create
+from vcsgrants.engagement.services.meetings import meeting_record
+from vcsgrants.funding.models import Allocation, PaymentInstalment, StreamBudget
 from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.monitoring.models import KpiTarget
 
@@ -125,3 +128,80 @@ def test_funding_stream_a_stale_if_match_is_refused_and_a_write_without_if_match
     assert second.write("patch", path, {"name": "Core"}).status_code == 200  # no If-Match: unchecked, as before
     world.core.refresh_from_db()
     assert (world.core.name, world.core.description) == ("Core", "Core grants.")
+
+
+def test_organisation_a_stale_if_match_is_refused_with_412(world, two):
+    first, second = two
+    path = f"/api/organisations/{world.provider_two.pk}/"
+    etag = first.get(path)["ETag"]
+    assert first.write("patch", path, {"charity_number": "1012345"}, etag).status_code == 200
+    stale(second.write("patch", path, {"company_number": "01234567"}, etag), first.get(path)["ETag"])
+    world.provider_two.refresh_from_db()
+    assert (world.provider_two.charity_number, world.provider_two.company_number) == ("1012345", "")
+    fresh = second.get(path)["ETag"]
+    assert second.write("patch", path, {"company_number": "01234567"}, fresh).status_code == 200
+
+
+def test_stream_budget_a_stale_if_match_is_refused_with_412_and_another_year_is_not_a_conflict(world, two):
+    first, second = two
+    path = f"/api/funding-streams/{world.core.pk}/budget/"
+    read = first.get(path, financial_year="2022-23")
+    assert read.json() == {"financial_year": "2022-23", "amount": "100000.00"}
+    etag = read["ETag"]
+    assert first.write("post", path, {"financial_year": "2022-23", "amount": "120000.00"}, etag).status_code == 200
+    refusal = second.write("post", path, {"financial_year": "2022-23", "amount": "90000.00"}, etag)
+    stale(refusal, first.get(path, financial_year="2022-23")["ETag"])
+    assert StreamBudget.objects.get(stream=world.core, financial_year=world.fy2022).amount == D("120000.00")
+
+    # The ETag is of the year's budget alone: another year's, read before the change above, still matches.
+    other = second.get(path, financial_year="2023-24")["ETag"]
+    first.write("post", path, {"financial_year": "2022-23", "amount": "125000.00"}, "*")
+    assert second.write("post", path, {"financial_year": "2023-24", "amount": "95000.00"}, other).status_code == 200
+    assert second.get(path).status_code == 400  # the year is required
+
+
+def test_meeting_a_stale_if_match_is_refused_with_412(world, two):
+    first, second = two
+    meeting = meeting_record(
+        programme=world.community, kind="partnership", date=dt.date(2023, 6, 1), agenda="Quarter 1", actor=world.officer
+    )
+    path = f"/api/meetings/{meeting.pk}/"
+    etag = first.get(path)["ETag"]
+    assert first.write("patch", path, {"notes": "Agreed the budget."}, etag).status_code == 200
+    stale(second.write("patch", path, {"location": "Matlock"}, etag), first.get(path)["ETag"])
+    meeting.refresh_from_db()
+    assert (meeting.notes, meeting.location) == ("Agreed the budget.", "")
+    assert second.write("patch", path, {"location": "Matlock"}, second.get(path)["ETag"]).status_code == 200
+
+
+def test_meeting_etag_is_not_shown_to_a_provider(world):
+    meeting = meeting_record(
+        programme=world.community,
+        kind="monitoring",
+        organisation=world.provider_one,
+        date=dt.date(2023, 6, 1),
+        notes="Frank notes.",
+        actor=world.officer,
+    )
+    read = Api(world.provider).get(f"/api/meetings/{meeting.pk}/")
+    assert read.status_code == 200 and "ETag" not in read
+
+
+def test_consultation_a_stale_if_match_is_refused_with_412(world, two):
+    first, second = two
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    consultation = consultation_create(
+        programme=world.community,
+        title="Future of VCS grants",
+        description="Our proposals.",
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=30),
+        privacy_notice="We keep your answers safe.",
+        actor=world.officer,
+    )
+    path = f"/api/consultations/{consultation.pk}/"
+    etag = first.get(path)["ETag"]
+    assert first.write("patch", path, {"description": "Our proposals, with costs."}, etag).status_code == 200
+    stale(second.write("patch", path, {"title": "The future"}, etag), first.get(path)["ETag"])
+    consultation.refresh_from_db()
+    assert (consultation.title, consultation.description) == ("Future of VCS grants", "Our proposals, with costs.")

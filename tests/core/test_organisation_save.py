@@ -6,6 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from tests.factories import OrganisationFactory
+from tests.versions import post_opened
 from vcsgrants.core import services
 from vcsgrants.core.models import AuditEvent, Organisation
 
@@ -28,7 +29,7 @@ def test_the_organisation_page_saves_through_the_service(officer):
     response = client.post(reverse("core:organisation-create"), {"name": "Peak Care", "kind": "provider"})
     organisation = Organisation.objects.get(name="Peak Care")
     assert response.status_code == 302 and organisation.slug == "peak-care"
-    client.post(reverse("core:organisation-edit", args=[organisation.pk]), {"name": "Peak Care CIC", "kind": "provider"})
+    post_opened(client, reverse("core:organisation-edit", args=[organisation.pk]), {"name": "Peak Care CIC", "kind": "provider"})
     summaries = list(AuditEvent.objects.filter(verb="organisation.saved").order_by("id").values_list("summary", flat=True))
     assert summaries == ["Added organisation Peak Care", "Edited organisation Peak Care CIC"]
     assert Organisation.objects.get(pk=organisation.pk).slug == "peak-care"

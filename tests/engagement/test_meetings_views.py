@@ -99,12 +99,14 @@ def test_editing_a_meeting_and_an_action_through_the_pages(world: World):
     assert response.status_code == 302
     meeting.refresh_from_db()
     assert meeting.notes == "Final"
-    response = officer.post(
+    response = post_opened(
+        officer,
         f"/actions/{item.pk}/edit/",
         {"description": "Do the thing", "owner_user": world.officer.pk, "due_date": "2022-10-31", "status": "cancelled"},
     )
     assert "Say why the action was cancelled." in response.content.decode()
-    response = officer.post(
+    response = post_opened(
+        officer,
         f"/actions/{item.pk}/edit/",
         {
             "description": "Do the thing",

@@ -51,6 +51,10 @@ STALE = {
 ETAG_READS = {
     ("/api/agreements/{id}/", "get"),
     ("/api/funding-streams/{id}/", "get"),
+    ("/api/organisations/{id}/", "get"),
+    ("/api/funding-streams/{id}/budget/", "get"),
+    ("/api/meetings/{id}/", "get"),
+    ("/api/consultations/{id}/", "get"),
     ("/api/allocations/", "get"),
     ("/api/payments/", "get"),
     ("/api/kpi-targets/", "get"),

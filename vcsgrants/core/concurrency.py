@@ -132,7 +132,8 @@ def check_version(
 
     `version` is a form token or an ETag; None means the caller asked for no check (a service called by another
     service, or an API client that sent no If-Match). `records` are those whose audit events say who saved since;
-    `keys`, if given, limits the comparison to those parts of the state (the budget page sets one year's budget).
+    `keys`, if given, limits the comparison to those parts of the state (the budget page sets one year's budget);
+    an ETag is then compared with the ETag of those parts alone (`state_part`).
     Call it inside the service's transaction, after locking the rows `current` was read from.
     """
     if version is None:
@@ -140,6 +141,8 @@ def check_version(
     current = dict(current)
     wanted = None if keys is None else set(keys)
     if version == "*" or ETAG.match(version):
+        if keys is not None:
+            current = state_part(current, keys)
         if version == "*" or version.removeprefix("W/") == etag(current):
             return
         raise StaleEdit(changes=[], saves=saves_since(records, None), current=current)
@@ -155,6 +158,11 @@ def check_version(
     ]
     if changes:
         raise StaleEdit(changes=changes, saves=saves_since(records, since), current=current)
+
+
+def state_part(state: Mapping[str, str], keys: Iterable[str]) -> State:
+    """The parts of a state a write covers (every key given, blank if the state lacks it): what its ETag hashes."""
+    return {key: state.get(key, "") for key in keys}
 
 
 def saves_since(records: Iterable[models.Model], since: dt.datetime | None, limit: int = 10) -> list[Save]:

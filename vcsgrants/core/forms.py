@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.forms.renderers import TemplatesSetting
 
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.models import Organisation
 
 
@@ -101,6 +102,8 @@ def apply_validation_error(form: forms.BaseForm, error) -> None:
 
 
 class OrganisationForm(GovukModelForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding an organisation
+
     class Meta:
         model = Organisation
         fields = ["name", "kind", "org_id", "charity_number", "company_number", "parent", "successor", "succeeded_on"]

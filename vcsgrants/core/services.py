@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.text import slugify
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import Area, FinancialYear, Organisation, User
 from vcsgrants.core.money import financial_year_start
 
@@ -96,9 +97,19 @@ def unique_organisation_slug(name: str) -> str:
 
 
 @transaction.atomic
-def organisation_save(*, organisation: Organisation, actor: User) -> Organisation:
-    """Add or change an organisation (its fields already checked by the form): a unique slug for a new one, the audit event."""
+def organisation_state(organisation: Organisation) -> dict[str, str]:
+    """The organisation as its edit page shows it (core.concurrency)."""
+    return model_state(organisation)
+
+
+@transaction.atomic
+def organisation_save(*, organisation: Organisation, actor: User, version: str | None = None) -> Organisation:
+    """Add or change an organisation (its fields already checked by the form): a unique slug for a new one, the audit event.
+    Refused (`version`, core.concurrency) if the organisation changed since its edit page was opened."""
     created = organisation.pk is None
+    if not created:
+        saved = Organisation.objects.select_for_update().get(pk=organisation.pk)
+        check_version(version, organisation_state(saved), records=[organisation])
     if not organisation.slug:
         organisation.slug = unique_organisation_slug(organisation.name)
     organisation.save()

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core import services
-from vcsgrants.core.forms import OrganisationForm
+from vcsgrants.core.concurrency import form_token
+from vcsgrants.core.forms import OrganisationForm, apply_validation_error
 from vcsgrants.core.models import AuditEvent, Organisation
 from vcsgrants.core.permissions import require
 
@@ -39,11 +41,18 @@ def organisation_list(request):
 def organisation_edit(request, pk=None):
     require(request.user, "core.manage_organisation")
     organisation = get_object_or_404(Organisation, pk=pk) if pk else Organisation()
-    form = OrganisationForm(request.POST or None, instance=organisation)
+    initial = {"version": form_token(services.organisation_state(organisation))} if pk else {}
+    form = OrganisationForm(request.POST or None, instance=organisation, initial=initial)
     if request.method == "POST" and form.is_valid():
-        organisation = services.organisation_save(organisation=form.save(commit=False), actor=request.user)
-        messages.success(request, f"{organisation} saved.")
-        return redirect(organisation)
+        try:
+            organisation = services.organisation_save(
+                organisation=form.save(commit=False), actor=request.user, version=form.cleaned_data["version"] if pk else None
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{organisation} saved.")
+            return redirect(organisation)
     title = f"Edit {organisation}" if pk else "Add an organisation"
     return render(request, "core/form_page.html", {"form": form, "page_title": title, "back": "/organisations/"})
 

@@ -160,6 +160,13 @@ class BudgetSerializer(ReadOnlyModelSerializer):
         fields = ["financial_year", "amount"]
 
 
+class YearBudgetSerializer(serializers.Serializer):
+    """A stream's budget for one year (null if it has none yet): the read whose ETag setting it takes in If-Match."""
+
+    financial_year = serializers.CharField(read_only=True, help_text="Written like 2022-23.")
+    amount = Money(allow_null=True)
+
+
 class FundingStreamSerializer(ReadOnlyModelSerializer):
     programme = ProgrammeRefSerializer(read_only=True)
     funder = OrganisationRefSerializer(read_only=True)

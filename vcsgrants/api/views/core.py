@@ -8,7 +8,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from vcsgrants.api.base import ScopedViewSet, choice_param, read_input, refused, require_api, run, with_changes
+from vcsgrants.api.base import (
+    IF_MATCH,
+    ScopedViewSet,
+    choice_param,
+    if_match,
+    read_input,
+    refused,
+    require_api,
+    run,
+    with_changes,
+    with_etag,
+)
 from vcsgrants.api.serializers.core import OrganisationSerializer, OrganisationWriteSerializer
 from vcsgrants.core import services
 from vcsgrants.core.models import Organisation
@@ -23,7 +34,10 @@ from vcsgrants.core.models import Organisation
             )
         ],
     ),
-    retrieve=extend_schema(summary="One organisation"),
+    retrieve=extend_schema(
+        summary="One organisation",
+        description="Answers with an ETag: send it in If-Match when changing the organisation (PATCH).",
+    ),
     create=extend_schema(
         summary="Add an organisation (officers)",
         request=OrganisationWriteSerializer,
@@ -31,6 +45,8 @@ from vcsgrants.core.models import Organisation
     ),
     partial_update=extend_schema(
         summary="Change an organisation (officers); fields not given keep their value",
+        description="With If-Match (the ETag of the organisation's read), refused with 412 if it changed since.",
+        parameters=[IF_MATCH],
         request=OrganisationWriteSerializer,
         responses={200: OrganisationSerializer, **refused("organisation")},
     ),
@@ -53,10 +69,13 @@ class OrganisationViewSet(ScopedViewSet):
                 organisations = organisations.filter(kind=kind)
         return organisations
 
-    def _save(self, organisation: Organisation, data: dict, code: int) -> Response:
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(super().retrieve(request, *args, **kwargs), services.organisation_state(self.get_object()))
+
+    def _save(self, organisation: Organisation, data: dict, code: int, version: str | None = None) -> Response:
         organisation = with_changes(organisation, data)
         run(organisation.clean)  # the model's own rules, as the page's form applies them
-        run(services.organisation_save, organisation=organisation, actor=self.request.user)
+        run(services.organisation_save, organisation=organisation, actor=self.request.user, version=version)
         return Response(self.get_serializer(organisation).data, status=code)
 
     def create(self, request, *args, **kwargs):
@@ -68,4 +87,4 @@ class OrganisationViewSet(ScopedViewSet):
         organisation = self.get_object()
         require_api(request.user, "core.manage_organisation")
         data = read_input(OrganisationWriteSerializer, request, instance=organisation, partial=True)
-        return self._save(organisation, data, status.HTTP_200_OK)
+        return self._save(organisation, data, status.HTTP_200_OK, version=if_match(request))

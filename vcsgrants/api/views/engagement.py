@@ -25,6 +25,7 @@ from rest_framework.response import Response
 from vcsgrants.api.base import (
     DOCUMENT_ID,
     DOWNLOAD,
+    IF_MATCH,
     NOT_MULTIPART,
     UPLOAD_CHECKS,
     DocumentUploadSerializer,
@@ -33,6 +34,7 @@ from vcsgrants.api.base import (
     choice_param,
     document_download,
     id_parameter,
+    if_match,
     integer_param,
     path_id,
     read_input,
@@ -42,6 +44,7 @@ from vcsgrants.api.base import (
     require_multipart,
     run,
     service_errors,
+    with_etag,
 )
 from vcsgrants.api.serializers.engagement import (
     ActionDoneSerializer,
@@ -104,7 +107,10 @@ def boolean_param(request, name: str) -> bool | None:
             date_parameter("until", "Only meetings on or before this day."),
         ],
     ),
-    retrieve=extend_schema(summary="One meeting; notes are null where they are not shared with you"),
+    retrieve=extend_schema(
+        summary="One meeting; notes are null where they are not shared with you",
+        description="Answers with an ETag: send it in If-Match when changing the meeting (PATCH).",
+    ),
     create=extend_schema(
         summary="Record a meeting that has taken place (officers)",
         request=MeetingInputSerializer,
@@ -112,6 +118,8 @@ def boolean_param(request, name: str) -> bool | None:
     ),
     partial_update=extend_schema(
         summary="Change a meeting's details (officers)",
+        description="With If-Match (the ETag of the meeting's read), refused with 412 if the meeting changed since.",
+        parameters=[IF_MATCH],
         request=MeetingUpdateSerializer,
         responses={200: MeetingSerializer, **refused()},
     ),
@@ -176,12 +184,20 @@ class MeetingViewSet(ScopedViewSet):
         meeting = run(meeting_services.meeting_record, programme=programme, kind=kind, actor=user, **form.meeting_fields())
         return self.respond(meeting, status.HTTP_201_CREATED)
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        meeting = self.get_object()
+        # Only to those who may change it: the ETag hashes the notes too, which a provider may not be shown.
+        manages = request.user.has_perm("engagement.manage_meetings", meeting)
+        return with_etag(response, meeting_services.meeting_state(meeting) if manages else None)
+
     def partial_update(self, request, *args, **kwargs):
         meeting = self.get_object_for("engagement.manage_meetings")
         data = MeetingForm.initial_from(meeting) | read_input(MeetingUpdateSerializer, request)
         form = MeetingForm(data, programme=meeting.programme, kind=meeting.kind, organisation=meeting.organisation)
         checked(form)
-        run(meeting_services.meeting_update, meeting=meeting, actor=request.user, **form.meeting_fields())
+        fields = form.meeting_fields()
+        run(meeting_services.meeting_update, meeting=meeting, actor=request.user, version=if_match(request), **fields)
         return self.respond(meeting)
 
 
@@ -280,6 +296,7 @@ class ActionViewSet(ScopedViewSet):
         record = self.get_object_for("engagement.manage_meetings")
         data = ActionEditForm.initial_from(record) | read_input(ActionUpdateSerializer, request)
         cleaned = checked(ActionEditForm(data, meeting=record.meeting))
+        cleaned.pop("version", None)  # the page's version field; the API's action writes are not versioned
         run(meeting_services.action_update, action=record, actor=request.user, **cleaned)
         return self.respond(record)
 
@@ -315,7 +332,10 @@ MODERATION_RELATED = ("organisation", "submitted_by", "updated_by", "excluded_by
             OpenApiParameter("state", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=Consultation.State.values),
         ],
     ),
-    retrieve=extend_schema(summary="One consultation, with its questions and documents"),
+    retrieve=extend_schema(
+        summary="One consultation, with its questions and documents",
+        description="Answers with an ETag: send it in If-Match when changing the consultation (PATCH).",
+    ),
     create=extend_schema(
         summary="Create a consultation (officers); add its questions before it opens",
         request=ConsultationInputSerializer,
@@ -323,6 +343,8 @@ MODERATION_RELATED = ("organisation", "submitted_by", "updated_by", "excluded_by
     ),
     partial_update=extend_schema(
         summary="Change a consultation before it opens (officers)",
+        description="With If-Match (the ETag of the consultation's read), refused with 412 if it changed since.",
+        parameters=[IF_MATCH],
         request=ConsultationUpdateSerializer,
         responses={200: ConsultationSerializer, **refused()},
     ),
@@ -370,10 +392,22 @@ class ConsultationViewSet(ScopedViewSet):
         consultation = run(consultation_services.consultation_create, programme=programme, actor=user, **data)
         return self.respond(consultation, status.HTTP_201_CREATED)
 
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        consultation = self.get_object()
+        manages = request.user.has_perm("engagement.manage_consultation", consultation)
+        return with_etag(response, consultation_services.consultation_state(consultation) if manages else None)
+
     def partial_update(self, request, *args, **kwargs):
         consultation = self.get_object_for("engagement.manage_consultation")
         changes = read_input(ConsultationUpdateSerializer, request)
-        run(consultation_services.consultation_update, consultation=consultation, actor=request.user, **changes)
+        run(
+            consultation_services.consultation_update,
+            consultation=consultation,
+            actor=request.user,
+            version=if_match(request),
+            **changes,
+        )
         return self.respond(consultation)
 
     @action(detail=True, methods=["post"])

@@ -79,8 +79,9 @@ from vcsgrants.api.serializers.funding import (
     ScheduleInputSerializer,
     VariationCreateSerializer,
     VariationDetailSerializer,
+    YearBudgetSerializer,
 )
-from vcsgrants.core.concurrency import StaleEdit, model_state
+from vcsgrants.core.concurrency import StaleEdit, model_state, state_part
 from vcsgrants.core.models import FinancialYear, Role
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.forms.programmes import DecisionForm
@@ -99,7 +100,7 @@ from vcsgrants.funding.models import (
     Variation,
 )
 from vcsgrants.funding.selectors.agreements import agreement_state, agreements_visible_to, schedule_state
-from vcsgrants.funding.selectors.programmes import allocations_state, programmes_visible_to
+from vcsgrants.funding.selectors.programmes import allocations_state, budget_key, budgets_state, programmes_visible_to
 from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.funding.services import extension as extension_services
 from vcsgrants.funding.services import multiyear as services_multiyear
@@ -230,11 +231,6 @@ class ProgrammeViewSet(ScopedViewSet):
         request=FundingStreamWriteSerializer,
         responses={200: FundingStreamSerializer, **refused("funding stream")},
     ),
-    budget=extend_schema(
-        summary="Set the stream's budget for a financial year (officers and finance)",
-        request=BudgetInputSerializer,
-        responses={200: FundingStreamSerializer, **refused("funding stream")},
-    ),
 )
 class FundingStreamViewSet(ScopedViewSet):
     serializer_class = FundingStreamSerializer
@@ -274,12 +270,44 @@ class FundingStreamViewSet(ScopedViewSet):
         run(programme_services.stream_save, stream=with_changes(stream, data), actor=request.user, version=if_match(request))
         return self.respond(stream)
 
-    @action(detail=True, methods=["post"])
+    @extend_schema(
+        methods=["GET"],
+        summary="The stream's budget for one financial year (officers and finance), with its ETag",
+        description="Answers with an ETag: send it in If-Match when setting this year's budget (POST). The amount is "
+        "null if the stream has no budget for the year yet.",
+        parameters=[query_parameter("financial_year", "The year, written like 2022-23.", required=True, pattern=YEAR_PATTERN)],
+        responses={200: YearBudgetSerializer, **refused("funding stream")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Set the stream's budget for a financial year (officers and finance)",
+        description="With If-Match (the ETag of this endpoint's GET for the same year), refused with 412 if the year's "
+        "budget changed since.",
+        parameters=[IF_MATCH],
+        request=BudgetInputSerializer,
+        responses={200: FundingStreamSerializer, **refused("funding stream")},
+    )
+    @action(detail=True, methods=["get", "post"])
     def budget(self, request, pk=None):
         stream = self.get_object()
         require_api(request.user, "funding.manage_budget", stream.programme)
+        if request.method == "GET":
+            year = financial_year_param(request)
+            if year is None:
+                raise ValidationError({"financial_year": ["Give the financial year, written like 2022-23."]})
+            budget = StreamBudget.objects.filter(stream=stream, financial_year__start_year=year).first()
+            label = FinancialYear(start_year=year).label
+            body = YearBudgetSerializer({"financial_year": label, "amount": budget.amount if budget else None}).data
+            return with_etag(Response(body), state_part(budgets_state(stream), [budget_key(FinancialYear(start_year=year))]))
         data = read_input(BudgetInputSerializer, request)
-        run(programme_services.budget_set, stream=stream, year=data["financial_year"], amount=data["amount"], actor=request.user)
+        run(
+            programme_services.budget_set,
+            stream=stream,
+            year=data["financial_year"],
+            amount=data["amount"],
+            actor=request.user,
+            version=if_match(request),
+        )
         return self.respond(stream)
 
     @extend_schema(

@@ -167,6 +167,7 @@ class ActionForm(GovukForm):
 
 
 class ActionEditForm(ActionForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank through the API
     status = forms.ChoiceField(choices=Action.Status.choices, widget=forms.RadioSelect, label="Status")
     done_on = forms.DateField(widget=DateInput, required=False, label="Date done", help_text="When the status is done.")
     note = forms.CharField(

@@ -321,9 +321,15 @@ def action_add(
     return action
 
 
+def action_state(action: Action) -> dict[str, str]:
+    """The action as its edit page shows it (core.concurrency)."""
+    return model_state(action)
+
+
 @transaction.atomic
-def action_update(*, action: Action, actor: User, today: dt.date | None = None, **changes) -> Action:
-    """An officer changes an action: what, who, when, or its status (open, done with the date, cancelled with why)."""
+def action_update(*, action: Action, actor: User, today: dt.date | None = None, version: str | None = None, **changes) -> Action:
+    """An officer changes an action: what, who, when, or its status (open, done with the date, cancelled with why).
+    Refused (`version`, core.concurrency) if the action changed since its edit page was opened (marked done too)."""
     unknown = set(changes) - set(ACTION_FIELDS)
     if unknown:
         raise TypeError(f"action_update cannot change {', '.join(sorted(unknown))}.")
@@ -332,6 +338,7 @@ def action_update(*, action: Action, actor: User, today: dt.date | None = None, 
         .select_related("meeting", "owner_user", "owner_organisation")
         .get(pk=action.pk)
     )
+    check_version(version, action_state(action), records=[action.meeting])
     before = {f: getattr(action, f) for f in ACTION_FIELDS}
     for field, value in changes.items():
         setattr(action, field, value)

@@ -224,7 +224,8 @@ def action_create(request, pk):
 @require_http_methods(["GET", "POST"])
 def action_edit(request, pk):
     action = _action(request, pk, "engagement.manage_meetings")
-    form = ActionEditForm(request.POST or None, meeting=action.meeting, initial=ActionEditForm.initial_from(action))
+    initial = {**ActionEditForm.initial_from(action), "version": form_token(services.action_state(action))}
+    form = ActionEditForm(request.POST or None, meeting=action.meeting, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.action_update(action=action, actor=request.user, **form.cleaned_data)
