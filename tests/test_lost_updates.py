@@ -19,11 +19,18 @@ from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
 from tests.versions import opened_form
 from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
-from vcsgrants.core.models import AuditEvent, Role
+from vcsgrants.core.models import AuditEvent, Organisation, Role
 from vcsgrants.engagement.models.meetings import Meeting
 from vcsgrants.engagement.services.consultations import consultation_create
 from vcsgrants.engagement.services.meetings import action_add, meeting_record
-from vcsgrants.funding.models import Agreement, Allocation, FundingStream, PaymentInstalment, StreamBudget
+from vcsgrants.funding.models import (
+    Agreement,
+    Allocation,
+    FundingStream,
+    PaymentInstalment,
+    StreamBudget,
+    StreamContribution,
+)
 from vcsgrants.funding.services.agreements import agreement_create
 from vcsgrants.monitoring.models import KpiTarget
 from vcsgrants.reports.models import CabinetReport
@@ -390,3 +397,24 @@ def test_organisation_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(al
     assert bob_page.post(url, bob_form).status_code == 302
     organisation.refresh_from_db()
     assert (organisation.charity_number, organisation.company_number) == ("1012345", "01234567")
+
+
+# --- Partners' contributions ---------------------------------------------------------------------------------
+
+
+def test_contributions_a_stale_page_is_refused_for_the_partner_and_year_someone_else_set(funded, fy2022, alice, bob):
+    partner = OrganisationFactory(name="Test ICB", kind=Organisation.Kind.PARTNER)
+    url = reverse("funding:stream-contributions", args=[funded.programme.slug, funded.stream.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+    chosen = {"funder": [str(partner.pk)], "financial_year": [str(fy2022.pk)]}
+
+    alice_form.update(chosen, amount=["20000.00"], note=["Section 256"])
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form.update(chosen, amount=["15000.00"])
+    refused(
+        bob_page.post(url, bob_form),
+        "Test ICB's contribution for 2022-23: (blank) → £20,000.00 (Section 256)",
+        "Saved by Alice Able",
+    )
+    assert StreamContribution.objects.get(stream=funded.stream, funder=partner).amount == D("20000.00")

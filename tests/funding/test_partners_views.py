@@ -9,6 +9,7 @@ import pytest
 
 from tests.factories import TEST_PASSWORD, OrganisationFactory, UserFactory, line
 from tests.funding.test_services import make_agreement
+from tests.versions import post_opened
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.funding.models import StreamContribution
 
@@ -37,13 +38,15 @@ def test_finance_records_a_contribution_on_the_streams_page(funded, fy2022, nhs,
     url = f"/programmes/{funded.programme.slug}/streams/{funded.stream.pk}/contributions/"
     page = client.get(url).content.decode()
     assert f"{funded.stream.funder.name}" in page and "£100,000.00" in page
-    response = client.post(url, {"funder": ccg.pk, "financial_year": fy2022.pk, "amount": "36500.00", "note": "Section 256"})
+    response = post_opened(
+        client, url, {"funder": ccg.pk, "financial_year": fy2022.pk, "amount": "36500.00", "note": "Section 256"}
+    )
     assert response.status_code == 302
     page = client.get(url).content.decode()
     assert "Test CCG (to 30 June 2022)" in page and "£9,100.00" in page
     assert "Test ICB (from 1 July 2022)" in page and "£27,400.00" in page
     assert "£63,500.00" in page
-    over = client.post(url, {"funder": ccg.pk, "financial_year": fy2022.pk, "amount": "100000.01"}).content.decode()
+    over = post_opened(client, url, {"funder": ccg.pk, "financial_year": fy2022.pk, "amount": "100000.01"}).content.decode()
     assert "There is a problem" in over and "£0.01 more than its budget of £100,000.00" in over
     assert StreamContribution.objects.get().amount == D("36500.00")
 

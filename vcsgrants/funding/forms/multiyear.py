@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from django import forms
 
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.funding.forms.programmes import MONEY, ApprovalForm
@@ -99,6 +100,7 @@ class ContributionForm(GovukForm):
     financial_year = forms.ModelChoiceField(FinancialYear.objects.none(), label="Financial year", empty_label=None)
     amount = forms.DecimalField(label="Contribution", min_value=0, help_text="Enter 0 to remove a contribution", **MONEY)
     note = forms.CharField(max_length=300, required=False, label="Note", help_text="For example: the agreement it rests on")
+    version = VersionField()  # the page's (core.concurrency): the contributions as it showed them
 
     def __init__(self, *args, stream: FundingStream, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import Organisation
 from vcsgrants.core.permissions import require
@@ -55,7 +56,8 @@ def stream_contributions(request, slug, pk):
     programme = get_object_or_404(Programme, slug=slug)
     stream = get_object_or_404(FundingStream.objects.select_related("funder", "programme"), pk=pk, programme=programme)
     require(request.user, "funding.manage_contributions", programme)
-    form = ContributionForm(request.POST or None, stream=stream)
+    version = form_token(services_partners.contributions_state(stream))
+    form = ContributionForm(request.POST or None, stream=stream, initial={"version": version})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -66,6 +68,7 @@ def stream_contributions(request, slug, pk):
                 amount=data["amount"],
                 note=data["note"],
                 actor=request.user,
+                version=data["version"],
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
