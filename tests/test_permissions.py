@@ -5,6 +5,7 @@ The test walks the URL patterns too, so a new page cannot be added without sayin
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 
@@ -228,6 +229,7 @@ MATRIX = {
 }
 
 
+@functools.cache  # url_for asks for every page of every role: walk the URLconf once
 def our_url_names() -> dict[str, str]:
     """Each page's name (unique across the apps, as MATRIX keys it) → its namespaced name, for reverse()."""
     names = {}
