@@ -10,6 +10,7 @@ import html
 import re
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -17,7 +18,7 @@ from tests.calls.url_args_assess import ASSESS_URL_NAMES, calls_assess_url_args
 from tests.engagement.test_consultations import consultation_url_args
 from tests.engagement.test_meetings_demo import meeting_url_args
 from tests.notifications.url_args import notification_url_args
-from vcsgrants.core.models import User
+from vcsgrants.core.models import CouncilSettings, User
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
 from vcsgrants.monitoring.models import Kpi, Return
@@ -37,6 +38,7 @@ WORKING = set(ROLES) - {"anonymous", "applicant", "assessor"}
 MATRIX = {
     "home": (set(ROLES) - {"anonymous"}, None),
     "healthz": (set(ROLES), None),
+    "council-logo": (set(ROLES), None),
     "programme-list": (STAFF | {"partner", "partner-icb"}, None),
     "programme-detail": (STAFF | {"partner"}, None),
     "period-create": (MANAGERS, MANAGERS),
@@ -264,6 +266,8 @@ def demo(demo_module, db):
     document = document_upload(
         agreement=agreement, title="Signed SLA", upload=SimpleUploadedFile("sla.txt", b"signed"), actor=officer
     )
+    # The council's logo, so /council/logo has a file to serve (it is 404 until one is uploaded).
+    CouncilSettings.objects.get(pk=1).logo.save("logo.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
     return agreement, document
 
 

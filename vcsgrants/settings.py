@@ -93,6 +93,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "vcsgrants.hub.navigation.navigation",
+                "vcsgrants.core.council.council",
             ],
             "builtins": ["vcsgrants.core.templatetags.money"],
         },

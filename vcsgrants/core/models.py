@@ -156,6 +156,59 @@ class User(AbstractUser):
         return self.display_name
 
 
+class CouncilSettings(models.Model):
+    """Who runs this service and the words it uses: one row (pk 1), edited by administrators.
+
+    Everything the pages, reports, e-mails and open data say about "the council" comes from here
+    (vcsgrants.core.council.current() reads it), never from templates or code.
+    """
+
+    council_name = models.CharField(
+        max_length=200, blank=True, help_text="As it appears on reports and e-mails, for example Northshire County Council."
+    )
+    council_org_id = models.CharField(
+        "council's Org-ID",
+        max_length=60,
+        blank=True,
+        validators=[org_id_validator],
+        help_text="The council's identifier from org-id.guide, for example GB-LAE-NSH. Open data uses it as the publisher.",
+    )
+    service_name = models.CharField(max_length=80, default="VCS Grants", help_text="Shown in the header of every page.")
+    logo = models.FileField(
+        upload_to="council/", blank=True, help_text="A PNG or JPEG image, shown in the header, on reports and in e-mails."
+    )
+    contact_email = models.EmailField(
+        blank=True, help_text="Where people can write to the team that runs the service (shown in the footer and e-mails)."
+    )
+    footer_text = models.TextField(blank=True, help_text="A sentence or two at the foot of every page.")
+    email_sign_off = models.TextField(
+        "e-mail sign-off", blank=True, help_text="The lines that end every e-mail, for example the team's name."
+    )
+    area_word = models.CharField(
+        max_length=40,
+        default="district",
+        help_text="What the council calls an area it allocates to: district, ward, community area…",
+    )
+    area_word_plural = models.CharField(max_length=40, default="districts")
+    whole_area_name = models.CharField(
+        max_length=60,
+        default="County-wide",
+        help_text="What the council calls money for its whole area: County-wide, Borough-wide, Council-wide…",
+    )
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = "council settings"
+        verbose_name_plural = "council settings"
+
+    def __str__(self) -> str:
+        return self.council_name or "Council settings"
+
+    def save(self, *args, **kwargs):
+        self.pk = 1  # one row: the council this installation serves
+        super().save(*args, **kwargs)
+
+
 class AuditEvent(models.Model):
     """A business action: who did what, to which record, with the details that matter."""
 

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+import mimetypes
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from vcsgrants.core import services
+from vcsgrants.core import council, services
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import OrganisationForm, apply_validation_error
 from vcsgrants.core.models import AuditEvent, Organisation
@@ -16,6 +18,21 @@ from vcsgrants.core.permissions import require
 
 def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
+
+
+def council_logo(request):
+    """The council's logo, shown inline (only PNG or JPEG is accepted on upload), or 404 when none is set."""
+    logo = council.current().logo
+    if not logo:
+        raise Http404("No logo has been uploaded.")
+    content_type = mimetypes.guess_type(logo.name)[0] or "application/octet-stream"
+    try:
+        response = FileResponse(logo.open("rb"), content_type=content_type)
+    except FileNotFoundError as exc:
+        raise Http404("The logo's file is missing from the store.") from exc
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 def organisation_list(request):

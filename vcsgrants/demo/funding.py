@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth.models import Group
 from django.utils.text import slugify
 
-from vcsgrants.core.models import Area, Organisation, Role, User
+from vcsgrants.core.models import Area, CouncilSettings, Organisation, Role, User
 from vcsgrants.core.services import areas_load_districts, financial_year_get
 from vcsgrants.demo.names import demo_name, name_demo_user
 from vcsgrants.funding.models import Agreement, Decision, FundingStream, PaymentInstalment, Programme, ProgrammePeriod, Variation
@@ -102,6 +102,17 @@ def council_org_id() -> str:
 def load_groups() -> None:
     for role in Role:
         Group.objects.get_or_create(name=role.value)
+
+
+def load_council_settings() -> None:
+    """The demo council's name and words, unless an administrator has already set the settings."""
+    council = CouncilSettings.objects.filter(pk=1).first() or CouncilSettings()
+    if not council.council_name:
+        council.council_name = COUNCIL_NAME
+        council.council_org_id = council_org_id()
+        council.contact_email = "vcs.funding@example.org"
+        council.email_sign_off = "The VCS funding team, Derbyshire County Council (demo)"
+        council.save()
 
 
 def load_areas() -> dict[str, Area]:

@@ -73,6 +73,7 @@ class Command(BaseCommand):
                     return
                 raise CommandError(refusal(found, demo_loaded=demo_loaded))
             funding.load_groups()
+            funding.load_council_settings()
             areas = funding.load_areas()
             council, public_health = funding.load_organisations()
             providers = funding.load_providers()
