@@ -8,8 +8,10 @@ goes to a log file in the test's folder, shown when it fails to start.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -79,12 +81,36 @@ print(json.dumps({u.username: ApiToken.issue(u, name="live tests")[1] for u in u
 """
 
 
-def start(folder: Path, users: list[str] | None = None, *, workers: int = 4, **extra_env: str) -> LiveServer:
-    """Build the demo database in folder, issue a token for each user (None: every active user), and serve it with
-    gunicorn."""
+def demo_database(tmp_path_factory) -> Path:
+    """The folder of one migrated demo database (and its media) for the whole test run: built by the first test
+    process to ask, under a file lock, and copied by every server after (migrate and load_demo cost ~20 s each time).
+    """
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID")
+    # Under xdist the workers' base folders share a parent; keyed by the run so no run reuses another's build.
+    root = tmp_path_factory.getbasetemp().parent / f"live-demo-{run}" if run else tmp_path_factory.getbasetemp()
+    root.mkdir(parents=True, exist_ok=True)
+    built = root / "demo"
+    with (root / "demo.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (built / "live.sqlite3").exists():
+            building = root / "building"
+            shutil.rmtree(building, ignore_errors=True)
+            building.mkdir()
+            env = environment(building)
+            manage(env, "migrate", "--noinput")
+            manage(env, "load_demo")
+            building.rename(built)
+    return built
+
+
+def start(folder: Path, users: list[str] | None = None, *, demo: Path, workers: int = 4, **extra_env: str) -> LiveServer:
+    """Copy the demo database built in `demo` to folder, issue a token for each user (None: every active user), and
+    serve it with gunicorn."""
     env = environment(folder, **extra_env)
-    manage(env, "migrate", "--noinput")
-    manage(env, "load_demo")
+    for part in demo.glob("live.sqlite3*"):  # the database, and its -wal/-shm files should any remain
+        shutil.copy2(part, folder / part.name)
+    if (demo / "media").exists():
+        shutil.copytree(demo / "media", folder / "media")
     tokens = json.loads(manage(env, "shell", "-c", f"USERS = {users!r}\n{ISSUE_TOKENS}").strip().splitlines()[-1])
     port = free_port()
     log = folder / "gunicorn.log"

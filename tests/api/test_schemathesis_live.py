@@ -21,7 +21,9 @@ EXAMPLES_PER_OPERATION = 1  # × 2 modes × 2 users × ~70 operations: about 300
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    running = live.start(tmp_path_factory.mktemp("schemathesis-live"), USERS, workers=2)
+    running = live.start(
+        tmp_path_factory.mktemp("schemathesis-live"), USERS, demo=live.demo_database(tmp_path_factory), workers=2
+    )
     yield running
     running.stop()
 

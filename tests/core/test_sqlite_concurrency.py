@@ -38,7 +38,12 @@ def test_a_sqlite_url_gets_the_same_safety_settings_as_the_default_file(tmp_path
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    running = live.start(tmp_path_factory.mktemp("sqlite-busy"), None, SQLITE_BUSY_TIMEOUT=str(BUSY_TIMEOUT))
+    running = live.start(
+        tmp_path_factory.mktemp("sqlite-busy"),
+        None,
+        demo=live.demo_database(tmp_path_factory),
+        SQLITE_BUSY_TIMEOUT=str(BUSY_TIMEOUT),
+    )
     yield running
     running.stop()
 
