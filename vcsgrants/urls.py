@@ -13,9 +13,10 @@ urlpatterns = [
     *password_reset.urlpatterns,
     path("api/", include("vcsgrants.api.urls")),
     path("account/", include("vcsgrants.api.urls_tokens")),  # a user's own API tokens
+    # funding before hub: its programmes/new/ must not be read as the programme page of a programme called "new".
+    path("", include("vcsgrants.funding.urls")),
     path("", include("vcsgrants.hub.urls")),
     path("", include("vcsgrants.core.urls")),
-    path("", include("vcsgrants.funding.urls")),
     path("", include("vcsgrants.monitoring.urls")),
     path("", include("vcsgrants.equity.urls")),
     path("", include("vcsgrants.reports.urls")),

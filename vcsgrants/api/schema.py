@@ -49,6 +49,8 @@ STALE = {
 }
 # The reads that answer with the ETag a guarded write takes in If-Match (docs/api/concurrency.md).
 ETAG_READS = {
+    ("/api/programmes/{id}/", "get"),
+    ("/api/programmes/{id}/monitoring-settings/", "get"),
     ("/api/agreements/{id}/", "get"),
     ("/api/funding-streams/{id}/", "get"),
     ("/api/organisations/{id}/", "get"),

@@ -16,7 +16,8 @@ from vcsgrants.engagement.selectors.meetings import organisation_engagement, pro
 from vcsgrants.funding.models import Allocation, Programme, StreamBudget
 from vcsgrants.funding.selectors import agreements as agreement_selectors
 from vcsgrants.funding.selectors import programmes as programme_selectors
-from vcsgrants.monitoring.selectors import overdue_returns
+from vcsgrants.monitoring.selectors import monitoring_settings_for, overdue_returns
+from vcsgrants.monitoring.services import percent_text
 
 
 def home(request):
@@ -68,6 +69,7 @@ def programme_detail(request, slug):
     streams = programme.streams.select_related("funder").prefetch_related(
         Prefetch("budgets", queryset=StreamBudget.objects.select_related("financial_year"))
     )
+    monitoring = monitoring_settings_for(programme)  # when returns are due, the amber band (monitoring settings)
     context = {
         "programme": programme,
         "page_title": programme.name,
@@ -84,6 +86,8 @@ def programme_detail(request, slug):
         "events": events_for(programme)[:20],
         "history": history_rows(programme.history.all(), 10),
         "can_manage": request.user.has_perm("funding.manage_programme"),
+        "monitoring_settings": monitoring,
+        "amber_percent": percent_text(monitoring.amber_within),
         "can_budget": request.user.has_perm("funding.manage_budget"),
         "can_allocate": request.user.has_perm("funding.manage_allocations"),
         "can_extend": request.user.has_perm("funding.manage_agreement"),

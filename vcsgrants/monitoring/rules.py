@@ -41,6 +41,7 @@ rules.add_perm(
     "monitoring.view_framework", sees_everything | (is_provider & has_agreement_in_framework) | (is_partner & co_funds_framework)
 )
 rules.add_perm("monitoring.manage_framework", manages_programmes)
+rules.add_perm("monitoring.manage_settings", manages_programmes)  # when returns are due, the amber band
 rules.add_perm("monitoring.propose_kpi", manages_programmes | (is_provider & has_agreement_in_framework))
 rules.add_perm("monitoring.comment_kpi", manages_programmes | (is_provider & has_agreement_in_framework))
 rules.add_perm("monitoring.manage_targets", manages_programmes)

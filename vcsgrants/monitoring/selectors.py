@@ -68,6 +68,11 @@ def _settings_by_programme(programme_ids: Iterable[int]) -> dict[int, ProgrammeM
     return {pk: found.get(pk) or ProgrammeMonitoring(programme_id=pk) for pk in ids}
 
 
+def monitoring_settings_for(programme: Programme) -> ProgrammeMonitoring:
+    """The programme's monitoring settings as stored, or the defaults (unsaved) when none are stored yet."""
+    return _settings_by_programme([programme.pk])[programme.pk]
+
+
 def _thresholds(settings: ProgrammeMonitoring) -> Thresholds:
     return Thresholds(amber_within=Decimal(settings.amber_within))
 

@@ -42,6 +42,72 @@ def monitoring_settings(programme: Programme) -> ProgrammeMonitoring:
     return settings
 
 
+# --- A programme's monitoring settings: when returns are due, and the amber band of the RAG ratings ------------
+
+RETURN_DUE_LABEL = "Return due (days after the quarter ends)"
+AMBER_LABEL = "Amber band"
+RETURN_DUE_DAYS = (1, 120)
+AMBER_PERCENT = (Decimal("0"), Decimal("50"))
+
+
+def percent_text(fraction: Decimal) -> str:
+    """0.125 → '12.5', 0.100 → '10': the amber band as a person writes it."""
+    return f"{(Decimal(fraction) * 100).normalize():f}"
+
+
+def monitoring_settings_state(settings: ProgrammeMonitoring) -> dict[str, str]:
+    """The settings as their page shows them (core.concurrency); the API's ETag is of the same."""
+    return {RETURN_DUE_LABEL: str(settings.return_due_days), AMBER_LABEL: f"{percent_text(settings.amber_within)}%"}
+
+
+@transaction.atomic
+def monitoring_settings_set(
+    *, programme: Programme, return_due_days: int, amber_percent: Decimal, actor: User, version: str | None = None
+) -> ProgrammeMonitoring:
+    """Set when the programme's returns are due and its amber band (a percentage of the target to date).
+
+    Refused with the field named unless returns are due 1 to 120 days after the quarter ends and the amber band is
+    0% to 50% (at most one decimal place); and (`version`, core.concurrency) if the settings changed since their
+    page was opened.
+    """
+    Programme.objects.select_for_update().filter(pk=programme.pk).first()  # one change of the settings at a time
+    settings = ProgrammeMonitoring.objects.filter(programme=programme).first() or ProgrammeMonitoring(programme=programme)
+    before = monitoring_settings_state(settings)
+    check_version(version, before, records=[programme])
+    errors: dict[str, str] = {}
+    low, high = RETURN_DUE_DAYS
+    if isinstance(return_due_days, bool) or not isinstance(return_due_days, int) or not low <= return_due_days <= high:
+        errors["return_due_days"] = f"Enter the number of days after the quarter ends that a return is due, from {low} to {high}."
+    low_pc, high_pc = AMBER_PERCENT
+    amber = Decimal(amber_percent) if isinstance(amber_percent, Decimal | int) and not isinstance(amber_percent, bool) else None
+    if amber is None or not amber.is_finite() or not low_pc <= amber <= high_pc:
+        errors["amber_percent"] = (
+            f"Enter the amber band as a percentage of the target from {low_pc} to {high_pc}, such as 10: "
+            "a KPI short of its target by more than this is red."
+        )
+    elif amber != amber.quantize(Decimal("0.1")):
+        errors["amber_percent"] = "Give the amber band to at most one decimal place, such as 12.5."
+    if errors:
+        raise ValidationError(errors)
+    created = settings.pk is None
+    settings.return_due_days = return_due_days
+    settings.amber_within = (amber / 100).quantize(Decimal("0.001"))
+    settings._history_user = actor
+    settings.save()
+    after = monitoring_settings_state(settings)
+    changes = {what: {"was": before[what], "now": now} for what, now in after.items() if before[what] != now}
+    if created or changes:
+        record_event(
+            actor=actor,
+            verb="monitoring.settings_changed",
+            obj=programme,
+            summary=f"Monitoring settings for {programme}: returns due {return_due_days} days after each quarter ends, "
+            f"amber band {after[AMBER_LABEL]}",
+            data={"changes": changes},
+        )
+    return settings
+
+
 @transaction.atomic
 def outcome_save(*, outcome: Outcome, actor: User) -> Outcome:
     created = outcome.pk is None

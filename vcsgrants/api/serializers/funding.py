@@ -117,6 +117,38 @@ class ProgrammeSerializer(ReadOnlyModelSerializer):
         fields = ["id", "slug", "name", "description", "funder", "periods", "streams"]
 
 
+class ProgrammeWriteSerializer(serializers.Serializer):
+    """A programme, as on the page 'Create a programme'; when changing one (PATCH), fields not given keep their value."""
+
+    name = serializers.CharField(max_length=200, help_text="Unique among programmes.")
+    slug = optional_text(
+        80,
+        help_text="The programme's web address (letters, numbers, hyphens, underscores), unique. Blank or left out "
+        "when creating: made from the name.",
+    )
+    description = optional_text()
+    funder = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(), help_text="The id of the funder: an organisation of kind funder."
+    )
+
+
+class MonitoringSettingsSerializer(serializers.Serializer):
+    """A programme's monitoring settings, as on the page 'Monitoring settings'."""
+
+    return_due_days = serializers.IntegerField(
+        min_value=1, max_value=120, help_text="A return is due this many days after its quarter ends (1 to 120)."
+    )
+    amber_percent = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0"),
+        max_value=Decimal("50"),
+        coerce_to_string=True,
+        help_text="The amber band: a KPI short of its target to date by up to this percentage is amber, further short "
+        "is red (0 to 50, one decimal place at most).",
+    )
+
+
 PERIOD_KINDS = ProgrammePeriod.Kind.values  # named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]
 
 
@@ -382,6 +414,11 @@ class AgreementCreateSerializer(serializers.Serializer):
     programme = serializers.PrimaryKeyRelatedField(queryset=Programme.objects.all(), help_text="The programme's id.")
     organisation = serializers.PrimaryKeyRelatedField(
         queryset=Organisation.objects.filter(kind=Organisation.Kind.PROVIDER), help_text="The provider's id."
+    )
+    reference = optional_text(
+        40,
+        help_text="The council's own reference for the agreement, kept as given (unique). Leave it out to have one "
+        "made, such as SLA-2024-001.",
     )
     title = serializers.CharField(max_length=200)
     areas = area_field(many=True, help_text="The districts (GSS codes) the agreement covers.")

@@ -71,11 +71,13 @@ from vcsgrants.api.serializers.funding import (
     FundingStreamSerializer,
     FundingStreamWriteSerializer,
     InstalmentSerializer,
+    MonitoringSettingsSerializer,
     PaymentInputSerializer,
     PeriodDetailSerializer,
     PeriodInputSerializer,
     ProfilePlanSerializer,
     ProgrammeSerializer,
+    ProgrammeWriteSerializer,
     ScheduleInputSerializer,
     VariationCreateSerializer,
     VariationDetailSerializer,
@@ -94,6 +96,7 @@ from vcsgrants.funding.models import (
     MoneySum,
     Payment,
     PaymentInstalment,
+    Programme,
     ProgrammePeriod,
     StreamBudget,
     StreamContribution,
@@ -107,6 +110,8 @@ from vcsgrants.funding.services import multiyear as services_multiyear
 from vcsgrants.funding.services import partners as services_partners
 from vcsgrants.funding.services import payments as payment_services
 from vcsgrants.funding.services import programmes as programme_services
+from vcsgrants.monitoring import services as monitoring_services
+from vcsgrants.monitoring.selectors import monitoring_settings_for
 
 
 def query_parameter(name: str, description: str, required: bool = False, **kwargs) -> OpenApiParameter:
@@ -140,7 +145,25 @@ EXTENSION_YEAR = query_parameter(
 
 @extend_schema_view(
     list=extend_schema(summary="Programmes you can see, with their funding streams and approved periods"),
-    retrieve=extend_schema(summary="One programme"),
+    retrieve=extend_schema(
+        summary="One programme",
+        description="Answers with an ETag: send it in If-Match when changing the programme (PATCH).",
+    ),
+    create=extend_schema(
+        summary="Create a programme (officers)",
+        description="As the page 'Create a programme': the name and the slug (made from the name when left out) must be "
+        "unique, and the funder must be an organisation of kind funder. Audited as 'programme created'.",
+        request=ProgrammeWriteSerializer,
+        responses={201: ProgrammeSerializer, **refused(None)},
+    ),
+    partial_update=extend_schema(
+        summary="Change a programme's name, slug, description or funder (officers); fields not given keep their value",
+        description="With If-Match (the ETag of the programme's read), refused with 412 if it changed since. Audited as "
+        "'programme changed'.",
+        parameters=[IF_MATCH],
+        request=ProgrammeWriteSerializer,
+        responses={200: ProgrammeSerializer, **refused("programme")},
+    ),
     periods=extend_schema(
         summary="Record the programme's approved period, or an extension of it (officers)",
         description="As the page 'Record a period': the approved period comes first; an extension must not overlap a "
@@ -162,6 +185,65 @@ class ProgrammeViewSet(ScopedViewSet):
                 Prefetch("streams", queryset=FundingStream.objects.select_related("funder")),
                 Prefetch("periods", queryset=ProgrammePeriod.objects.order_by("start", "id")),
             )
+        )
+
+    def retrieve(self, request, *args, **kwargs):
+        return with_etag(super().retrieve(request, *args, **kwargs), programme_services.programme_state(self.get_object()))
+
+    def create(self, request, *args, **kwargs):
+        require_api(request.user, "funding.manage_programme")
+        data = read_input(ProgrammeWriteSerializer, request)
+        programme = run(programme_services.programme_save, programme=with_changes(Programme(), data), actor=request.user)
+        return self.respond(programme, status.HTTP_201_CREATED)
+
+    def partial_update(self, request, *args, **kwargs):
+        programme = self.get_object_for("funding.manage_programme")
+        data = read_input(ProgrammeWriteSerializer, request, partial=True)
+        run(
+            programme_services.programme_save,
+            programme=with_changes(programme, data),
+            actor=request.user,
+            version=if_match(request),
+        )
+        return self.respond(programme)
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The programme's monitoring settings: when returns are due and the amber band, with their ETag",
+        description="Answers with an ETag: send it in If-Match when changing the settings (POST).",
+        responses={200: MonitoringSettingsSerializer, **refused("programme")},
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Set the programme's monitoring settings (officers)",
+        description="As the page 'Monitoring settings': returns due 1 to 120 days after each quarter ends; an amber band "
+        "of 0% to 50% of the target. With If-Match (the ETag of this endpoint's GET), refused with 412 if the settings "
+        "changed since.",
+        parameters=[IF_MATCH],
+        request=MonitoringSettingsSerializer,
+        responses={200: MonitoringSettingsSerializer, **refused("programme")},
+    )
+    @action(detail=True, methods=["get", "post"], url_path="monitoring-settings", pagination_class=None)
+    def monitoring_settings(self, request, pk=None):
+        if request.method == "GET":
+            programme = self.get_object()
+        else:
+            programme = self.get_object_for("monitoring.manage_settings")
+            data = read_input(MonitoringSettingsSerializer, request)
+            run(
+                monitoring_services.monitoring_settings_set,
+                programme=programme,
+                actor=request.user,
+                version=if_match(request),
+                **data,
+            )
+        settings = monitoring_settings_for(programme)
+        shown = {
+            "return_due_days": settings.return_due_days,
+            "amber_percent": monitoring_services.percent_text(settings.amber_within),
+        }
+        return with_etag(
+            Response(MonitoringSettingsSerializer(shown).data), monitoring_services.monitoring_settings_state(settings)
         )
 
     @action(detail=True, methods=["post"])
@@ -525,6 +607,7 @@ class AgreementViewSet(ScopedViewSet):
             start_date=data["start_date"],
             end_date=data["end_date"],
             lines=line_inputs(data.get("lines", [])),
+            reference=data.get("reference", ""),
             actor=request.user,
         )
         return self.respond(agreement, status.HTTP_201_CREATED)

@@ -7,9 +7,45 @@ from django import forms
 from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.core.models import Area, Organisation
-from vcsgrants.funding.models import Decision, FundingStream, ProgrammePeriod
+from vcsgrants.funding.models import Decision, FundingStream, Programme, ProgrammePeriod
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
+
+
+class ProgrammeForm(GovukModelForm):
+    """A programme's name, web address, description and funder; the rules (unique name and address, a funder
+    organisation) are the service's, so the page and the API refuse alike."""
+
+    version = VersionField()  # the edit page's (core.concurrency); blank when creating a programme
+
+    class Meta:
+        model = Programme
+        fields = ["name", "slug", "description", "funder"]
+        labels = {"name": "Programme name", "slug": "Web address", "funder": "Funder"}
+        help_texts = {
+            "name": "For example: Voluntary sector infrastructure support.",
+            "slug": "The last part of the programme page's address, such as warm-spaces. Leave blank to make it from the name.",
+            "description": "What the programme funds and why, as officers and partners will read it.",
+            "funder": "The organisation whose programme this is: usually the council.",
+        }
+        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["slug"].required = False
+        funders = Organisation.objects.filter(kind=Organisation.Kind.FUNDER)
+        if self.instance.funder_id:  # an existing programme keeps its funder on offer, whatever its kind
+            funders = Organisation.objects.filter(pk=self.instance.funder_id) | funders
+        self.fields["funder"].queryset = funders.distinct()
+        self.fields["funder"].empty_label = "Choose the funder"
+        self.fields["funder"].error_messages["required"] = "Choose the funder: the organisation whose programme this is."
+        self.fields["name"].error_messages["required"] = "Enter the programme's name."
+        self.fields["slug"].error_messages["invalid"] = (
+            "The web address may use only letters, numbers, hyphens and underscores, such as warm-spaces."
+        )
+
+    def validate_unique(self):
+        """Uniqueness is the service's check, in its own words."""
 
 
 class PeriodForm(GovukForm):

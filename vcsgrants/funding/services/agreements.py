@@ -167,6 +167,12 @@ def agreement_create(
 ) -> Agreement:
     if not areas:
         raise ValidationError({"areas": "Choose at least one district (or county-wide)."})
+    reference = (reference or "").strip()  # the council's own reference, kept when given; else one is made
+    if len(reference) > Agreement._meta.get_field("reference").max_length:
+        raise ValidationError({"reference": "An agreement's reference must be 40 characters or fewer."})
+    if reference and Agreement.objects.filter(reference=reference).exists():
+        clash = f"Another agreement has the reference {reference}: choose a different one, or leave it out to have one made."
+        raise ValidationError({"reference": clash})
     _check_period(programme=programme, organisation=organisation, areas=areas, start=start_date, end=end_date)
     agreement = Agreement.objects.create(
         reference=reference or next_agreement_reference(programme, start_date),

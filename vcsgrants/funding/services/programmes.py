@@ -11,11 +11,13 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db import transaction
+from django.utils.text import slugify
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.concurrency import check_version, model_state
-from vcsgrants.core.models import Area, FinancialYear, User
+from vcsgrants.core.models import Area, FinancialYear, Organisation, User
 from vcsgrants.core.money import pounds
 from vcsgrants.funding.models import (
     ZERO,
@@ -29,6 +31,91 @@ from vcsgrants.funding.models import (
     StreamBudget,
 )
 from vcsgrants.funding.selectors.programmes import allocations_state, budget_key, budgets_state
+
+# --- The programme itself: name, address, description, funder ------------------------------------------------
+
+# Addresses under /programmes/ that are pages, not programmes: a programme may not take them as its slug.
+RESERVED_SLUGS = {"new"}
+
+
+def unique_programme_slug(name: str) -> str:
+    """A slug for a programme from its name: the name's own, or with -2, -3... if another programme has it."""
+    base = slugify(name)[:70] or "programme"
+    if base in RESERVED_SLUGS:
+        base = f"{base}-programme"
+    slug, n = base, 2
+    while Programme.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def programme_state(programme: Programme) -> dict[str, str]:
+    """The programme as its edit page shows it (core.concurrency); the API's ETag is of the same."""
+    return model_state(programme, exclude=["is_demo"])
+
+
+@transaction.atomic
+def programme_save(*, programme: Programme, actor: User, version: str | None = None) -> Programme:
+    """Create a programme or change one: its name, slug (made from the name when blank), description and funder.
+
+    Refused with the field named if the name or slug is taken or malformed, or the funder is not a funder
+    organisation; and (`version`, core.concurrency) if the programme changed since its edit page was opened.
+    """
+    created = programme.pk is None
+    saved = None
+    if not created:
+        saved = Programme.objects.select_for_update().select_related("funder").get(pk=programme.pk)
+        check_version(version, programme_state(saved), records=[programme])
+    errors: dict[str, str] = {}
+    programme.name = (programme.name or "").strip()
+    programme.slug = (programme.slug or "").strip().lower()
+    if not programme.name:
+        errors["name"] = "Enter the programme's name."
+    elif Programme.objects.filter(name__iexact=programme.name).exclude(pk=programme.pk).exists():
+        errors["name"] = f"Another programme is already called {programme.name}: choose a different name."
+    if not programme.slug and programme.name:
+        programme.slug = unique_programme_slug(programme.name)
+    if programme.slug:
+        try:
+            validate_slug(programme.slug)
+        except ValidationError:
+            errors["slug"] = "The web address may use only letters, numbers, hyphens and underscores, such as warm-spaces."
+        else:
+            if len(programme.slug) > Programme._meta.get_field("slug").max_length:
+                errors["slug"] = "The web address must be 80 characters or fewer."
+            elif programme.slug in RESERVED_SLUGS:
+                errors["slug"] = f"'{programme.slug}' is the address of a page: choose another web address."
+            elif Programme.objects.filter(slug=programme.slug).exclude(pk=programme.pk).exists():
+                errors["slug"] = f"Another programme has the web address {programme.slug}: choose a different one."
+    funder = Organisation.objects.filter(pk=programme.funder_id).first() if programme.funder_id else None
+    unchanged_funder = saved is not None and saved.funder_id == programme.funder_id
+    if funder is None:
+        errors["funder"] = "Choose the funder: the organisation (of kind funder) whose programme this is."
+    elif funder.kind != Organisation.Kind.FUNDER and not unchanged_funder:
+        errors["funder"] = f"{funder} is not a funder organisation: choose an organisation of kind funder."
+    if errors:
+        raise ValidationError(errors)
+    before = programme_state(saved) if saved is not None else {}
+    programme.save()
+    after = programme_state(programme)
+    changes = {what: {"was": before.get(what, ""), "now": now} for what, now in after.items() if before.get(what, "") != now}
+    if created:
+        record_event(
+            actor=actor,
+            verb="programme.created",
+            obj=programme,
+            summary=f"Created programme {programme}, funded by {funder}",
+            data={"changes": changes},
+        )
+    elif changes:
+        record_event(
+            actor=actor,
+            verb="programme.changed",
+            obj=programme,
+            summary=f"Changed programme {programme}: {', '.join(changes).lower()}",
+            data={"changes": changes},
+        )
+    return programme
 
 
 @transaction.atomic

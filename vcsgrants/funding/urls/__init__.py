@@ -9,6 +9,9 @@ app_name = "funding"
 
 urlpatterns = [
     path("programmes/", programme_views.programme_list, name="programme-list"),
+    # Before the hub's programmes/<slug>/ (vcsgrants/urls.py includes funding first); "new" is no programme's slug.
+    path("programmes/new/", programme_views.programme_edit, name="programme-create"),
+    path("programmes/<slug:slug>/edit/", programme_views.programme_edit, name="programme-edit"),
     path("programmes/<slug:slug>/periods/new/", programme_views.period_create, name="period-create"),
     path("programmes/<slug:slug>/streams/new/", programme_views.stream_edit, name="stream-create"),
     path("programmes/<slug:slug>/streams/<int:pk>/edit/", programme_views.stream_edit, name="stream-edit"),

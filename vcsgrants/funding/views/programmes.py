@@ -7,11 +7,12 @@ from decimal import Decimal, InvalidOperation
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.concurrency import form_token, model_state
 from vcsgrants.core.forms import apply_validation_error
-from vcsgrants.core.models import Area
+from vcsgrants.core.models import Area, Organisation
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_from_form, year_from_label
 from vcsgrants.funding.forms import programmes as forms
@@ -34,7 +35,46 @@ from vcsgrants.funding.services import programmes as programme_services
 def programme_list(request):
     require(request.user, "funding.view_programme_list")
     programmes = selectors.programmes_visible_to(request.user).prefetch_related("streams__funder")
-    return render(request, "funding/programme_list.html", {"programmes": programmes, "page_title": "Programmes"})
+    context = {
+        "programmes": programmes,
+        "page_title": "Programmes",
+        "can_create": request.user.has_perm("funding.manage_programme"),
+    }
+    return render(request, "funding/programme_list.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def programme_edit(request, slug=None):
+    """Create a programme (no slug), or change one's name, web address, description and funder."""
+    require(request.user, "funding.manage_programme")
+    programme = get_object_or_404(Programme.objects.select_related("funder"), slug=slug) if slug else Programme()
+    if slug:
+        initial = {"version": form_token(programme_services.programme_state(programme))}
+    else:
+        funders = list(Organisation.objects.filter(kind=Organisation.Kind.FUNDER)[:2])
+        initial = {"funder": funders[0]} if len(funders) == 1 else {}  # the council, when it is the only funder
+    form = forms.ProgrammeForm(request.POST or None, instance=programme, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            programme = programme_services.programme_save(
+                programme=form.save(commit=False), actor=request.user, version=form.cleaned_data["version"] if slug else None
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Programme {programme} {'saved' if slug else 'created'}.")
+            return redirect(programme)
+    return render(
+        request,
+        "funding/programme_form.html",
+        {
+            "form": form,
+            "page_title": f"Edit programme: {programme}" if slug else "Create a programme",
+            "back": programme.get_absolute_url() if slug else reverse("funding:programme-list"),
+            "no_funders": not Organisation.objects.filter(kind=Organisation.Kind.FUNDER).exists(),
+            "submit_label": "Save changes" if slug else "Create programme",
+        },
+    )
 
 
 @require_http_methods(["GET", "POST"])

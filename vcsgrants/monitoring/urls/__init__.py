@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("vcsgrants.monitoring.urls.returns")),
     path("", include("vcsgrants.monitoring.urls.dashboards")),
     path("", include("vcsgrants.monitoring.urls.imports")),
+    path("", include("vcsgrants.monitoring.urls.settings")),
 ]
