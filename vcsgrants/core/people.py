@@ -247,7 +247,7 @@ def person_invite(
         errors["role"] = ["Choose a role"]
     else:
         errors.update(check_roles_and_organisation([role], organisation))
-    if not (first_name or "").strip() and not (last_name or "").strip():
+    if via != "command" and not (first_name or "").strip() and not (last_name or "").strip():
         errors["first_name"] = ["Enter their name: pages and the audit log name people by it"]
     checked: dict[str, str] = {}
     for field, check, value in (("email", _check_email, email), ("username", _check_username, username)):
