@@ -8,6 +8,7 @@ import io
 import re
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
@@ -217,6 +218,16 @@ def test_nobody_deactivates_themselves_or_the_last_administrator(admin_client, a
     assert other.groups.filter(name="admin").exists()
 
 
+def test_an_administrator_cannot_change_or_deactivate_a_superuser(admin_client):
+    superuser = User.objects.create_superuser("root", "root@example.org", TEST_PASSWORD)
+    page = admin_client.post(f"/people/{superuser.pk}/edit/", edit_page_data(admin_client, superuser, email="me@evil.example"))
+    assert "only a superuser can change their account" in page.content.decode()
+    refused = admin_client.post(f"/people/{superuser.pk}/deactivate/", follow=True).content.decode()
+    assert "only a superuser can change their account" in refused
+    superuser.refresh_from_db()
+    assert superuser.email == "root@example.org" and superuser.is_active
+
+
 def test_the_last_administrator_cannot_be_deactivated_by_a_superuser_either(client, admin):
     superuser = User.objects.create_superuser("root", "root@example.org", TEST_PASSWORD)
     client.force_login(superuser)
@@ -271,3 +282,16 @@ def test_invite_user_command_queues_the_invitation_and_prints_the_link(admin, pr
     call_command("invite_user", "--email=fin@example.org", "--role=finance", "--organisation=council", "--by=priya", stdout=out)
     assert AuditEvent.objects.get(verb="person.invited", object_id=User.objects.get(username="fin").pk).actor == admin
     assert Organisation.objects.get(slug="council") == council
+
+
+def test_django_admin_shows_roles_without_the_permission_picker_and_users_with_their_organisation(client, provider_org):
+    superuser = User.objects.create_superuser("root", "root@example.org", TEST_PASSWORD)
+    UserFactory(roles=[Role.PROVIDER], username="sam", organisation=provider_org)
+    client.force_login(superuser)
+    group = Group.objects.get(name="officer")
+    page = client.get(f"/admin/auth/group/{group.pk}/change/").content.decode()
+    assert 'name="name"' in page and 'name="permissions"' not in page
+    assert "not by Django permissions" in page
+    users = client.get("/admin/core/user/").content.decode()
+    assert "Kestrel Voluntary Action" in users
+    assert 'name="organisation"' in client.get(f"/admin/core/user/{superuser.pk}/change/").content.decode()

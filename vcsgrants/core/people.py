@@ -11,7 +11,7 @@
   the link is a key to the account.
 - **Never deleted**: a person who leaves is deactivated (they cannot sign in, their API tokens stop working) and
   keeps their name on everything they did. Nobody deactivates themselves, and the last active administrator is
-  never deactivated or moved out of the administrator role.
+  never deactivated or moved out of the administrator role. Only a superuser changes a superuser's account.
 """
 
 from __future__ import annotations
@@ -194,6 +194,13 @@ def _check_username(username: str) -> str:
     return username
 
 
+def _superuser_check(person: User, actor: User) -> None:
+    """Only a superuser may change or deactivate a superuser: an administrator who could change a superuser's
+    e-mail address could reset its password and gain Django admin."""
+    if person.is_superuser and not actor.is_superuser:
+        raise ValidationError(f"{person.display_name} is a superuser: only a superuser can change their account.")
+
+
 def _last_administrator_check(person: User, *, what: str) -> None:
     """Refuse if `person` is the only active administrator left (a superuser counts as one)."""
     if active_administrators().exclude(pk=person.pk).exists():
@@ -299,6 +306,7 @@ def person_update(
     person = User.objects.select_for_update().get(pk=person.pk)
     before = person_state(person)
     check_version(version, before, records=[person])
+    _superuser_check(person, actor)
     roles = [Role(r).value for r in roles]
     errors = check_roles_and_organisation(roles, organisation, role_field="roles")
     if email is not None:
@@ -338,6 +346,7 @@ def person_deactivate(*, person: User, actor: User) -> User:
     person = User.objects.select_for_update().get(pk=person.pk)
     if person.pk == actor.pk:
         raise ValidationError("You cannot deactivate yourself: ask another administrator.")
+    _superuser_check(person, actor)
     if not person.is_active:
         raise ValidationError(f"{person.display_name} is already deactivated.")
     if _is_administrator(person):

@@ -14,10 +14,11 @@ from django.urls import reverse
 from vcsgrants.core import council
 from vcsgrants.core.models import User
 from vcsgrants.core.people import invitation_path
-from vcsgrants.notifications.messages import SIGN_OFF, absolute_url, greeting
+from vcsgrants.notifications.messages import absolute_url, body_text
 from vcsgrants.notifications.models import Notification
 
 PLACEHOLDER = "[The link to set your password is added when this e-mail is sent.]"
+LINK_SLOT = "https://link.invalid/"  # body_text's link, replaced by the placeholder at once
 
 
 def link_hours() -> int:
@@ -34,25 +35,22 @@ def queue_invitation(sender, *, person: User, invited_by: User | None, role: str
     for_whom = f" for {service.council_name}" if service.council_name else ""
     organisation = f" for {person.organisation}" if person.organisation_id else ""
     again = "the administrator" if invited_by is None else invited_by.display_name
-    body = "\n\n".join(
-        [
-            greeting(person),
-            f"{who} has invited you to {name}, the service{for_whom} that manages grants to voluntary and community "
-            f"organisations. You have been given the role of {role}{organisation}.",
-            f"Your username is {person.username}. Choose your password with this link:",
-            PLACEHOLDER,
-            f"The link works once, and for {link_hours()} hours. If it has stopped working, ask {again} to send "
-            f"the invitation again. Once your password is set, sign in at {absolute_url(reverse('login'))}",
-            SIGN_OFF,
-        ]
-    )
+    paragraphs = [
+        f"{who} has invited you to {name}, the service{for_whom} that manages grants to voluntary and community "
+        f"organisations. You have been given the role of {role}{organisation}.",
+        f"Your username is {person.username}. The link below works once, and for {link_hours()} hours: if it has "
+        f"stopped working, ask {again} to send the invitation again. Once your password is set, sign in at "
+        f"{absolute_url(reverse('login'))}",
+    ]
+    # The shared layout (greeting, link on its own line, the sign-off), with the placeholder where the link goes.
+    body = body_text(person, paragraphs, LINK_SLOT, "Choose your password with this link:").replace(LINK_SLOT, PLACEHOLDER)
     sent_before = Notification.objects.filter(kind=Notification.Kind.INVITATION, recipient=person).count()
     return enqueue(
         kind=Notification.Kind.INVITATION,
         key=f"invitation:{person.pk}:{sent_before + 1}",
         to_email=person.email,
         subject=f"You are invited to {name}",
-        body=body + "\n",
+        body=body,
         recipient=person,
     )
 
