@@ -132,6 +132,7 @@ def test_a_provider_user_needs_an_organisation_and_the_page_says_so(admin_client
     page = response.content.decode()
     assert response.status_code == 200 and "There is a problem" in page
     assert "Choose the organisation this person works for" in page and 'id="organisation-error"' in page
+    assert 'name="username" value="jo.smith"' in page  # the username it suggests, to keep or change
     assert not User.objects.filter(email="jo.smith@example.org").exists()
     assert not Notification.objects.exists()
 
@@ -156,6 +157,8 @@ def test_changing_a_role_is_recorded_and_a_stale_edit_is_refused(admin_client, a
     assert sorted(g.name for g in person.groups.all()) == ["cabinet", "finance"]
     event = AuditEvent.objects.get(verb="person.changed", object_id=person.pk)
     assert "Roles: Council officer → Finance officer, Cabinet member" in event.summary
+    assert "Sam Lee" in admin_client.get("/people/?role=finance").content.decode()
+    assert "Sam Lee" not in admin_client.get("/people/?role=officer").content.decode()
 
     # The other page was opened before that save: refused, saying what changed and who saved it.
     page = admin_client.post(f"/people/{person.pk}/edit/", stale).content.decode()

@@ -62,6 +62,7 @@ def person_invite(request):
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        typed_username, email = data["username"], data["email"]
         try:
             person = people.person_invite(
                 actor=request.user,
@@ -74,6 +75,9 @@ def person_invite(request):
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
+            if not typed_username and "username" not in form.errors and "email" not in form.errors:
+                form.data = form.data.copy()  # offer the username it would have used, to keep or change
+                form.data["username"] = people.suggest_username(email)
         else:
             messages.success(
                 request,
