@@ -70,6 +70,14 @@ MATRIX = {
     "organisation-detail": (STAFF | {"provider"}, None),
     "organisation-edit": (MANAGERS, MANAGERS),
     "audit-log": (STAFF, None),
+    # People: administrators (and superusers) only. The person acted on is a spare user made for the walk.
+    "people-list": ({"admin"}, None),
+    "person-invite": ({"admin"}, {"admin"}),
+    "person-detail": ({"admin"}, None),
+    "person-edit": ({"admin"}, {"admin"}),
+    "person-deactivate": ({"admin"}, {"admin"}),
+    "person-reactivate": (set(), {"admin"}),  # POST only
+    "person-resend": (set(), {"admin"}),  # POST only
     # Monitoring: the framework is shared with the programme's providers and co-funders.
     "framework": (STAFF | {"partner", "provider"}, None),
     "outcome-create": (MANAGERS, MANAGERS),
@@ -283,6 +291,20 @@ def api_token_of(username: str) -> int:
     return (api_token or ApiToken.issue(user, name="permissions walk")[0]).pk
 
 
+PERSON_URL_NAMES = ["person-detail", "person-edit", "person-deactivate", "person-reactivate", "person-resend"]
+
+
+def spare_person() -> int:
+    """Someone invited for the walk, whom an administrator's POSTs may change or deactivate harmlessly."""
+    person, created = User.objects.get_or_create(
+        username="permissions-walk-person", defaults={"first_name": "Walk", "email": "walk@example.org"}
+    )
+    if created:
+        person.set_unusable_password()
+        person.save(update_fields=["password"])
+    return person.pk
+
+
 def calls_apply_url_args(slug: str) -> dict[str, list]:
     """The demo's closed call and the applicant user's application (ineligible, so no assessor reads it)."""
     from django.core.files.base import ContentFile
@@ -358,6 +380,8 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         **(consultation_url_args(agreement) if name.startswith("consultation") else {}),
         # url args --- api tokens ---
         **({"api-token-revoke": [api_token_of("officer")]} if name == "api-token-revoke" else {}),
+        # url args --- people ---
+        **({name: [spare_person()] for name in PERSON_URL_NAMES} if name in PERSON_URL_NAMES else {}),
         # url args --- forgotten password ---
         "password_reset_confirm": ["MQ", "not-a-real-token"],
         # url args --- multiyear and partners ---

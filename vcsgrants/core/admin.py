@@ -1,13 +1,41 @@
-"""Django admin at /admin/ for administrators (superusers): people, their organisation and roles.
+"""Django admin at /admin/ for superusers, for emergencies: the daily job (inviting people, their roles and
+organisation, deactivating them) is on the People pages (/people/, core.views_people), which audit every change.
 
-Roles are the Django groups named by core.models.Role. A new user's password is checked by
+Roles are the Django groups named by core.models.Role, created by `migrate`. A new user's password is checked by
 AUTH_PASSWORD_VALIDATORS (Django's admin user-creation form runs them).
 """
 
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.models import Group
 
 from vcsgrants.core.models import User
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(DjangoGroupAdmin):
+    """A role. The app's permissions come from rules predicates on the group's name (core/rules.py), never from
+    Django's permission rows, so the form leaves out Django's permission picker: ticking boxes there did nothing."""
+
+    exclude = ("permissions",)
+    list_display = ("name", "members")
+    readonly_fields = ("about",)
+    fields = ("name", "about")
+
+    @admin.display(description="What this role may do")
+    def about(self, obj) -> str:
+        return (
+            "What a role may do is decided by the service's rules on the group's name (admin, officer, finance, "
+            "cabinet, partner, provider, applicant, assessor), not by Django permissions. Give people roles on the "
+            "People page (/people/), which records every change in the audit log."
+        )
+
+    @admin.display(description="Active members")
+    def members(self, obj) -> int:
+        return obj.user_set.filter(is_active=True).count()
 
 
 @admin.register(User)

@@ -8,6 +8,7 @@ ACTIONS = {
     "core.view_organisation": "see this organisation",
     "core.manage_organisation": "add or change organisations",
     "core.view_audit": "see the audit log",
+    "core.manage_people": "see or manage people: invite them, change their roles, deactivate them",
     "funding.view_programme_list": "see programmes",
     "funding.view_programme": "see this programme",
     "funding.manage_programme": "change programmes, periods and funding streams",

@@ -72,3 +72,5 @@ rules.add_perm(
 )
 rules.add_perm("core.manage_organisation", manages_programmes)
 rules.add_perm("core.view_audit", sees_everything)
+# People (the People pages): administrators, and any superuser, whether or not they hold a role.
+rules.add_perm("core.manage_people", is_admin)

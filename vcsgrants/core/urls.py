@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vcsgrants.core import views
+from vcsgrants.core import views, views_people
 
 app_name = "core"
 
@@ -11,4 +11,11 @@ urlpatterns = [
     path("organisations/new/", views.organisation_edit, name="organisation-create"),
     path("organisations/<int:pk>/edit/", views.organisation_edit, name="organisation-edit"),
     path("audit/", views.audit_log, name="audit-log"),
+    path("people/", views_people.people_list, name="people-list"),
+    path("people/invite/", views_people.person_invite, name="person-invite"),
+    path("people/<int:pk>/", views_people.person_detail, name="person-detail"),
+    path("people/<int:pk>/edit/", views_people.person_edit, name="person-edit"),
+    path("people/<int:pk>/deactivate/", views_people.person_deactivate, name="person-deactivate"),
+    path("people/<int:pk>/reactivate/", views_people.person_reactivate, name="person-reactivate"),
+    path("people/<int:pk>/resend/", views_people.person_resend, name="person-resend"),
 ]

@@ -5,3 +5,10 @@ class NotificationsConfig(AppConfig):
     name = "vcsgrants.notifications"
     label = "notifications"
     verbose_name = "E-mail notifications"
+
+    def ready(self):
+        from vcsgrants.core.people import invitation_wanted
+        from vcsgrants.notifications.invitations import queue_invitation
+
+        # core cannot import this app (it is below it): an invitation reaches the outbox through this signal.
+        invitation_wanted.connect(queue_invitation, dispatch_uid="notifications.queue_invitation")

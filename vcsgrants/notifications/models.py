@@ -20,6 +20,7 @@ class Notification(models.Model):
         RETURN_OVERDUE = "return_overdue", "Monitoring return overdue"
         ACTION_DUE = "action_due", "Action due"
         ACTION_OVERDUE = "action_overdue", "Action overdue"
+        INVITATION = "invitation", "Invitation to the service"
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"

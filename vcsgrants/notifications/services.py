@@ -77,9 +77,14 @@ def _claim(now: dt.datetime, limit: int) -> list[Notification]:
 
 
 def _message(notification: Notification, mail_connection) -> EmailMessage:
+    body = notification.body
+    if notification.kind == Notification.Kind.INVITATION:
+        from vcsgrants.notifications.invitations import with_link  # it queues through this module
+
+        body = with_link(notification)  # the set-your-password link is made now, never stored
     return EmailMessage(
         subject=notification.subject,
-        body=notification.body,
+        body=body,
         to=[notification.to_email],
         connection=mail_connection,
         headers={"Auto-Submitted": "auto-generated", "X-VCS-Grants-Notification": notification.kind},
