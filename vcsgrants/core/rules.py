@@ -72,3 +72,4 @@ rules.add_perm(
 )
 rules.add_perm("core.manage_organisation", manages_programmes)
 rules.add_perm("core.view_audit", sees_everything)
+rules.add_perm("core.manage_council_settings", is_admin)

@@ -31,6 +31,8 @@ def navigation(request):
         items.append(("Your assessments", reverse("calls:assess-my-list")))
     if user.has_perm("funding.view_decision"):
         items.append(("Decisions", reverse("funding:decision-list")))
+    if user.has_perm("core.manage_council_settings"):
+        items.append(("Council settings", reverse("core:council-settings")))
     if user.has_perm("core.view_audit"):
         items.append(("Audit log", reverse("core:audit-log")))
     current = request.path
