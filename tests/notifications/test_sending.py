@@ -157,3 +157,8 @@ def test_with_no_sign_off_set_e_mails_end_with_the_service_name(db):
     assert body_text(None, ["Hi."], "/", "Home:").endswith(
         "Westshire Grants\nThis e-mail was sent automatically. Please do not reply to it.\n"
     )
+    CouncilSettings.objects.filter(pk=1).update(contact_email="grants@westshire.example")
+    assert body_text(None, ["Hi."], "/", "Home:").endswith(
+        "Westshire Grants\nThis e-mail was sent automatically. Please do not reply to it: "
+        "write to grants@westshire.example instead.\n"
+    )

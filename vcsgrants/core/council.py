@@ -76,11 +76,15 @@ def display_name(settings: CouncilSettings | None = None) -> str:
 
 
 def email_sign_off(settings: CouncilSettings | None = None) -> str:
-    """The lines that end every e-mail: the council's sign-off, else the service's name; then that it is automatic."""
+    """The lines that end every e-mail: the council's sign-off, else the service's name; then that it is automatic
+    (and where to write instead, when the council gave a contact address)."""
     if settings is None:  # one small query (e-mails are written many at a time; no demo check needed)
-        settings = CouncilSettings.objects.filter(pk=1).only("email_sign_off", "service_name").first() or CouncilSettings()
-    first = settings.email_sign_off.strip() or settings.service_name.strip() or "VCS Grants"
-    return f"{first}\n{AUTOMATIC}"
+        fields = ("email_sign_off", "service_name", "contact_email")
+        settings = CouncilSettings.objects.filter(pk=1).only(*fields).first() or CouncilSettings()
+    first = settings.email_sign_off.strip() or settings.service_name.strip() or DEFAULT_SERVICE_NAME
+    contact = settings.contact_email.strip()
+    automatic = f"{AUTOMATIC.removesuffix('.')}: write to {contact} instead." if contact else AUTOMATIC
+    return f"{first}\n{automatic}"
 
 
 def email_domain() -> str:

@@ -12,7 +12,7 @@ from vcsgrants.core.models import CouncilSettings
 
 class CouncilSettingsForm(GovukModelForm):
     logo_upload = forms.FileField(
-        label="Logo", required=False, help_text=f"{LOGO_HINT} Shown in the header of every page, on reports and in e-mails."
+        label="Logo", required=False, help_text=f"{LOGO_HINT} Shown in the header of every page and on Cabinet reports."
     )
     remove_logo = forms.BooleanField(label="Remove the logo", required=False)
     version = VersionField()
@@ -28,4 +28,10 @@ class CouncilSettingsForm(GovukModelForm):
             del self.fields["remove_logo"]
         for name in ("area_word", "area_word_plural", "whole_area_name", "service_name"):
             self.fields[name].widget.attrs["class"] += " govuk-input--width-20"
-        self.fields["area_word_plural"].help_text = "The same word for more than one: districts, wards, community areas…"
+        self.fields["area_word_plural"].label = "Area word, for more than one"
+        self.fields["area_word_plural"].help_text = "Districts, wards, community areas…"
+        self.fields["contact_email"].label = "Contact e-mail address"
+        self.fields[
+            "contact_email"
+        ].help_text = "Where people can write to the team that runs the service: shown at the foot of every page and in e-mails."
+        self.order_fields([*FIELDS[:3], "logo_upload", "remove_logo", *FIELDS[3:]])
