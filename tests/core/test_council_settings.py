@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
@@ -121,6 +122,11 @@ def test_a_bad_org_id_or_e_mail_is_refused_against_its_field(admin_user):
     data.update(council_org_id="Northshire", contact_email="not an address")
     page = client.post(URL, data).content.decode()
     assert 'href="#id_council_org_id"' in page and 'href="#id_contact_email"' in page
+    with pytest.raises(ValidationError) as refused:  # the service reports every problem at once, the logo's too
+        council.council_settings_save(
+            actor=admin_user, changes={"council_org_id": "Northshire"}, logo=SimpleUploadedFile("c.png", b"nope")
+        )
+    assert set(refused.value.message_dict) == {"council_org_id", "logo"}
     assert CouncilSettings.objects.get(pk=1).council_org_id == ""
 
 

@@ -206,8 +206,18 @@ def council_settings_save(
     for name, value in changes.items():
         value = "" if value is None else value
         setattr(settings, name, value.strip() if isinstance(value, str) else value)
-    checked = logo_check(logo) if logo is not None else None
-    settings.full_clean(exclude=["logo"])
+    problems: dict[str, list[str]] = {}  # every problem at once: the fields' own and the logo's
+    try:
+        settings.full_clean(exclude=["logo"])
+    except ValidationError as exc:
+        problems.update(exc.message_dict)
+    checked = None
+    try:
+        checked = logo_check(logo) if logo is not None else None
+    except ValidationError as exc:
+        problems.update(exc.message_dict)
+    if problems:
+        raise ValidationError(problems)
     changed = [
         f"{label}: {before[label] or '(blank)'} → {after or '(blank)'}"
         for label, after in council_settings_state(settings).items()
