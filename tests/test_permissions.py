@@ -39,6 +39,7 @@ MATRIX = {
     "home": (set(ROLES) - {"anonymous"}, None),
     "healthz": (set(ROLES), None),
     "council-logo": (set(ROLES), None),
+    "council-settings": ({"admin"}, {"admin"}),
     "programme-list": (STAFF | {"partner", "partner-icb"}, None),
     "programme-detail": (STAFF | {"partner"}, None),
     "programme-create": (MANAGERS, MANAGERS),

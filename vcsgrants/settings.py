@@ -8,6 +8,7 @@ Production hardening lives in vcsgrants/production.py.
 import datetime as dt
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
@@ -269,6 +270,10 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)  # implicit TLS (port 465)
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587 and not EMAIL_USE_SSL)  # STARTTLS (port 587)
 EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", 30))
-DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "VCS Grants <no-reply@localhost>")
 VCSGRANTS_BASE_URL = os.environ.get("VCSGRANTS_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# By default no-reply@ the service's own host; e-mails show the service name from the council settings before it.
+_BASE_HOST = urlsplit(VCSGRANTS_BASE_URL).hostname or ""
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", f"no-reply@{_BASE_HOST if _BASE_HOST.strip('0123456789.:') else 'localhost'}"
+)
 VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS", 5))

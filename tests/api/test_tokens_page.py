@@ -105,3 +105,12 @@ def test_anyone_signed_in_may_use_the_page_and_it_is_in_the_menu(world, signed_i
     anonymous = Client().get(URL)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
     assert signed_in(world.officer).get(f"/account/api-tokens/{ApiToken.issue(world.officer)[0].pk}/revoke/").status_code == 405
+
+
+def test_the_page_names_the_api_after_the_councils_service(world, signed_in):
+    from vcsgrants.core.models import CouncilSettings
+
+    CouncilSettings.objects.filter(pk=1).update(service_name="Northshire Community Grants")
+    page = signed_in(world.provider).get(URL).content.decode()
+    assert '<a class="govuk-link" href="/api/">Northshire Community Grants API</a>' in page
+    assert "VCS Grants" not in page

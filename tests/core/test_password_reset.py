@@ -146,3 +146,27 @@ def test_the_reset_pages_carry_the_content_security_policy(person):
         assert "script-src 'self'" in policy and "unsafe-inline" not in policy
         html = response.content.decode()
         assert "<script>" not in html and 'style="' not in html, url
+
+
+def test_the_sign_in_and_reset_pages_and_e_mail_use_the_councils_service_name(person, settings):
+    from vcsgrants.core.models import CouncilSettings
+
+    CouncilSettings.objects.filter(pk=1).update(
+        service_name="Northshire Community Grants", email_sign_off="The Community Grants team"
+    )
+    settings.DEFAULT_FROM_EMAIL = "no-reply@grants.example.gov.uk"
+    client = Client()
+    assert "Sign in to Northshire Community Grants" in client.get("/accounts/login/").content.decode()
+    form = client.get("/accounts/password_reset/").content.decode()
+    assert "The address we have for you in Northshire Community Grants." in form
+    assert "your Northshire Community Grants administrator" in form
+    done = ask_for_link(client, person.email)
+    assert "an account in Northshire Community Grants" in done.content.decode()
+    message = mail.outbox[0]
+    assert message.subject == "Reset your Northshire Community Grants password"
+    assert "VCS Grants" not in message.body
+    assert message.body.rstrip().endswith(
+        "The Community Grants team\nThis e-mail was sent automatically. Please do not reply to it."
+    )
+    assert message.from_email == "Northshire Community Grants <no-reply@grants.example.gov.uk>"
+    assert message.message()["Message-ID"].endswith("@grants.example.gov.uk>")

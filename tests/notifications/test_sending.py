@@ -124,3 +124,41 @@ def test_dry_run_lists_what_would_be_sent_and_changes_nothing(smtp):
 def test_a_bad_today_is_refused_with_the_format():
     with pytest.raises(CommandError, match="YYYY-MM-DD"):
         call_command("send_notifications", "--today", "20/07/2022", stdout=io.StringIO())
+
+
+def test_e_mails_carry_the_councils_sign_off_name_and_domain(smtp, settings):
+    from vcsgrants.core.models import CouncilSettings
+    from vcsgrants.notifications.messages import body_text
+
+    CouncilSettings.objects.filter(pk=1).update(
+        service_name="Northshire Community Grants", email_sign_off="The Community Grants team\nNorthshire County Council"
+    )
+    settings.DEFAULT_FROM_EMAIL = "no-reply@grants.northshire.example"  # an address alone: the service's name is shown
+    settings.VCSGRANTS_BASE_URL = "https://grants.northshire.example:8443/vcs"
+    user = UserFactory(roles=[Role.PROVIDER], first_name="Sam")
+    body = body_text(user, ["Your return is due."], "/returns/1/", "The return:")
+    assert body.endswith(
+        "The Community Grants team\nNorthshire County Council\nThis e-mail was sent automatically. Please do not reply to it.\n"
+    )
+    assert "VCS Grants" not in body
+    enqueue(kind=Notification.Kind.RETURN_DUE, key="sign-off", to_email=user.email, subject="Due", body=body, recipient=user)
+    assert "Sent 1; failed 0" in run("--only-send")
+    received = smtp.to(user.email)[0]
+    assert received["Message-ID"].endswith("@grants.northshire.example>")
+    assert received["From"] == "Northshire Community Grants <no-reply@grants.northshire.example>"
+    assert "The Community Grants team" in received.get_content()
+
+
+def test_with_no_sign_off_set_e_mails_end_with_the_service_name(db):
+    from vcsgrants.core.models import CouncilSettings
+    from vcsgrants.notifications.messages import body_text
+
+    CouncilSettings.objects.filter(pk=1).update(service_name="Westshire Grants", email_sign_off="")
+    assert body_text(None, ["Hi."], "/", "Home:").endswith(
+        "Westshire Grants\nThis e-mail was sent automatically. Please do not reply to it.\n"
+    )
+    CouncilSettings.objects.filter(pk=1).update(contact_email="grants@westshire.example")
+    assert body_text(None, ["Hi."], "/", "Home:").endswith(
+        "Westshire Grants\nThis e-mail was sent automatically. Please do not reply to it: "
+        "write to grants@westshire.example instead.\n"
+    )

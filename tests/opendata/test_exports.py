@@ -129,3 +129,26 @@ def test_text_that_a_spreadsheet_would_run_is_never_a_formula(tmp_path):
 def test_every_column_we_write_is_one_of_the_standards():
     titles = (standard_dir() / "grants-sheet-column-titles.csv").read_text(encoding="utf-8").strip().split(",")
     assert set(writers.COLUMNS) <= set(titles)
+
+
+def test_the_publisher_comes_from_the_council_settings_when_no_setting_names_one(db, settings):
+    from vcsgrants.core.models import CouncilSettings
+    from vcsgrants.opendata.grants import Org
+
+    settings.OPENDATA_PUBLISHER_ORG_ID = ""
+    settings.OPENDATA_GRANT_PREFIX = ""
+    CouncilSettings.objects.filter(pk=1).update(council_name="Northshire County Council", council_org_id="GB-LAE-NSH")
+    publisher = selectors.publisher()  # a new install: no programme, no organisation recorded under that Org-ID
+    assert publisher.org == Org(id="GB-LAE-NSH", name="Northshire County Council")
+    assert publisher.prefix == "360G-GB-LAE-NSH" and publisher.name == "Northshire County Council"
+
+    settings.OPENDATA_PUBLISHER_ORG_ID = "GB-LAE-XYZ"  # the setting, when given, wins
+    assert selectors.publisher().org.id == "GB-LAE-XYZ"
+
+
+def test_with_nothing_set_the_publisher_is_named_after_the_service(db, settings):
+    from vcsgrants.core.models import CouncilSettings
+
+    settings.OPENDATA_PUBLISHER_ORG_ID = ""
+    CouncilSettings.objects.filter(pk=1).update(service_name="Westshire Grants")
+    assert selectors.publisher().name == "Westshire Grants"

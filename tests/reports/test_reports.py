@@ -95,6 +95,37 @@ def test_the_pdf_has_the_report_appendix_and_page_numbers(demo):
     assert "Total" in pages[-1]
 
 
+def test_the_report_carries_the_councils_name_and_logo_in_pdf_and_word(demo, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from vcsgrants.core import council
+
+    settings.MEDIA_ROOT = tmp_path
+    buffer = io.BytesIO()
+    Image.new("RGB", (300, 100), (0, 94, 165)).save(buffer, format="PNG")
+    admin = User.objects.get(username="admin")
+    council.council_settings_save(
+        actor=admin,
+        changes={"council_name": "Northshire County Council"},
+        logo=SimpleUploadedFile("crest.png", buffer.getvalue()),
+    )
+    content = report_content(demo)
+    assert content.heading_lines[0] == "NORTHSHIRE COUNTY COUNCIL"
+
+    reader = PdfReader(io.BytesIO(report_pdf(content)))
+    first = reader.pages[0]
+    assert first.extract_text().lstrip().startswith("NORTHSHIRE COUNTY COUNCIL")
+    assert len(first.images) == 1  # the logo, above the heading
+
+    document = Document(io.BytesIO(report_docx(content)))
+    assert [p.text for p in document.paragraphs if p.text][0] == "NORTHSHIRE COUNTY COUNCIL"
+    assert document.core_properties.author == "Northshire County Council"
+    assert len(document.inline_shapes) == 1
+    images = [r.target_part for r in document.part.rels.values() if "image" in r.reltype]
+    assert len(images) == 1 and images[0].content_type == "image/png" and images[0].blob == buffer.getvalue()
+
+
 def paragraph_numbers(text: str) -> list[str]:
     return re.findall(r"(?m)^\s*(\d+\.\d+)\s", text)
 

@@ -22,7 +22,12 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm, SetPasswordForm
 from django.core.cache import cache
+from django.core.mail import EmailMultiAlternatives
+from django.core.mail.message import make_msgid
+from django.template import loader
 from django.urls import path, reverse_lazy
+
+from vcsgrants.core import council
 
 RULES_HINT = "At least 10 characters. Not a common password, not all numbers, and not like your username."
 
@@ -39,13 +44,17 @@ class ResetRequestForm(PasswordResetForm):
     email = forms.EmailField(
         label="E-mail address",
         max_length=254,
-        help_text="The address we have for you in VCS Grants.",
+        help_text="The address we have for you in this service.",
         error_messages={
             "required": "Enter your e-mail address",
             "invalid": "Enter an e-mail address in the correct format, like name@example.org",
         },
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].help_text = f"The address we have for you in {council.current().service_name}."
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
         """Send the link, unless this account has had PASSWORD_RESET_EMAILS_PER_HOUR of them this hour (the page
@@ -58,7 +67,19 @@ class ResetRequestForm(PasswordResetForm):
             sent = 1
         if sent > emails_per_hour():
             return
-        super().send_mail(subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name)
+        settings_row = council.current()
+        context = {**context, "council": settings_row, "sign_off": council.email_sign_off(settings_row)}
+        subject = "".join(loader.render_to_string(subject_template_name, context).splitlines())
+        body = loader.render_to_string(email_template_name, context)
+        # Like the outbox's e-mails: the Message-ID under the service's own domain (VCSGRANTS_BASE_URL).
+        message = EmailMultiAlternatives(
+            subject,
+            body,
+            from_email or council.from_address(settings_row),
+            [to_email],
+            headers={"Message-ID": make_msgid(domain=council.email_domain())},
+        )
+        message.send()
 
 
 class ResetSetPasswordForm(SetPasswordForm):

@@ -74,3 +74,4 @@ rules.add_perm("core.manage_organisation", manages_programmes)
 rules.add_perm("core.view_audit", sees_everything)
 # People (the People pages): administrators, and any superuser, whether or not they hold a role.
 rules.add_perm("core.manage_people", is_admin)
+rules.add_perm("core.manage_council_settings", is_admin)

@@ -31,6 +31,8 @@ def navigation(request):
         items.append(("Your assessments", reverse("calls:assess-my-list")))
     if user.has_perm("funding.view_decision"):
         items.append(("Decisions", reverse("funding:decision-list")))
+    if user.has_perm("core.manage_council_settings"):
+        items.append(("Council settings", reverse("core:council-settings")))
     if user.has_perm("core.manage_people"):
         items.append(("People", reverse("core:people-list")))
     if user.has_perm("core.view_audit"):

@@ -9,9 +9,13 @@ from __future__ import annotations
 from django.conf import settings
 from django.urls import NoReverseMatch
 
+from vcsgrants.core.council import email_sign_off
 from vcsgrants.core.models import User
 
-SIGN_OFF = "VCS Grants\nThis e-mail was sent automatically. Please do not reply to it."
+
+def sign_off() -> str:
+    """The lines that end every e-mail: the council's e-mail sign-off (its settings), else the service's name."""
+    return email_sign_off()
 
 
 def absolute_url(path: str) -> str:
@@ -28,7 +32,7 @@ def greeting(user: User | None) -> str:
 
 def body_text(user: User | None, paragraphs: list[str], link: str, link_intro: str) -> str:
     """A whole e-mail: greeting, paragraphs, the link on a line of its own, sign-off."""
-    parts = [greeting(user), *paragraphs, f"{link_intro}\n{absolute_url(link)}", SIGN_OFF]
+    parts = [greeting(user), *paragraphs, f"{link_intro}\n{absolute_url(link)}", sign_off()]
     return "\n\n".join(p.strip() for p in parts if p and p.strip()) + "\n"
 
 

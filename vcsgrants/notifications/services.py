@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, get_connection
+from django.core.mail.message import make_msgid
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.council import email_domain, from_address
 from vcsgrants.core.models import User
 from vcsgrants.notifications.models import Notification, max_attempts
 
@@ -76,7 +78,7 @@ def _claim(now: dt.datetime, limit: int) -> list[Notification]:
     return list(Notification.objects.filter(claim=token, sent_at=None).order_by("created_at", "id"))
 
 
-def _message(notification: Notification, mail_connection) -> EmailMessage:
+def _message(notification: Notification, mail_connection, sender: str | None = None) -> EmailMessage:
     body = notification.body
     if notification.kind == Notification.Kind.INVITATION:
         from vcsgrants.notifications.invitations import with_link  # it queues through this module
@@ -84,10 +86,16 @@ def _message(notification: Notification, mail_connection) -> EmailMessage:
         body = with_link(notification)  # the set-your-password link is made now, never stored
     return EmailMessage(
         subject=notification.subject,
+        from_email=sender or from_address(),
         body=body,
         to=[notification.to_email],
         connection=mail_connection,
-        headers={"Auto-Submitted": "auto-generated", "X-VCS-Grants-Notification": notification.kind},
+        headers={
+            "Auto-Submitted": "auto-generated",
+            "X-VCS-Grants-Notification": notification.kind,
+            # Under the service's own domain (VCSGRANTS_BASE_URL), not the machine's name (often "localhost").
+            "Message-ID": make_msgid(domain=email_domain()),
+        },
     )
 
 
@@ -123,10 +131,11 @@ def send_queued(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE)
             for notification in batch:
                 _record_failure(notification, error, now, result)
             break
+        sender = from_address()
         try:
             for notification in batch:
                 try:
-                    mail_connection.send_messages([_message(notification, mail_connection)])
+                    mail_connection.send_messages([_message(notification, mail_connection, sender)])
                 except Exception as error:  # noqa: BLE001 - recorded, and tried again by a later run
                     _record_failure(notification, error, now, result)
                     continue

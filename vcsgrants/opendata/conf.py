@@ -4,7 +4,7 @@
 | --- | --- | --- |
 | OPENDATA_LICENCE_TITLE | Open Government Licence v3.0 | the licence the council publishes its grants under |
 | OPENDATA_LICENCE_URL | the OGL v3.0 address | its canonical address (written into the JSON package) |
-| OPENDATA_PUBLISHER_ORG_ID | unset: the funder of the first programme | the Org-ID of the publishing council |
+| OPENDATA_PUBLISHER_ORG_ID | unset: the council settings' Org-ID, else the first programme's funder | the publisher's Org-ID |
 | OPENDATA_GRANT_PREFIX | unset: ``360G-`` + the publisher's Org-ID | the 360Giving prefix of every grant identifier |
 """
 
@@ -14,6 +14,8 @@ import os
 from pathlib import Path
 
 from django.conf import settings
+
+from vcsgrants.core.models import CouncilSettings
 
 OGL_TITLE = "Open Government Licence v3.0"
 OGL_URL = "https://www.nationalarchives.gov.uk/doc/open-government-licence/version/3/"
@@ -35,7 +37,11 @@ def licence_url() -> str:
 
 
 def publisher_org_id() -> str:
-    return _setting("OPENDATA_PUBLISHER_ORG_ID")
+    """The setting if set, else the Org-ID an administrator gave in the council settings (blank if neither)."""
+    return (
+        _setting("OPENDATA_PUBLISHER_ORG_ID")
+        or (CouncilSettings.objects.filter(pk=1).values_list("council_org_id", flat=True).first() or "").strip()
+    )
 
 
 def grant_prefix() -> str:

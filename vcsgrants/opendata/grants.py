@@ -8,7 +8,7 @@ decides what a grant says lives here, so it can be tested without a database.
 The rules, in one place:
 
 - **Identifier**: ``<prefix>-<agreement reference>-<financial year>``, e.g.
-  ``360G-GB-LAE-DBY-SLA-2020-001-2022-23``. The prefix is ``360G-`` plus the publishing council's Org-ID
+  ``360G-GB-LAE-NSH-SLA-2020-001-2022-23``. The prefix is ``360G-`` plus the publishing council's Org-ID
   (or the prefix 360Giving assigned, when set), so an identifier never changes between exports.
 - **Award date**: the date of the decision that authorised the first money for that year — the earliest
   change (original terms first, then variations in order) that added money to the year. Each line's

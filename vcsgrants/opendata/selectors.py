@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from vcsgrants.core.models import Area, FinancialYear, Organisation
+from vcsgrants.core import council
+from vcsgrants.core.models import Area, CouncilSettings, FinancialYear, Organisation
 from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, Programme, ProgrammePeriod, Variation
 from vcsgrants.opendata import conf
 from vcsgrants.opendata.grants import Award, Line, Org, Place, build_grant, load_geo_code_types, org_identifier
@@ -41,21 +42,26 @@ def geo_code_types() -> dict[str, str]:
 class Publisher:
     organisation: Organisation | None
     prefix: str
+    org_id: str = ""  # the Org-ID asked for (setting or council settings), even with no organisation recorded under it
+    council_name: str = ""  # the council's name from its settings
 
     @property
     def org(self) -> Org | None:
         if self.organisation is None:
-            return None
+            return Org(id=self.org_id, name=self.name) if self.org_id else None
         org = self.organisation
-        return Org(id=org_identifier(org.org_id, prefix=self.prefix, slug=org.slug), name=org.name)
+        return Org(id=org_identifier(org.org_id, prefix=self.prefix, slug=org.slug), name=self.council_name or org.name)
 
     @property
     def name(self) -> str:
-        return self.organisation.name if self.organisation else "VCS Grants"
+        if self.council_name:
+            return self.council_name
+        return self.organisation.name if self.organisation else council.display_name()
 
 
 def publisher() -> Publisher:
-    """The council that publishes: OPENDATA_PUBLISHER_ORG_ID if set, else the funder of the first programme.
+    """The council that publishes: OPENDATA_PUBLISHER_ORG_ID if set, else the council settings' Org-ID, else the
+    funder of the first programme. Its name: the council settings' council name, else the organisation's.
 
     Its prefix for grant identifiers: OPENDATA_GRANT_PREFIX if set, else 360G- and its Org-ID (or its slug
     when it has no Org-ID).
@@ -72,7 +78,8 @@ def publisher() -> Publisher:
             prefix = f"360G-{organisation.org_id or organisation.slug}"
         else:
             prefix = f"360G-{wanted}" if wanted else "360G-UNKNOWN"
-    return Publisher(organisation=organisation, prefix=prefix)
+    name = CouncilSettings.objects.filter(pk=1).values_list("council_name", flat=True).first() or ""
+    return Publisher(organisation=organisation, prefix=prefix, org_id=wanted, council_name=name.strip())
 
 
 # --- grants as they would be published now -------------------------------------------------

@@ -12,10 +12,12 @@ One-off streams are left out unless the report says to include them.
 
 from __future__ import annotations
 
+import base64
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from vcsgrants.core import council
 from vcsgrants.core.money import long_date, quarter_end, quarter_starts
 from vcsgrants.engagement.selectors.consultations import consultation_summary
 from vcsgrants.equity.exports import measure_cells
@@ -103,14 +105,25 @@ class ReportContent:
     report: CabinetReport
     sections: list[Section]
     appendix: Appendix
+    council_name: str = ""  # the council's name from its settings; the programme's funder's if none is set
+    logo: bytes | None = None  # the council's logo (a checked PNG or JPEG), shown above the heading
+    logo_type: str = ""
 
     @property
     def heading_lines(self) -> list[str]:
         r = self.report
-        lines = [r.programme.funder.name.upper(), r.meeting.upper(), long_date(r.meeting_date)]
+        name = self.council_name or r.programme.funder.name
+        lines = [name.upper(), r.meeting.upper(), long_date(r.meeting_date)]
         if r.report_of:
             lines.append(f"Report of the {r.report_of}")
         return lines
+
+    @property
+    def logo_src(self) -> str:
+        """The logo as a data: address, so the PDF (and the page, whose CSP allows data: images) needs no request."""
+        if not self.logo:
+            return ""
+        return f"data:{self.logo_type};base64,{base64.b64encode(self.logo).decode('ascii')}"
 
 
 def paragraphs(text: str) -> list[Block]:
@@ -395,4 +408,14 @@ def report_content(report: CabinetReport) -> ReportContent:
         section = build(len(sections) + 1)
         if section is not None:
             sections.append(section)
-    return ReportContent(report=report, sections=sections, appendix=app)
+    settings = council.current()
+    logo = council.logo_bytes(settings)
+    logo_type = "image/png" if logo and logo.startswith(b"\x89PNG") else "image/jpeg"
+    return ReportContent(
+        report=report,
+        sections=sections,
+        appendix=app,
+        council_name=settings.council_name.strip(),
+        logo=logo,
+        logo_type=logo_type if logo else "",
+    )

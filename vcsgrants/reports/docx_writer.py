@@ -14,7 +14,7 @@ from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
-from docx.shared import Pt, RGBColor
+from docx.shared import Mm, Pt, RGBColor
 
 from vcsgrants.core.money import long_date
 from vcsgrants.reports.content import ReportContent, Table
@@ -63,6 +63,15 @@ def _table(document, table: Table) -> None:
     document.add_paragraph()
 
 
+def _logo_size(logo: bytes) -> dict:
+    """20 mm high, or 150 mm wide for a logo so wide that 20 mm high would run off the page."""
+    from PIL import Image
+
+    with Image.open(io.BytesIO(logo)) as image:
+        width, height = image.size
+    return {"width": Mm(150)} if width * 20 > height * 150 else {"height": Mm(20)}
+
+
 def report_docx(content: ReportContent) -> bytes:
     report = content.report
     document = Document()
@@ -74,8 +83,12 @@ def report_docx(content: ReportContent) -> bytes:
         style.font.name = FONT
         style.font.color.rgb = RGBColor(0, 0, 0)
     document.core_properties.title = report.title
-    document.core_properties.author = report.programme.funder.name
+    document.core_properties.author = content.council_name or report.programme.funder.name
 
+    if content.logo:
+        picture = document.add_paragraph()
+        picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
+        picture.add_run().add_picture(io.BytesIO(content.logo), **_logo_size(content.logo))
     for line in content.heading_lines:
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
