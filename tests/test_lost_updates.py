@@ -14,9 +14,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.calls.conftest import build_call
 from tests.factories import OrganisationFactory, UserFactory, line
 from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
 from tests.versions import opened_form
+from vcsgrants.calls.services.assess import criterion_save
 from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
 from vcsgrants.core.models import AuditEvent, Organisation, Role
@@ -418,3 +420,102 @@ def test_contributions_a_stale_page_is_refused_for_the_partner_and_year_someone_
         "Saved by Alice Able",
     )
     assert StreamContribution.objects.get(stream=funded.stream, funder=partner).amount == D("20000.00")
+
+
+# --- Parts of an open call: lots, eligibility questions, sections, questions; assessment criteria -------------
+
+
+@pytest.fixture
+def draft_call(officer, districts):
+    """A call not yet published, opening in ten days: every part of it may still change."""
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    return build_call(officer, districts, publish=False, opens_at=opens, closes_at=opens + dt.timedelta(days=30))
+
+
+def test_call_lot_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, alice, bob):
+    lot = draft_call.lots[0]
+    url = reverse("calls:call-lot-edit", args=[lot.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["amount"] = ["45000.00"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["name"] = ["Amber Valley and Belper"]
+    refused(bob_page.post(url, bob_form), "Amount: 40000.00 → 45000.00", "Saved by Alice Able", "edited Lot 1")
+    lot.refresh_from_db()
+    assert (lot.name, lot.amount) == ("Amber Valley Test", D("45000.00"))
+
+    bob_form = opened_form(bob_page, url)
+    bob_form["name"] = ["Amber Valley and Belper"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    lot.refresh_from_db()
+    assert (lot.name, lot.amount) == ("Amber Valley and Belper", D("45000.00"))
+
+
+def test_call_eligibility_question_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, alice, bob):
+    question = draft_call.eligibility[1]
+    url = reverse("calls:call-eligibility-edit", args=[question.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["options"] = ["In the county\nOn its borders\nElsewhere"]
+    alice_form["passing_answers"] = ["In the county\nOn its borders"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["text"] = ["Where does your organisation work?"]
+    refused(
+        bob_page.post(url, bob_form),
+        "Passing answers: In the county → In the county\nOn its borders",
+        "Saved by Alice Able",
+    )
+    question.refresh_from_db()
+    assert (question.text, question.passing_answers) == ("Where do you work?", ["In the county", "On its borders"])
+
+
+def test_call_section_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, alice, bob):
+    section = draft_call.sections[0]
+    url = reverse("calls:call-section-edit", args=[section.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["intro"] = ["Tell us who you are."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["title"] = ["About you"]
+    refused(bob_page.post(url, bob_form), "Intro: (blank) → Tell us who you are.", "Saved by Alice Able")
+    section.refresh_from_db()
+    assert (section.title, section.intro) == ("About your organisation", "Tell us who you are.")
+
+
+def test_call_question_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, alice, bob):
+    question = draft_call.questions["short_text"]
+    url = reverse("calls:call-question-edit", args=[question.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["word_limit"] = ["20"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["hint"] = ["As on their contract"]
+    refused(bob_page.post(url, bob_form), "Word limit: 10 → 20", "Saved by Alice Able")
+    question.refresh_from_db()
+    assert (question.hint, question.word_limit) == ("", 20)
+
+
+def test_assessment_criterion_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, officer, alice, bob):
+    criterion = criterion_save(
+        call=draft_call.call, actor=officer, title="Value for money", guidance="0 = none; 5 = excellent", weight=40, max_score=5
+    )
+    url = reverse("calls:assess-criterion-edit", args=[criterion.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["weight"] = ["30"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["title"] = ["Value for money and reach"]
+    refused(bob_page.post(url, bob_form), "Weight: 40 → 30", "Saved by Alice Able", "Changed criterion 1")
+    criterion.refresh_from_db()
+    assert (criterion.title, criterion.weight) == ("Value for money", 30)
+
+    bob_form = opened_form(bob_page, url)
+    bob_form["title"] = ["Value for money and reach"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    criterion.refresh_from_db()
+    assert (criterion.title, criterion.weight) == ("Value for money and reach", 30)
