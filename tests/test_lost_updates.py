@@ -22,7 +22,7 @@ from vcsgrants.calls.services.assess import criterion_save
 from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
 from vcsgrants.core.models import AuditEvent, Organisation, Role
-from vcsgrants.engagement.models.meetings import Meeting
+from vcsgrants.engagement.models.meetings import EngagementSettings, Meeting
 from vcsgrants.engagement.services.consultations import consultation_create
 from vcsgrants.engagement.services.meetings import action_add, meeting_record
 from vcsgrants.funding.models import (
@@ -519,3 +519,24 @@ def test_assessment_criterion_edit_a_stale_page_is_refused_and_the_first_edit_is
     assert bob_page.post(url, bob_form).status_code == 302
     criterion.refresh_from_db()
     assert (criterion.title, criterion.weight) == ("Value for money and reach", 30)
+
+
+# --- A programme's engagement settings -----------------------------------------------------------------------
+
+
+def test_engagement_settings_a_stale_page_is_refused_and_the_first_setting_is_kept(funded, alice, bob):
+    url = reverse("engagement:engagement-settings", args=[funded.programme.slug])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)  # never set: the defaults
+
+    alice_form["meeting_interval_days"] = ["60"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["meeting_interval_days"] = ["120"]
+    refused(bob_page.post(url, bob_form), "Longest time between monitoring meetings (days): 90 → 60", "Saved by Alice Able")
+    assert EngagementSettings.objects.get(programme=funded.programme).meeting_interval_days == 60
+
+    bob_form = opened_form(bob_page, url)
+    assert bob_form["meeting_interval_days"] == ["60"]
+    bob_form["meeting_interval_days"] = ["120"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    assert EngagementSettings.objects.get(programme=funded.programme).meeting_interval_days == 120
