@@ -23,7 +23,7 @@ from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
 from vcsgrants.core.models import AuditEvent, Organisation, Role
 from vcsgrants.engagement.models.meetings import EngagementSettings, Meeting
-from vcsgrants.engagement.services.consultations import consultation_create
+from vcsgrants.engagement.services.consultations import consultation_create, question_add
 from vcsgrants.engagement.services.meetings import action_add, meeting_record
 from vcsgrants.funding.models import (
     Agreement,
@@ -342,6 +342,32 @@ def test_consultation_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(fu
     refused(bob_page.post(url, bob_form), "Description: Our proposals. → Our proposals, with costs.", "Saved by Alice Able")
     consultation.refresh_from_db()
     assert (consultation.title, consultation.description) == ("Future of VCS grants", "Our proposals, with costs.")
+
+
+def test_consultation_question_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    consultation = consultation_create(
+        programme=funded.programme,
+        title="Future of VCS grants",
+        description="Our proposals.",
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=30),
+        privacy_notice="We keep your answers safe.",
+        actor=officer,
+    )
+    question = question_add(
+        consultation=consultation, text="Which matters most?", kind="single", options=["Rural", "Urban"], actor=officer
+    )
+    url = reverse("engagement:consultation-question-edit", args=[question.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["options"] = ["Rural\nUrban\nBoth"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["text"] = ["Which matters most to you?"]
+    refused(bob_page.post(url, bob_form), "Options: Rural\nUrban → Rural\nUrban\nBoth", "Saved by Alice Able")
+    question.refresh_from_db()
+    assert (question.text, question.options) == ("Which matters most?", ["Rural", "Urban", "Both"])
 
 
 # --- Open calls ----------------------------------------------------------------------------------------------
