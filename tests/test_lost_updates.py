@@ -566,3 +566,16 @@ def test_engagement_settings_a_stale_page_is_refused_and_the_first_setting_is_ke
     bob_form["meeting_interval_days"] = ["120"]
     assert bob_page.post(url, bob_form).status_code == 302
     assert EngagementSettings.objects.get(programme=funded.programme).meeting_interval_days == 120
+
+
+def test_call_kpis_a_stale_page_is_refused_and_the_first_targets_are_kept(draft_call, officer, alice, bob):
+    groups, satisfaction = make_kpis(draft_call.call.programme, officer)
+    url = reverse("calls:assess-kpis", args=[draft_call.call.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form[f"kpi_{groups.pk}"] = ["120"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form[f"kpi_{satisfaction.pk}"] = ["85"]
+    refused(bob_page.post(url, bob_form), "SG1 annual target: (blank) → 120", "Saved by Alice Able", "Set the call's KPIs")
+    assert {k.kpi.code: k.annual_target for k in draft_call.call.call_kpis.select_related("kpi")} == {"SG1": D("120")}

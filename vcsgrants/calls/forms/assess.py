@@ -54,6 +54,8 @@ class CriterionForm(GovukForm):
 class CallKpisForm(GovukForm):
     """One annual target per agreed KPI of the framework; a blank target leaves the KPI out."""
 
+    version = VersionField()  # the page's (core.concurrency): the call's KPIs as it showed them
+
     def __init__(self, *args, kpis, current: dict[int, Decimal], **kwargs):
         super().__init__(*args, **kwargs)
         self.kpis = list(kpis)

@@ -126,9 +126,18 @@ def framework_kpis(call: Call):
     return Kpi.objects.filter(outcome__programme=call.programme, status=Kpi.Status.AGREED).select_related("outcome")
 
 
+def call_kpis_state(call: Call) -> dict[str, str]:
+    """The call's KPIs as their page shows them (core.concurrency): each chosen KPI's annual target, by code."""
+    rows = call.call_kpis.select_related("kpi").order_by("kpi__code")
+    return {f"{row.kpi.code} annual target": f"{row.annual_target.normalize():f}" for row in rows}
+
+
 @transaction.atomic
-def call_kpis_set(*, call: Call, targets: Mapping[int, Decimal | None], actor: User) -> list[CallKpi]:
-    """The call's KPIs with an annual target each (KPI id → target; None leaves the KPI out). All or nothing."""
+def call_kpis_set(*, call: Call, targets: Mapping[int, Decimal | None], actor: User, version: str | None = None) -> list[CallKpi]:
+    """The call's KPIs with an annual target each (KPI id → target; None leaves the KPI out). All or nothing.
+    Refused (`version`, core.concurrency) if they changed since the page was opened (the call's row locked first)."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    check_version(version, call_kpis_state(call), records=[call])
     if call.applications.filter(outcome=Application.Outcome.AWARDED).exists():
         raise ValidationError("The call has been awarded; its KPIs are now the agreements' targets.")
     allowed = {k.pk: k for k in framework_kpis(call)}

@@ -168,10 +168,11 @@ def call_kpis(request, pk):
     call = _call(request, pk, "calls.manage_assessment")
     back = reverse("calls:assess-setup", args=[call.pk])
     current = dict(call.call_kpis.values_list("kpi_id", "annual_target"))
-    form = forms.CallKpisForm(_data(request), kpis=services.framework_kpis(call), current=current)
+    version = form_token(services.call_kpis_state(call))
+    form = forms.CallKpisForm(_data(request), kpis=services.framework_kpis(call), current=current, initial={"version": version})
     if request.method == "POST" and form.is_valid():
         try:
-            services.call_kpis_set(call=call, targets=form.targets(), actor=request.user)
+            services.call_kpis_set(call=call, targets=form.targets(), actor=request.user, version=form.cleaned_data["version"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
