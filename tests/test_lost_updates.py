@@ -17,7 +17,7 @@ from django.utils import timezone
 from tests.calls.conftest import build_call
 from tests.factories import OrganisationFactory, UserFactory, line
 from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
-from tests.versions import opened_form
+from tests.versions import _FormReader, opened_form
 from vcsgrants.calls.services.assess import criterion_save
 from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
@@ -34,7 +34,7 @@ from vcsgrants.funding.models import (
     StreamContribution,
 )
 from vcsgrants.funding.services.agreements import agreement_create
-from vcsgrants.monitoring.models import KpiTarget
+from vcsgrants.monitoring.models import KpiTarget, Return
 from vcsgrants.reports.models import CabinetReport
 from vcsgrants.reports.services import report_save
 
@@ -579,3 +579,49 @@ def test_call_kpis_a_stale_page_is_refused_and_the_first_targets_are_kept(draft_
     bob_form[f"kpi_{satisfaction.pk}"] = ["85"]
     refused(bob_page.post(url, bob_form), "SG1 annual target: (blank) → 120", "Saved by Alice Able", "Set the call's KPIs")
     assert {k.kpi.code: k.annual_target for k in draft_call.call.call_kpis.select_related("kpi")} == {"SG1": D("120")}
+
+
+# --- Quarterly returns ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def return_setup(funded, officer, fy2022):
+    agreement = make_agreement(funded, officer)
+    kpis = make_kpis(funded.programme, officer)
+    set_targets(agreement, kpis, officer, fy2022)
+    colleagues = [
+        UserFactory(roles=[Role.PROVIDER], organisation=agreement.organisation, first_name=name, last_name="Provider")
+        for name in ("Pat", "Sam")
+    ]
+    return agreement, kpis, colleagues, reverse("monitoring:return-edit", args=[agreement.pk, "2022-23", 1])
+
+
+def test_return_a_stale_page_is_refused_and_the_first_draft_is_kept(return_setup):
+    agreement, (groups, satisfaction), (pat, sam), url = return_setup
+    pat_page, sam_page = session(pat), session(sam)
+    pat_form, sam_form = opened_form(pat_page, url), opened_form(sam_page, url)
+
+    pat_form.update({f"kpi_{groups.pk}": ["30"], "action": ["save"]})
+    assert pat_page.post(url, pat_form).status_code == 302
+    sam_form.update({f"kpi_{satisfaction.pk}": ["90"], "narrative": ["A good quarter."], "action": ["save"]})
+    refused(sam_page.post(url, sam_form), "SG1 value: (blank) → 30", "Saved by Pat Provider")
+    record = Return.objects.get(agreement=agreement, quarter=1)
+    assert {v.kpi_version.kpi.code: v.value for v in record.values.select_related("kpi_version__kpi")} == {"SG1": D("30")}
+    assert record.narrative == ""
+
+
+def test_return_a_draft_saved_by_a_failed_submit_does_not_block_the_same_page(return_setup):
+    """Submit saves the draft first; when the submit is refused (a KPI missing), the page shown again is of the saved
+    draft, so correcting it and submitting again goes through."""
+    agreement, (groups, satisfaction), (pat, _), url = return_setup
+    pat_page = session(pat)
+    form = opened_form(pat_page, url)
+    form.update({f"kpi_{groups.pk}": ["30"], "narrative": ["A good quarter."], "action": ["submit"]})
+    shown = pat_page.post(url, form)
+    assert shown.status_code == 200 and "saved as a draft" in shown.content.decode()
+
+    reader = _FormReader()  # the form as the browser now shows it, corrected
+    reader.feed(shown.content.decode())
+    again = {**reader.data, f"kpi_{satisfaction.pk}": ["90"], "action": ["submit"]}
+    assert pat_page.post(url, again).status_code == 302
+    assert Return.objects.get(agreement=agreement, quarter=1).status == Return.Status.SUBMITTED

@@ -297,6 +297,15 @@ def check_value(version: KpiVersion, value: Decimal) -> str | None:
     return value_problem(version.unit, value)
 
 
+def return_state(return_record: Return) -> dict[str, str]:
+    """The return as its page shows it (core.concurrency): each KPI's value, the narrative and the case studies."""
+    rows = return_record.values.select_related("kpi_version__kpi").order_by("kpi_version__kpi__code")
+    state = {f"{v.kpi_version.kpi.code} value": "" if v.value is None else _figure(v.value) for v in rows}
+    state["Narrative"] = return_record.narrative
+    state["Case studies"] = return_record.case_studies
+    return state
+
+
 @transaction.atomic
 def return_save(
     *,
@@ -305,9 +314,13 @@ def return_save(
     actor: User,
     narrative: str | None = None,
     case_studies: str | None = None,
+    version: str | None = None,
 ) -> Return:
-    """Save a draft (or a queried return being answered): a value per KPI, against its current version."""
+    """Save a draft (or a queried return being answered): a value per KPI, against its current version.
+    Refused (`version`, core.concurrency) if the return changed since its page was opened (by a colleague, or an
+    upload)."""
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
+    check_version(version, return_state(return_record), records=[return_record])
     if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
         raise ValidationError(f"This return is {return_record.get_status_display().lower()} and can no longer be changed.")
     due = {t.kpi_id: t.kpi for t in kpis_due(return_record.agreement, return_record.financial_year)}
