@@ -17,7 +17,7 @@ from django.utils import timezone
 from tests.calls.conftest import build_call
 from tests.factories import OrganisationFactory, UserFactory, line
 from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
-from tests.versions import _FormReader, opened_form
+from tests.versions import opened_form, shown_form
 from vcsgrants.calls.services.assess import criterion_save
 from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
@@ -620,8 +620,6 @@ def test_return_a_draft_saved_by_a_failed_submit_does_not_block_the_same_page(re
     shown = pat_page.post(url, form)
     assert shown.status_code == 200 and "saved as a draft" in shown.content.decode()
 
-    reader = _FormReader()  # the form as the browser now shows it, corrected
-    reader.feed(shown.content.decode())
-    again = {**reader.data, f"kpi_{satisfaction.pk}": ["90"], "action": ["submit"]}
+    again = {**shown_form(shown), f"kpi_{satisfaction.pk}": ["90"], "action": ["submit"]}  # as shown, corrected
     assert pat_page.post(url, again).status_code == 302
     assert Return.objects.get(agreement=agreement, quarter=1).status == Return.Status.SUBMITTED
