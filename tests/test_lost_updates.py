@@ -34,7 +34,7 @@ from vcsgrants.funding.models import (
     StreamContribution,
 )
 from vcsgrants.funding.services.agreements import agreement_create
-from vcsgrants.monitoring.models import KpiTarget, Return
+from vcsgrants.monitoring.models import KpiTarget, KpiVersion, Return
 from vcsgrants.reports.models import CabinetReport
 from vcsgrants.reports.services import report_save
 
@@ -623,3 +623,26 @@ def test_return_a_draft_saved_by_a_failed_submit_does_not_block_the_same_page(re
     again = {**shown_form(shown), f"kpi_{satisfaction.pk}": ["90"], "action": ["submit"]}  # as shown, corrected
     assert pat_page.post(url, again).status_code == 302
     assert Return.objects.get(agreement=agreement, quarter=1).status == Return.Status.SUBMITTED
+
+
+# --- Refining a KPI ------------------------------------------------------------------------------------------
+
+
+def test_kpi_refine_a_stale_page_is_refused_and_the_first_new_version_is_kept(funded, officer, alice, bob):
+    groups, _ = make_kpis(funded.programme, officer)
+    url = reverse("monitoring:kpi-refine", args=[groups.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form.update(name=["Groups given support"], change_note=["Shorter name."])
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form.update(definition=["Groups that had at least two hours of support."], change_note=["Two hours."])
+    refused(
+        bob_page.post(url, bob_form),
+        "Current version: 1 → 2",
+        "Name: Groups given one-to-one support → Groups given support",
+        "Saved by Alice Able",
+    )
+    current = KpiVersion.objects.filter(kpi=groups).order_by("-number").first()
+    assert (current.number, current.name) == (2, "Groups given support")
+    assert current.definition == "Groups that had at least one hour of support."

@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
-from vcsgrants.core.concurrency import check_version
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.core.money import quarter_end, quarter_starts
 from vcsgrants.funding.models import Agreement, Programme
@@ -113,20 +113,29 @@ def kpi_decide(*, kpi: Kpi, agree: bool, actor: User, reason: str = "", **amendm
     return kpi
 
 
+def kpi_definition_state(kpi: Kpi) -> dict[str, str]:
+    """The KPI's current definition as the refine page shows it (core.concurrency), and which version it is."""
+    current = kpi.current_version
+    other = [f.name for f in KpiVersion._meta.concrete_fields if f.name not in VERSION_FIELDS]
+    return {"Current version": str(current.number), **model_state(current, exclude=other)}
+
+
 @transaction.atomic
-def kpi_refine(*, kpi: Kpi, change_note: str, actor: User, **fields) -> KpiVersion:
-    """Refining an agreed KPI makes a new version; returns already made keep the version they used."""
+def kpi_refine(*, kpi: Kpi, change_note: str, actor: User, version: str | None = None, **fields) -> KpiVersion:
+    """Refining an agreed KPI makes a new version; returns already made keep the version they used.
+    Refused (`version`, core.concurrency) if someone made a new version since the page was opened: the page's
+    fields were of the old one, so a new version from them would quietly undo the other's change."""
+    kpi = Kpi.objects.select_for_update().get(pk=kpi.pk)
+    check_version(version, kpi_definition_state(kpi), records=[kpi])
     if kpi.status != Kpi.Status.AGREED:
         raise ValidationError(f"Only an agreed KPI can be refined; {kpi.code} is {kpi.get_status_display().lower()}.")
     if not change_note.strip():
         raise ValidationError({"change_note": "Say what changed and why."})
-    version = _new_version(kpi, fields, change_note.strip(), actor)
-    if version is None:
+    new = _new_version(kpi, fields, change_note.strip(), actor)
+    if new is None:
         raise ValidationError("Nothing changed: edit at least one field to make a new version.")
-    record_event(
-        actor=actor, verb="kpi.refined", obj=kpi, summary=f"{kpi.code} refined to version {version.number}: {change_note}"
-    )
-    return version
+    record_event(actor=actor, verb="kpi.refined", obj=kpi, summary=f"{kpi.code} refined to version {new.number}: {change_note}")
+    return new
 
 
 @transaction.atomic
