@@ -14,10 +14,11 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tests.calls.conftest import build_call
+from tests.calls.conftest import applicant_user, build_call
 from tests.factories import OrganisationFactory, UserFactory, line
 from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
 from tests.versions import opened_form, shown_form
+from vcsgrants.calls.services.apply import application_start
 from vcsgrants.calls.services.assess import criterion_save
 from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
@@ -646,3 +647,25 @@ def test_kpi_refine_a_stale_page_is_refused_and_the_first_new_version_is_kept(fu
     current = KpiVersion.objects.filter(kpi=groups).order_by("-number").first()
     assert (current.number, current.name) == (2, "Groups given support")
     assert current.definition == "Groups that had at least one hour of support."
+
+
+# --- An application to an open call -------------------------------------------------------------------------
+
+
+def test_application_details_a_stale_page_is_refused_and_the_first_edit_is_kept(officer, districts):
+    built = build_call(officer, districts)  # published and open
+    pat = applicant_user()
+    sam = UserFactory(roles=[Role.APPLICANT], organisation=pat.organisation, first_name="Sam", last_name="Colleague")
+    application = application_start(
+        call=built.call, lot=built.lots[0], project_title="Volunteer hub", amount_requested=D("25000.00"), actor=pat
+    )
+    url = reverse("calls:application-edit", args=[application.pk])
+    pat_page, sam_page = session(pat), session(sam)
+    pat_form, sam_form = opened_form(pat_page, url), opened_form(sam_page, url)
+
+    pat_form["amount_requested"] = ["30,000.00"]
+    assert pat_page.post(url, pat_form).status_code == 302
+    sam_form["project_title"] = ["Volunteer hub for the Peak"]
+    refused(sam_page.post(url, sam_form), "Amount asked for each year: £25,000.00 → £30,000.00", f"Saved by {pat}")
+    application.refresh_from_db()
+    assert (application.project_title, application.amount_requested) == ("Volunteer hub", D("30000.00"))
