@@ -14,14 +14,17 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.calls.conftest import applicant_user, build_call
 from tests.factories import OrganisationFactory, UserFactory, line
 from tests.monitoring.test_returns import make_agreement, make_kpis, set_targets
-from tests.versions import opened_form
+from tests.versions import opened_form, shown_form
+from vcsgrants.calls.services.apply import application_start
+from vcsgrants.calls.services.assess import criterion_save
 from vcsgrants.calls.services.build import call_create
 from vcsgrants.core.concurrency import HEADLINE, RELOAD, UNREADABLE
 from vcsgrants.core.models import AuditEvent, Organisation, Role
-from vcsgrants.engagement.models.meetings import Meeting
-from vcsgrants.engagement.services.consultations import consultation_create
+from vcsgrants.engagement.models.meetings import EngagementSettings, Meeting
+from vcsgrants.engagement.services.consultations import consultation_create, question_add
 from vcsgrants.engagement.services.meetings import action_add, meeting_record
 from vcsgrants.funding.models import (
     Agreement,
@@ -32,7 +35,7 @@ from vcsgrants.funding.models import (
     StreamContribution,
 )
 from vcsgrants.funding.services.agreements import agreement_create
-from vcsgrants.monitoring.models import KpiTarget
+from vcsgrants.monitoring.models import KpiTarget, KpiVersion, Return
 from vcsgrants.reports.models import CabinetReport
 from vcsgrants.reports.services import report_save
 
@@ -342,6 +345,32 @@ def test_consultation_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(fu
     assert (consultation.title, consultation.description) == ("Future of VCS grants", "Our proposals, with costs.")
 
 
+def test_consultation_question_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(funded, officer, alice, bob):
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    consultation = consultation_create(
+        programme=funded.programme,
+        title="Future of VCS grants",
+        description="Our proposals.",
+        opens_at=opens,
+        closes_at=opens + dt.timedelta(days=30),
+        privacy_notice="We keep your answers safe.",
+        actor=officer,
+    )
+    question = question_add(
+        consultation=consultation, text="Which matters most?", kind="single", options=["Rural", "Urban"], actor=officer
+    )
+    url = reverse("engagement:consultation-question-edit", args=[question.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["options"] = ["Rural\nUrban\nBoth"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["text"] = ["Which matters most to you?"]
+    refused(bob_page.post(url, bob_form), "Options: Rural\nUrban → Rural\nUrban\nBoth", "Saved by Alice Able")
+    question.refresh_from_db()
+    assert (question.text, question.options) == ("Which matters most?", ["Rural", "Urban", "Both"])
+
+
 # --- Open calls ----------------------------------------------------------------------------------------------
 
 
@@ -418,3 +447,225 @@ def test_contributions_a_stale_page_is_refused_for_the_partner_and_year_someone_
         "Saved by Alice Able",
     )
     assert StreamContribution.objects.get(stream=funded.stream, funder=partner).amount == D("20000.00")
+
+
+# --- Parts of an open call: lots, eligibility questions, sections, questions; assessment criteria -------------
+
+
+@pytest.fixture
+def draft_call(officer, districts):
+    """A call not yet published, opening in ten days: every part of it may still change."""
+    opens = timezone.now().replace(microsecond=0) + dt.timedelta(days=10)
+    return build_call(officer, districts, publish=False, opens_at=opens, closes_at=opens + dt.timedelta(days=30))
+
+
+def test_call_lot_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, alice, bob):
+    lot = draft_call.lots[0]
+    url = reverse("calls:call-lot-edit", args=[lot.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["amount"] = ["45000.00"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["name"] = ["Amber Valley and Belper"]
+    refused(bob_page.post(url, bob_form), "Amount: 40000.00 → 45000.00", "Saved by Alice Able", "edited Lot 1")
+    lot.refresh_from_db()
+    assert (lot.name, lot.amount) == ("Amber Valley Test", D("45000.00"))
+
+    bob_form = opened_form(bob_page, url)
+    bob_form["name"] = ["Amber Valley and Belper"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    lot.refresh_from_db()
+    assert (lot.name, lot.amount) == ("Amber Valley and Belper", D("45000.00"))
+
+
+def test_call_eligibility_question_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, alice, bob):
+    question = draft_call.eligibility[1]
+    url = reverse("calls:call-eligibility-edit", args=[question.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["options"] = ["In the county\nOn its borders\nElsewhere"]
+    alice_form["passing_answers"] = ["In the county\nOn its borders"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["text"] = ["Where does your organisation work?"]
+    refused(
+        bob_page.post(url, bob_form),
+        "Passing answers: In the county → In the county\nOn its borders",
+        "Saved by Alice Able",
+    )
+    question.refresh_from_db()
+    assert (question.text, question.passing_answers) == ("Where do you work?", ["In the county", "On its borders"])
+
+
+def test_call_section_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, alice, bob):
+    section = draft_call.sections[0]
+    url = reverse("calls:call-section-edit", args=[section.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["intro"] = ["Tell us who you are."]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["title"] = ["About you"]
+    refused(bob_page.post(url, bob_form), "Intro: (blank) → Tell us who you are.", "Saved by Alice Able")
+    section.refresh_from_db()
+    assert (section.title, section.intro) == ("About your organisation", "Tell us who you are.")
+
+
+def test_call_question_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, alice, bob):
+    question = draft_call.questions["short_text"]
+    url = reverse("calls:call-question-edit", args=[question.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["word_limit"] = ["20"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["hint"] = ["As on their contract"]
+    refused(bob_page.post(url, bob_form), "Word limit: 10 → 20", "Saved by Alice Able")
+    question.refresh_from_db()
+    assert (question.hint, question.word_limit) == ("", 20)
+
+
+def test_assessment_criterion_edit_a_stale_page_is_refused_and_the_first_edit_is_kept(draft_call, officer, alice, bob):
+    criterion = criterion_save(
+        call=draft_call.call, actor=officer, title="Value for money", guidance="0 = none; 5 = excellent", weight=40, max_score=5
+    )
+    url = reverse("calls:assess-criterion-edit", args=[criterion.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form["weight"] = ["30"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["title"] = ["Value for money and reach"]
+    refused(bob_page.post(url, bob_form), "Weight: 40 → 30", "Saved by Alice Able", "Changed criterion 1")
+    criterion.refresh_from_db()
+    assert (criterion.title, criterion.weight) == ("Value for money", 30)
+
+    bob_form = opened_form(bob_page, url)
+    bob_form["title"] = ["Value for money and reach"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    criterion.refresh_from_db()
+    assert (criterion.title, criterion.weight) == ("Value for money and reach", 30)
+
+
+# --- A programme's engagement settings -----------------------------------------------------------------------
+
+
+def test_engagement_settings_a_stale_page_is_refused_and_the_first_setting_is_kept(funded, alice, bob):
+    url = reverse("engagement:engagement-settings", args=[funded.programme.slug])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)  # never set: the defaults
+
+    alice_form["meeting_interval_days"] = ["60"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form["meeting_interval_days"] = ["120"]
+    refused(bob_page.post(url, bob_form), "Longest time between monitoring meetings (days): 90 → 60", "Saved by Alice Able")
+    assert EngagementSettings.objects.get(programme=funded.programme).meeting_interval_days == 60
+
+    bob_form = opened_form(bob_page, url)
+    assert bob_form["meeting_interval_days"] == ["60"]
+    bob_form["meeting_interval_days"] = ["120"]
+    assert bob_page.post(url, bob_form).status_code == 302
+    assert EngagementSettings.objects.get(programme=funded.programme).meeting_interval_days == 120
+
+
+def test_call_kpis_a_stale_page_is_refused_and_the_first_targets_are_kept(draft_call, officer, alice, bob):
+    groups, satisfaction = make_kpis(draft_call.call.programme, officer)
+    url = reverse("calls:assess-kpis", args=[draft_call.call.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form[f"kpi_{groups.pk}"] = ["120"]
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form[f"kpi_{satisfaction.pk}"] = ["85"]
+    refused(bob_page.post(url, bob_form), "SG1 annual target: (blank) → 120", "Saved by Alice Able", "Set the call's KPIs")
+    assert {k.kpi.code: k.annual_target for k in draft_call.call.call_kpis.select_related("kpi")} == {"SG1": D("120")}
+
+
+# --- Quarterly returns ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def return_setup(funded, officer, fy2022):
+    agreement = make_agreement(funded, officer)
+    kpis = make_kpis(funded.programme, officer)
+    set_targets(agreement, kpis, officer, fy2022)
+    colleagues = [
+        UserFactory(roles=[Role.PROVIDER], organisation=agreement.organisation, first_name=name, last_name="Provider")
+        for name in ("Pat", "Sam")
+    ]
+    return agreement, kpis, colleagues, reverse("monitoring:return-edit", args=[agreement.pk, "2022-23", 1])
+
+
+def test_return_a_stale_page_is_refused_and_the_first_draft_is_kept(return_setup):
+    agreement, (groups, satisfaction), (pat, sam), url = return_setup
+    pat_page, sam_page = session(pat), session(sam)
+    pat_form, sam_form = opened_form(pat_page, url), opened_form(sam_page, url)
+
+    pat_form.update({f"kpi_{groups.pk}": ["30"], "action": ["save"]})
+    assert pat_page.post(url, pat_form).status_code == 302
+    sam_form.update({f"kpi_{satisfaction.pk}": ["90"], "narrative": ["A good quarter."], "action": ["save"]})
+    refused(sam_page.post(url, sam_form), "SG1 value: (blank) → 30", "Saved by Pat Provider")
+    record = Return.objects.get(agreement=agreement, quarter=1)
+    assert {v.kpi_version.kpi.code: v.value for v in record.values.select_related("kpi_version__kpi")} == {"SG1": D("30")}
+    assert record.narrative == ""
+
+
+def test_return_a_draft_saved_by_a_failed_submit_does_not_block_the_same_page(return_setup):
+    """Submit saves the draft first; when the submit is refused (a KPI missing), the page shown again is of the saved
+    draft, so correcting it and submitting again goes through."""
+    agreement, (groups, satisfaction), (pat, _), url = return_setup
+    pat_page = session(pat)
+    form = opened_form(pat_page, url)
+    form.update({f"kpi_{groups.pk}": ["30"], "narrative": ["A good quarter."], "action": ["submit"]})
+    shown = pat_page.post(url, form)
+    assert shown.status_code == 200 and "saved as a draft" in shown.content.decode()
+
+    again = {**shown_form(shown), f"kpi_{satisfaction.pk}": ["90"], "action": ["submit"]}  # as shown, corrected
+    assert pat_page.post(url, again).status_code == 302
+    assert Return.objects.get(agreement=agreement, quarter=1).status == Return.Status.SUBMITTED
+
+
+# --- Refining a KPI ------------------------------------------------------------------------------------------
+
+
+def test_kpi_refine_a_stale_page_is_refused_and_the_first_new_version_is_kept(funded, officer, alice, bob):
+    groups, _ = make_kpis(funded.programme, officer)
+    url = reverse("monitoring:kpi-refine", args=[groups.pk])
+    alice_page, bob_page = session(alice), session(bob)
+    alice_form, bob_form = opened_form(alice_page, url), opened_form(bob_page, url)
+
+    alice_form.update(name=["Groups given support"], change_note=["Shorter name."])
+    assert alice_page.post(url, alice_form).status_code == 302
+    bob_form.update(definition=["Groups that had at least two hours of support."], change_note=["Two hours."])
+    refused(
+        bob_page.post(url, bob_form),
+        "Current version: 1 → 2",
+        "Name: Groups given one-to-one support → Groups given support",
+        "Saved by Alice Able",
+    )
+    current = KpiVersion.objects.filter(kpi=groups).order_by("-number").first()
+    assert (current.number, current.name) == (2, "Groups given support")
+    assert current.definition == "Groups that had at least one hour of support."
+
+
+# --- An application to an open call -------------------------------------------------------------------------
+
+
+def test_application_details_a_stale_page_is_refused_and_the_first_edit_is_kept(officer, districts):
+    built = build_call(officer, districts)  # published and open
+    pat = applicant_user()
+    sam = UserFactory(roles=[Role.APPLICANT], organisation=pat.organisation, first_name="Sam", last_name="Colleague")
+    application = application_start(
+        call=built.call, lot=built.lots[0], project_title="Volunteer hub", amount_requested=D("25000.00"), actor=pat
+    )
+    url = reverse("calls:application-edit", args=[application.pk])
+    pat_page, sam_page = session(pat), session(sam)
+    pat_form, sam_form = opened_form(pat_page, url), opened_form(sam_page, url)
+
+    pat_form["amount_requested"] = ["30,000.00"]
+    assert pat_page.post(url, pat_form).status_code == 302
+    sam_form["project_title"] = ["Volunteer hub for the Peak"]
+    refused(sam_page.post(url, sam_form), "Amount asked for each year: £25,000.00 → £30,000.00", f"Saved by {pat}")
+    application.refresh_from_db()
+    assert (application.project_title, application.amount_requested) == ("Volunteer hub", D("30000.00"))

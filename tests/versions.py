@@ -66,6 +66,13 @@ class _FormReader(HTMLParser):
             self.data[self.textarea][-1] += data.removeprefix("\n") if not self.data[self.textarea][-1] else data
 
 
+def shown_form(response) -> dict[str, list[str]]:
+    """The form's fields with the values a page shows after a post (a form shown again), as a browser would resubmit it."""
+    reader = _FormReader()
+    reader.feed(response.content.decode())
+    return reader.data
+
+
 def opened_form(client, url: str) -> dict[str, list[str]]:
     """Open the page at url as a browser does: the form's fields with the values it shows (its version among them)."""
     page = client.get(url)

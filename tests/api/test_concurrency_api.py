@@ -14,10 +14,10 @@ from django.utils import timezone
 from tests.api.conftest import make_user
 from tests.monitoring.test_returns import make_kpis
 from vcsgrants.api.models import ApiToken
-from vcsgrants.core.models import Role
+from vcsgrants.core.models import Organisation, Role
 from vcsgrants.engagement.services.consultations import consultation_create
-from vcsgrants.engagement.services.meetings import meeting_record
-from vcsgrants.funding.models import Allocation, PaymentInstalment, StreamBudget
+from vcsgrants.engagement.services.meetings import action_add, meeting_record
+from vcsgrants.funding.models import Allocation, PaymentInstalment, StreamBudget, StreamContribution
 from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.monitoring.models import KpiTarget
 
@@ -205,3 +205,58 @@ def test_consultation_a_stale_if_match_is_refused_with_412(world, two):
     stale(second.write("patch", path, {"title": "The future"}, etag), first.get(path)["ETag"])
     consultation.refresh_from_db()
     assert (consultation.title, consultation.description) == ("Future of VCS grants", "Our proposals, with costs.")
+
+
+def test_contributions_a_stale_if_match_is_refused_with_412_and_the_first_contribution_is_kept(world, two):
+    first, second = two
+    partner = Organisation.objects.create(name="Test ICB", slug="test-icb", kind=Organisation.Kind.PARTNER)
+    path = f"/api/funding-streams/{world.core.pk}/contributions/"
+    etag = first.get(path, financial_year="2022-23")["ETag"]
+    assert etag and second.get(path, financial_year="2022-23")["ETag"] == etag
+    assert "ETag" not in first.get(path)  # not a read of one year
+
+    body = {"financial_year": "2022-23", "funder": partner.pk}
+    assert first.write("post", path, {**body, "amount": "20000.00", "note": "Section 256"}, etag).status_code == 200
+    refusal = second.write("post", path, {**body, "amount": "15000.00"}, etag)
+    answer = stale(refusal, first.get(path, financial_year="2022-23")["ETag"])
+    assert answer["saved_since"][-1]["by"] == str(world.officer)
+    assert StreamContribution.objects.get(stream=world.core, funder=partner).amount == D("20000.00")
+
+    # Read again, write again: it goes through on top of the first change.
+    fresh = second.get(path, financial_year="2022-23")["ETag"]
+    assert fresh != etag
+    assert second.write("post", path, {**body, "amount": "15000.00"}, fresh).status_code == 200
+    assert StreamContribution.objects.get(stream=world.core, funder=partner).amount == D("15000.00")
+
+
+def test_action_a_stale_if_match_is_refused_with_412_and_the_first_change_is_kept(world, two):
+    first, second = two
+    meeting = meeting_record(
+        programme=world.community, kind="partnership", date=dt.date(2023, 6, 1), agenda="Quarter 1", actor=world.officer
+    )
+    action = action_add(
+        meeting=meeting, description="Send the figures", owner_name="Pat", due_date=dt.date(2099, 1, 31), actor=world.officer
+    )
+    path = f"/api/actions/{action.pk}/"
+    etag = first.get(path)["ETag"]
+    assert etag and second.get(path)["ETag"] == etag
+    assert first.write("patch", path, {"due_date": "2099-02-28"}, etag).status_code == 200
+    stale(second.write("patch", path, {"description": "Send the figures to partners"}, etag), first.get(path)["ETag"])
+    action.refresh_from_db()
+    assert (action.description, action.due_date) == ("Send the figures", dt.date(2099, 2, 28))
+
+    fresh = second.get(path)["ETag"]
+    assert second.write("patch", path, {"description": "Send the figures to partners"}, fresh).status_code == 200
+    action.refresh_from_db()
+    assert (action.description, action.due_date) == ("Send the figures to partners", dt.date(2099, 2, 28))
+
+
+def test_guarded_contributions_and_action_writes_are_documented_with_if_match_412_and_etag():
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+    for path, write in (("/api/funding-streams/{id}/contributions/", "post"), ("/api/actions/{id}/", "patch")):
+        operation = paths[path][write]
+        assert any(p["in"] == "header" and p["name"] == "If-Match" for p in operation["parameters"]), path
+        assert "412" in operation["responses"], path
+        assert "ETag" in paths[path]["get"]["responses"]["200"]["headers"], path

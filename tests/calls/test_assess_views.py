@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from tests.calls.fixtures_assess import assess_and_moderate, build_assess_call, score
 from tests.factories import UserFactory
+from tests.versions import post_opened
 from vcsgrants.calls.models import Application, Assignment, Score
 from vcsgrants.calls.services import assess as services
 from vcsgrants.core.models import Role
@@ -55,8 +56,8 @@ def test_officer_sets_up_criteria_kpis_and_assigns_a_lot(ac):
     )
     assert "would add up to 110" in response.content.decode()
     groups, satisfaction = ac.kpis
-    response = client.post(
-        reverse("calls:assess-kpis", args=[ac.call.pk]), {f"kpi_{groups.pk}": "", f"kpi_{satisfaction.pk}": "85"}
+    response = post_opened(
+        client, reverse("calls:assess-kpis", args=[ac.call.pk]), {f"kpi_{groups.pk}": "", f"kpi_{satisfaction.pk}": "85"}
     )
     assert response.status_code == 302
     assert [k.kpi.code for k in ac.call.call_kpis.all()] == ["SG2"]

@@ -209,7 +209,7 @@ def test_the_engagement_setting_is_changed_on_its_page(world: World):
     assert (
         "Ensure this value is greater than or equal to 7." in officer.post(url, {"meeting_interval_days": "2"}).content.decode()
     )
-    assert officer.post(url, {"meeting_interval_days": "60"}).status_code == 302
+    assert post_opened(officer, url, {"meeting_interval_days": "60"}).status_code == 302
     assert world.programme.engagement_settings.meeting_interval_days == 60
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -12,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from simple_history.utils import bulk_create_with_history
 
 from tests.factories import OrganisationFactory, line
+from vcsgrants.core.limits import FileLimits
 from vcsgrants.core.models import AuditEvent
 from vcsgrants.funding.models import Agreement
 from vcsgrants.funding.services.agreements import agreement_create, agreement_set_status
@@ -262,4 +264,51 @@ def test_the_command_exits_1_printing_the_first_200_problems_then_a_count_by_kin
     assert "row 2, column value (C1): -1 cannot be negative" in err
     assert "row 201, column kpi_code (Z199)" in err and "Z200" not in err
     assert "and 10 more problems of the same kind: a KPI code that is not an agreed KPI (10)." in err
+    assert counts() == (0, 0, 0)
+
+
+# --- Too many rows: refused at the limit, read no further, nothing written --------------------------------------
+
+
+def test_a_file_with_more_rows_than_the_limit_is_refused_naming_it_and_nothing_is_written(framework, officer, settings):
+    programme, agreements, _ = framework
+    settings.FILE_LIMITS = {"import_max_rows": 30}
+    # 5,040 rows, then bytes that are not UTF-8: refused for its length, as the reading stopped long before them.
+    more = f"{agreements[0].reference},2021-22,1,C1,7\n" * 5_000
+    data = (rows_for(agreements[:1], 40) + more).encode() + b"\xff\xfe not text\n"
+    with pytest.raises(ImportRefused) as refused:
+        import_returns_csv(programme=programme, data=data, actor=officer)
+    [problem] = refused.value.problems
+    assert "more than 30 rows of values" in problem.message and "import_max_rows" in problem.message
+    assert counts() == (0, 0, 0)
+    # At the limit, the same rows go in.
+    assert import_returns_csv(programme=programme, data=rows_for(agreements[:1], 30).encode(), actor=officer).values_written == 30
+
+
+def test_a_long_file_is_read_a_row_at_a_time_in_bounded_memory(framework, officer):
+    programme, agreements, _ = framework
+    row = f"{agreements[0].reference},2021-22,1,C1,7\n".encode()
+    data = HEADER.encode() + row * 300_000  # 9 MB; read whole, as a list of rows, it took over 100 MB
+    tracemalloc.start()
+    try:
+        with pytest.raises(ImportRefused) as refused:
+            import_returns_csv(programme=programme, data=data, actor=officer, limits=FileLimits(import_max_rows=1_000))
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert "more than 1,000 rows" in refused.value.problems[0].message
+    assert peak < 5 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MB"
+    assert counts() == (0, 0, 0)
+
+
+def test_the_command_refuses_a_file_over_the_row_limit_with_the_limit_named(framework, officer, tmp_path, capsys, settings):
+    programme, agreements, _ = framework
+    settings.FILE_LIMITS = {"import_max_rows": 30}
+    path = tmp_path / "returns.csv"
+    path.write_text(rows_for(agreements[:1], 40))
+    with pytest.raises(SystemExit) as exit_:
+        call_command("import_returns", programme.slug, str(path), "--as", officer.username)
+    assert exit_.value.code == 1
+    err = capsys.readouterr().err
+    assert "Refused: 1 problem(s); nothing was imported." in err and "more than 30 rows" in err and "import_max_rows" in err
     assert counts() == (0, 0, 0)

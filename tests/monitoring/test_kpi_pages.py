@@ -12,6 +12,7 @@ from django.test import override_settings
 from django.urls import reverse
 
 from tests.factories import FundingStreamFactory, OrganisationFactory, ProgrammeFactory, UserFactory
+from tests.versions import post_opened
 from vcsgrants.core.models import Role
 from vcsgrants.funding.models import Agreement
 from vcsgrants.funding.services import agreements as funding_services
@@ -251,16 +252,16 @@ def test_refining_an_agreed_kpi_with_a_change_note_makes_a_new_version(client, o
     url = reverse("monitoring:kpi-refine", args=[agreed.pk])
     new_definition = {**DEFINITION, "definition": "Distinct groups given at least two hours of support."}
 
-    response = client.post(url, {**new_definition, "change_note": ""})
+    response = post_opened(client, url, {**new_definition, "change_note": ""})
     assert response.status_code == 200
     assert "This field is required" in response.content.decode()
 
-    response = client.post(url, {**DEFINITION, "change_note": "No change really"})
+    response = post_opened(client, url, {**DEFINITION, "change_note": "No change really"})
     assert response.status_code == 200
     assert "Nothing changed" in response.content.decode()
     assert agreed.versions.count() == 1
 
-    response = client.post(url, {**new_definition, "change_note": "Two hours, as agreed at the provider forum."})
+    response = post_opened(client, url, {**new_definition, "change_note": "Two hours, as agreed at the provider forum."})
     assert response.status_code == 302
     current = Kpi.objects.get(pk=agreed.pk).current_version
     assert current.number == 2
@@ -291,7 +292,8 @@ def test_a_return_value_keeps_the_version_it_was_made_against_after_refinement(
     services.return_save(return_record=q1, values={agreed: Decimal("12")}, actor=officer)
     version_1 = agreed.versions.get(number=1)
 
-    response = as_user(client, officer).post(
+    response = post_opened(
+        as_user(client, officer),
         reverse("monitoring:kpi-refine", args=[agreed.pk]),
         {**DEFINITION, "definition": "Distinct groups, two hours or more.", "change_note": "Tightened."},
     )

@@ -183,7 +183,7 @@ def test_provider_saves_a_draft_sees_what_is_missing_and_submits(setup, client):
     assert record.status == Return.Status.DRAFT
 
     g, p = s.groups.pk, s.satisfaction.pk
-    response = client.post(edit_url(s), {f"kpi_{g}": "30", "narrative": "", "case_studies": "", "action": "save"})
+    response = post_opened(client, edit_url(s), {f"kpi_{g}": "30", "narrative": "", "case_studies": "", "action": "save"})
     assert response.status_code == 302
     assert ReturnValue.objects.get(return_record=record).value == D("30")
     assert AuditEvent.objects.filter(verb="return.saved", actor=s.provider, object_id=record.pk).exists()
@@ -191,14 +191,14 @@ def test_provider_saves_a_draft_sees_what_is_missing_and_submits(setup, client):
     assert "SG2 Groups satisfied with support" in missing and "SG1" not in missing
     assert "The narrative" in missing
 
-    response = client.post(edit_url(s), {f"kpi_{g}": "30", "narrative": "Busy.", "action": "submit"})
+    response = post_opened(client, edit_url(s), {f"kpi_{g}": "30", "narrative": "Busy.", "action": "submit"})
     assert response.status_code == 200
     page = response.content.decode()
     assert "missing: SG2" in page and "saved as a draft" in page
     record.refresh_from_db()
     assert record.status == Return.Status.DRAFT and record.narrative == "Busy."
 
-    response = client.post(edit_url(s), {f"kpi_{g}": "30", f"kpi_{p}": "91.5", "narrative": "Busy.", "action": "submit"})
+    response = post_opened(client, edit_url(s), {f"kpi_{g}": "30", f"kpi_{p}": "91.5", "narrative": "Busy.", "action": "submit"})
     assert response.status_code == 302 and response["Location"] == reverse("monitoring:return-detail", args=[record.pk])
     record.refresh_from_db()
     assert record.status == Return.Status.SUBMITTED and record.submitted_at is not None
@@ -224,7 +224,7 @@ def test_a_bad_value_is_refused_naming_the_kpi_and_nothing_is_saved(setup, clien
     client.get(edit_url(s))
     form = {f"kpi_{s.groups.pk}": "30", f"kpi_{s.satisfaction.pk}": "90", "narrative": "Quarter one.", "action": "submit"}
     form[f"kpi_{getattr(s, kpi).pk}"] = value
-    response = client.post(edit_url(s), form)
+    response = post_opened(client, edit_url(s), form)
     assert response.status_code == 200
     page = response.content.decode()
     assert message in page
@@ -238,7 +238,7 @@ def test_a_bad_value_is_refused_naming_the_kpi_and_nothing_is_saved(setup, clien
 def test_an_empty_return_submitted_shows_every_problem_at_its_own_box(setup, client):
     s = setup
     client = as_user(client, s.provider)
-    response = client.post(edit_url(s), {"narrative": "", "action": "submit"})
+    response = post_opened(client, edit_url(s), {"narrative": "", "action": "submit"})
     assert response.status_code == 200
     page = response.content.decode()
     summary = page.split('class="govuk-error-summary"')[1].split("</ul>")[0]
@@ -270,11 +270,11 @@ def test_officer_queries_provider_must_answer_to_resubmit_officer_accepts(setup,
     page = provider.get(edit_url(s)).content.decode()
     assert "Why did SG1 fall in June?" in page and "Your answer to the query" in page
     form = {f"kpi_{s.groups.pk}": "31", f"kpi_{s.satisfaction.pk}": "90", "narrative": "A good quarter.", "action": "submit"}
-    response = provider.post(edit_url(s), {**form, "comment": ""})
+    response = post_opened(provider, edit_url(s), {**form, "comment": ""})
     assert response.status_code == 200 and "Answer the officer&#x27;s query before resubmitting." in response.content.decode()
     record.refresh_from_db()
     assert record.status == Return.Status.QUERIED
-    assert provider.post(edit_url(s), {**form, "comment": "Two groups closed; corrected to 31."}).status_code == 302
+    assert post_opened(provider, edit_url(s), {**form, "comment": "Two groups closed; corrected to 31."}).status_code == 302
     record.refresh_from_db()
     assert record.status == Return.Status.SUBMITTED
     resubmitted = ReturnEvent.objects.get(return_record=record, action="resubmitted")

@@ -55,7 +55,9 @@ ETAG_READS = {
     ("/api/funding-streams/{id}/", "get"),
     ("/api/organisations/{id}/", "get"),
     ("/api/funding-streams/{id}/budget/", "get"),
+    ("/api/funding-streams/{id}/contributions/", "get"),
     ("/api/meetings/{id}/", "get"),
+    ("/api/actions/{id}/", "get"),
     ("/api/consultations/{id}/", "get"),
     ("/api/allocations/", "get"),
     ("/api/payments/", "get"),
@@ -64,7 +66,8 @@ ETAG_READS = {
 ETAG_HEADER = {
     "ETag": {
         "description": "The version of what the matching write changes, to send back in If-Match "
-        "(list reads: only when filtered to one agreement, or one stream, and one financial year).",
+        "(list reads: only when filtered to one agreement, or one stream, and one financial year; contributions: only "
+        "when filtered to one financial year).",
         "schema": {"type": "string"},
     }
 }

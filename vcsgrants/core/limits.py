@@ -39,6 +39,7 @@ class FileLimits:
     workbook_max_other_bytes: int = 2 * MB  # any other part (workbook.xml, relationships, properties, theme)
     workbook_max_sheets: int = 50
     max_rows: int = 500  # rows read from a sheet; a return has a row per KPI
+    import_max_rows: int = 200_000  # rows in one bulk import of returns (a row per KPI value): 2 × the benchmark's 100,000
     xml_max_depth: int = 100  # nesting of XML elements; real workbooks nest under 20 deep
 
     # Every upload and import.

@@ -18,17 +18,20 @@ import io
 import itertools
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import BinaryIO
 
 from django.db import connection, transaction
 from django.db.models import Model
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.limits import FileLimits
 from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.core.problems import ProblemList
+from vcsgrants.core.uploads import file_limits
 from vcsgrants.funding.models import Agreement, Programme
 from vcsgrants.monitoring.models import Kpi, Return, ReturnValue
 from vcsgrants.monitoring.services import quarter_in_agreement
@@ -72,22 +75,46 @@ def _refuse(message: str, row: int | None = None) -> ImportRefused:
     return ImportRefused([Problem("", row, None, None, message)])
 
 
-def _rows(data: bytes) -> list[list[str]]:
-    if len(data) > MAX_BULK_BYTES:
+def _size(source: bytes | BinaryIO) -> int:
+    if isinstance(source, bytes | bytearray):
+        return len(source)
+    here = source.tell()
+    size = source.seek(0, io.SEEK_END) - here
+    source.seek(here)
+    return size
+
+
+def _rows(source: bytes | BinaryIO, limits: FileLimits) -> Iterator[tuple[int, list[str]]]:
+    """The file's rows after the header, with their row numbers, read one at a time (decoded as they are read), and
+    no further than `import_max_rows`: a longer file is refused, naming the limit, before anything is written. So
+    what the import holds grows with the rows it keeps, never with the whole file at once."""
+    size = _size(source)
+    if size > MAX_BULK_BYTES:
         raise _refuse(f"The file is larger than {MAX_BULK_BYTES // (1024 * 1024)} MB: split it.")
-    if not data:
+    if not size:
         raise _refuse("The file is empty.")
+    binary = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
+    text = io.TextIOWrapper(binary, encoding="utf-8-sig", newline="")
+    reader = csv.reader(text)
+    last_row = limits.import_max_rows + 1  # after the header
     try:
-        text = data.decode("utf-8-sig")
+        header = next(reader, [])
+        if tuple(h.strip().lower() for h in header) != HEADER:
+            raise _refuse(f"The first row must be the headers {','.join(HEADER)}", row=1)
+        for row_number, row in enumerate(reader, start=2):
+            if row_number > last_row:
+                raise _refuse(
+                    f"The file has more than {limits.import_max_rows:,} rows of values, the most one import takes "
+                    f"(the import_max_rows file limit): nothing was imported. Split it into files of at most "
+                    f"{limits.import_max_rows:,} rows, each with the header, and import them one after another."
+                )
+            yield row_number, row
     except UnicodeDecodeError:
         raise _refuse("The file is not UTF-8 text: save it as CSV UTF-8.") from None
-    try:
-        rows = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:
         raise _refuse(f"The file is not valid CSV ({exc}).") from None
-    if not rows or tuple(h.strip().lower() for h in rows[0]) != HEADER:
-        raise _refuse(f"The first row must be the headers {','.join(HEADER)}", row=1)
-    return rows
+    finally:
+        text.detach()  # the caller's file stays open; closing it is the caller's
 
 
 def _insert_alike(model: type[Model], template: Model, varying: Sequence[str], rows: Sequence[Sequence[int]]) -> None:
@@ -152,10 +179,16 @@ def _return_state(key: tuple[int, int, int], agreement: Agreement, existing: dic
     return status if status is not None and status not in WRITABLE else OPEN
 
 
-def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> ImportResult:
-    """Import the file as a whole, or raise ImportRefused listing every problem; nothing is half-written."""
+def import_returns_csv(
+    *, programme: Programme, data: bytes | BinaryIO, actor: User, limits: FileLimits | None = None
+) -> ImportResult:
+    """Import the file (its bytes, or a binary file open at its start) as a whole, or raise ImportRefused listing
+    every problem; nothing is half-written. The rows are read one at a time, at most `import_max_rows` of them
+    (core.limits, changed by the FILE_LIMITS setting)."""
     started = time.perf_counter()
-    rows = _rows(data)
+    lines = _rows(data, limits or file_limits())
+    first = next(lines, None)  # the size and header are checked before the lookups are loaded
+    lines = itertools.chain([first] if first else [], lines)
 
     # Lookups, a fixed number of queries.
     agreements = {a.reference.upper(): a for a in Agreement.objects.filter(programme=programme).prefetch_related("variations")}
@@ -185,7 +218,7 @@ def import_returns_csv(*, programme: Programme, data: bytes, actor: User) -> Imp
     head_agreement: Agreement | None = None
     head_key: tuple[int, int, int] = (0, 0, 0)
     head_values: dict[int, tuple[int, Decimal | None]] = {}
-    for row_number, row in enumerate(itertools.islice(rows, 1, None), start=2):
+    for row_number, row in lines:
         if len(row) == 5:  # the usual row: no list to build
             reference, year_label, quarter_text, code, raw = row
             reference, year_label, quarter_text, code, raw = (

@@ -16,7 +16,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
-from vcsgrants.core.concurrency import check_version
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.core.money import quarter_end, quarter_starts
 from vcsgrants.funding.models import Agreement, Programme
@@ -179,20 +179,29 @@ def kpi_decide(*, kpi: Kpi, agree: bool, actor: User, reason: str = "", **amendm
     return kpi
 
 
+def kpi_definition_state(kpi: Kpi) -> dict[str, str]:
+    """The KPI's current definition as the refine page shows it (core.concurrency), and which version it is."""
+    current = kpi.current_version
+    other = [f.name for f in KpiVersion._meta.concrete_fields if f.name not in VERSION_FIELDS]
+    return {"Current version": str(current.number), **model_state(current, exclude=other)}
+
+
 @transaction.atomic
-def kpi_refine(*, kpi: Kpi, change_note: str, actor: User, **fields) -> KpiVersion:
-    """Refining an agreed KPI makes a new version; returns already made keep the version they used."""
+def kpi_refine(*, kpi: Kpi, change_note: str, actor: User, version: str | None = None, **fields) -> KpiVersion:
+    """Refining an agreed KPI makes a new version; returns already made keep the version they used.
+    Refused (`version`, core.concurrency) if someone made a new version since the page was opened: the page's
+    fields were of the old one, so a new version from them would quietly undo the other's change."""
+    kpi = Kpi.objects.select_for_update().get(pk=kpi.pk)
+    check_version(version, kpi_definition_state(kpi), records=[kpi])
     if kpi.status != Kpi.Status.AGREED:
         raise ValidationError(f"Only an agreed KPI can be refined; {kpi.code} is {kpi.get_status_display().lower()}.")
     if not change_note.strip():
         raise ValidationError({"change_note": "Say what changed and why."})
-    version = _new_version(kpi, fields, change_note.strip(), actor)
-    if version is None:
+    new = _new_version(kpi, fields, change_note.strip(), actor)
+    if new is None:
         raise ValidationError("Nothing changed: edit at least one field to make a new version.")
-    record_event(
-        actor=actor, verb="kpi.refined", obj=kpi, summary=f"{kpi.code} refined to version {version.number}: {change_note}"
-    )
-    return version
+    record_event(actor=actor, verb="kpi.refined", obj=kpi, summary=f"{kpi.code} refined to version {new.number}: {change_note}")
+    return new
 
 
 @transaction.atomic
@@ -363,6 +372,15 @@ def check_value(version: KpiVersion, value: Decimal) -> str | None:
     return value_problem(version.unit, value)
 
 
+def return_state(return_record: Return) -> dict[str, str]:
+    """The return as its page shows it (core.concurrency): each KPI's value, the narrative and the case studies."""
+    rows = return_record.values.select_related("kpi_version__kpi").order_by("kpi_version__kpi__code")
+    state = {f"{v.kpi_version.kpi.code} value": "" if v.value is None else _figure(v.value) for v in rows}
+    state["Narrative"] = return_record.narrative
+    state["Case studies"] = return_record.case_studies
+    return state
+
+
 @transaction.atomic
 def return_save(
     *,
@@ -371,9 +389,13 @@ def return_save(
     actor: User,
     narrative: str | None = None,
     case_studies: str | None = None,
+    version: str | None = None,
 ) -> Return:
-    """Save a draft (or a queried return being answered): a value per KPI, against its current version."""
+    """Save a draft (or a queried return being answered): a value per KPI, against its current version.
+    Refused (`version`, core.concurrency) if the return changed since its page was opened (by a colleague, or an
+    upload)."""
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
+    check_version(version, return_state(return_record), records=[return_record])
     if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
         raise ValidationError(f"This return is {return_record.get_status_display().lower()} and can no longer be changed.")
     due = {t.kpi_id: t.kpi for t in kpis_due(return_record.agreement, return_record.financial_year)}

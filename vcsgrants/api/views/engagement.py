@@ -222,7 +222,10 @@ def date_param(request, name: str) -> dt.date:
             id_parameter("owner_organisation", "Only actions this organisation owns (its id)."),
         ],
     ),
-    retrieve=extend_schema(summary="One action"),
+    retrieve=extend_schema(
+        summary="One action",
+        description="To those who may change it, answers with an ETag: send it in If-Match when changing the action (PATCH).",
+    ),
     create=extend_schema(
         summary="Add an action agreed at a meeting (officers)",
         request=ActionInputSerializer,
@@ -230,6 +233,9 @@ def date_param(request, name: str) -> dt.date:
     ),
     partial_update=extend_schema(
         summary="Change an action: what, who, when, or its status (officers)",
+        description="With If-Match (the ETag of the action's read), refused with 412 if the action changed since "
+        "(marked done by its owner, too).",
+        parameters=[IF_MATCH],
         request=ActionUpdateSerializer,
         responses={200: ActionSerializer, **refused()},
     ),
@@ -296,9 +302,16 @@ class ActionViewSet(ScopedViewSet):
         record = self.get_object_for("engagement.manage_meetings")
         data = ActionEditForm.initial_from(record) | read_input(ActionUpdateSerializer, request)
         cleaned = checked(ActionEditForm(data, meeting=record.meeting))
-        cleaned.pop("version", None)  # the page's version field; the API's action writes are not versioned
+        cleaned["version"] = if_match(request)  # the API's version is the If-Match header, not the page's field
         run(meeting_services.action_update, action=record, actor=request.user, **cleaned)
         return self.respond(record)
+
+    def retrieve(self, request, *args, **kwargs):
+        response = super().retrieve(request, *args, **kwargs)
+        record = self.get_object()
+        # Only to those who may change it, as for meetings: the ETag is of what a PATCH changes.
+        manages = request.user.has_perm("engagement.manage_meetings", record)
+        return with_etag(response, meeting_services.action_state(record) if manages else None)
 
     @action(detail=True, methods=["post"])
     def done(self, request, pk=None):

@@ -395,6 +395,8 @@ class FundingStreamViewSet(ScopedViewSet):
     @extend_schema(
         methods=["GET"],
         summary="Partners' contributions to the stream's budget, by year (officers, admins and finance)",
+        description="Filtered to one financial year, answers with an ETag: send it in If-Match when recording or "
+        "changing a contribution for that year (POST).",
         parameters=[query_parameter("financial_year", "Only this year's, written like 2022-23.", pattern=YEAR_PATTERN)],
         responses={200: ContributionSerializer(many=True), **refused("funding stream")},
     )
@@ -403,7 +405,10 @@ class FundingStreamViewSet(ScopedViewSet):
         summary="Record or change a partner's contribution to the stream's budget for a year; 0 removes it "
         "(officers, admins and finance)",
         description="As the page 'Partner contributions': the contributions together can never be more than the year's "
-        "budget, and the stream's own funder pays the rest. Answers with the stream's contributions for that year.",
+        "budget, and the stream's own funder pays the rest. Answers with the stream's contributions for that year. "
+        "With If-Match (the ETag of this endpoint's GET for the same financial year), refused with 412 if any partner's "
+        "contribution for that year changed since.",
+        parameters=[IF_MATCH],
         request=ContributionInputSerializer,
         responses={200: ContributionSerializer(many=True), **refused("funding stream")},
     )
@@ -421,6 +426,7 @@ class FundingStreamViewSet(ScopedViewSet):
                 amount=data["amount"],
                 note=data["note"],
                 actor=request.user,
+                version=if_match(request),
             )
             year = data["financial_year"].start_year
         else:
@@ -430,7 +436,10 @@ class FundingStreamViewSet(ScopedViewSet):
         )
         if year is not None:
             contributions = contributions.filter(financial_year__start_year=year)
-        return Response(ContributionSerializer(contributions, many=True).data)
+        response = Response(ContributionSerializer(contributions, many=True).data)
+        if request.method == "GET" and year is not None:  # a read of what a write for the year covers
+            return with_etag(response, services_partners.contributions_state(stream, year))
+        return response
 
 
 # --- Allocations ---------------------------------------------------------------------------------------------

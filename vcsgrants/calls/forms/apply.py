@@ -11,7 +11,8 @@ from decimal import Decimal
 from django import forms
 
 from vcsgrants.calls.models import Answer, Application, Call, EligibilityQuestion, FormQuestion, FormSection
-from vcsgrants.calls.services.apply import parse_money
+from vcsgrants.calls.services.apply import application_details_state, parse_money
+from vcsgrants.core.concurrency import VersionField, form_token
 from vcsgrants.core.forms import AnyChoiceField, GovukForm
 
 
@@ -136,6 +137,7 @@ class StartForm(GovukForm):
 
 
 class DetailsForm(GovukForm):
+    version = VersionField()  # the page's (core.concurrency): the project and amount it showed
     project_title = forms.CharField(max_length=200, error_messages={"required": "Enter your project's title."})
     amount_requested = MoneyField(
         label="Amount you are asking for each year (£)",
@@ -144,9 +146,12 @@ class DetailsForm(GovukForm):
 
     @classmethod
     def for_application(cls, application: Application, data=None) -> DetailsForm:
-        form = cls(
-            data, initial={"project_title": application.project_title, "amount_requested": f"{application.amount_requested:,.2f}"}
-        )
+        initial = {
+            "project_title": application.project_title,
+            "amount_requested": f"{application.amount_requested:,.2f}",
+            "version": form_token(application_details_state(application)),
+        }
+        form = cls(data, initial=initial)
         form.fields["amount_requested"].help_text = f"{application.lot} has £{application.lot.amount:,.2f} a year."
         return form
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from vcsgrants.calls.models import Application, Assignment, Criterion
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import GovukForm
 
 # Fields added after the form is made miss GovukFormMixin's styling, so they carry the GOV.UK classes themselves.
@@ -14,6 +15,7 @@ TEXTAREA = {"class": "govuk-textarea"}
 
 
 class CriterionForm(GovukForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding a criterion
     title = forms.CharField(max_length=200, label="Criterion", error_messages={"required": "Enter the criterion."})
     guidance = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}),
@@ -51,6 +53,8 @@ class CriterionForm(GovukForm):
 
 class CallKpisForm(GovukForm):
     """One annual target per agreed KPI of the framework; a blank target leaves the KPI out."""
+
+    version = VersionField()  # the page's (core.concurrency): the call's KPIs as it showed them
 
     def __init__(self, *args, kpis, current: dict[int, Decimal], **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,7 +10,7 @@ from django import forms
 from django.utils import timezone
 
 from vcsgrants.calls.models import Call, EligibilityQuestion, FormQuestion, FormSection, Lot
-from vcsgrants.calls.services.build import MAX_AGREEMENT_YEARS, agreement_period, call_state
+from vcsgrants.calls.services.build import MAX_AGREEMENT_YEARS, agreement_period, call_state, part_state
 from vcsgrants.core.concurrency import VersionField, form_token
 from vcsgrants.core.dates import uk_moment
 from vcsgrants.core.forms import DateInput, GovukForm, TimeInput
@@ -112,6 +112,7 @@ class CallForm(GovukForm):
 
 
 class LotForm(GovukForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding a lot
     name = forms.CharField(
         max_length=200,
         help_text="For example “Amber Valley” or “County-wide”.",
@@ -128,10 +129,17 @@ class LotForm(GovukForm):
 
     @classmethod
     def for_lot(cls, lot: Lot, data=None) -> LotForm:
-        return cls(data, initial={"name": lot.name, "area": lot.area_id, "amount": lot.amount})
+        return cls(
+            data,
+            initial={"name": lot.name, "area": lot.area_id, "amount": lot.amount, "version": form_token(part_state(lot))},
+        )
+
+    def values(self) -> dict:
+        return {name: self.cleaned_data[name] for name in ("name", "area", "amount")}
 
 
 class EligibilityForm(GovukForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding a question
     text = forms.CharField(label="Question", max_length=500, error_messages={"required": "Enter the question."})
     hint = forms.CharField(label="Hint (optional)", max_length=500, required=False)
     kind = forms.ChoiceField(
@@ -170,6 +178,7 @@ class EligibilityForm(GovukForm):
             "options": "\n".join(question.options),
             "passing_answers": "\n".join(question.passing_answers),
             "failure_reason": question.failure_reason,
+            "version": form_token(part_state(question)),
         }
         return cls(data, initial=initial)
 
@@ -186,6 +195,7 @@ class EligibilityForm(GovukForm):
 
 
 class SectionForm(GovukForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding a section
     title = forms.CharField(max_length=200, error_messages={"required": "Enter the section's title."})
     intro = forms.CharField(
         label="Introduction (optional)",
@@ -196,10 +206,14 @@ class SectionForm(GovukForm):
 
     @classmethod
     def for_section(cls, section: FormSection, data=None) -> SectionForm:
-        return cls(data, initial={"title": section.title, "intro": section.intro})
+        return cls(data, initial={"title": section.title, "intro": section.intro, "version": form_token(part_state(section))})
+
+    def values(self) -> dict:
+        return {"title": self.cleaned_data["title"], "intro": self.cleaned_data["intro"]}
 
 
 class QuestionForm(GovukForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding a question
     text = forms.CharField(label="Question", max_length=500, error_messages={"required": "Enter the question."})
     hint = forms.CharField(label="Hint (optional)", max_length=500, required=False, help_text="Shown under the question.")
     kind = forms.ChoiceField(
@@ -234,6 +248,7 @@ class QuestionForm(GovukForm):
             "word_limit": question.word_limit,
             "options": "\n".join(question.options),
             "budget_lines": "\n".join(question.budget_lines),
+            "version": form_token(part_state(question)),
         }
         return cls(data, initial=initial)
 

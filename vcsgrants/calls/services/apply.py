@@ -34,6 +34,7 @@ from vcsgrants.calls.models import (
 )
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version
 from vcsgrants.core.dates import moment_text
 from vcsgrants.core.models import Organisation, Role, User, org_id_validator
 from vcsgrants.core.services import unique_organisation_slug
@@ -319,11 +320,25 @@ def application_start(
     return application
 
 
+def application_details_state(application: Application) -> dict[str, str]:
+    """The application's project and amount as their page shows them (core.concurrency)."""
+    return {"Project title": application.project_title, "Amount asked for each year": f"£{application.amount_requested:,.2f}"}
+
+
 @transaction.atomic
 def application_update_details(
-    *, application: Application, project_title: str, amount_requested: Decimal, actor: User, now: dt.datetime | None = None
+    *,
+    application: Application,
+    project_title: str,
+    amount_requested: Decimal,
+    actor: User,
+    now: dt.datetime | None = None,
+    version: str | None = None,
 ) -> Application:
+    """Change the project's title and the amount asked for; refused (`version`, core.concurrency) if a colleague
+    changed them since the page was opened."""
     application = _locked(application)
+    check_version(version, application_details_state(application), records=[application])
     ensure_editable(application, now)
     if not project_title.strip():
         raise ValidationError({"project_title": "Enter your project's title."})

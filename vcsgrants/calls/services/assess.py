@@ -32,6 +32,7 @@ from vcsgrants.calls.models import Application, Assignment, Call, CallKpi, Crite
 from vcsgrants.calls.scoring import check_score, weights_problem
 from vcsgrants.calls.selectors.assess import panel_result
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import Role, User
 from vcsgrants.monitoring.models import Kpi
 
@@ -55,10 +56,29 @@ def _check_criteria_editable(call: Call) -> None:
         raise ValidationError("Assessors have started scoring, so the criteria can no longer change.")
 
 
+def criterion_state(criterion: Criterion) -> dict[str, str]:
+    """A criterion as its edit page shows it (core.concurrency): not its number."""
+    return model_state(criterion, exclude=["call", "number"])
+
+
 @transaction.atomic
 def criterion_save(
-    *, call: Call, actor: User, title: str, guidance: str, weight: int, max_score: int, criterion: Criterion | None = None
+    *,
+    call: Call,
+    actor: User,
+    title: str,
+    guidance: str,
+    weight: int,
+    max_score: int,
+    criterion: Criterion | None = None,
+    version: str | None = None,
 ) -> Criterion:
+    """Add a criterion, or change one: refused (`version`, core.concurrency) if it changed since its edit page was
+    opened. The call's row is locked first, so two saves (and the weights they add up) follow one another."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    if criterion is not None:
+        criterion = Criterion.objects.select_for_update().get(pk=criterion.pk)
+        check_version(version, criterion_state(criterion), records=[call])
     _check_criteria_editable(call)
     if not 1 <= weight <= 100:
         raise ValidationError({"weight": "A weight is between 1 and 100 (per cent)."})
@@ -106,9 +126,18 @@ def framework_kpis(call: Call):
     return Kpi.objects.filter(outcome__programme=call.programme, status=Kpi.Status.AGREED).select_related("outcome")
 
 
+def call_kpis_state(call: Call) -> dict[str, str]:
+    """The call's KPIs as their page shows them (core.concurrency): each chosen KPI's annual target, by code."""
+    rows = call.call_kpis.select_related("kpi").order_by("kpi__code")
+    return {f"{row.kpi.code} annual target": f"{row.annual_target.normalize():f}" for row in rows}
+
+
 @transaction.atomic
-def call_kpis_set(*, call: Call, targets: Mapping[int, Decimal | None], actor: User) -> list[CallKpi]:
-    """The call's KPIs with an annual target each (KPI id → target; None leaves the KPI out). All or nothing."""
+def call_kpis_set(*, call: Call, targets: Mapping[int, Decimal | None], actor: User, version: str | None = None) -> list[CallKpi]:
+    """The call's KPIs with an annual target each (KPI id → target; None leaves the KPI out). All or nothing.
+    Refused (`version`, core.concurrency) if they changed since the page was opened (the call's row locked first)."""
+    call = Call.objects.select_for_update().get(pk=call.pk)
+    check_version(version, call_kpis_state(call), records=[call])
     if call.applications.filter(outcome=Application.Outcome.AWARDED).exists():
         raise ValidationError("The call has been awarded; its KPIs are now the agreements' targets.")
     allowed = {k.pk: k for k in framework_kpis(call)}

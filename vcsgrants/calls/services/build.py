@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.text import capfirst
 
 from vcsgrants.calls.models import Call, CallDocument, EligibilityQuestion, FormQuestion, FormSection, Lot
 from vcsgrants.core import uploads
@@ -49,6 +50,17 @@ def _locked(call: Call) -> Call:
 def call_state(call: Call) -> dict[str, str]:
     """The call as its edit page shows it (core.concurrency)."""
     return model_state(call)
+
+
+def part_state(part: Lot | EligibilityQuestion | FormSection | FormQuestion) -> dict[str, str]:
+    """A lot, eligibility question, section or question as its edit page shows it (core.concurrency): the fields the
+    page edits, lists (options, passing answers, cost headings) one per line as the page shows them. Not its number
+    or call: a move is not overwritten by a save from the edit page."""
+    lists = [f.name for f in part._meta.concrete_fields if f.get_internal_type() == "JSONField"]
+    state = model_state(part, exclude=["call", "section", "number", *lists])
+    for name in lists:
+        state[str(capfirst(part._meta.get_field(name).verbose_name))] = "\n".join(getattr(part, name) or [])
+    return state
 
 
 def agreement_period(first_year: int, years: int) -> tuple[dt.date, dt.date]:
@@ -276,8 +288,13 @@ def lot_add(*, call: Call, name: str, area: Area, amount: Decimal, actor: User, 
 
 
 @transaction.atomic
-def lot_update(*, lot: Lot, name: str, area: Area, amount: Decimal, actor: User, now: dt.datetime | None = None) -> Lot:
+def lot_update(
+    *, lot: Lot, name: str, area: Area, amount: Decimal, actor: User, now: dt.datetime | None = None, version: str | None = None
+) -> Lot:
+    """Change a lot; refused (`version`, core.concurrency) if it changed since its edit page was opened."""
     call = _locked(lot.call)
+    lot = Lot.objects.select_for_update().get(pk=lot.pk)
+    check_version(version, part_state(lot), records=[call])
     ensure_editable(call, now)
     _check_lot(name=name, amount=amount)
     lot.name, lot.area, lot.amount = name.strip(), area, amount
@@ -343,8 +360,13 @@ def eligibility_add(*, call: Call, actor: User, now: dt.datetime | None = None, 
 
 
 @transaction.atomic
-def eligibility_update(*, question: EligibilityQuestion, actor: User, now: dt.datetime | None = None, **fields):
+def eligibility_update(
+    *, question: EligibilityQuestion, actor: User, now: dt.datetime | None = None, version: str | None = None, **fields
+):
+    """Change an eligibility question; refused (`version`, core.concurrency) if it changed since its page was opened."""
     call = _locked(question.call)
+    question = EligibilityQuestion.objects.select_for_update().get(pk=question.pk)
+    check_version(version, part_state(question), records=[call])
     ensure_editable(call, now)
     for name, value in _eligibility_values(**fields).items():
         setattr(question, name, value)
@@ -384,8 +406,14 @@ def section_add(*, call: Call, title: str, intro: str = "", actor: User, now: dt
 
 
 @transaction.atomic
-def section_update(*, section: FormSection, title: str, intro: str = "", actor: User, now: dt.datetime | None = None):
+def section_update(
+    *, section: FormSection, title: str, intro: str = "", actor: User, now: dt.datetime | None = None, version: str | None = None
+):
+    """Change a section's title and introduction; refused (`version`, core.concurrency) if they changed since its page
+    was opened."""
     call = _locked(section.call)
+    section = FormSection.objects.select_for_update().get(pk=section.pk)
+    check_version(version, part_state(section), records=[call])
     ensure_editable(call, now)
     if not title.strip():
         raise ValidationError({"title": "Enter the section's title."})
@@ -474,8 +502,13 @@ def question_add(*, section: FormSection, actor: User, now: dt.datetime | None =
 
 
 @transaction.atomic
-def question_update(*, question: FormQuestion, actor: User, now: dt.datetime | None = None, **fields) -> FormQuestion:
+def question_update(
+    *, question: FormQuestion, actor: User, now: dt.datetime | None = None, version: str | None = None, **fields
+) -> FormQuestion:
+    """Change a question; refused (`version`, core.concurrency) if it changed since its edit page was opened."""
     call = _locked(question.section.call)
+    question = FormQuestion.objects.select_for_update().select_related("section").get(pk=question.pk)
+    check_version(version, part_state(question), records=[call])
     ensure_editable(call, now)
     values = _question_values(**fields)
     if values["kind"] != question.kind and question.answers.exists():

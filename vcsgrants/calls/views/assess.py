@@ -22,6 +22,7 @@ from vcsgrants.calls.selectors import assess as selectors
 from vcsgrants.calls.selectors.apply import section_rows
 from vcsgrants.calls.services import assess as services
 from vcsgrants.calls.services import award as services_award
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.dates import moment_text
 from vcsgrants.core.exports import XLSX_TYPE
 from vcsgrants.core.forms import apply_validation_error
@@ -105,14 +106,24 @@ def assessment_setup(request, pk):
 def _criterion_form_page(request, call: Call, criterion: Criterion | None):
     back = reverse("calls:assess-setup", args=[call.pk])
     initial = (
-        {"title": criterion.title, "guidance": criterion.guidance, "weight": criterion.weight, "max_score": criterion.max_score}
+        {
+            "title": criterion.title,
+            "guidance": criterion.guidance,
+            "weight": criterion.weight,
+            "max_score": criterion.max_score,
+            "version": form_token(services.criterion_state(criterion)),
+        }
         if criterion
         else {"max_score": 5}
     )
     form = forms.CriterionForm(_data(request), initial=initial)
     if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        version = values.pop("version")
         try:
-            services.criterion_save(call=call, actor=request.user, criterion=criterion, **form.cleaned_data)
+            services.criterion_save(
+                call=call, actor=request.user, criterion=criterion, version=version if criterion else None, **values
+            )
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -157,10 +168,11 @@ def call_kpis(request, pk):
     call = _call(request, pk, "calls.manage_assessment")
     back = reverse("calls:assess-setup", args=[call.pk])
     current = dict(call.call_kpis.values_list("kpi_id", "annual_target"))
-    form = forms.CallKpisForm(_data(request), kpis=services.framework_kpis(call), current=current)
+    version = form_token(services.call_kpis_state(call))
+    form = forms.CallKpisForm(_data(request), kpis=services.framework_kpis(call), current=current, initial={"version": version})
     if request.method == "POST" and form.is_valid():
         try:
-            services.call_kpis_set(call=call, targets=form.targets(), actor=request.user)
+            services.call_kpis_set(call=call, targets=form.targets(), actor=request.user, version=form.cleaned_data["version"])
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

@@ -193,7 +193,7 @@ def _save(request, form, call: Call, save, *, success: str, anchor: str):
     """Run a service with the form's values; on success redirect to the call's page at `anchor`."""
     if request.method == "POST" and form.is_valid():
         try:
-            save(form.values() if hasattr(form, "values") else form.cleaned_data)
+            save(form.values())
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -236,7 +236,7 @@ def lot_edit(request, pk):
         request,
         form,
         call,
-        lambda v: services_build.lot_update(lot=lot, actor=request.user, **v),
+        lambda v: services_build.lot_update(lot=lot, actor=request.user, version=form.cleaned_data["version"], **v),
         success="Lot saved.",
         anchor="lots",
     )
@@ -270,7 +270,9 @@ def eligibility_edit(request, pk):
         request,
         form,
         call,
-        lambda v: services_build.eligibility_update(question=question, actor=request.user, **v),
+        lambda v: services_build.eligibility_update(
+            question=question, actor=request.user, version=form.cleaned_data["version"], **v
+        ),
         success="Eligibility question saved.",
         anchor="eligibility",
     )
@@ -306,7 +308,7 @@ def section_edit(request, pk):
         request,
         form,
         call,
-        lambda v: services_build.section_update(section=section, actor=request.user, **v),
+        lambda v: services_build.section_update(section=section, actor=request.user, version=form.cleaned_data["version"], **v),
         success="Section saved.",
         anchor="form",
     )
@@ -340,7 +342,9 @@ def question_edit(request, pk):
         request,
         form,
         call,
-        lambda v: services_build.question_update(question=question, actor=request.user, **v),
+        lambda v: services_build.question_update(
+            question=question, actor=request.user, version=form.cleaned_data["version"], **v
+        ),
         success="Question saved.",
         anchor=f"section-{question.section.number}",
     )

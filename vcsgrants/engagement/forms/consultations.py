@@ -17,7 +17,7 @@ from vcsgrants.core.concurrency import VersionField, form_token
 from vcsgrants.core.dates import uk_moment
 from vcsgrants.core.forms import AnyChoiceField, AnyMultipleChoiceField, DateInput, GovukForm, TimeInput
 from vcsgrants.engagement.models.consultations import DEFAULT_PRIVACY_NOTICE, Consultation, Question
-from vcsgrants.engagement.services.consultations import answer_field, consultation_state
+from vcsgrants.engagement.services.consultations import answer_field, consultation_state, question_state
 
 
 class ConsultationForm(GovukForm):
@@ -96,6 +96,7 @@ class ConsultationForm(GovukForm):
 
 
 class QuestionForm(GovukForm):
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding a question
     text = forms.CharField(label="Question", max_length=500, error_messages={"required": "Enter the question."})
     hint = forms.CharField(label="Hint (optional)", max_length=500, required=False, help_text="Shown under the question.")
     kind = forms.ChoiceField(
@@ -125,6 +126,7 @@ class QuestionForm(GovukForm):
             "required": question.required,
             "options": "\n".join(question.options),
             "max_length": question.max_length,
+            "version": form_token(question_state(question)),
         }
         return cls(data, initial=initial)
 

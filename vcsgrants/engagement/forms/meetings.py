@@ -197,6 +197,8 @@ class ActionDoneForm(GovukForm):
 
 
 class EngagementSettingsForm(GovukModelForm):
+    version = VersionField()  # the page's (core.concurrency): the settings as it showed them
+
     class Meta:
         model = EngagementSettings
         fields = ["meeting_interval_days"]

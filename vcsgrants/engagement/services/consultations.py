@@ -239,6 +239,14 @@ def question_add(
     return question
 
 
+def question_state(question: Question) -> dict[str, str]:
+    """A question as its edit page shows it (core.concurrency): the options one per line; not its number (a move is
+    not a conflict)."""
+    state = model_state(question, exclude=["consultation", "number", "options"])
+    state["Options"] = "\n".join(question.options or [])
+    return state
+
+
 @transaction.atomic
 def question_update(
     *,
@@ -251,11 +259,15 @@ def question_update(
     options: list[str] | None = None,
     max_length: int | None = None,
     now: dt.datetime | None = None,
+    version: str | None = None,
 ) -> Question:
+    """Change a question before the consultation opens; refused (`version`, core.concurrency) if it changed since its
+    edit page was opened."""
     consultation = Consultation.objects.select_for_update().get(pk=question.consultation_id)
+    question = Question.objects.select_for_update().get(pk=question.pk)
+    check_version(version, question_state(question), records=[consultation])
     ensure_editable(consultation, now)
     fields = _clean_question(text=text, hint=hint, kind=kind, required=required, options=options, max_length=max_length)
-    question = Question.objects.get(pk=question.pk)
     for name, value in fields.items():
         setattr(question, name, value)
     question.save()

@@ -388,9 +388,20 @@ def action_mark_done(
 # --- Settings ----------------------------------------------------------------------------------
 
 
+def engagement_settings_state(settings: EngagementSettings) -> dict[str, str]:
+    """A programme's engagement settings as their page shows them (core.concurrency); the defaults if never set."""
+    return model_state(settings, exclude=["programme"])
+
+
 @transaction.atomic
-def engagement_settings_set(*, programme: Programme, meeting_interval_days: int, actor: User) -> EngagementSettings:
+def engagement_settings_set(
+    *, programme: Programme, meeting_interval_days: int, actor: User, version: str | None = None
+) -> EngagementSettings:
+    """Set the programme's engagement settings; refused (`version`, core.concurrency) if they changed since the page
+    was opened. The programme's row is locked first, so two first saves (nothing to lock yet) follow one another."""
+    Programme.objects.select_for_update().get(pk=programme.pk)
     settings, created = EngagementSettings.objects.select_for_update().get_or_create(programme=programme)
+    check_version(version, engagement_settings_state(settings), records=[programme])
     before = settings.meeting_interval_days
     settings.meeting_interval_days = meeting_interval_days
     settings.full_clean(exclude=["programme"])

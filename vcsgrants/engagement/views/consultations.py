@@ -197,7 +197,7 @@ def question_edit(request, pk):
     form = forms.QuestionForm.for_question(question, _data(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.question_update(question=question, actor=request.user, **form.values())
+            services.question_update(question=question, actor=request.user, version=form.cleaned_data["version"], **form.values())
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

@@ -304,11 +304,15 @@ def action_list(request, slug):
 def engagement_settings(request, slug):
     programme = _programme(request, slug, "engagement.manage_meetings")
     current = selectors.engagement_settings(programme)
-    form = EngagementSettingsForm(request.POST or None, instance=current)
+    version = form_token(services.engagement_settings_state(current))
+    form = EngagementSettingsForm(request.POST or None, instance=current, initial={"version": version})
     if request.method == "POST" and form.is_valid():
         try:
             services.engagement_settings_set(
-                programme=programme, meeting_interval_days=form.cleaned_data["meeting_interval_days"], actor=request.user
+                programme=programme,
+                meeting_interval_days=form.cleaned_data["meeting_interval_days"],
+                actor=request.user,
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)

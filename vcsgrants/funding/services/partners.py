@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from vcsgrants.core.audit import record_event
-from vcsgrants.core.concurrency import check_version
+from vcsgrants.core.concurrency import ETAG, check_version
 from vcsgrants.core.models import FinancialYear, Organisation, User
 from vcsgrants.core.money import PENNY, long_date, pounds
 from vcsgrants.core.rules import organisation_lineage
@@ -40,18 +40,21 @@ def _check_succession(funder: Organisation, year: FinancialYear) -> None:
             )
 
 
-@transaction.atomic
 def contribution_key(funder: Organisation, year: FinancialYear) -> str:
     return f"{funder}'s contribution for {year.label}"
 
 
-def contributions_state(stream: FundingStream) -> dict[str, str]:
-    """The contributions page's list (core.concurrency): each partner's contribution and note, by year."""
+def contributions_state(stream: FundingStream, year: FinancialYear | int | None = None) -> dict[str, str]:
+    """The contributions page's list (core.concurrency): each partner's contribution and note, by year; with a year
+    (or its start year), that year's alone (the API's read of a year, whose ETag a write for that year takes)."""
     rows = StreamContribution.objects.filter(stream=stream).select_related("funder", "financial_year")
+    if year is not None:
+        rows = rows.filter(financial_year__start_year=getattr(year, "start_year", year))
     rows = rows.order_by("financial_year__start_year", "funder__name")
     return {contribution_key(r.funder, r.financial_year): f"{pounds(r.amount)}{f' ({r.note})' if r.note else ''}" for r in rows}
 
 
+@transaction.atomic
 def contribution_set(
     *,
     stream: FundingStream,
@@ -63,7 +66,9 @@ def contribution_set(
     version: str | None = None,
 ) -> StreamContribution | None:
     """Record (or change) a partner's contribution to the stream's budget for the year; £0.00 removes it.
-    Refused (`version`, core.concurrency) if this partner's contribution for the year changed since the page was opened.
+    Refused (`version`, core.concurrency) if this partner's contribution for the year changed since the page was opened;
+    an ETag (the API's If-Match) is of the year's contributions, as the API's read of the year answers: refused if any
+    partner's contribution for the year changed since.
 
     The stream's own funder pays what the contributions leave of the budget, so the contributions together
     can never be more than the budget; a stream with none is paid for by its funder alone.
@@ -88,7 +93,10 @@ def contribution_set(
         raise ValidationError(
             {"financial_year": f"{stream} has no budget for {year}: set the budget first, since a contribution is part of it."}
         )
-    check_version(version, contributions_state(stream), records=[stream], keys=[contribution_key(funder, year)])
+    if version is not None and (version == "*" or ETAG.match(version)):
+        check_version(version, contributions_state(stream, year), records=[stream])
+    else:
+        check_version(version, contributions_state(stream), records=[stream], keys=[contribution_key(funder, year)])
     existing = StreamContribution.objects.select_for_update().filter(stream=stream, financial_year=year, funder=funder).first()
     others = (
         StreamContribution.objects.filter(stream=stream, financial_year=year)

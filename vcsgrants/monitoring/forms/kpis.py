@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import GovukForm, GovukModelForm
 from vcsgrants.monitoring.models import KpiVersion, Outcome
 from vcsgrants.monitoring.services import VERSION_FIELDS
@@ -104,6 +105,7 @@ class KpiDecideForm(KpiDefinitionForm):
 
 
 class KpiRefineForm(KpiDefinitionForm):
+    version = VersionField()  # the page's (core.concurrency): the definition it showed
     change_note = forms.CharField(
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -120,6 +120,7 @@ class ReturnFormBase(GovukForm):
     """A value per KPI due (kpi_<kpi id>), the narrative and case studies, and (when queried) the answer."""
 
     targets: list[KpiTarget] = []
+    version = VersionField()  # the page's (core.concurrency): the return as it showed it
 
     def kpi_groups(self) -> list[tuple[Outcome, list]]:
         """[(outcome, [bound fields])] in outcome order, for a fieldset per outcome."""

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.models import Programme
@@ -168,11 +169,16 @@ def kpi_decide(request, pk):
 def kpi_refine(request, pk):
     kpi = _kpi(pk)
     require(request.user, "monitoring.manage_framework", kpi)
-    form = KpiRefineForm(request.POST or None, initial=KpiRefineForm.initial_from(kpi.current_version))
+    initial = {**KpiRefineForm.initial_from(kpi.current_version), "version": form_token(services.kpi_definition_state(kpi))}
+    form = KpiRefineForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             version = services.kpi_refine(
-                kpi=kpi, change_note=form.cleaned_data["change_note"], actor=request.user, **form.definition_fields()
+                kpi=kpi,
+                change_note=form.cleaned_data["change_note"],
+                actor=request.user,
+                version=form.cleaned_data["version"],
+                **form.definition_fields(),
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)

@@ -152,7 +152,9 @@ def return_edit(request, pk, year_label, quarter):
     targets = services.kpis_due(agreement, year)
     answering = record.status == Return.Status.QUERIED
     initial = {f"kpi_{v.kpi_version.kpi_id}": plain_number(v.value) for v in record.values.select_related("kpi_version")}
-    initial.update(narrative=record.narrative, case_studies=record.case_studies)
+    initial.update(
+        narrative=record.narrative, case_studies=record.case_studies, version=form_token(services.return_state(record))
+    )
     form = return_form(request.POST or None, initial=initial, targets=targets, quarter=quarter, answering=answering)
     if request.method == "POST" and form.is_valid():
         submit = request.POST.get("action") == "submit"
@@ -163,6 +165,7 @@ def return_edit(request, pk, year_label, quarter):
                 actor=request.user,
                 narrative=form.cleaned_data["narrative"],
                 case_studies=form.cleaned_data["case_studies"],
+                version=form.cleaned_data["version"],
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
@@ -173,6 +176,10 @@ def return_edit(request, pk, year_label, quarter):
             try:
                 services.return_submit(return_record=record, actor=request.user, comment=form.cleaned_data.get("comment", ""))
             except ValidationError as exc:
+                # The draft is saved: the page now shows it, so its version is the saved return's (core.concurrency).
+                record.refresh_from_db()
+                form.data = form.data.copy()
+                form.data["version"] = form_token(services.return_state(record))
                 form.add_error(None, "Your changes were saved as a draft, but the return was not submitted.")
                 apply_validation_error(form, exc)
                 for kpi in services.missing_kpis(record):  # each at its own box, linked from the summary

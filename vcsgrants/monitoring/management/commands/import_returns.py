@@ -31,11 +31,12 @@ class Command(BaseCommand):
         except User.DoesNotExist:
             raise CommandError(f"No user called '{username}'.") from None
         try:
-            data = Path(file).read_bytes()
+            source = Path(file).open("rb")  # read a row at a time by the import, not loaded whole
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror or exc}") from None
         try:
-            result = import_returns_csv(programme=programme_obj, data=data, actor=actor)
+            with source:
+                result = import_returns_csv(programme=programme_obj, data=source, actor=actor)
         except ImportRefused as refused:
             problems = refused.problems
             self.stderr.write(f"Refused: {problems.total:,} problem(s); nothing was imported.")
