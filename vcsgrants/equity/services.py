@@ -332,6 +332,11 @@ class AdoptionPreview:
     def total_after(self) -> Decimal:
         return self.new_total + self.untouched
 
+    @property
+    def elsewhere(self) -> Decimal:
+        """What the year already allocates outside the option set (untouched), the carried money apart."""
+        return self.untouched - sum((row.new for row in self.carried), ZERO)
+
 
 def adoption_preview(option: Option) -> AdoptionPreview:
     """What adopting would write, and every reason it would be refused."""
