@@ -8,6 +8,8 @@ ACTIONS = {
     "core.view_organisation": "see this organisation",
     "core.manage_organisation": "add or change organisations",
     "core.view_audit": "see the audit log",
+    "core.view_area_list": "see the council's areas",
+    "core.manage_area": "add, change or retire areas and need indicators",
     "funding.view_programme_list": "see programmes",
     "funding.view_programme": "see this programme",
     "funding.manage_programme": "change programmes, periods and funding streams",

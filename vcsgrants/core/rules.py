@@ -72,3 +72,5 @@ rules.add_perm(
 )
 rules.add_perm("core.manage_organisation", manages_programmes)
 rules.add_perm("core.view_audit", sees_everything)
+rules.add_perm("core.view_area_list", sees_everything)
+rules.add_perm("core.manage_area", manages_programmes)

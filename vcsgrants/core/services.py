@@ -281,6 +281,110 @@ def areas_load_districts(*, path: Path, county_gss: str, county_name: str) -> li
     return [loaded.whole_area, *loaded.created, *loaded.updated]
 
 
+# --- Areas from the service (the Areas pages) ----------------------------------------------------------------
+
+
+def area_state(area: Area) -> dict[str, str]:
+    """The area as its edit page shows it (core.concurrency): its fields and each indicator's value, by name."""
+    state = model_state(area, exclude=["indicators", "retired_on"])
+    for indicator in AreaIndicator.objects.order_by("name"):
+        value = area.indicator_value(indicator.key) if area.pk else None
+        state[indicator.name] = "" if value is None else str(value)
+    state["Retired on"] = area.retired_on.isoformat() if area.retired_on else ""
+    return state
+
+
+def _check_area(area: Area) -> None:
+    from vcsgrants.core.council import area_word, whole_area_name
+
+    same_name = Area.objects.filter(name__iexact=area.name.strip()).exclude(pk=area.pk).first()
+    if same_name is not None:
+        raise ValidationError({"name": f"There is already an area called {same_name.name}."})
+    if area.kind == Area.Kind.COUNTY and area.retired_on is None:
+        other = Area.objects.filter(kind=Area.Kind.COUNTY, retired_on__isnull=True).exclude(pk=area.pk).first()
+        if other is not None:
+            raise ValidationError(
+                {"kind": f"{other.name} is already the council's whole area ({whole_area_name()}): there is only one."}
+            )
+    if area.kind == Area.Kind.DISTRICT and area.population is not None and area.population <= 0:
+        raise ValidationError({"population": f"Enter the {area_word()}'s population, more than 0."})
+
+
+@transaction.atomic
+def area_save(*, area: Area, actor: User, version: str | None = None) -> Area:
+    """Add or change an area (its fields already checked by the form). Refused (`version`, core.concurrency) if it
+    changed since its edit page was opened."""
+    created = area.pk is None
+    if not created:
+        saved = Area.objects.select_for_update().get(pk=area.pk)
+        check_version(version, area_state(saved), records=[area])
+    area.name = area.name.strip()
+    _check_area(area)
+    area.save()
+    record_event(
+        actor=actor,
+        verb="area.saved",
+        obj=area,
+        summary=f"{'Added' if created else 'Edited'} area {area.name}",
+        data={"gss_code": area.gss_code, "kind": area.kind, "population": area.population, "indicators": area.indicators},
+    )
+    return area
+
+
+@transaction.atomic
+def area_retire(*, area: Area, actor: User, on: dt.date | None, version: str | None = None) -> Area:
+    """Retire an area from `on` (offered for no new allocation, lot or option set; its history stays), or reinstate
+    it (`on` None)."""
+    saved = Area.objects.select_for_update().get(pk=area.pk)
+    check_version(version, area_state(saved), records=[area])
+    if on is not None and saved.retired_on is not None:
+        raise ValidationError(f"{saved.name} was already retired on {saved.retired_on:%d %B %Y}.")
+    if on is None and saved.retired_on is None:
+        raise ValidationError(f"{saved.name} is not retired.")
+    saved.retired_on = on
+    if on is None:
+        _check_area(saved)  # a second whole area cannot come back
+    saved.save(update_fields=["retired_on"])
+    record_event(
+        actor=actor,
+        verb="area.retired" if on else "area.reinstated",
+        obj=saved,
+        summary=f"Retired area {saved.name} from {on:%d %B %Y}" if on else f"Reinstated area {saved.name}",
+        data={"retired_on": on.isoformat() if on else None},
+    )
+    return saved
+
+
+def indicator_state(indicator: AreaIndicator) -> dict[str, str]:
+    return model_state(indicator)
+
+
+@transaction.atomic
+def indicator_save(*, indicator: AreaIndicator, actor: User, version: str | None = None) -> AreaIndicator:
+    """Add or change a need indicator. Its short name can change: the areas' values move with it (option sets keep
+    the names they were built with)."""
+    created = indicator.pk is None
+    old_key = None
+    if not created:
+        saved = AreaIndicator.objects.select_for_update().get(pk=indicator.pk)
+        check_version(version, indicator_state(saved), records=[indicator])
+        old_key = saved.key
+    indicator.save()
+    if old_key and old_key != indicator.key:
+        moved = [a for a in Area.objects.all() if old_key in (a.indicators or {})]
+        for area in moved:
+            area.indicators = {(indicator.key if k == old_key else k): v for k, v in area.indicators.items()}
+        Area.objects.bulk_update(moved, ["indicators"])
+    record_event(
+        actor=actor,
+        verb="area_indicator.saved",
+        obj=indicator,
+        summary=f"{'Added' if created else 'Edited'} need indicator {indicator.name} ({indicator.key})",
+        data={"key": indicator.key, "higher_is_more_need": indicator.higher_is_more_need},
+    )
+    return indicator
+
+
 # --- Organisations -----------------------------------------------------------------------
 
 
