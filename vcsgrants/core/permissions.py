@@ -14,7 +14,7 @@ ACTIONS = {
     "funding.view_programme": "see this programme",
     "funding.manage_programme": "change programmes, periods and funding streams",
     "funding.manage_budget": "set budgets",
-    "funding.manage_allocations": "change district allocations",
+    "funding.manage_allocations": "change the allocations by area",
     "funding.view_agreement_list": "see agreements",
     "funding.view_agreement": "see this agreement",
     "funding.manage_agreement": "create or vary agreements",

@@ -92,7 +92,7 @@ def _check_budget(budget: Decimal) -> None:
     if budget <= 0:
         raise ValidationError({"budget": "Enter a budget of more than £0.00."})
     if budget != budget.quantize(Decimal("0.01")):
-        raise ValidationError({"budget": "Enter the budget in pounds and pence, such as 452228.00."})
+        raise ValidationError({"budget": "Enter the budget in pounds and pence, such as 250000.00."})
 
 
 @transaction.atomic

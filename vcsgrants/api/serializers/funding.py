@@ -50,7 +50,7 @@ from vcsgrants.funding.selectors.agreements import instalment_status
 
 
 def area_field(**kwargs) -> serializers.SlugRelatedField:
-    kwargs.setdefault("help_text", "The district's GSS code, such as E07000032.")
+    kwargs.setdefault("help_text", "The area's GSS code, such as E07000001 (areas without one cannot be named here).")
     return serializers.SlugRelatedField(slug_field="gss_code", queryset=Area.objects.all(), **kwargs)
 
 
@@ -261,7 +261,7 @@ class AllocationsSetSerializer(serializers.Serializer):
     amounts = serializers.DictField(
         child=money_input(min_value=0),
         allow_empty=False,
-        help_text='The allocation per district GSS code, such as {"E07000032": "40000.00"}. Districts not named keep '
+        help_text='The allocation per area GSS code, such as {"E07000001": "40000.00"}. Areas not named keep '
         "their allocation; 0 removes one.",
     )
 
@@ -269,7 +269,7 @@ class AllocationsSetSerializer(serializers.Serializer):
         areas = Area.objects.in_bulk(list(amounts), field_name="gss_code")
         unknown = [code for code in amounts if code not in areas]
         if unknown:
-            raise serializers.ValidationError({code: ["No district or county-wide area has this GSS code."] for code in unknown})
+            raise serializers.ValidationError({code: ["No area has this GSS code."] for code in unknown})
         return {areas[code]: amount for code, amount in amounts.items()}
 
 
@@ -384,7 +384,7 @@ class AgreementCreateSerializer(serializers.Serializer):
         queryset=Organisation.objects.filter(kind=Organisation.Kind.PROVIDER), help_text="The provider's id."
     )
     title = serializers.CharField(max_length=200)
-    areas = area_field(many=True, help_text="The districts (GSS codes) the agreement covers.")
+    areas = area_field(many=True, help_text="The areas (GSS codes) the agreement covers.")
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     lines = PositiveLineSerializer(many=True, required=False, help_text="The agreement's funding, if known now.")
@@ -394,7 +394,7 @@ class AgreementUpdateSerializer(serializers.Serializer):
     """A draft's own terms; fields not given keep their value. An active agreement changes by variation."""
 
     title = serializers.CharField(max_length=200, required=False)
-    areas = area_field(many=True, required=False, help_text="The districts (GSS codes) the agreement covers.")
+    areas = area_field(many=True, required=False, help_text="The areas (GSS codes) the agreement covers.")
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
 

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.concurrency import check_version, model_state
+from vcsgrants.core.council import area_word
 from vcsgrants.core.models import Area, FinancialYear, User
 from vcsgrants.core.money import pounds
 from vcsgrants.funding.models import (
@@ -106,7 +107,7 @@ def budget_set(
     if amount < allocated:
         raise ValidationError(
             {
-                "amount": f"{pounds(allocated)} is already allocated to districts from {stream} in {year}; "
+                "amount": f"{pounds(allocated)} is already allocated to {area_word(plural=True)} from {stream} in {year}; "
                 "the budget cannot be less."
             }
         )
