@@ -194,5 +194,5 @@ class AdoptInputSerializer(serializers.Serializer):
 class AdoptedAllocationSerializer(serializers.Serializer):
     financial_year = FinancialYearLabel()
     stream = StreamRefSerializer(read_only=True)
-    area = serializers.CharField(source="area.gss_code", read_only=True)
+    area = serializers.CharField(source="area.code", read_only=True)
     amount = Money()

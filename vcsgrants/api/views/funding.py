@@ -418,7 +418,7 @@ class AllocationViewSet(ScopedViewSet):
         except StaleEdit as exc:
             raise PreconditionFailed(exc) from exc
         except DjangoValidationError as exc:  # a district's problem under amounts.<its GSS code>
-            codes = {f"area_{area.pk}": area.gss_code for area in amounts}
+            codes = {f"area_{area.pk}": area.code for area in amounts}
             errors = service_errors(exc)
             by_area = {codes.pop(key): errors.pop(key) for key in list(errors) if key in codes}
             raise ValidationError({**errors, **({"amounts": by_area} if by_area else {})}) from exc
