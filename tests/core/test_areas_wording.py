@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 import re
 
 import pytest
@@ -63,3 +64,15 @@ def test_a_retired_area_is_not_offered_for_new_allocations_but_keeps_its_own(fun
     ).content.decode()
     assert retired.name in page and kept.name in page  # it has an allocation for the year: kept as it is
     assert newcomer.name not in page
+
+
+def test_the_allocations_service_refuses_a_new_allocation_to_a_retired_area(funded, officer):
+    from django.core.exceptions import ValidationError
+
+    from vcsgrants.funding.services import programmes as programme_services
+
+    retired = Area.objects.create(name="Gone", retired_on=dt.date(2022, 1, 1))
+    with pytest.raises(ValidationError, match="Gone was retired on 1 January 2022: it can take no new allocation"):
+        programme_services.allocations_set(
+            stream=funded.stream, year=funded.years[0], amounts={retired: Decimal("1.00")}, actor=officer
+        )

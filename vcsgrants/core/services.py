@@ -338,7 +338,7 @@ def area_retire(*, area: Area, actor: User, on: dt.date | None, version: str | N
     saved = Area.objects.select_for_update().get(pk=area.pk)
     check_version(version, area_state(saved), records=[area])
     if on is not None and saved.retired_on is not None:
-        raise ValidationError(f"{saved.name} was already retired on {saved.retired_on:%d %B %Y}.")
+        raise ValidationError(f"{saved.name} was already retired on {saved.retired_on.day} {saved.retired_on:%B %Y}.")
     if on is None and saved.retired_on is None:
         raise ValidationError(f"{saved.name} is not retired.")
     saved.retired_on = on
@@ -349,7 +349,7 @@ def area_retire(*, area: Area, actor: User, on: dt.date | None, version: str | N
         actor=actor,
         verb="area.retired" if on else "area.reinstated",
         obj=saved,
-        summary=f"Retired area {saved.name} from {on:%d %B %Y}" if on else f"Reinstated area {saved.name}",
+        summary=f"Retired area {saved.name} from {on.day} {on:%B %Y}" if on else f"Reinstated area {saved.name}",
         data={"retired_on": on.isoformat() if on else None},
     )
     return saved

@@ -145,7 +145,9 @@ def area_retire(request, pk):
         )
     else:
         title = f"Reinstate {area.name}"
-        intro = f"{area.name} was retired on {area.retired_on:%d %B %Y}. Reinstated, it can be allocated to again."
+        intro = (
+            f"{area.name} was retired on {area.retired_on.day} {area.retired_on:%B %Y}. Reinstated, it can be allocated to again."
+        )
     return render(
         request,
         "core/area_form.html",

@@ -154,6 +154,12 @@ def allocations_set(
         if amount < 0:
             errors[f"area_{area.pk}"].append(f"{area}: an allocation cannot be negative.")
             continue
+        if amount > 0 and area.retired_on is not None:
+            if not Allocation.objects.filter(stream=stream, financial_year=year, area=area).exists():
+                errors[f"area_{area.pk}"].append(
+                    f"{area} was retired on {area.retired_on.day} {area.retired_on:%B %Y}: it can take no new allocation."
+                )
+                continue
         committed = committed_total(stream=stream, year=year, area=area)
         if amount < committed:
             errors[f"area_{area.pk}"].append(
