@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 import re
+from decimal import Decimal
 
 import pytest
 from django.test import Client
