@@ -7,6 +7,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 from openpyxl import load_workbook
 
 from tests.factories import AreaFactory, CountyAreaFactory, funded_programme, year
@@ -91,3 +92,16 @@ def test_the_year_own_allocations_are_the_baseline_once_it_has_any(next_year_set
     )
     assert option_set.budget == Decimal("96000.00")
     assert option_set.baseline == f"the 2023-24 allocations of {funded.stream}"
+
+
+def test_the_pages_say_which_year_today_is_and_what_is_carried(next_year_set, officer, client):
+    _funded, _county, option_set = next_year_set
+    chosen = services.option_create(
+        option=Option(option_set=option_set, label="Per head", blend={"per_head": "1"}, weights={}), actor=officer
+    )
+    client.force_login(officer)
+    detail = client.get(option_set.get_absolute_url()).content.decode()
+    assert "compared with 2022-23, the last year with allocations" in detail
+    adopt = client.get(reverse("equity:equity-option-adopt", args=[chosen.pk])).content.decode()
+    assert "as in 2022-23, the last year with allocations" in adopt
+    assert "£100,000.00" in adopt  # the total after adoption: the year's budget
