@@ -35,6 +35,9 @@ def forget(**kwargs) -> None:
 request_started.connect(forget, dispatch_uid="council-settings-forget-request")
 post_save.connect(forget, sender=CouncilSettings, dispatch_uid="council-settings-forget-save")
 post_delete.connect(forget, sender=CouncilSettings, dispatch_uid="council-settings-forget-delete")
+# `demo_loaded` depends on the organisations: read afresh when one is added, changed or removed.
+post_save.connect(forget, sender=Organisation, dispatch_uid="council-settings-forget-organisation-save")
+post_delete.connect(forget, sender=Organisation, dispatch_uid="council-settings-forget-organisation-delete")
 
 
 def _current() -> CouncilSettings:
