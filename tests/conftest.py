@@ -12,10 +12,20 @@ from django.db import transaction
 from django.test import override_settings
 
 from tests.factories import AreaFactory, CountyAreaFactory, UserFactory, funded_programme, year
+from vcsgrants.core.council import forget
 from vcsgrants.core.models import Role
 
 # The loopback SMTP server fixtures (smtp, no_smtp), for every test that sends e-mail.
 pytest_plugins = ["tests.smtp_server"]
+
+
+@pytest.fixture(autouse=True)
+def _council_settings_read_afresh():
+    """The council's settings are read once per request (vcsgrants.core.council); a test's rolled-back settings
+    must not outlive it."""
+    forget()
+    yield
+    forget()
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from tests.calls.url_args_assess import ASSESS_URL_NAMES, calls_assess_url_args
 from tests.engagement.test_consultations import consultation_url_args
 from tests.engagement.test_meetings_demo import meeting_url_args
 from tests.notifications.url_args import notification_url_args
-from vcsgrants.core.models import CouncilSettings, User
+from vcsgrants.core.models import Area, AreaIndicator, CouncilSettings, User
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
 from vcsgrants.monitoring.models import Kpi, Return
@@ -70,6 +70,12 @@ MATRIX = {
     "organisation-create": (MANAGERS, MANAGERS),
     "organisation-detail": (STAFF | {"provider"}, None),
     "organisation-edit": (MANAGERS, MANAGERS),
+    "area-list": (STAFF, None),
+    "area-create": (MANAGERS, MANAGERS),
+    "area-edit": (MANAGERS, MANAGERS),
+    "area-retire": (MANAGERS, MANAGERS),
+    "area-indicator-create": (MANAGERS, MANAGERS),
+    "area-indicator-edit": (MANAGERS, MANAGERS),
     "audit-log": (STAFF, None),
     # People: administrators (and superusers) only. The person acted on is a spare user made for the walk.
     "people-list": ({"admin"}, None),
@@ -445,6 +451,9 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "decision-detail": [Decision.objects.first().pk],
         "organisation-detail": [agreement.organisation_id],
         "organisation-edit": [agreement.organisation_id],
+        "area-edit": [Area.objects.filter(kind=Area.Kind.DISTRICT).first().pk],
+        "area-retire": [Area.objects.filter(kind=Area.Kind.DISTRICT).first().pk],
+        "area-indicator-edit": [AreaIndicator.objects.get(key="imd").pk],
         "opendata-download": ["json"],
         "opendata-manage": [slug],
         "opendata-export": [slug, "json"],

@@ -9,6 +9,7 @@ import re
 import pytest
 from django.test import Client
 
+from tests.factories import set_council
 from vcsgrants.api.models import ApiToken
 from vcsgrants.core.models import AuditEvent
 
@@ -108,9 +109,8 @@ def test_anyone_signed_in_may_use_the_page_and_it_is_in_the_menu(world, signed_i
 
 
 def test_the_page_names_the_api_after_the_councils_service(world, signed_in):
-    from vcsgrants.core.models import CouncilSettings
 
-    CouncilSettings.objects.filter(pk=1).update(service_name="Northshire Community Grants")
+    set_council(service_name="Northshire Community Grants")
     page = signed_in(world.provider).get(URL).content.decode()
     assert '<a class="govuk-link" href="/api/">Northshire Community Grants API</a>' in page
     assert "VCS Grants" not in page

@@ -9,7 +9,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.test import Client
 
-from tests.factories import TEST_PASSWORD, UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory, set_council
 from vcsgrants.core.models import Role
 
 pytestmark = pytest.mark.django_db
@@ -149,11 +149,8 @@ def test_the_reset_pages_carry_the_content_security_policy(person):
 
 
 def test_the_sign_in_and_reset_pages_and_e_mail_use_the_councils_service_name(person, settings):
-    from vcsgrants.core.models import CouncilSettings
 
-    CouncilSettings.objects.filter(pk=1).update(
-        service_name="Northshire Community Grants", email_sign_off="The Community Grants team"
-    )
+    set_council(service_name="Northshire Community Grants", email_sign_off="The Community Grants team")
     settings.DEFAULT_FROM_EMAIL = "no-reply@grants.example.gov.uk"
     client = Client()
     assert "Sign in to Northshire Community Grants" in client.get("/accounts/login/").content.decode()

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ValidationError
 
-from vcsgrants.core.models import Area, FinancialYear
+from vcsgrants.core.models import Area, AreaIndicator, FinancialYear
 from vcsgrants.core.services import (
     areas_load_districts,
     financial_year_for_date,
@@ -68,8 +68,11 @@ def test_areas_load_districts_loads_derbyshire():
     amber = Area.objects.get(gss_code="E07000032")
     assert amber.name == "Amber Valley"
     assert amber.population == 126200
-    assert amber.imd_score == Decimal("17.970")
-    assert amber.imd_rank == 166
+    # The IMD 2019 columns are two need indicators, the score counted as need and the rank (1 = most deprived) not.
+    assert amber.indicator_value("imd") == Decimal("17.970")
+    assert amber.indicator_value("imd_rank") == 166
+    assert AreaIndicator.objects.get(key="imd").higher_is_more_need
+    assert not AreaIndicator.objects.get(key="imd_rank").higher_is_more_need
     assert sorted(Area.objects.filter(kind=Area.Kind.DISTRICT).values_list("gss_code", flat=True)) == [
         f"E0700003{n}" for n in range(2, 10)
     ]
@@ -100,10 +103,10 @@ def test_areas_load_districts_refuses_a_bad_number_naming_file_and_row_and_write
 
 
 @pytest.mark.django_db
-def test_areas_load_districts_refuses_missing_columns(tmp_path):
-    bad = tmp_path / "no_population.csv"
+def test_areas_load_districts_refuses_missing_imd_columns(tmp_path):
+    bad = tmp_path / "no_imd.csv"
     bad.write_text("gss_code,name\nE07000032,Amber Valley\n", encoding="utf-8")
-    with pytest.raises(ValidationError, match=r"no_population\.csv: missing column\(s\) population"):
+    with pytest.raises(ValidationError, match=r"no_imd\.csv: there is no column 'imd2019_avg_score'"):
         areas_load_districts(path=bad, **COUNTY)
     assert Area.objects.count() == 0
 
@@ -119,6 +122,6 @@ def test_areas_load_districts_refuses_a_bad_gss_code_naming_file_and_row_and_wri
     with pytest.raises(ValidationError) as caught:
         areas_load_districts(path=bad, **COUNTY)
     message = caught.value.messages[0]
-    assert message.startswith("bad_code.csv, row 3:")
+    assert message.startswith("bad_code.csv, row 3, column gss_code:")
     assert "GSS code" in message
     assert Area.objects.count() == 0

@@ -187,7 +187,7 @@ def test_an_uploaded_ward_set_is_compared_but_cannot_be_adopted(funded, officer)
     result = comparison(option_set)
     assert sum(c.allocation_pence for r in result.rows for c in r.cells) == 10_000
     preview = services.adoption_preview(chosen)
-    assert any("only an option over districts can be adopted" in p for p in preview.problems)
+    assert any("only an option over the council's districts can be adopted" in p for p in preview.problems)
 
 
 def test_an_adopted_option_cannot_be_removed(option_set, officer):

@@ -107,7 +107,7 @@ def test_the_comparison_downloads_as_a_workbook_with_every_option(demo):
     response = client_as("finance").get(reverse("equity:equity-export", args=[option_set.pk]))
     assert response.status_code == 200
     workbook = load_workbook(io.BytesIO(response.content))
-    assert workbook.sheetnames == ["Equity measures", "Allocations", "Glide paths", "Areas (inputs)"]
+    assert workbook.sheetnames == ["Equity measures", "Allocations", "Glide paths", "Areas (inputs)", "About"]
     measures = list(workbook["Equity measures"].iter_rows(values_only=True))
     assert [r[0] for r in measures[1:]] == ["Current levels", "Equal shares", "Per head", "Needs-weighted (IMD)", "Blend, damped"]
     equal_gini = measures[2][2]

@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from tests.factories import UserFactory
+from tests.factories import UserFactory, set_council
 from tests.smtp_server import Inbox, free_port, smtp_settings
 from vcsgrants.core.models import Role
 from vcsgrants.notifications import services
@@ -127,12 +127,9 @@ def test_a_bad_today_is_refused_with_the_format():
 
 
 def test_e_mails_carry_the_councils_sign_off_name_and_domain(smtp, settings):
-    from vcsgrants.core.models import CouncilSettings
     from vcsgrants.notifications.messages import body_text
 
-    CouncilSettings.objects.filter(pk=1).update(
-        service_name="Northshire Community Grants", email_sign_off="The Community Grants team\nNorthshire County Council"
-    )
+    set_council(service_name="Northshire Community Grants", email_sign_off="The Community Grants team\nNorthshire County Council")
     settings.DEFAULT_FROM_EMAIL = "no-reply@grants.northshire.example"  # an address alone: the service's name is shown
     settings.VCSGRANTS_BASE_URL = "https://grants.northshire.example:8443/vcs"
     user = UserFactory(roles=[Role.PROVIDER], first_name="Sam")
@@ -150,14 +147,13 @@ def test_e_mails_carry_the_councils_sign_off_name_and_domain(smtp, settings):
 
 
 def test_with_no_sign_off_set_e_mails_end_with_the_service_name(db):
-    from vcsgrants.core.models import CouncilSettings
     from vcsgrants.notifications.messages import body_text
 
-    CouncilSettings.objects.filter(pk=1).update(service_name="Westshire Grants", email_sign_off="")
+    set_council(service_name="Westshire Grants", email_sign_off="")
     assert body_text(None, ["Hi."], "/", "Home:").endswith(
         "Westshire Grants\nThis e-mail was sent automatically. Please do not reply to it.\n"
     )
-    CouncilSettings.objects.filter(pk=1).update(contact_email="grants@westshire.example")
+    set_council(contact_email="grants@westshire.example")
     assert body_text(None, ["Hi."], "/", "Home:").endswith(
         "Westshire Grants\nThis e-mail was sent automatically. Please do not reply to it: "
         "write to grants@westshire.example instead.\n"

@@ -19,6 +19,7 @@ import flattentool
 import openpyxl
 import pytest
 
+from tests.factories import set_council
 from vcsgrants.opendata import schema, selectors, writers
 from vcsgrants.opendata.conf import standard_dir
 from vcsgrants.opendata.grants import package_metadata
@@ -132,12 +133,11 @@ def test_every_column_we_write_is_one_of_the_standards():
 
 
 def test_the_publisher_comes_from_the_council_settings_when_no_setting_names_one(db, settings):
-    from vcsgrants.core.models import CouncilSettings
     from vcsgrants.opendata.grants import Org
 
     settings.OPENDATA_PUBLISHER_ORG_ID = ""
     settings.OPENDATA_GRANT_PREFIX = ""
-    CouncilSettings.objects.filter(pk=1).update(council_name="Northshire County Council", council_org_id="GB-LAE-NSH")
+    set_council(council_name="Northshire County Council", council_org_id="GB-LAE-NSH")
     publisher = selectors.publisher()  # a new install: no programme, no organisation recorded under that Org-ID
     assert publisher.org == Org(id="GB-LAE-NSH", name="Northshire County Council")
     assert publisher.prefix == "360G-GB-LAE-NSH" and publisher.name == "Northshire County Council"
@@ -147,8 +147,7 @@ def test_the_publisher_comes_from_the_council_settings_when_no_setting_names_one
 
 
 def test_with_nothing_set_the_publisher_is_named_after_the_service(db, settings):
-    from vcsgrants.core.models import CouncilSettings
 
     settings.OPENDATA_PUBLISHER_ORG_ID = ""
-    CouncilSettings.objects.filter(pk=1).update(service_name="Westshire Grants")
+    set_council(service_name="Westshire Grants")
     assert selectors.publisher().name == "Westshire Grants"

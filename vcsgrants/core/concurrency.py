@@ -3,7 +3,7 @@
 One design for every edit page and the API (ADR 0014, docs/adr/0014-optimistic-concurrency-version-tokens.md):
 
 - A service that saves a multi-field edit describes what the edit covers as a **state**: an ordered mapping from
-  what a person calls each part ("Amber Valley", "Title", "Instalment 2") to its value as a person reads it,
+  what a person calls each part ("North Ward", "Title", "Instalment 2") to its value as a person reads it,
   computed from the current rows (`model_state` does it for one record). No version column, no migration: the
   state is the rows themselves, so any change to what the form shows is seen, and a save that changes nothing is
   not a conflict.

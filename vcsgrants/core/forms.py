@@ -6,7 +6,7 @@ from django import forms
 from django.forms.renderers import TemplatesSetting
 
 from vcsgrants.core.concurrency import VersionField
-from vcsgrants.core.models import Organisation
+from vcsgrants.core.models import Area, AreaIndicator, Organisation
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -120,3 +120,83 @@ class AnyChoiceField(forms.ChoiceField):
 class AnyMultipleChoiceField(forms.MultipleChoiceField):
     def valid_value(self, value) -> bool:
         return True
+
+
+class AreaForm(GovukModelForm):
+    """An area: its name, kind (in the council's words), optional GSS code, population and need indicators."""
+
+    version = VersionField()  # the edit page's (core.concurrency); blank when adding an area
+
+    class Meta:
+        model = Area
+        fields = ["name", "kind", "gss_code", "population"]
+        widgets = {"kind": forms.RadioSelect}
+
+    def __init__(self, *args, indicators: list[AreaIndicator], **kwargs):
+        super().__init__(*args, **kwargs)
+        from vcsgrants.core.council import area_word, whole_area_name
+
+        self.indicators = indicators
+        self.fields["kind"].choices = [
+            (Area.Kind.DISTRICT, f"{area_word(capital=True)}: an area the council allocates to"),
+            (Area.Kind.COUNTY, f"{whole_area_name()}: the council's whole area"),
+        ]
+        self.fields["kind"].label = "Kind of area"
+        self.fields["gss_code"].required = False
+        self.fields["population"].help_text = "Needed to model allocations per head; leave blank if not known."
+        for indicator in indicators:
+            value = self.instance.indicator_value(indicator.key) if self.instance.pk else None
+            self.fields[f"indicator_{indicator.key}"] = forms.DecimalField(
+                label=indicator.name,
+                required=False,
+                max_digits=16,
+                decimal_places=6,
+                initial=value,
+                help_text=indicator.description
+                or ("A higher value means more need." if indicator.higher_is_more_need else "A lower value means more need."),
+            )
+        for name in [f"indicator_{i.key}" for i in indicators]:
+            widget = self.fields[name].widget
+            widget.attrs["class"] = "govuk-input govuk-input--width-10"
+            widget.attrs.setdefault("inputmode", "decimal")
+
+    def clean_gss_code(self):
+        return (self.cleaned_data.get("gss_code") or "").strip().upper() or None
+
+    def save(self, commit: bool = True):
+        area = super().save(commit=False)
+        values = dict(area.indicators or {})
+        for indicator in self.indicators:
+            value = self.cleaned_data.get(f"indicator_{indicator.key}")
+            if value is None:
+                values.pop(indicator.key, None)
+            else:
+                values[indicator.key] = str(value)
+        area.indicators = values
+        if commit:
+            area.save()
+        return area
+
+
+class AreaRetireForm(GovukForm):
+    """Retire an area from a date, or (when it is retired) reinstate it."""
+
+    version = VersionField()
+    action = forms.ChoiceField(choices=[("retire", "Retire"), ("reinstate", "Reinstate")], widget=forms.HiddenInput)
+    retired_on = forms.DateField(
+        label="Retired from", required=False, widget=DateInput, help_text="From this date no new allocation can go to it."
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("action") == "retire" and not cleaned.get("retired_on"):
+            self.add_error("retired_on", "Enter the date the area is retired from.")
+        return cleaned
+
+
+class AreaIndicatorForm(GovukModelForm):
+    version = VersionField()
+
+    class Meta:
+        model = AreaIndicator
+        fields = ["name", "key", "description", "higher_is_more_need"]

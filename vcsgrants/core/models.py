@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
@@ -50,30 +51,95 @@ class FinancialYear(models.Model):
         return dt.date(self.start_year + 1, 3, 31)
 
 
+gss_validator = RegexValidator(r"^[EWSN]\d{8}$", "Enter a 9-character GSS code (a letter and 8 digits, such as E08000001).")
+
+
+class AreaIndicator(models.Model):
+    """A need indicator the council records for its areas (an IMD score, a rurality index…), named by the council.
+
+    Each area's values are in `Area.indicators` under `key`. Indicators where a higher value means more need are
+    offered as need weights when allocation options are modelled (vcsgrants.equity); the others are kept and shown.
+    """
+
+    key = models.SlugField(
+        "short name",
+        max_length=40,
+        unique=True,
+        help_text="Letters, digits, - and _ only, such as imd: how option sets and spreadsheets name the indicator.",
+    )
+    name = models.CharField(max_length=120, unique=True, help_text="For example: IMD 2019 average score.")
+    description = models.TextField(blank=True, help_text="Where the figures come from and what they measure.")
+    higher_is_more_need = models.BooleanField(
+        "a higher value means more need",
+        default=True,
+        help_text="Only such indicators are offered as need weights in allocation options (an IMD score is; an IMD rank is not).",
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Area(models.Model):
-    """A district (GSS E07…) or the whole county (county-wide)."""
+    """An area the council allocates to (its districts, wards, community areas…) or its whole area.
+
+    The words for them are the council's (CouncilSettings.area_word, whole_area_name); `kind` keeps the
+    internal names district and county. The official (GSS) code is optional; a retired area keeps its history
+    but is offered for no new allocation, lot or option set.
+    """
 
     class Kind(models.TextChoices):
-        DISTRICT = "district", "District"
-        COUNTY = "county", "County-wide"
+        DISTRICT = "district", "An area the council allocates to"
+        COUNTY = "county", "The council's whole area"
 
     gss_code = models.CharField(
         "GSS code",
         max_length=9,
         unique=True,
-        validators=[RegexValidator(r"^[EWSN]\d{8}$", "Enter a 9-character GSS code such as E07000032.")],
+        null=True,
+        blank=True,
+        validators=[gss_validator],
+        help_text="The official code where the area has one (9 characters, such as E07000001); leave blank otherwise.",
     )
     name = models.CharField(max_length=120)
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.DISTRICT)
     population = models.PositiveIntegerField(null=True, blank=True)
-    imd_score = models.DecimalField("IMD 2019 average score", max_digits=7, decimal_places=3, null=True, blank=True)
-    imd_rank = models.PositiveSmallIntegerField("IMD 2019 rank of average score", null=True, blank=True)
+    indicators = models.JSONField(
+        default=dict, blank=True, help_text="Need indicator values: AreaIndicator.key → the value as decimal text."
+    )
+    retired_on = models.DateField(
+        null=True, blank=True, help_text="From this date the area is offered for no new allocation; its history stays."
+    )
+    history = HistoricalRecords()
 
     class Meta:
-        ordering = ["kind", "name"]  # "county" sorts before "district": county-wide first
+        ordering = ["kind", "name"]  # "county" sorts before "district": the whole area first
 
     def __str__(self) -> str:
-        return "County-wide" if self.kind == self.Kind.COUNTY else self.name
+        if self.kind == self.Kind.COUNTY:
+            from vcsgrants.core.council import whole_area_name
+
+            return whole_area_name()
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.gss_code = (self.gss_code or "").strip().upper() or None  # blank is "none", so unique only when given
+        super().save(*args, **kwargs)
+
+    @property
+    def is_active(self) -> bool:
+        return self.retired_on is None
+
+    @property
+    def code(self) -> str:
+        """How option sets and exports identify the area: its GSS code, or its name where it has none."""
+        return self.gss_code or self.name[:40]
+
+    def indicator_value(self, key: str) -> Decimal | None:
+        value = (self.indicators or {}).get(key)
+        return None if value in (None, "") else Decimal(str(value))
 
 
 org_id_validator = RegexValidator(

@@ -75,3 +75,5 @@ rules.add_perm("core.view_audit", sees_everything)
 # People (the People pages): administrators, and any superuser, whether or not they hold a role.
 rules.add_perm("core.manage_people", is_admin)
 rules.add_perm("core.manage_council_settings", is_admin)
+rules.add_perm("core.view_area_list", sees_everything)
+rules.add_perm("core.manage_area", manages_programmes)

@@ -7,12 +7,14 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core import council, services
 from vcsgrants.core.concurrency import form_token
-from vcsgrants.core.forms import OrganisationForm, apply_validation_error
-from vcsgrants.core.models import AuditEvent, Organisation
+from vcsgrants.core.forms import AreaForm, AreaIndicatorForm, AreaRetireForm, OrganisationForm, apply_validation_error
+from vcsgrants.core.models import Area, AreaIndicator, AuditEvent, Organisation
 from vcsgrants.core.permissions import require
 
 
@@ -72,6 +74,105 @@ def organisation_edit(request, pk=None):
             return redirect(organisation)
     title = f"Edit {organisation}" if pk else "Add an organisation"
     return render(request, "core/form_page.html", {"form": form, "page_title": title, "back": "/organisations/"})
+
+
+def area_list(request):
+    require(request.user, "core.view_area_list")
+    indicators = list(AreaIndicator.objects.all())
+    areas = list(Area.objects.all())
+    rows = [(area, [area.indicator_value(i.key) for i in indicators]) for area in areas]
+    words = council.area_word(plural=True, capital=True)
+    return render(
+        request,
+        "core/area_list.html",
+        {
+            "rows": rows,
+            "indicators": indicators,
+            "page_title": f"Areas: {words} and {council.whole_area_name().lower()}",
+            "can_manage": request.user.has_perm("core.manage_area"),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def area_edit(request, pk=None):
+    require(request.user, "core.manage_area")
+    area = get_object_or_404(Area, pk=pk) if pk else Area()
+    initial = {"version": form_token(services.area_state(area))} if pk else {}
+    form = AreaForm(request.POST or None, instance=area, initial=initial, indicators=list(AreaIndicator.objects.all()))
+    if request.method == "POST" and form.is_valid():
+        try:
+            area = services.area_save(
+                area=form.save(commit=False), actor=request.user, version=form.cleaned_data["version"] if pk else None
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{area.name} saved.")
+            return redirect("core:area-list")
+    title = f"Edit {area.name}" if pk else f"Add an area ({council.area_word()} or {council.whole_area_name().lower()})"
+    return render(request, "core/form_page.html", {"form": form, "page_title": title, "back": reverse("core:area-list")})
+
+
+@require_http_methods(["GET", "POST"])
+def area_retire(request, pk):
+    """Retire an area from a date, or reinstate a retired one."""
+    require(request.user, "core.manage_area")
+    area = get_object_or_404(Area, pk=pk)
+    action = "reinstate" if area.retired_on else "retire"
+    initial = {"version": form_token(services.area_state(area)), "action": action, "retired_on": timezone.localdate()}
+    form = AreaRetireForm(request.POST or None, initial=initial)
+    if action == "reinstate":
+        del form.fields["retired_on"]
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.area_retire(
+                area=area,
+                actor=request.user,
+                on=form.cleaned_data.get("retired_on") if form.cleaned_data["action"] == "retire" else None,
+                version=form.cleaned_data["version"],
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{area.name} {'retired' if action == 'retire' else 'reinstated'}.")
+            return redirect("core:area-list")
+    if action == "retire":
+        title = f"Retire {area.name}"
+        intro = (
+            "A retired area keeps its allocations, agreements and history, but no new allocation, lot or option set "
+            "can use it. You can reinstate it later."
+        )
+    else:
+        title = f"Reinstate {area.name}"
+        intro = (
+            f"{area.name} was retired on {area.retired_on.day} {area.retired_on:%B %Y}. Reinstated, it can be allocated to again."
+        )
+    return render(
+        request,
+        "core/area_form.html",
+        {"form": form, "page_title": title, "intro": intro, "submit_label": title, "back": reverse("core:area-list")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request, pk=None):
+    require(request.user, "core.manage_area")
+    indicator = get_object_or_404(AreaIndicator, pk=pk) if pk else AreaIndicator()
+    initial = {"version": form_token(services.indicator_state(indicator))} if pk else {}
+    form = AreaIndicatorForm(request.POST or None, instance=indicator, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            indicator = services.indicator_save(
+                indicator=form.save(commit=False), actor=request.user, version=form.cleaned_data["version"] if pk else None
+            )
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"{indicator.name} saved.")
+            return redirect("core:area-list")
+    title = f"Edit {indicator.name}" if pk else "Add a need indicator"
+    return render(request, "core/form_page.html", {"form": form, "page_title": title, "back": reverse("core:area-list")})
 
 
 def audit_log(request):

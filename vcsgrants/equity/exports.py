@@ -102,6 +102,20 @@ def inputs_table(option_set: OptionSet, areas: list[OptionArea]) -> tuple[list[s
     return headers, rows
 
 
+def about_sheet(comparison: Comparison) -> Sheet:
+    """What the figures are of: the stream and year, the budget shared, and where 'today' comes from."""
+    option_set = comparison.option_set
+    rows: list[list[Value]] = [
+        ["Option set", option_set.name],
+        ["Allocates", f"{option_set.stream}, {option_set.financial_year}"],
+        ["Budget shared (£)", option_set.budget],
+        ["Today's allocations (£)", comparison.current_total],
+        ["Today's allocations are", option_set.baseline],
+        ["Need indicators", ", ".join(option_set.indicators) or "none"],
+    ]
+    return ("About", ["About these figures", ""], rows)
+
+
 def comparison_xlsx(comparison: Comparison) -> bytes:
     headers, rows = inputs_table(comparison.option_set, comparison.areas)
     return xlsx_sheets(
@@ -110,6 +124,7 @@ def comparison_xlsx(comparison: Comparison) -> bytes:
             allocations_sheet(comparison),
             glide_path_sheet(comparison),
             ("Areas (inputs)", headers, rows),
+            about_sheet(comparison),
         ]
     )
 

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import GovukForm
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.equity.engine import METHODS
@@ -34,7 +35,10 @@ class OptionSetForm(GovukForm):
         widget=forms.RadioSelect,
         label="Areas",
         initial=OptionSet.Source.DISTRICTS,
-        help_text="Districts take population and IMD 2019 from the reference data and today's allocations from the stream.",
+        help_text=(
+            "The council's areas take their population and need indicators from the Areas page, and today's allocations "
+            "from the stream."
+        ),
     )
     file = forms.FileField(
         required=False,
@@ -43,13 +47,18 @@ class OptionSetForm(GovukForm):
     )
     budget = _pounds(
         "Budget to share (£)",
-        "Leave blank for districts to use the year's budget less what is allocated county-wide. Required for an upload.",
+        "Leave blank for the council's areas to use the year's budget less what is allocated to its whole area. "
+        "Required for an upload.",
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def __init__(self, *args, programme: Programme, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["stream"].queryset = programme.streams.all()
+        self.fields["source"].choices = [
+            (OptionSet.Source.DISTRICTS, f"The council's {area_word(plural=True)}"),
+            (OptionSet.Source.UPLOAD, OptionSet.Source.UPLOAD.label),
+        ]
 
     def clean(self):
         data = super().clean()

@@ -6,7 +6,7 @@ is wrong, and nothing is half-written.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -14,14 +14,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.council import area_word
 from vcsgrants.core.encodings import not_utf8_message
-from vcsgrants.core.models import Area, FinancialYear, User
+from vcsgrants.core.models import Area, AreaIndicator, FinancialYear, User
 from vcsgrants.core.money import from_pence, pounds, to_pence
 from vcsgrants.equity.areas_csv import AreasCsvError, parse_areas_csv
 from vcsgrants.equity.engine import InfeasibleOption, InvalidInput, appraise
 from vcsgrants.equity.models import Option, OptionArea, OptionSet
 from vcsgrants.equity.selectors import engine_areas, option_spec
-from vcsgrants.funding.models import ZERO, Allocation, Decision, FundingStream, MoneySum, Programme, StreamBudget
+from vcsgrants.funding.models import ZERO, Allocation, Decision, FundingStream, Programme, StreamBudget
 from vcsgrants.funding.services.programmes import allocations_set, committed_total
 
 MAX_AREAS_UPLOAD_BYTES = 10 * 1024 * 1024  # 33,755 LSOAs with a few indicators is about 2 MB
@@ -29,7 +30,6 @@ MAX_AREAS_UPLOAD_BYTES = 10 * 1024 * 1024  # 33,755 LSOAs with a few indicators 
 # file is refused with this figure, before anything is written.
 MAX_OPTION_SET_AREAS = 50_000
 AREA_LOOKUP_CHUNK = 2_000
-DISTRICT_INDICATORS = ("imd",)  # IMD 2019 average score: the need indicator the districts file carries
 
 
 def _check_stream(programme: Programme, stream: FundingStream) -> None:
@@ -48,24 +48,51 @@ def baseline_year(stream: FundingStream, year: FinancialYear) -> FinancialYear |
     return latest.financial_year if latest else None
 
 
+def whole_area_money(stream: FundingStream, year: FinancialYear) -> tuple[FinancialYear | None, dict[Area, Decimal]]:
+    """The stream's money for the council's whole area (county-wide), which the areas' option sets leave out:
+    the year's own allocations outside the areas it allocates to; for a year with no allocations yet, the whole-area
+    allocations of the last year that has them (still active areas), taken to continue. With the year they are from."""
+    if Allocation.objects.filter(stream=stream, financial_year=year).exists():
+        source = year
+        rows = Allocation.objects.filter(stream=stream, financial_year=year).exclude(area__kind=Area.Kind.DISTRICT)
+    else:
+        source = baseline_year(stream, year)
+        if source is None:
+            return None, {}
+        rows = Allocation.objects.filter(
+            stream=stream, financial_year=source, area__kind=Area.Kind.COUNTY, area__retired_on__isnull=True
+        )
+    return source, {row.area: row.amount for row in rows.select_related("area") if row.amount}
+
+
 def default_budget(stream: FundingStream, year: FinancialYear) -> Decimal | None:
-    """The year's budget less what the stream allocates outside the districts (county-wide), so adopting reconciles."""
+    """The year's budget less the whole-area (county-wide) money (`whole_area_money`), so adopting reconciles."""
     budget = StreamBudget.objects.filter(stream=stream, financial_year=year).first()
     if budget is None:
         return None
-    outside = (
-        Allocation.objects.filter(stream=stream, financial_year=year)
-        .exclude(area__kind=Area.Kind.DISTRICT)
-        .aggregate(t=MoneySum("amount"))["t"]
-    )
-    return budget.amount - (outside or ZERO)
+    _source, outside = whole_area_money(stream, year)
+    return budget.amount - sum(outside.values(), ZERO)
+
+
+def baseline_text(stream: FundingStream, year: FinancialYear, base: FinancialYear | None) -> str:
+    """Where an option set's 'today' comes from, as the page and the export say it."""
+    if base is None:
+        return f"none: {stream} has no allocations yet"
+    if base.start_year < year.start_year:
+        return f"the {base.label} allocations of {stream}: compared with {base.label}, the last year with allocations"[:200]
+    return f"the {base.label} allocations of {stream}"[:200]
+
+
+def modelled_indicators() -> list[AreaIndicator]:
+    """The council's need indicators offered as need weights: those where a higher value means more need."""
+    return list(AreaIndicator.objects.filter(higher_is_more_need=True).order_by("key"))
 
 
 def _check_budget(budget: Decimal) -> None:
     if budget <= 0:
         raise ValidationError({"budget": "Enter a budget of more than £0.00."})
     if budget != budget.quantize(Decimal("0.01")):
-        raise ValidationError({"budget": "Enter the budget in pounds and pence, such as 452228.00."})
+        raise ValidationError({"budget": "Enter the budget in pounds and pence, such as 250000.00."})
 
 
 @transaction.atomic
@@ -79,14 +106,21 @@ def option_set_from_districts(
     budget: Decimal | None = None,
     notes: str = "",
 ) -> OptionSet:
-    """An option set over the council's districts: population and IMD from the areas, today's allocations from the stream."""
+    """An option set over the council's areas (the active ones it allocates to): their population and need indicators
+    (those where a higher value means more need), today's allocations from the stream."""
     _check_stream(programme, stream)
-    districts = list(Area.objects.filter(kind=Area.Kind.DISTRICT).order_by("name"))
+    words = area_word(plural=True)
+    districts = list(Area.objects.filter(kind=Area.Kind.DISTRICT, retired_on__isnull=True).order_by("name"))
     if not districts:
-        raise ValidationError("There are no districts: load them first (manage.py load_areas).")
-    missing = [d.name for d in districts if not d.population or d.imd_score is None]
+        raise ValidationError(f"There are no {words}: add them on the Areas page or load them (manage.py load_areas).")
+    missing = [d.name for d in districts if not d.population]
     if missing:
-        raise ValidationError(f"These districts have no population or IMD score: {', '.join(missing)}.")
+        raise ValidationError(f"These {words} have no population: {', '.join(missing)}.")
+    keys = [i.key for i in modelled_indicators()]
+    for indicator in modelled_indicators():
+        unscored = [d.name for d in districts if d.indicator_value(indicator.key) is None]
+        if unscored:
+            raise ValidationError(f"These {words} have no {indicator.name} ({indicator.key}): {', '.join(unscored)}.")
     base = baseline_year(stream, year)
     current = {}
     if base is not None:
@@ -105,8 +139,8 @@ def option_set_from_districts(
         name=name,
         budget=budget,
         source=OptionSet.Source.DISTRICTS,
-        baseline=f"the {base.label} allocations of {stream}" if base else f"none: {stream} has no allocations yet",
-        indicators=list(DISTRICT_INDICATORS),
+        baseline=baseline_text(stream, year, base),
+        indicators=keys,
         notes=notes,
         created_by=actor,
     )
@@ -114,11 +148,11 @@ def option_set_from_districts(
         OptionArea(
             option_set=option_set,
             area=d,
-            code=d.gss_code,
+            code=d.code,
             name=d.name,
             population=d.population,
             current=current.get(d.pk, ZERO),
-            indicators={"imd": str(d.imd_score)},
+            indicators={key: str(d.indicator_value(key)) for key in keys},
         )
         for d in districts
     )
@@ -126,7 +160,7 @@ def option_set_from_districts(
         actor=actor,
         verb="equity.option_set_created",
         obj=option_set,
-        summary=f"Built option set '{name}' over {len(districts)} districts for {year}, budget {pounds(budget)}",
+        summary=f"Built option set '{name}' over {len(districts)} {words} for {year}, budget {pounds(budget)}",
         data={"source": "districts", "baseline": option_set.baseline, "budget": str(budget)},
     )
     return option_set
@@ -140,6 +174,12 @@ def _areas_by_code(codes: list[str]) -> dict[str, Area]:
         chunk = codes[start : start + AREA_LOOKUP_CHUNK]
         known |= {a.gss_code: a for a in Area.objects.filter(gss_code__in=chunk)}
     return known
+
+
+def _areas_without_code(names: list[str]) -> dict[str, Area]:
+    """The council's areas with no GSS code, by name (any case): an uploaded row names such an area by its name."""
+    wanted = {n.strip().lower() for n in names}
+    return {a.name.lower(): a for a in Area.objects.filter(gss_code__isnull=True) if a.name.lower() in wanted}
 
 
 @transaction.atomic
@@ -174,6 +214,13 @@ def option_set_from_csv(
         )
     indicators = sorted(inputs[0].indicators) if inputs else []
     known = _areas_by_code([i.area_id for i in inputs])
+    unknown = [i for i in inputs if i.area_id not in known]
+    if unknown:  # an area without a code is named by its name, in the id or the name column
+        by_name = _areas_without_code([n for i in unknown for n in (i.area_id, i.name)])
+        for i in unknown:
+            area = by_name.get(i.area_id.strip().lower()) or by_name.get(i.name.strip().lower())
+            if area is not None:
+                known[i.area_id] = area
     option_set = OptionSet.objects.create(
         programme=programme,
         stream=stream,
@@ -269,9 +316,13 @@ class AdoptionRow:
 class AdoptionPreview:
     option: Option
     rows: list[AdoptionRow]
-    untouched: Decimal  # the stream's allocations for the year to areas outside the option set
+    untouched: Decimal  # the stream's allocations for the year to areas outside the option set (with `carried`)
     budget: Decimal | None
     problems: list[str]
+    # For a year with no allocations yet: the whole-area (county-wide) allocations of the last year with allocations,
+    # which the option set's budget left out; adopting writes them for the year too, so the year reconciles.
+    carried: list[AdoptionRow] = field(default_factory=list)
+    carried_from: FinancialYear | None = None
 
     @property
     def new_total(self) -> Decimal:
@@ -280,6 +331,11 @@ class AdoptionPreview:
     @property
     def total_after(self) -> Decimal:
         return self.new_total + self.untouched
+
+    @property
+    def elsewhere(self) -> Decimal:
+        """What the year already allocates outside the option set (untouched), the carried money apart."""
+        return self.untouched - sum((row.new for row in self.carried), ZERO)
 
 
 def adoption_preview(option: Option) -> AdoptionPreview:
@@ -293,7 +349,8 @@ def adoption_preview(option: Option) -> AdoptionPreview:
         shown = ", ".join(unlinked[:5]) + (f" and {len(unlinked) - 5} more" if len(unlinked) > 5 else "")
         problems.append(
             f"{len(unlinked)} area(s) are not areas the council allocates to ({shown}): an option over uploaded wards "
-            "or LSOAs can be compared and exported, but only an option over districts can be adopted."
+            f"or LSOAs can be compared and exported, but only an option over the council's {area_word(plural=True)} "
+            "can be adopted."
         )
     try:
         result = appraise(engine_areas(areas), to_pence(option_set.budget), option_spec(option))
@@ -313,9 +370,26 @@ def adoption_preview(option: Option) -> AdoptionPreview:
     ]
     linked_ids = {a.area_id for a in linked}
     untouched = sum((amount for area_id, amount in existing.items() if area_id not in linked_ids), ZERO)
+    carried, carried_from = [], None
+    if not existing:
+        carried_from, outside = whole_area_money(stream, year)
+        carried = [
+            AdoptionRow(area=area, now=ZERO, new=amount, committed=committed_total(stream=stream, year=year, area=area))
+            for area, amount in outside.items()
+            if area.pk not in linked_ids
+        ]
+        untouched += sum((row.new for row in carried), ZERO)
     budget_row = StreamBudget.objects.filter(stream=stream, financial_year=year).first()
     budget = budget_row.amount if budget_row else None
-    preview = AdoptionPreview(option=option, rows=rows, untouched=untouched, budget=budget, problems=problems)
+    preview = AdoptionPreview(
+        option=option,
+        rows=rows,
+        untouched=untouched,
+        budget=budget,
+        problems=problems,
+        carried=carried,
+        carried_from=carried_from if carried else None,
+    )
     if budget is None:
         problems.append(f"{stream} has no budget for {year}: finance must set it first.")
     elif not unlinked and preview.total_after != budget:
@@ -351,7 +425,7 @@ def option_adopt(
     allocations = allocations_set(
         stream=option_set.stream,
         year=option_set.financial_year,
-        amounts={row.area: row.new for row in preview.rows},
+        amounts={row.area: row.new for row in [*preview.rows, *preview.carried]},
         actor=actor,
         decision=decision,
         version=version,
@@ -371,7 +445,8 @@ def option_adopt(
         data={
             "option_id": option.pk,
             "decision_id": decision.pk if decision else None,
-            "allocations": {row.area.gss_code: {"was": str(row.now), "now": str(row.new)} for row in preview.rows},
+            "allocations": {row.area.code: {"was": str(row.now), "now": str(row.new)} for row in preview.rows},
+            "carried": {row.area.code: {"from": preview.carried_from.label, "now": str(row.new)} for row in preview.carried},
         },
     )
     return allocations

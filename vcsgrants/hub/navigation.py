@@ -15,6 +15,8 @@ def navigation(request):
         items.append(("Agreements", reverse("funding:agreement-list")))
     if user.has_perm("core.view_organisation_list"):
         items.append(("Organisations", reverse("core:organisation-list")))
+    if user.has_perm("core.view_area_list"):
+        items.append(("Areas", reverse("core:area-list")))
     if user.has_perm("funding.view_payment_list"):
         items.append(("Payments", reverse("funding:payment-list")))
     if user.has_perm("monitoring.view_overdue"):

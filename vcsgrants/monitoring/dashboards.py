@@ -34,6 +34,7 @@ from django.db import connection
 from django.db.models import BigIntegerField, Exists, F, OuterRef
 from django.db.models.functions import Cast, Round
 
+from vcsgrants.core.council import area_word, whole_area_name
 from vcsgrants.core.models import Area
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.services import parse_financial_year_label
@@ -64,10 +65,17 @@ OUTCOME_RULE = (
     "An outcome is red if any of its KPIs is red; otherwise amber if any is amber; otherwise green if any is green; "
     "grey (no data) if none of its KPIs has data."
 )
-DISTRICT_RULE = (
-    "An agreement that covers several districts counts in full in each of them, so the districts' figures "
-    "do not add up to the programme's. County-wide agreements appear under County-wide, not spread across districts."
-)
+
+
+def district_rule() -> str:
+    """How agreements count by area, in the council's words."""
+    words, whole = area_word(plural=True), whole_area_name()
+    return (
+        f"An agreement that covers several {words} counts in full in each of them, so the {words}' figures "
+        f"do not add up to the programme's. {whole} agreements appear under {whole}, not spread across {words}."
+    )
+
+
 LIKE_FOR_LIKE_RULE = (
     "Each figure counts the providers whose return for the quarter is in (submitted, queried or accepted; drafts are "
     "not counted), with their values and targets for every quarter of the year so far. A late return shows as missing "
@@ -162,7 +170,7 @@ class AreaInfo:
 
     @property
     def label(self) -> str:
-        return "County-wide" if self.kind == Area.Kind.COUNTY else self.name
+        return whole_area_name() if self.kind == Area.Kind.COUNTY else self.name
 
 
 @dataclass
@@ -816,7 +824,7 @@ def providers_summary_table(report: PerformanceReport) -> Table:
         + _summary_cells(g)
         for g in report.providers
     ]
-    lead = [("Provider", False), ("Agreement", False), ("Districts", False)]
+    lead = [("Provider", False), ("Agreement", False), (area_word(plural=True, capital=True), False)]
     return _table("providers-summary", f"Providers at {report.period.label}", lead, rows, SUMMARY_HEADERS)
 
 
@@ -830,13 +838,15 @@ def providers_table(report: PerformanceReport) -> Table:
 
 def districts_summary_table(report: PerformanceReport) -> Table:
     rows = [[text_cell(g.label), number_cell(g.agreements), *_summary_cells(g)] for g in report.districts]
-    lead = [("District", False), ("Agreements", True)]
-    return _table("districts-summary", f"Districts at {report.period.label}", lead, rows, SUMMARY_HEADERS)
+    lead = [(area_word(capital=True), False), ("Agreements", True)]
+    title = f"{area_word(plural=True, capital=True)} at {report.period.label}"
+    return _table("districts-summary", title, lead, rows, SUMMARY_HEADERS)
 
 
 def districts_table(report: PerformanceReport) -> Table:
     rows = [[text_cell(g.label), *kpi_cells(r)] for g in report.districts for r in g.rollups]
-    return _table("districts", f"KPIs by district at {report.period.label}, year to date", [("District", False)], rows)
+    title = f"KPIs by {area_word()} at {report.period.label}, year to date"
+    return _table("districts", title, [(area_word(capital=True), False)], rows)
 
 
 def trends_table(report: TrendReport) -> Table:

@@ -179,7 +179,10 @@ def _organisation(org: Org, department: str = "") -> dict:
 
 
 def _location(place: Place, geo_code_types: Mapping[str, str]) -> dict:
-    result = {"name": place.name, "countryCode": COUNTRY_CODE, "geoCode": place.gss_code}
+    result = {"name": place.name, "countryCode": COUNTRY_CODE}
+    if not place.gss_code:  # an area of the council's own, with no official code: named only
+        return result
+    result["geoCode"] = place.gss_code
     code_type = geo_code_types.get(place.gss_code[:3])
     if code_type:
         result["geoCodeType"] = code_type

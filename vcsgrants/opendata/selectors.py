@@ -114,7 +114,7 @@ def _reference(lines: QuerySet) -> _Reference:
     org_ids = {funder for *_, funder in programmes.values()} | {funder for *_, funder in streams.values()}
     orgs = {o.pk: o for o in Organisation.objects.filter(pk__in=org_ids)}
     places = {
-        a.pk: Place(name=a.name, gss_code=a.gss_code, sort_key=(0 if a.kind == Area.Kind.COUNTY else 1,))
+        a.pk: Place(name=a.name, gss_code=a.gss_code or "", sort_key=(0 if a.kind == Area.Kind.COUNTY else 1,))
         for a in Area.objects.all()
     }
     periods: dict[int, list] = {}

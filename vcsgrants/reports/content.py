@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from vcsgrants.core import council
+from vcsgrants.core.council import area_word
 from vcsgrants.core.money import long_date, quarter_end, quarter_starts
 from vcsgrants.engagement.selectors.consultations import consultation_summary
 from vcsgrants.equity.exports import measure_cells
@@ -85,7 +86,7 @@ class Appendix:
 
     @property
     def intro(self) -> str:
-        return f"By organisation and district: {self.basis}, {self.scope}."
+        return f"By organisation and {area_word()}: {self.basis}, {self.scope}."
 
     @property
     def total(self) -> Decimal:
@@ -93,7 +94,7 @@ class Appendix:
 
     def table(self) -> Table:
         return Table(
-            headers=["Organisation", "District", "Grant"],
+            headers=["Organisation", area_word(capital=True), "Grant"],
             rows=[[r.organisation, r.district, gbp(r.amount)] for r in self.rows],
             numeric=[False, False, True],
             total=["Total", "", gbp(self.total)],

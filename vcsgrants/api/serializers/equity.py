@@ -133,7 +133,7 @@ class EquityComparisonSerializer(EquityOptionSetSerializer):
 
 
 class OptionSetInputSerializer(serializers.Serializer):
-    """An option set over the council's districts (population and IMD from the reference data)."""
+    """An option set over the council's active areas (population and need indicators from the Areas pages)."""
 
     programme = serializers.IntegerField(min_value=1, help_text="The programme's id.")
     stream = serializers.IntegerField(min_value=1, help_text="One of the programme's funding streams (its id).")
@@ -146,7 +146,7 @@ class OptionSetInputSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         coerce_to_string=True,
-        help_text="Leave out to use the year's budget less what is allocated county-wide.",
+        help_text="Leave out to use the year's budget less what is allocated to the council's whole area (county-wide).",
     )
     notes = optional_text()
 
@@ -194,5 +194,5 @@ class AdoptInputSerializer(serializers.Serializer):
 class AdoptedAllocationSerializer(serializers.Serializer):
     financial_year = FinancialYearLabel()
     stream = StreamRefSerializer(read_only=True)
-    area = serializers.CharField(source="area.gss_code", read_only=True)
+    area = serializers.CharField(source="area.code", read_only=True)
     amount = Money()

@@ -49,9 +49,31 @@ from vcsgrants.funding.multiyear import UPLIFT_RULE
 from vcsgrants.funding.selectors.agreements import instalment_status
 
 
+def area_by_code(code: str) -> Area | None:
+    """An area by its GSS code, or (for an area without one) by its name, ignoring case."""
+    code = str(code).strip()
+    return (
+        Area.objects.filter(gss_code=code.upper()).first()
+        or Area.objects.filter(gss_code__isnull=True, name__iexact=code).first()
+    )
+
+
+class AreaCodeField(serializers.SlugRelatedField):
+    """An area as its GSS code, or its name where it has no code (the council's own areas)."""
+
+    def to_representation(self, obj: Area) -> str:
+        return obj.code
+
+    def to_internal_value(self, data) -> Area:
+        area = area_by_code(data)
+        if area is None:
+            self.fail("does_not_exist", slug_name="GSS code or name", value=str(data))
+        return area
+
+
 def area_field(**kwargs) -> serializers.SlugRelatedField:
-    kwargs.setdefault("help_text", "The district's GSS code, such as E07000032.")
-    return serializers.SlugRelatedField(slug_field="gss_code", queryset=Area.objects.all(), **kwargs)
+    kwargs.setdefault("help_text", "The area's GSS code, such as E07000001, or its name where it has no code.")
+    return AreaCodeField(slug_field="gss_code", queryset=Area.objects.all(), **kwargs)
 
 
 def decision_field() -> serializers.PrimaryKeyRelatedField:
@@ -293,15 +315,15 @@ class AllocationsSetSerializer(serializers.Serializer):
     amounts = serializers.DictField(
         child=money_input(min_value=0),
         allow_empty=False,
-        help_text='The allocation per district GSS code, such as {"E07000032": "40000.00"}. Districts not named keep '
-        "their allocation; 0 removes one.",
+        help_text='The allocation per area (its GSS code, or its name where it has none), such as {"E07000001": "40000.00"}. '
+        "Areas not named keep their allocation; 0 removes one.",
     )
 
     def validate_amounts(self, amounts: dict) -> dict:
-        areas = Area.objects.in_bulk(list(amounts), field_name="gss_code")
+        areas = {code: area for code in amounts if (area := area_by_code(code)) is not None}
         unknown = [code for code in amounts if code not in areas]
         if unknown:
-            raise serializers.ValidationError({code: ["No district or county-wide area has this GSS code."] for code in unknown})
+            raise serializers.ValidationError({code: ["No area has this GSS code or name."] for code in unknown})
         return {areas[code]: amount for code, amount in amounts.items()}
 
 
@@ -421,7 +443,7 @@ class AgreementCreateSerializer(serializers.Serializer):
         "made, such as SLA-2024-001.",
     )
     title = serializers.CharField(max_length=200)
-    areas = area_field(many=True, help_text="The districts (GSS codes) the agreement covers.")
+    areas = area_field(many=True, help_text="The areas (GSS codes) the agreement covers.")
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     lines = PositiveLineSerializer(many=True, required=False, help_text="The agreement's funding, if known now.")
@@ -431,7 +453,7 @@ class AgreementUpdateSerializer(serializers.Serializer):
     """A draft's own terms; fields not given keep their value. An active agreement changes by variation."""
 
     title = serializers.CharField(max_length=200, required=False)
-    areas = area_field(many=True, required=False, help_text="The districts (GSS codes) the agreement covers.")
+    areas = area_field(many=True, required=False, help_text="The areas (GSS codes) the agreement covers.")
     start_date = serializers.DateField(required=False)
     end_date = serializers.DateField(required=False)
 

@@ -42,7 +42,7 @@ OPTION_ID = path_id("option_id", "The option's id.")
         responses=EquityComparisonSerializer,
     ),
     create=extend_schema(
-        summary="Build an option set over the council's districts (officers)",
+        summary="Build an option set over the council's areas (officers)",
         request=OptionSetInputSerializer,
         responses={201: EquityOptionSetSerializer, **refused(None)},
     ),

@@ -447,7 +447,7 @@ class FundingStreamViewSet(ScopedViewSet):
 
 @extend_schema_view(
     list=extend_schema(
-        summary="District allocations from the streams of programmes you can see",
+        summary="Allocations by area from the streams of programmes you can see",
         parameters=[
             financial_year_parameter("Only allocations for this year."),
             PROGRAMME,
@@ -458,11 +458,11 @@ class FundingStreamViewSet(ScopedViewSet):
     ),
     retrieve=extend_schema(summary="One allocation"),
     set=extend_schema(
-        summary="Set a stream's district allocations for a year, all at once (officers)",
-        description="As the page 'District allocations': refused if the total would exceed the stream's budget for the "
-        "year, or a district's allocation would fall below what its agreements already commit. Nothing is saved "
+        summary="Set a stream's allocations by area for a year, all at once (officers)",
+        description="As the allocations page: refused if the total would exceed the stream's budget for the "
+        "year, or an area's allocation would fall below what its agreements already commit. Nothing is saved "
         "if anything is refused. With If-Match (the ETag of the allocations read for this stream and year), refused "
-        "with 412 if any district's allocation changed since.",
+        "with 412 if any area's allocation changed since.",
         parameters=[IF_MATCH],
         request=AllocationsSetSerializer,
         responses={200: AllocationSerializer(many=True), **refused("funding stream")},
@@ -509,7 +509,7 @@ class AllocationViewSet(ScopedViewSet):
         except StaleEdit as exc:
             raise PreconditionFailed(exc) from exc
         except DjangoValidationError as exc:  # a district's problem under amounts.<its GSS code>
-            codes = {f"area_{area.pk}": area.gss_code for area in amounts}
+            codes = {f"area_{area.pk}": area.code for area in amounts}
             errors = service_errors(exc)
             by_area = {codes.pop(key): errors.pop(key) for key in list(errors) if key in codes}
             raise ValidationError({**errors, **({"amounts": by_area} if by_area else {})}) from exc
@@ -555,7 +555,7 @@ class AllocationViewSet(ScopedViewSet):
         responses={200: AgreementSerializer, **refused("agreement")},
     ),
     funding_lines=extend_schema(
-        summary="Add funding to a draft agreement (officers); within the districts' allocations",
+        summary="Add funding to a draft agreement (officers); within the areas' allocations",
         request=FundingLinesInputSerializer,
         responses={200: AgreementSerializer, **refused("agreement")},
     ),

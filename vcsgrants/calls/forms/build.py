@@ -115,10 +115,12 @@ class LotForm(GovukForm):
     version = VersionField()  # the edit page's (core.concurrency); blank when adding a lot
     name = forms.CharField(
         max_length=200,
-        help_text="For example “Amber Valley” or “County-wide”.",
+        help_text="For example the name of the area the lot covers.",
         error_messages={"required": "Enter the lot's name."},
     )
-    area = forms.ModelChoiceField(queryset=Area.objects.all(), error_messages={"required": "Choose the area the lot covers."})
+    area = forms.ModelChoiceField(
+        queryset=Area.objects.filter(retired_on__isnull=True), error_messages={"required": "Choose the area the lot covers."}
+    )
     amount = forms.DecimalField(
         label="Money available each year (£)",
         max_digits=14,

@@ -268,7 +268,7 @@ def _clean_lines(lines: list[str]) -> list[str]:
 def _check_lot(*, name: str, amount: Decimal) -> None:
     errors = {}
     if not name.strip():
-        errors["name"] = "Enter the lot's name, for example the district it covers."
+        errors["name"] = "Enter the lot's name, for example the area it covers."
     if amount is None or amount <= 0:
         errors["amount"] = "Enter the money available each year, more than £0."
     elif amount != amount.quantize(Decimal("0.01")):

@@ -6,9 +6,11 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MinValueValidator
+from django.db.models import Q
 
 from vcsgrants.core import uploads
 from vcsgrants.core.concurrency import VersionField
+from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.funding.forms.programmes import MONEY, ApprovalForm
@@ -16,7 +18,9 @@ from vcsgrants.funding.models import Agreement, FundingStream, Variation
 
 
 class AgreementForm(GovukModelForm):
-    areas = forms.ModelMultipleChoiceField(Area.objects.all(), widget=forms.CheckboxSelectMultiple, label="Districts")
+    areas = forms.ModelMultipleChoiceField(
+        Area.objects.filter(retired_on__isnull=True), widget=forms.CheckboxSelectMultiple, label="Districts"
+    )
 
     class Meta:
         model = Agreement
@@ -27,6 +31,7 @@ class AgreementForm(GovukModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["organisation"].queryset = Organisation.objects.filter(kind=Organisation.Kind.PROVIDER)
+        self.fields["areas"].label = area_word(plural=True, capital=True)
 
 
 class AgreementEditForm(GovukModelForm):
@@ -38,6 +43,14 @@ class AgreementEditForm(GovukModelForm):
         fields = ["title", "areas", "start_date", "end_date"]
         widgets = {"start_date": DateInput, "end_date": DateInput}
         labels = {"start_date": "Start date", "end_date": "End date"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The active areas, and those the agreement already covers (a retired one stays on its record).
+        self.fields["areas"].queryset = Area.objects.filter(
+            Q(retired_on__isnull=True) | Q(pk__in=self.instance.areas.all() if self.instance.pk else [])
+        )
+        self.fields["areas"].label = area_word(plural=True, capital=True)
 
 
 class FundingLineForm(GovukForm):
@@ -53,6 +66,7 @@ class FundingLineForm(GovukForm):
         self.fields["stream"].queryset = agreement.programme.streams.all()
         self.fields["financial_year"].queryset = FinancialYear.objects.all()
         self.fields["area"].queryset = agreement.areas.all()
+        self.fields["area"].label = area_word(capital=True)
         if not allow_negative:
             self.fields["amount"].validators.append(MinValueValidator(Decimal("0.01"), "Enter an amount more than £0.00."))
         else:

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django import forms
 
 from vcsgrants.core.concurrency import VersionField
+from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import DateInput, GovukForm
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.funding.forms.programmes import MONEY, ApprovalForm
@@ -52,7 +53,7 @@ class TermsFields(forms.Form):
 class MultiYearAgreementForm(GovukForm, TermsFields):
     stream = StreamChoiceField(FundingStream.objects.select_related("programme"), label="Funding stream")
     organisation = forms.ModelChoiceField(Organisation.objects.filter(kind=Organisation.Kind.PROVIDER), label="Provider")
-    area = forms.ModelChoiceField(Area.objects.all(), label="District")
+    area = forms.ModelChoiceField(Area.objects.filter(retired_on__isnull=True), label="District")
     title = forms.CharField(max_length=200)
     first_year = forms.CharField(label="First financial year", max_length=7, help_text=YEAR_HELP)
     last_year = forms.CharField(label="Last financial year", max_length=7, help_text=YEAR_HELP)
@@ -70,6 +71,10 @@ class MultiYearAgreementForm(GovukForm, TermsFields):
         "earliest_break_date",
         "first_review_date",
     ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["area"].label = area_word(capital=True)
 
 
 class ConversionForm(ApprovalForm, TermsFields):

@@ -13,6 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from vcsgrants.core.council import area_word
 from vcsgrants.core.models import Area, FinancialYear
 from vcsgrants.core.money import financial_year_start, pounds
 from vcsgrants.funding.models import ZERO, Allocation, FundingLine, MoneySum, Programme, StreamBudget
@@ -167,7 +168,7 @@ def export_rows(forecast: Forecast) -> list[list]:
     """The page's tables as one long table: every figure the page shows, in the same order."""
     rows = []
     for fy in forecast.years:
-        for breakdown, items in (("Funder", fy.by_funder), ("Stream", fy.by_stream), ("District", fy.by_district)):
+        for breakdown, items in (("Funder", fy.by_funder), ("Stream", fy.by_stream), (area_word(capital=True), fy.by_district)):
             for r in items:
                 rows.append([fy.year.label, breakdown, r.label, r.committed, r.budget, r.over, r.note])
         total = fy.total

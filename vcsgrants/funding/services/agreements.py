@@ -19,6 +19,7 @@ from django.db.models import Max
 from vcsgrants.core import uploads
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.concurrency import check_version
+from vcsgrants.core.council import area_word, whole_area_name
 from vcsgrants.core.models import Area, FinancialYear, User
 from vcsgrants.core.money import pounds
 from vcsgrants.funding.models import (
@@ -166,7 +167,7 @@ def agreement_create(
     ahead_of_budget: bool = False,
 ) -> Agreement:
     if not areas:
-        raise ValidationError({"areas": "Choose at least one district (or county-wide)."})
+        raise ValidationError({"areas": f"Choose at least one {area_word()} (or {whole_area_name().lower()})."})
     reference = (reference or "").strip()  # the council's own reference, kept when given; else one is made
     if len(reference) > Agreement._meta.get_field("reference").max_length:
         raise ValidationError({"reference": "An agreement's reference must be 40 characters or fewer."})
@@ -216,7 +217,7 @@ def agreement_update_draft(
     if agreement.status != Agreement.Status.DRAFT:
         raise ValidationError("Only a draft agreement can be edited; make a variation instead.")
     if not areas:
-        raise ValidationError({"areas": "Choose at least one district (or county-wide)."})
+        raise ValidationError({"areas": f"Choose at least one {area_word()} (or {whole_area_name().lower()})."})
     _check_period(
         programme=agreement.programme,
         organisation=agreement.organisation,

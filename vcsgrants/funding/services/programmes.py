@@ -17,6 +17,7 @@ from django.utils.text import slugify
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.concurrency import check_version, model_state
+from vcsgrants.core.council import area_word
 from vcsgrants.core.models import Area, FinancialYear, Organisation, User
 from vcsgrants.core.money import pounds
 from vcsgrants.funding.models import (
@@ -193,7 +194,7 @@ def budget_set(
     if amount < allocated:
         raise ValidationError(
             {
-                "amount": f"{pounds(allocated)} is already allocated to districts from {stream} in {year}; "
+                "amount": f"{pounds(allocated)} is already allocated to {area_word(plural=True)} from {stream} in {year}; "
                 "the budget cannot be less."
             }
         )
@@ -240,6 +241,12 @@ def allocations_set(
         if amount < 0:
             errors[f"area_{area.pk}"].append(f"{area}: an allocation cannot be negative.")
             continue
+        if amount > 0 and area.retired_on is not None:
+            if not Allocation.objects.filter(stream=stream, financial_year=year, area=area).exists():
+                errors[f"area_{area.pk}"].append(
+                    f"{area} was retired on {area.retired_on.day} {area.retired_on:%B %Y}: it can take no new allocation."
+                )
+                continue
         committed = committed_total(stream=stream, year=year, area=area)
         if amount < committed:
             errors[f"area_{area.pk}"].append(

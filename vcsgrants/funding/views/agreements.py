@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods
 from vcsgrants.core import downloads
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.concurrency import form_token
+from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.permissions import require
@@ -204,7 +205,7 @@ def variation_create(request, pk):
         ld = line_form.cleaned_data
         if ld.get("amount"):
             if not all(ld.get(n) for n in ("stream", "financial_year", "area")):
-                line_form.add_error(None, "Choose the stream, year and district for the money.")
+                line_form.add_error(None, f"Choose the stream, year and {area_word()} for the money.")
             else:
                 lines.append(services.LineInput(ld["stream"], ld["financial_year"], ld["area"], ld["amount"]))
         if not line_form.errors:

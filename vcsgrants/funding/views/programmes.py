@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.concurrency import form_token, model_state
+from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import Area, Organisation
 from vcsgrants.core.permissions import require
@@ -157,8 +158,9 @@ def allocations_edit(request, slug, pk):
     stream = get_object_or_404(FundingStream, pk=pk, programme=programme)
     require(request.user, "funding.manage_allocations", programme)
     year = year_from_label(request.GET.get("year"))
-    areas = list(Area.objects.all())
     current = {a.area_id: a.amount for a in Allocation.objects.filter(stream=stream, financial_year=year)}
+    # The active areas, and any retired one that already has an allocation for the year (kept as it is).
+    areas = [a for a in Area.objects.all() if a.retired_on is None or a.pk in current]
     committed = {
         row["area_id"]: row["t"]
         for row in stream.funding_lines.filter(financial_year=year).values("area_id").annotate(t=MoneySum("amount"))
@@ -189,7 +191,7 @@ def allocations_edit(request, slug, pk):
             "programme": programme,
             "year": year,
             "budget": budget,
-            "page_title": f"District allocations: {stream}, {year}",
+            "page_title": f"Allocations by {area_word()}: {stream}, {year}",
         },
     )
 

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from vcsgrants.core import charts, exports
+from vcsgrants.core.council import area_word
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.models import Programme
 from vcsgrants.monitoring import dashboards
@@ -88,7 +89,7 @@ def _context(programme: Programme, report: dashboards.PerformanceReport, **extra
         "period_query": _period_query(report),
         "quarters": [1, 2, 3, 4],
         "outcome_rule": dashboards.OUTCOME_RULE,
-        "district_rule": dashboards.DISTRICT_RULE,
+        "district_rule": dashboards.district_rule(),
         "like_for_like_rule": dashboards.LIKE_FOR_LIKE_RULE,
         "amber_percent": f"{(report.data.thresholds.amber_within * 100).normalize():f}",
         **extra,
@@ -142,7 +143,7 @@ def performance_districts(request, slug):
     context = _context(
         programme,
         report,
-        page_title=f"Performance by district: {programme.name}",
+        page_title=f"Performance by {area_word()}: {programme.name}",
         summary=dashboards.districts_summary_table(report),
         detail=dashboards.districts_table(report),
     )

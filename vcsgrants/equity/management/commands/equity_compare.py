@@ -1,7 +1,7 @@
 """Compare allocation options on an AREAS.csv from the command line, as the pages do (for analysts).
 
-    python manage.py equity_compare areas.csv --budget 452228 --json
-    python manage.py equity_compare areas.csv --budget 452228 --method needs --weights imd=0.7,rurality=0.3 \\
+    python manage.py equity_compare areas.csv --budget 250000 --json
+    python manage.py equity_compare areas.csv --budget 250000 --method needs --weights imd=0.7,rurality=0.3 \\
         --floor 90% --damping 5 --years 5
 """
 
@@ -57,7 +57,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("areas", help="CSV with area_id, name, population, current (pounds) and any indicator columns")
-        parser.add_argument("--budget", required=True, help="The budget to share, in pounds (e.g. 452228)")
+        parser.add_argument("--budget", required=True, help="The budget to share, in pounds (e.g. 250000)")
         parser.add_argument(
             "--method",
             nargs="+",
