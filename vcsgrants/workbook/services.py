@@ -1,0 +1,587 @@
+"""Bringing in a council's existing data from one workbook: checked whole, then written in one transaction or not at all.
+
+`import_workbook` reads the workbook (sheets.read_workbook), loads what the service already holds in a fixed number of
+queries, checks every row against it and against the rest of the workbook (the same rules the services apply one
+record at a time: core.models' Org-ID validator, funding.services' periods, allocations and schedules, monitoring's
+value checks), and raises ImportRefused listing every problem by sheet, row, column and field (the first 200, then a
+count by kind) if there is any. Otherwise it writes everything in one transaction, in bulk (each new organisation,
+agreement and instalment with its "Created" history record by the importing officer), and records one audit event.
+
+Records are matched by the council's own references, so importing the same workbook twice changes nothing the
+second time: a record already in the service with the same values is counted as unchanged. An organisation whose
+details differ is updated; an agreement's terms (dates, areas, money) are never overwritten: a difference is a
+problem, to be changed by variation in the service.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from vcsgrants.core.audit import record_event
+from vcsgrants.core.council import current as current_council
+from vcsgrants.core.models import Area, FinancialYear, Organisation, User, org_id_validator
+from vcsgrants.core.money import pounds, quarter_end, quarter_starts, quarterly_in_advance
+from vcsgrants.core.problems import ProblemList
+from vcsgrants.core.uploads import file_limits
+from vcsgrants.funding.models import ZERO, Agreement, Allocation, FundingLine, FundingStream, PaymentInstalment, Programme
+from vcsgrants.monitoring.spreadsheets import ImportRefused
+from vcsgrants.workbook import sheets
+from vcsgrants.workbook.sheets import AGREEMENTS, FUNDING_LINES, ORGANISATIONS, Problem, Row
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
+NOT_FOUND = "a reference to something that is not there"
+CONFLICT = "a record that differs from the service's"
+INVALID = "a value the service does not accept"
+TWICE = "a record given twice"
+BATCH = 2000
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated + self.unchanged
+
+
+@dataclass
+class ImportResult:
+    counts: dict[str, Counts] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def changed(self) -> bool:
+        return any(c.created or c.updated for c in self.counts.values())
+
+    def lines(self) -> list[str]:
+        return [
+            f"{name}: {c.created:,} created, {c.updated:,} updated, {c.unchanged:,} unchanged"
+            for name, c in self.counts.items()
+            if c.total
+        ]
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def _year_in(start_year: int, start: dt.date, end: dt.date) -> bool:
+    return dt.date(start_year, 4, 1) <= end and dt.date(start_year + 1, 3, 31) >= start
+
+
+@dataclass
+class NewAgreement:
+    row: Row
+    reference: str
+    programme: Programme
+    org_key: str
+    title: str
+    start: dt.date
+    end: dt.date
+    areas: list[Area]
+    status: str
+    lines: dict[tuple[int, int, int], Decimal] = field(default_factory=dict)  # (stream, start year, area) → amount
+
+
+class Plan:
+    """Everything checked, and what to write. Lookups are loaded once; nothing is queried per row."""
+
+    def __init__(self, read: sheets.ReadWorkbook, actor: User):
+        self.read = read
+        self.actor = actor
+        self.problems: ProblemList[Problem] = read.problems
+        self.counts = {s.name: Counts() for s in sheets.SHEETS}
+        council = current_council()
+        self.whole_area_name = council.whole_area_name or "County-wide"
+        self.orgs = {o.slug.lower(): o for o in Organisation.objects.all()}
+        self.orgs_by_name = {_key(o.name): o.slug.lower() for o in self.orgs.values()}
+        self.orgs_by_org_id = {o.org_id.upper(): o.slug.lower() for o in self.orgs.values() if o.org_id}
+        self.programmes: dict[str, Programme] = {}
+        for p in Programme.objects.all():
+            self.programmes[p.slug.lower()] = p
+            self.programmes[_key(p.name)] = p
+        self.streams = {(s.programme_id, _key(s.name)): s for s in FundingStream.objects.all()}
+        self.areas: dict[str, Area] = {}
+        for a in Area.objects.all():
+            self.areas[_key(a.name)] = a
+            self.areas[a.gss_code.lower()] = a
+            if a.kind == Area.Kind.COUNTY:
+                self.areas[_key(self.whole_area_name)] = a
+                self.areas["county-wide"] = a
+        self.area_by_pk = {a.pk: a for a in self.areas.values()}
+        self.agreements = {
+            a.reference.upper(): a
+            for a in Agreement.objects.select_related("programme", "organisation").prefetch_related("areas", "variations")
+        }
+        self.allocations = {
+            (a.stream_id, a.financial_year.start_year, a.area_id): a for a in Allocation.objects.select_related("financial_year")
+        }
+        self.committed: dict[tuple[int, int, int], Decimal] = defaultdict(lambda: ZERO)
+        self.original_lines: dict[int, dict[tuple[int, int, int], Decimal]] = defaultdict(dict)
+        for agreement_id, variation_id, stream_id, year, area_id, amount in FundingLine.objects.values_list(
+            "agreement_id", "variation_id", "stream_id", "financial_year__start_year", "area_id", "amount"
+        ):
+            self.committed[(stream_id, year, area_id)] += amount
+            if variation_id is None:
+                lines = self.original_lines[agreement_id]
+                lines[(stream_id, year, area_id)] = lines.get((stream_id, year, area_id), ZERO) + amount
+        # What the workbook will write.
+        self.new_orgs: dict[str, Organisation] = {}
+        self.changed_orgs: list[Organisation] = []
+        self.broken_orgs: set[str] = set()
+        self.new_agreements: dict[str, NewAgreement] = {}
+        self.broken_agreements: set[str] = set()
+
+    def add(self, row: Row | None, key: str | None, message: str, kind: str) -> None:
+        self.problems.add(row.problem(key, message) if row else Problem("", None, None, None, message), kind)
+
+    def rows(self, sheet: sheets.Sheet) -> list[Row]:
+        return self.read.rows.get(sheet.name, [])
+
+    # --- organisations ----------------------------------------------------------------------------------------------
+
+    def check_organisations(self) -> None:
+        seen: dict[str, int] = {}
+        names: dict[str, tuple[str, int]] = {}
+        org_ids: dict[str, tuple[str, int]] = {}
+        for row in self.rows(ORGANISATIONS):
+            v = row.values
+            reference = v.get("reference")
+            if reference is None:
+                continue
+            key = reference.lower()
+            if key in seen:
+                self.add(row, "reference", f"'{reference}' is given twice (first on row {seen[key]})", TWICE)
+                continue
+            seen[key] = row.number
+            before = len(self.problems) + self.problems.more.total()
+            if not SLUG.match(reference):
+                self.add(row, "reference", f"'{reference}' may hold only letters, numbers, hyphens and underscores", INVALID)
+            kind = (v.get("kind") or "provider").lower()
+            kinds = {k.value: k.value for k in Organisation.Kind} | {k.label.lower(): k.value for k in Organisation.Kind}
+            if kind not in kinds:
+                self.add(row, "kind", f"'{v['kind']}' is not a kind: write provider, partner, funder or applicant", INVALID)
+            org_id = (v.get("org_id") or "").upper() or None
+            if org_id:
+                try:
+                    org_id_validator(org_id)
+                except ValidationError:
+                    self.add(row, "org_id", f"'{org_id}' is not an Org-ID such as GB-CHC-1234567", INVALID)
+            name = v.get("name")
+            if name:
+                other = names.get(_key(name))
+                holder = self.orgs_by_name.get(_key(name))
+                if other:
+                    self.add(row, "name", f"'{name}' is also the name on row {other[1]}: names must differ", TWICE)
+                elif holder and holder != key:
+                    self.add(row, "name", f"'{name}' is already the name of another organisation in the service", CONFLICT)
+                names[_key(name)] = (key, row.number)
+            if org_id:
+                other = org_ids.get(org_id)
+                holder = self.orgs_by_org_id.get(org_id)
+                if other:
+                    self.add(row, "org_id", f"{org_id} is also the Org-ID on row {other[1]}", TWICE)
+                elif holder and holder != key:
+                    self.add(row, "org_id", f"{org_id} is already the Org-ID of another organisation in the service", CONFLICT)
+                org_ids[org_id] = (key, row.number)
+            if row.bad or len(self.problems) + self.problems.more.total() > before:
+                self.broken_orgs.add(key)
+                continue
+            values = {
+                "name": name,
+                "kind": kinds[kind],
+                "org_id": org_id,
+                "charity_number": v.get("charity_number") or "",
+                "company_number": v.get("company_number") or "",
+            }
+            existing = self.orgs.get(key)
+            if existing is None:
+                self.new_orgs[key] = Organisation(slug=reference, **values)
+            elif any(getattr(existing, f) != value for f, value in values.items()):
+                for f, value in values.items():
+                    setattr(existing, f, value)
+                self.changed_orgs.append(existing)
+            else:
+                self.counts[ORGANISATIONS.name].unchanged += 1
+
+    def org_known(self, key: str) -> bool:
+        return key in self.orgs or key in self.new_orgs
+
+    # --- agreements -------------------------------------------------------------------------------------------------
+
+    def _areas(self, row: Row, text: str) -> list[Area] | None:
+        found, unknown = [], []
+        for part in re.split(r"[;\n]", text):
+            part = part.strip()
+            if not part:
+                continue
+            area = self.areas.get(_key(part))
+            (found.append(area) if area else unknown.append(part))
+        if unknown:
+            self.add(row, "areas", f"{', '.join(repr(u) for u in unknown)} is not an area in the service", NOT_FOUND)
+            return None
+        if not found:
+            self.add(row, "areas", "names no area", INVALID)
+            return None
+        return list(dict.fromkeys(found))
+
+    def check_agreements(self) -> None:
+        seen: dict[str, int] = {}
+        statuses = {s.value: s.value for s in Agreement.Status}
+        for row in self.rows(AGREEMENTS):
+            v = row.values
+            reference = v.get("reference")
+            if reference is None:
+                continue
+            key = reference.upper()
+            if key in seen:
+                self.add(row, "reference", f"'{reference}' is given twice (first on row {seen[key]})", TWICE)
+                continue
+            seen[key] = row.number
+            ok = not row.bad
+            org_key = (v.get("organisation") or "").lower()
+            if org_key and not self.org_known(org_key):
+                ok = False
+                if org_key not in self.broken_orgs:
+                    self.add(
+                        row,
+                        "organisation",
+                        f"'{v['organisation']}' is not on the Organisations sheet or in the service",
+                        NOT_FOUND,
+                    )
+            programme = self.programmes.get(_key(v.get("programme") or "")) if v.get("programme") else None
+            if v.get("programme") and programme is None:
+                ok = False
+                self.add(row, "programme", f"'{v['programme']}' is not a programme in the service: create it first", NOT_FOUND)
+            start, end = v.get("start"), v.get("end")
+            if start and end and end <= start:
+                ok = False
+                self.add(row, "end", "must be after the start", INVALID)
+            areas = self._areas(row, v["areas"]) if v.get("areas") else None
+            ok = ok and areas is not None
+            status = (v.get("status") or "active").lower()
+            if status not in statuses:
+                ok = False
+                self.add(row, "status", f"'{v['status']}' is not a status: write draft, active or ended", INVALID)
+            if not ok:
+                self.broken_agreements.add(key)
+                continue
+            existing = self.agreements.get(key)
+            if existing is not None:
+                self._compare_agreement(row, existing, programme, org_key, areas, status)
+                continue
+            self.new_agreements[key] = NewAgreement(
+                row, reference, programme, org_key, v["title"], start, end, areas, statuses[status]
+            )
+        self._check_overlaps()
+
+    def _compare_agreement(self, row: Row, existing: Agreement, programme, org_key, areas, status) -> None:
+        v = row.values
+        differences = [
+            ("organisation", existing.organisation.slug.lower() != org_key, existing.organisation.slug),
+            ("programme", existing.programme_id != programme.pk, existing.programme.name),
+            ("title", existing.title != v["title"], existing.title),
+            ("start", existing.start_date != v["start"], f"{existing.start_date:%d/%m/%Y}"),
+            ("end", existing.end_date != v["end"], f"{existing.end_date:%d/%m/%Y}"),
+            (
+                "areas",
+                {a.pk for a in existing.areas.all()} != {a.pk for a in areas},
+                "; ".join(str(a) for a in existing.areas.all()),
+            ),
+            ("status", existing.status != status, existing.status),
+        ]
+        for key, differs, held in differences:
+            if differs:
+                self.add(
+                    row,
+                    key,
+                    f"{existing.reference} is already in the service with '{held}': change an agreement "
+                    "in the service (by variation once active), not by import",
+                    CONFLICT,
+                )
+                self.broken_agreements.add(existing.reference.upper())
+        if existing.reference.upper() not in self.broken_agreements:
+            self.counts[AGREEMENTS.name].unchanged += 1
+
+    def _check_overlaps(self) -> None:
+        """The same provider's agreements in one programme may not overlap in time for the same area."""
+        groups: dict[tuple[int, str], list[tuple[str, dt.date, dt.date, set[int], Row | None]]] = defaultdict(list)
+        for a in self.agreements.values():
+            groups[(a.programme_id, a.organisation.slug.lower())].append(
+                (a.reference, a.start_date, a.current_end_date, {x.pk for x in a.areas.all()}, None)
+            )
+        for new in self.new_agreements.values():
+            groups[(new.programme.pk, new.org_key)].append(
+                (new.reference, new.start, new.end, {a.pk for a in new.areas}, new.row)
+            )
+        for members in groups.values():
+            if len(members) < 2 or all(m[4] is None for m in members):
+                continue
+            members.sort(key=lambda m: m[1])
+            for i, (reference, start, end, areas, row) in enumerate(members):
+                for other, o_start, o_end, o_areas, _ in members[:i]:
+                    if row is None or not (areas & o_areas) or o_end < start or o_start > end:
+                        continue
+                    self.add(
+                        row,
+                        "start",
+                        f"{reference} runs {start:%d/%m/%Y} – {end:%d/%m/%Y}, overlapping {other} "
+                        f"({o_start:%d/%m/%Y} – {o_end:%d/%m/%Y}) for the same organisation, programme and area",
+                        INVALID,
+                    )
+                    self.broken_agreements.add(reference.upper())
+                    self.new_agreements.pop(reference.upper(), None)
+
+    # --- funding lines ----------------------------------------------------------------------------------------------
+
+    def agreement_terms(self, key: str):
+        """(programme, start, end, areas) of an agreement in the workbook or the service; None if unknown."""
+        new = self.new_agreements.get(key)
+        if new is not None:
+            return new.programme, new.start, new.end, new.areas
+        existing = self.agreements.get(key)
+        if existing is not None:
+            return existing.programme, existing.start_date, existing.current_end_date, list(existing.areas.all())
+        return None
+
+    def unknown_agreement(self, row: Row, field_key: str, reference: str) -> None:
+        if reference.upper() not in self.broken_agreements:
+            self.add(row, field_key, f"'{reference}' is not on the Agreements sheet or in the service", NOT_FOUND)
+
+    def check_funding_lines(self) -> None:
+        seen: dict[tuple[str, int, int, int], int] = {}
+        given: dict[str, dict[tuple[int, int, int], tuple[Decimal, Row]]] = defaultdict(dict)
+        for row in self.rows(FUNDING_LINES):
+            v = row.values
+            reference = v.get("agreement")
+            if reference is None:
+                continue
+            terms = self.agreement_terms(reference.upper())
+            if terms is None:
+                self.unknown_agreement(row, "agreement", reference)
+                continue
+            programme, start, end, areas = terms
+            stream = self.streams.get((programme.pk, _key(v["stream"]))) if v.get("stream") else None
+            if v.get("stream") and stream is None:
+                self.add(row, "stream", f"'{v['stream']}' is not a funding stream of {programme}", NOT_FOUND)
+            year = v.get("year")
+            if year is not None and not _year_in(year, start, end):
+                self.add(
+                    row,
+                    "year",
+                    f"{year}-{(year + 1) % 100:02d} is outside {reference} ({start:%d/%m/%Y} – {end:%d/%m/%Y})",
+                    INVALID,
+                )
+                year = None
+            if year is not None and stream is not None and not stream.runs_in(FinancialYear(start_year=year)):
+                self.add(row, "year", f"{stream} does not run in {year}-{(year + 1) % 100:02d}", INVALID)
+                year = None
+            area = None
+            if v.get("area"):
+                area = self.areas.get(_key(v["area"]))
+                if area is None or area.pk not in {a.pk for a in areas}:
+                    self.add(row, "area", f"'{v['area']}' is not one of {reference}'s areas", INVALID)
+                    area = None
+            elif len(areas) == 1:
+                area = areas[0]
+            else:
+                self.add(row, "area", f"{reference} covers {len(areas)} areas: say which", INVALID)
+            amount = v.get("amount")
+            if amount is not None and amount <= 0:
+                self.add(row, "amount", "must be more than £0.00", INVALID)
+                amount = None
+            if row.bad or None in (stream, year, area, amount):
+                continue
+            key = (reference.upper(), stream.pk, year, area.pk)
+            if key in seen:
+                self.add(row, "stream", f"the same stream, year and area as row {seen[key]}: give one amount", TWICE)
+                continue
+            seen[key] = row.number
+            given[reference.upper()][(stream.pk, year, area.pk)] = (amount, row)
+        self._settle_lines(given)
+
+    def _settle_lines(self, given: dict[str, dict[tuple[int, int, int], tuple[Decimal, Row]]]) -> None:
+        adding: dict[tuple[int, int, int], list[tuple[Decimal, Row]]] = defaultdict(list)
+        counts = self.counts[FUNDING_LINES.name]
+        for reference, lines in given.items():
+            new = self.new_agreements.get(reference)
+            if new is not None:
+                for line_key, (amount, row) in lines.items():
+                    new.lines[line_key] = amount
+                    adding[line_key].append((amount, row))
+                continue
+            held = self.original_lines.get(self.agreements[reference].pk, {})
+            for line_key, (amount, row) in lines.items():
+                if held.get(line_key) == amount:
+                    counts.unchanged += 1
+                else:
+                    was = pounds(held[line_key]) if line_key in held else "no money"
+                    self.add(
+                        row,
+                        "amount",
+                        f"{reference} already holds {was} for this stream, year and area in the "
+                        "service: change an agreement's money by variation there",
+                        CONFLICT,
+                    )
+        for line_key, items in adding.items():
+            stream_id, year, area_id = line_key
+            allocation = self.allocation_amount(line_key)
+            committed = self.committed[line_key] + sum(a for a, _ in items)
+            if committed > allocation:
+                amount, row = items[-1]
+                stream = next(s for s in self.streams.values() if s.pk == stream_id)
+                self.add(
+                    row,
+                    "amount",
+                    f"{self.area_by_pk[area_id]}'s {year}-{(year + 1) % 100:02d} allocation from "
+                    f"{stream} is {pounds(allocation)}; agreements would commit {pounds(committed)}, "
+                    f"{pounds(committed - allocation)} more than it",
+                    INVALID,
+                )
+        for new in self.new_agreements.values():
+            if new.status != Agreement.Status.DRAFT and not new.lines and new.reference.upper() not in self.broken_agreements:
+                self.add(new.row, "status", f"an {new.status} agreement needs its money on the Funding lines sheet", INVALID)
+
+    def allocation_amount(self, key: tuple[int, int, int]) -> Decimal:
+        allocation = self.allocations.get(key)
+        return allocation.amount if allocation else ZERO
+
+    # --- checking everything ----------------------------------------------------------------------------------------
+
+    def check(self) -> None:
+        self.check_organisations()
+        self.check_agreements()
+        self.check_funding_lines()
+        if not self.problems and not any(self.read.rows.values()):
+            self.add(None, None, "The workbook has no rows to import.", sheets.EMPTY)
+
+    # --- writing ----------------------------------------------------------------------------------------------------
+
+    def years(self, start_years: set[int]) -> dict[int, FinancialYear]:
+        have = {y.start_year: y for y in FinancialYear.objects.filter(start_year__in=start_years)}
+        missing = start_years - have.keys()
+        if missing:
+            FinancialYear.objects.bulk_create([FinancialYear(start_year=y) for y in missing], ignore_conflicts=True)
+            have = {y.start_year: y for y in FinancialYear.objects.filter(start_year__in=start_years)}
+        return have
+
+    def write(self) -> None:
+        actor = self.actor
+        if self.new_orgs:
+            made = Organisation.objects.bulk_create(list(self.new_orgs.values()), batch_size=BATCH)
+            Organisation.history.bulk_history_create(made, batch_size=BATCH, default_user=actor)
+            self.orgs.update({o.slug.lower(): o for o in made})
+            self.counts[ORGANISATIONS.name].created = len(made)
+        for org in self.changed_orgs:
+            org._history_user = actor
+            org.save()
+        self.counts[ORGANISATIONS.name].updated = len(self.changed_orgs)
+        self.write_agreements()
+
+    def write_agreements(self) -> None:
+        actor = self.actor
+        news = list(self.new_agreements.values())
+        if not news:
+            return
+        years = self.years({y for n in news for (_, y, _) in n.lines})
+        made = Agreement.objects.bulk_create(
+            [
+                Agreement(
+                    reference=n.reference,
+                    programme=n.programme,
+                    organisation=self.orgs[n.org_key],
+                    title=n.title,
+                    start_date=n.start,
+                    end_date=n.end,
+                    status=n.status,
+                    created_by=actor,
+                )
+                for n in news
+            ],
+            batch_size=BATCH,
+        )
+        Agreement.history.bulk_history_create(made, batch_size=BATCH, default_user=actor)
+        for agreement, new in zip(made, news, strict=True):
+            self.agreements[new.reference.upper()] = agreement
+        Through = Agreement.areas.through
+        Through.objects.bulk_create(
+            [Through(agreement_id=a.pk, area_id=area.pk) for a, n in zip(made, news, strict=True) for area in n.areas],
+            batch_size=BATCH,
+        )
+        FundingLine.objects.bulk_create(
+            [
+                FundingLine(agreement=a, stream_id=s, financial_year=years[y], area_id=area, amount=amount)
+                for a, n in zip(made, news, strict=True)
+                for (s, y, area), amount in n.lines.items()
+            ],
+            batch_size=BATCH,
+        )
+        self.counts[AGREEMENTS.name].created = len(made)
+        self.counts[FUNDING_LINES.name].created = sum(len(n.lines) for n in news)
+        stream_of = {s.pk: s for s in self.streams.values()}
+        instalments = [
+            PaymentInstalment(agreement=a, financial_year=years[year], due_date=due, amount=amount)
+            for a, n in zip(made, news, strict=True)
+            for year, plan in self.schedules(n, stream_of).items()
+            for due, amount in plan
+        ]
+        made_instalments = PaymentInstalment.objects.bulk_create(instalments, batch_size=BATCH)
+        PaymentInstalment.history.bulk_history_create(made_instalments, batch_size=BATCH, default_user=actor)
+
+    def schedules(self, new: NewAgreement, stream_of: dict[int, FundingStream]) -> dict[int, list[tuple[dt.date, Decimal]]]:
+        """Each year's instalments as funding.services.payments builds them: each stream's money quarterly in advance,
+        within the dates both the agreement and the stream run."""
+        totals: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+        for (stream_id, year, _), amount in new.lines.items():
+            totals[(year, stream_id)] += amount
+        plans: dict[int, dict[dt.date, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+        for (year, stream_id), total in totals.items():
+            stream = stream_of[stream_id]
+            year_start, year_end = dt.date(year, 4, 1), dt.date(year + 1, 3, 31)
+            a_start, a_end = max(new.start, year_start), min(new.end, year_end)
+            start, end = max(a_start, stream.start), min(a_end, stream.end or a_end)
+            if end < start:
+                start, end = a_start, a_end
+            for due, amount in quarterly_in_advance(year, start, end, total):
+                plans[year][due] += amount
+        return {year: sorted(plan.items()) for year, plan in plans.items()}
+
+
+def import_workbook(*, data: bytes, filename: str, actor: User) -> ImportResult:
+    """Import the workbook as a whole, or raise ImportRefused listing every problem; nothing is half-written."""
+    started = time.perf_counter()
+    read = sheets.read_workbook(data, filename, file_limits())
+    if read.problems and not read.rows:
+        raise ImportRefused(read.problems)
+    plan = Plan(read, actor)
+    plan.check()
+    if plan.problems:
+        raise ImportRefused(plan.problems)
+    with transaction.atomic():
+        plan.write()
+        result = ImportResult(counts=plan.counts)
+        if result.changed:
+            record_event(
+                actor=actor,
+                verb="workbook.imported",
+                summary=f"Imported {filename}: " + "; ".join(result.lines()),
+                data={name: vars(c) for name, c in plan.counts.items()},
+            )
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def quarter_dates(start_year: int, quarter: int) -> tuple[dt.date, dt.date]:
+    start = quarter_starts(start_year)[quarter - 1]
+    return start, quarter_end(start)
