@@ -28,13 +28,23 @@ from django.db import transaction
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.council import current as current_council
 from vcsgrants.core.models import Area, FinancialYear, Organisation, User, org_id_validator
-from vcsgrants.core.money import pounds, quarter_end, quarter_starts, quarterly_in_advance
+from vcsgrants.core.money import apportion, pounds, quarter_end, quarter_starts, quarterly_in_advance
 from vcsgrants.core.problems import ProblemList
 from vcsgrants.core.uploads import file_limits
-from vcsgrants.funding.models import ZERO, Agreement, Allocation, FundingLine, FundingStream, PaymentInstalment, Programme
+from vcsgrants.funding.models import (
+    ZERO,
+    Agreement,
+    Allocation,
+    FundingLine,
+    FundingStream,
+    Payment,
+    PaymentInstalment,
+    Programme,
+    StreamBudget,
+)
 from vcsgrants.monitoring.spreadsheets import ImportRefused
 from vcsgrants.workbook import sheets
-from vcsgrants.workbook.sheets import AGREEMENTS, FUNDING_LINES, ORGANISATIONS, Problem, Row
+from vcsgrants.workbook.sheets import AGREEMENTS, ALLOCATIONS, FUNDING_LINES, ORGANISATIONS, PAYMENTS, Problem, Row
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 NOT_FOUND = "a reference to something that is not there"
@@ -92,6 +102,7 @@ class NewAgreement:
     areas: list[Area]
     status: str
     lines: dict[tuple[int, int, int], Decimal] = field(default_factory=dict)  # (stream, start year, area) → amount
+    payments: dict[int, list[tuple[dt.date, Decimal, str]]] = field(default_factory=dict)  # start year → payments
 
 
 class Plan:
@@ -136,7 +147,14 @@ class Plan:
             if variation_id is None:
                 lines = self.original_lines[agreement_id]
                 lines[(stream_id, year, area_id)] = lines.get((stream_id, year, area_id), ZERO) + amount
+        self.budgets = {
+            (b.stream_id, b.financial_year.start_year): b for b in StreamBudget.objects.select_related("financial_year")
+        }
         # What the workbook will write.
+        self.new_allocations: dict[tuple[int, int, int], Decimal] = {}
+        self.changed_allocations: list[Allocation] = []
+        self.new_budgets: dict[tuple[int, int], Decimal] = {}
+        self.payments_to_existing: list[tuple[int, dt.date, Decimal, str]] = []  # instalment id, paid on, amount, ref
         self.new_orgs: dict[str, Organisation] = {}
         self.changed_orgs: list[Organisation] = []
         self.broken_orgs: set[str] = set()
@@ -454,15 +472,184 @@ class Plan:
                 self.add(new.row, "status", f"an {new.status} agreement needs its money on the Funding lines sheet", INVALID)
 
     def allocation_amount(self, key: tuple[int, int, int]) -> Decimal:
+        if key in self.new_allocations:
+            return self.new_allocations[key]
         allocation = self.allocations.get(key)
         return allocation.amount if allocation else ZERO
+
+    # --- allocations ------------------------------------------------------------------------------------------------
+
+    def check_allocations(self) -> None:
+        seen: dict[tuple[int, int, int], int] = {}
+        given: dict[tuple[int, int, int], tuple[Decimal, Row]] = {}
+        for row in self.rows(ALLOCATIONS):
+            v = row.values
+            programme = self.programmes.get(_key(v["programme"])) if v.get("programme") else None
+            if v.get("programme") and programme is None:
+                self.add(row, "programme", f"'{v['programme']}' is not a programme in the service: create it first", NOT_FOUND)
+            stream = self.streams.get((programme.pk, _key(v["stream"]))) if programme and v.get("stream") else None
+            if programme and v.get("stream") and stream is None:
+                self.add(row, "stream", f"'{v['stream']}' is not a funding stream of {programme}", NOT_FOUND)
+            year = v.get("year")
+            if year is not None and stream is not None and not stream.runs_in(FinancialYear(start_year=year)):
+                self.add(row, "year", f"{stream} does not run in {year}-{(year + 1) % 100:02d}", INVALID)
+                year = None
+            area = self.areas.get(_key(v["area"])) if v.get("area") else None
+            if v.get("area") and area is None:
+                self.add(row, "area", f"'{v['area']}' is not an area in the service", NOT_FOUND)
+            amount = v.get("amount")
+            if amount is not None and amount < 0:
+                self.add(row, "amount", "cannot be negative", INVALID)
+                amount = None
+            if row.bad or None in (stream, year, area, amount):
+                continue
+            key = (stream.pk, year, area.pk)
+            if key in seen:
+                self.add(row, "area", f"the same stream, year and area as row {seen[key]}: give one amount", TWICE)
+                continue
+            seen[key] = row.number
+            given[key] = (amount, row)
+            if amount < self.committed[key]:
+                self.add(
+                    row,
+                    "amount",
+                    f"agreements in the service already commit {pounds(self.committed[key])} of it; "
+                    "the allocation cannot be less",
+                    INVALID,
+                )
+        counts = self.counts[ALLOCATIONS.name]
+        totals: dict[tuple[int, int], list] = defaultdict(lambda: [ZERO, None])
+        for key, (amount, row) in given.items():
+            existing = self.allocations.get(key)
+            if existing is not None and existing.amount == amount:
+                counts.unchanged += 1
+            else:
+                self.new_allocations[key] = amount
+            totals[key[:2]][0] += amount
+            totals[key[:2]][1] = row
+        for key, allocation in self.allocations.items():
+            if key not in given and key[:2] in totals:
+                totals[key[:2]][0] += allocation.amount
+        for (stream_id, year), (total, row) in totals.items():
+            budget = self.budgets.get((stream_id, year))
+            if budget is None:
+                self.new_budgets[(stream_id, year)] = total
+            elif total > budget.amount:
+                self.add(
+                    row,
+                    "amount",
+                    f"the allocations from this stream for {year}-{(year + 1) % 100:02d} would total "
+                    f"{pounds(total)}, {pounds(total - budget.amount)} more than its budget of {pounds(budget.amount)}",
+                    INVALID,
+                )
+
+    # --- payments ---------------------------------------------------------------------------------------------------
+
+    def check_payments(self) -> None:
+        today = dt.date.today()
+        seen: dict[tuple, int] = {}
+        given: dict[tuple[str, int], list[tuple[dt.date, Decimal, str, Row]]] = defaultdict(list)
+        for row in self.rows(PAYMENTS):
+            v = row.values
+            reference = v.get("agreement")
+            terms = self.agreement_terms(reference.upper()) if reference else None
+            if reference and terms is None:
+                self.unknown_agreement(row, "agreement", reference)
+            paid_on, amount, year = v.get("paid_on"), v.get("amount"), v.get("year")
+            if paid_on is not None and paid_on > today:
+                self.add(row, "paid_on", "is in the future: record only payments made", INVALID)
+                paid_on = None
+            if amount is not None and amount <= 0:
+                self.add(row, "amount", "must be more than £0.00", INVALID)
+                amount = None
+            if terms is not None and year is not None and not _year_in(year, terms[1], terms[2]):
+                self.add(row, "year", f"{year}-{(year + 1) % 100:02d} is outside {reference}", INVALID)
+                year = None
+            if row.bad or None in (terms, paid_on, amount, year):
+                continue
+            key = (reference.upper(), year, paid_on, amount, v.get("reference") or "")
+            if key in seen:
+                self.add(
+                    row,
+                    "paid_on",
+                    f"the same payment as row {seen[key]}: give each a payment reference to tell them apart",
+                    TWICE,
+                )
+                continue
+            seen[key] = row.number
+            given[(reference.upper(), year)].append((paid_on, amount, v.get("reference") or "", row))
+        if not given:
+            return
+        existing_ids = [self.agreements[ref].pk for ref, _ in given if ref in self.agreements]
+        instalments: dict[tuple[int, int], list[list]] = defaultdict(list)  # [id, due, outstanding]
+        paid: dict[tuple[int, int], list[tuple[dt.date, Decimal, str]]] = defaultdict(list)
+        for i in range(0, len(existing_ids), 500):
+            chunk = existing_ids[i : i + 500]
+            for pk, agreement_id, year, due, amount in PaymentInstalment.objects.filter(agreement_id__in=chunk).values_list(
+                "pk", "agreement_id", "financial_year__start_year", "due_date", "amount"
+            ):
+                instalments[(agreement_id, year)].append([pk, due, amount])
+            for instalment_id, agreement_id, year, paid_on, amount, reference in Payment.objects.filter(
+                instalment__agreement_id__in=chunk
+            ).values_list(
+                "instalment_id",
+                "instalment__agreement_id",
+                "instalment__financial_year__start_year",
+                "paid_on",
+                "amount",
+                "reference",
+            ):
+                paid[(agreement_id, year)].append((paid_on, amount, reference))
+                for entry in instalments[(agreement_id, year)]:
+                    if entry[0] == instalment_id:
+                        entry[2] -= amount
+        counts = self.counts[PAYMENTS.name]
+        for (reference, year), payments in given.items():
+            label = f"{year}-{(year + 1) % 100:02d}"
+            new = self.new_agreements.get(reference)
+            if new is not None:
+                value = sum((a for (_, y, _), a in new.lines.items() if y == year), ZERO)
+                total = sum((p[1] for p in payments), ZERO)
+                if total > value:
+                    self.add(
+                        payments[-1][3],
+                        "amount",
+                        f"payments for {reference} in {label} total {pounds(total)}, more "
+                        f"than its {label} value of {pounds(value)} on the Funding lines sheet",
+                        INVALID,
+                    )
+                    continue
+                new.payments[year] = sorted(p[:3] for p in payments)
+                continue
+            agreement = self.agreements[reference]
+            held = list(paid.get((agreement.pk, year), []))
+            schedule = sorted(instalments.get((agreement.pk, year), []), key=lambda e: (e[1], e[0]))
+            for paid_on, amount, ref, row in sorted(payments, key=lambda p: p[:3]):
+                if (paid_on, amount, ref) in held:
+                    held.remove((paid_on, amount, ref))
+                    counts.unchanged += 1
+                    continue
+                entry = next((e for e in schedule if e[2] >= amount), None)
+                if entry is None:
+                    self.add(
+                        row,
+                        "amount",
+                        f"no instalment of {reference}'s {label} schedule has {pounds(amount)} "
+                        "outstanding: record this payment in the service",
+                        INVALID,
+                    )
+                    continue
+                entry[2] -= amount
+                self.payments_to_existing.append((entry[0], paid_on, amount, ref))
 
     # --- checking everything ----------------------------------------------------------------------------------------
 
     def check(self) -> None:
         self.check_organisations()
         self.check_agreements()
+        self.check_allocations()
         self.check_funding_lines()
+        self.check_payments()
         if not self.problems and not any(self.read.rows.values()):
             self.add(None, None, "The workbook has no rows to import.", sheets.EMPTY)
 
@@ -487,7 +674,41 @@ class Plan:
             org._history_user = actor
             org.save()
         self.counts[ORGANISATIONS.name].updated = len(self.changed_orgs)
+        self.write_allocations()
         self.write_agreements()
+        if self.payments_to_existing:
+            payments = Payment.objects.bulk_create(
+                [
+                    Payment(instalment_id=i, paid_on=d, amount=a, reference=r, recorded_by=actor)
+                    for i, d, a, r in self.payments_to_existing
+                ],
+                batch_size=BATCH,
+            )
+            Payment.history.bulk_history_create(payments, batch_size=BATCH, default_user=actor)
+            self.counts[PAYMENTS.name].created += len(payments)
+
+    def write_allocations(self) -> None:
+        actor = self.actor
+        if not self.new_allocations and not self.new_budgets:
+            return
+        years = self.years({y for _, y, _ in self.new_allocations} | {y for _, y in self.new_budgets})
+        budgets = StreamBudget.objects.bulk_create(
+            [StreamBudget(stream_id=s, financial_year=years[y], amount=a) for (s, y), a in self.new_budgets.items()]
+        )
+        StreamBudget.history.bulk_history_create(budgets, batch_size=BATCH, default_user=actor)
+        new = []
+        for key, amount in self.new_allocations.items():
+            existing = self.allocations.get(key)
+            if existing is None:
+                new.append(Allocation(stream_id=key[0], financial_year=years[key[1]], area_id=key[2], amount=amount))
+            else:
+                existing.amount = amount
+                existing._history_user = actor
+                existing.save()
+                self.counts[ALLOCATIONS.name].updated += 1
+        made = Allocation.objects.bulk_create(new, batch_size=BATCH)
+        Allocation.history.bulk_history_create(made, batch_size=BATCH, default_user=actor)
+        self.counts[ALLOCATIONS.name].created = len(made)
 
     def write_agreements(self) -> None:
         actor = self.actor
@@ -530,18 +751,30 @@ class Plan:
         self.counts[AGREEMENTS.name].created = len(made)
         self.counts[FUNDING_LINES.name].created = sum(len(n.lines) for n in news)
         stream_of = {s.pk: s for s in self.streams.values()}
-        instalments = [
-            PaymentInstalment(agreement=a, financial_year=years[year], due_date=due, amount=amount)
-            for a, n in zip(made, news, strict=True)
-            for year, plan in self.schedules(n, stream_of).items()
-            for due, amount in plan
-        ]
+        instalments, paid = [], []
+        for a, n in zip(made, news, strict=True):
+            for year, plan in self.schedules(n, stream_of).items():
+                for due, amount, payment in plan:
+                    instalments.append(PaymentInstalment(agreement=a, financial_year=years[year], due_date=due, amount=amount))
+                    paid.append(payment)
         made_instalments = PaymentInstalment.objects.bulk_create(instalments, batch_size=BATCH)
         PaymentInstalment.history.bulk_history_create(made_instalments, batch_size=BATCH, default_user=actor)
+        payments = Payment.objects.bulk_create(
+            [
+                Payment(instalment=i, paid_on=p[0], amount=p[1], reference=p[2], recorded_by=actor)
+                for i, p in zip(made_instalments, paid, strict=True)
+                if p is not None
+            ],
+            batch_size=BATCH,
+        )
+        Payment.history.bulk_history_create(payments, batch_size=BATCH, default_user=actor)
+        self.counts[PAYMENTS.name].created += len(payments)
 
-    def schedules(self, new: NewAgreement, stream_of: dict[int, FundingStream]) -> dict[int, list[tuple[dt.date, Decimal]]]:
-        """Each year's instalments as funding.services.payments builds them: each stream's money quarterly in advance,
-        within the dates both the agreement and the stream run."""
+    def schedules(self, new: NewAgreement, stream_of: dict[int, FundingStream]) -> dict[int, list[tuple]]:
+        """Each year's instalments (due, amount, the payment made against it or None) as funding.services.payments
+        builds them: each stream's money quarterly in advance, within the dates both the agreement and the stream run.
+        A year with payments made starts with an instalment for each payment (due on the day it was paid, within the
+        year); the rest of the year's value is spread over the quarters due after the last payment."""
         totals: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
         for (stream_id, year, _), amount in new.lines.items():
             totals[(year, stream_id)] += amount
@@ -555,7 +788,27 @@ class Plan:
                 start, end = a_start, a_end
             for due, amount in quarterly_in_advance(year, start, end, total):
                 plans[year][due] += amount
-        return {year: sorted(plan.items()) for year, plan in plans.items()}
+        result: dict[int, list[tuple]] = {}
+        for year, plan in plans.items():
+            payments = new.payments.get(year)
+            if not payments:
+                result[year] = [(due, amount, None) for due, amount in sorted(plan.items())]
+                continue
+            first, last = max(new.start, dt.date(year, 4, 1)), min(new.end, dt.date(year + 1, 3, 31))
+            rows = [(min(max(paid_on, first), last), amount, (paid_on, amount, ref)) for paid_on, amount, ref in payments]
+            remaining = sum(plan.values(), ZERO) - sum((p[1] for p in payments), ZERO)
+            if remaining > 0:
+                last_due = rows[-1][0]
+                later = [due for due in sorted(plan) if due > last_due and plan[due] > 0]
+                if later:
+                    rows += [
+                        (due, amount, None)
+                        for due, amount in zip(later, apportion(remaining, [plan[d] for d in later]), strict=True)
+                    ]
+                else:
+                    rows.append((last_due, remaining, None))
+            result[year] = rows
+        return result
 
 
 def import_workbook(*, data: bytes, filename: str, actor: User) -> ImportResult:

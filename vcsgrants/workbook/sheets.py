@@ -147,7 +147,41 @@ FUNDING_LINES = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (ORGANISATIONS, AGREEMENTS, FUNDING_LINES)
+ALLOCATIONS = Sheet(
+    "Allocations",
+    "Each funding stream's money for an area and financial year. A year with no budget in the service gets one equal "
+    "to its allocations; otherwise the allocations must fit the budget.",
+    (
+        Column("Programme", "programme", note="The programme's name or short name in the service."),
+        Column("Stream", "stream", note="The name of one of the programme's funding streams."),
+        Column("Financial year", "year", YEAR, note="Written like 2022-23; the stream must run in it."),
+        Column("Area", "area", note="The area's name or official code, or the whole-area name."),
+        Column("Amount", "amount", MONEY, note="Pounds and pence, zero or more."),
+    ),
+)
+PAYMENTS = Sheet(
+    "Payments made",
+    "Payments already made to providers. For an agreement brought in by this workbook, each year's payment schedule "
+    "starts with these payments and spreads the rest of the year's value over the quarters after them.",
+    (
+        Column(
+            "Agreement reference",
+            "agreement",
+            note="An Agreement reference from the Agreements sheet (or one already in the service).",
+        ),
+        Column(
+            "Financial year",
+            "year",
+            YEAR,
+            note="The financial year of the agreement's money the payment is for, such as 2022-23.",
+        ),
+        Column("Amount", "amount", MONEY, note="Pounds and pence, more than zero."),
+        Column("Paid on", "paid_on", DATE, note="The date it was paid; not in the future."),
+        Column("Payment reference", "reference", required=False, note="The finance system's reference, if any.", max_length=60),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (ORGANISATIONS, AGREEMENTS, FUNDING_LINES, ALLOCATIONS, PAYMENTS)
 
 
 @dataclass(frozen=True)
