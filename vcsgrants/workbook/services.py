@@ -24,6 +24,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.council import current as current_council
@@ -42,9 +43,22 @@ from vcsgrants.funding.models import (
     Programme,
     StreamBudget,
 )
+from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Return, ReturnEvent, ReturnValue
+from vcsgrants.monitoring.rag import Aggregation, profile_evenly
+from vcsgrants.monitoring.services import check_value, quarter_in_agreement
 from vcsgrants.monitoring.spreadsheets import ImportRefused
 from vcsgrants.workbook import sheets
-from vcsgrants.workbook.sheets import AGREEMENTS, ALLOCATIONS, FUNDING_LINES, ORGANISATIONS, PAYMENTS, Problem, Row
+from vcsgrants.workbook.sheets import (
+    AGREEMENTS,
+    ALLOCATIONS,
+    FUNDING_LINES,
+    ORGANISATIONS,
+    PAYMENTS,
+    RETURNS,
+    TARGETS,
+    Problem,
+    Row,
+)
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]+$")
 NOT_FOUND = "a reference to something that is not there"
@@ -155,6 +169,9 @@ class Plan:
         self.changed_allocations: list[Allocation] = []
         self.new_budgets: dict[tuple[int, int], Decimal] = {}
         self.payments_to_existing: list[tuple[int, dt.date, Decimal, str]] = []  # instalment id, paid on, amount, ref
+        self.new_targets: list[tuple[str, Kpi, int, list[Decimal]]] = []  # agreement key, KPI, year, annual + quarters
+        self.changed_targets: list[KpiTarget] = []
+        self.new_returns: list[tuple[str, int, int, dict]] = []  # agreement key, year, quarter, {dates, narrative, values}
         self.new_orgs: dict[str, Organisation] = {}
         self.changed_orgs: list[Organisation] = []
         self.broken_orgs: set[str] = set()
@@ -642,6 +659,211 @@ class Plan:
                 entry[2] -= amount
                 self.payments_to_existing.append((entry[0], paid_on, amount, ref))
 
+    # --- KPI targets ------------------------------------------------------------------------------------------------
+
+    def _kpis(self) -> dict[tuple[int, str], Kpi]:
+        if not hasattr(self, "_kpi_lookup"):
+            self._kpi_lookup = {
+                (k.outcome.programme_id, k.code.upper()): k
+                for k in Kpi.objects.select_related("outcome").prefetch_related("versions")
+            }
+        return self._kpi_lookup
+
+    def _kpi(self, row: Row, programme: Programme) -> tuple[Kpi, KpiVersion] | None:
+        code = row.values.get("kpi")
+        if not code:
+            return None
+        kpi = self._kpis().get((programme.pk, code.upper()))
+        if kpi is None:
+            self.add(row, "kpi", f"'{code}' is not a KPI in {programme}'s outcomes framework", NOT_FOUND)
+            return None
+        if kpi.status != Kpi.Status.AGREED:
+            self.add(row, "kpi", f"{kpi.code} is {kpi.get_status_display().lower()}: only agreed KPIs are used", INVALID)
+            return None
+        return kpi, kpi.current_version
+
+    def check_targets(self) -> None:
+        rows = self.rows(TARGETS)
+        if not rows:
+            return
+        existing = {
+            (t.agreement_id, t.kpi_id, t.financial_year.start_year): t for t in KpiTarget.objects.select_related("financial_year")
+        }
+        seen: dict[tuple[str, int, int], int] = {}
+        counts = self.counts[TARGETS.name]
+        for row in rows:
+            v = row.values
+            reference = v.get("agreement")
+            terms = self.agreement_terms(reference.upper()) if reference else None
+            if reference and terms is None:
+                self.unknown_agreement(row, "agreement", reference)
+            found = self._kpi(row, terms[0]) if terms else None
+            year = v.get("year")
+            if terms and year is not None and not _year_in(year, terms[1], terms[2]):
+                self.add(row, "year", f"{reference} does not run in {year}-{(year + 1) % 100:02d}", INVALID)
+                year = None
+            annual = v.get("annual")
+            quarters = [v.get(f"q{i}") for i in (1, 2, 3, 4)]
+            if row.bad or None in (found, year, annual):
+                continue
+            kpi, version = found
+            ok = True
+            for key, value in [("annual", annual), *zip(("q1", "q2", "q3", "q4"), quarters, strict=True)]:
+                if value is None:
+                    continue
+                if value < 0:
+                    self.add(row, key, "cannot be negative", INVALID)
+                    ok = False
+                elif value != value.quantize(Decimal("0.01")) or value >= Decimal("1e12"):
+                    self.add(row, key, f"{value} has more than two decimal places or is too large", INVALID)
+                    ok = False
+            unit = version.unit
+            aggregation = Aggregation(version.aggregation)
+            if ok and unit == KpiVersion.Unit.PERCENT and annual > 100:
+                self.add(row, "annual", "a percentage target cannot be over 100", INVALID)
+                ok = False
+            if any(q is not None for q in quarters) and None in quarters:
+                self.add(row, "q1", "give all four quarters' targets, or none", INVALID)
+                ok = False
+            elif ok and quarters[0] is not None and aggregation == Aggregation.SUM and sum(quarters) != annual:
+                self.add(row, "q1", f"the quarters add up to {sum(quarters)}, but the annual target is {annual}", INVALID)
+                ok = False
+            key = (reference.upper(), kpi.pk, year)
+            if key in seen:
+                self.add(row, "kpi", f"{kpi.code} has a target for this agreement and year on row {seen[key]} already", TWICE)
+                continue
+            seen[key] = row.number
+            if not ok:
+                continue
+            if quarters[0] is None:
+                whole = unit == KpiVersion.Unit.COUNT and annual == annual.to_integral_value()
+                quarters = profile_evenly(annual, 4, aggregation, places=0 if whole else 2)
+            figures = [annual, *quarters]
+            agreement = self.agreements.get(reference.upper())
+            target = (
+                existing.get((agreement.pk, kpi.pk, year)) if agreement and reference.upper() not in self.new_agreements else None
+            )
+            if target is None:
+                self.new_targets.append((reference.upper(), kpi, year, figures))
+            elif [target.annual_target, *target.quarter_targets] == figures:
+                counts.unchanged += 1
+            else:
+                target.annual_target, target.q1_target, target.q2_target, target.q3_target, target.q4_target = figures
+                self.changed_targets.append(target)
+
+    # --- past returns -----------------------------------------------------------------------------------------------
+
+    def _quarter_in(self, reference: str, year: int, quarter: int) -> bool:
+        new = self.new_agreements.get(reference)
+        if new is not None:
+            start = quarter_starts(year)[quarter - 1]
+            return quarter_end(start) >= new.start and start <= new.end
+        return quarter_in_agreement(self.agreements[reference], year, quarter)
+
+    def check_returns(self) -> None:
+        rows = self.rows(RETURNS)
+        if not rows:
+            return
+        today = dt.date.today()
+        returns: dict[tuple[str, int, int], dict] = {}
+        for row in rows:
+            v = row.values
+            reference = v.get("agreement")
+            terms = self.agreement_terms(reference.upper()) if reference else None
+            if reference and terms is None:
+                self.unknown_agreement(row, "agreement", reference)
+            found = self._kpi(row, terms[0]) if terms else None
+            year, quarter = v.get("year"), v.get("quarter")
+            if terms and year is not None and quarter is not None and not self._quarter_in(reference.upper(), year, quarter):
+                self.add(
+                    row,
+                    "quarter",
+                    f"{year}-{(year + 1) % 100:02d} Q{quarter} is outside {reference}, which runs "
+                    f"{terms[1]:%d/%m/%Y} to {terms[2]:%d/%m/%Y}",
+                    INVALID,
+                )
+                year = None
+            value = v.get("value")
+            if found and value is not None and (problem := check_value(found[1], value)):
+                self.add(row, "value", f"{value} {problem}", INVALID)
+                value = None
+            submitted, accepted = v.get("submitted_on"), v.get("accepted_on") or v.get("submitted_on")
+            if submitted and submitted > today:
+                self.add(row, "submitted_on", "is in the future", INVALID)
+                submitted = None
+            elif submitted and accepted and accepted < submitted:
+                self.add(row, "accepted_on", "is before the submitted date", INVALID)
+                submitted = None
+            elif accepted and accepted > today:
+                self.add(row, "accepted_on", "is in the future", INVALID)
+                submitted = None
+            if row.bad or None in (terms, found, year, quarter, value, submitted):
+                continue
+            kpi, version = found
+            entry = returns.setdefault(
+                (reference.upper(), year, quarter),
+                {"submitted": submitted, "accepted": accepted, "narrative": "", "values": {}, "row": row.number},
+            )
+            if (entry["submitted"], entry["accepted"]) != (submitted, accepted):
+                self.add(
+                    row,
+                    "submitted_on",
+                    f"this return's dates differ from row {entry['row']}'s: one return has one submitted and one accepted date",
+                    INVALID,
+                )
+                continue
+            if kpi.pk in entry["values"]:
+                self.add(
+                    row,
+                    "kpi",
+                    f"{kpi.code} is given twice for {reference} {year}-{(year + 1) % 100:02d} Q{quarter} "
+                    f"(first on row {entry['values'][kpi.pk][2]})",
+                    TWICE,
+                )
+                continue
+            entry["values"][kpi.pk] = (version, value, row.number)
+            entry["narrative"] = entry["narrative"] or (v.get("narrative") or "")
+        if not returns:
+            return
+        held = self._held_returns({ref for ref, _, _ in returns if ref in self.agreements and ref not in self.new_agreements})
+        counts = self.counts[RETURNS.name]
+        for (reference, year, quarter), entry in returns.items():
+            existing = held.get((reference, year, quarter))
+            if existing is None:
+                self.new_returns.append((reference, year, quarter, entry))
+                continue
+            status, values = existing
+            if status == Return.Status.ACCEPTED and values == {k: v[1] for k, v in entry["values"].items()}:
+                counts.unchanged += 1
+                continue
+            row = next(r for r in rows if r.number == entry["row"])
+            self.add(
+                row,
+                "quarter",
+                f"{reference}'s {year}-{(year + 1) % 100:02d} Q{quarter} return is already in the "
+                f"service ({Return.Status(status).label.lower()}) with other values: change it there",
+                CONFLICT,
+            )
+
+    def _held_returns(self, references: set[str]) -> dict[tuple[str, int, int], tuple[str, dict[int, Decimal]]]:
+        ids = {self.agreements[r].pk: r for r in references}
+        held: dict[tuple[str, int, int], tuple[str, dict[int, Decimal]]] = {}
+        by_pk: dict[int, tuple[str, int, int]] = {}
+        keys = list(ids)
+        for i in range(0, len(keys), 500):
+            for pk, agreement_id, year, quarter, status in Return.objects.filter(agreement_id__in=keys[i : i + 500]).values_list(
+                "pk", "agreement_id", "financial_year__start_year", "quarter", "status"
+            ):
+                by_pk[pk] = (ids[agreement_id], year, quarter)
+                held[by_pk[pk]] = (status, {})
+        pks = list(by_pk)
+        for i in range(0, len(pks), 500):
+            for return_id, kpi_id, value in ReturnValue.objects.filter(return_record_id__in=pks[i : i + 500]).values_list(
+                "return_record_id", "kpi_version__kpi_id", "value"
+            ):
+                held[by_pk[return_id]][1][kpi_id] = value
+        return held
+
     # --- checking everything ----------------------------------------------------------------------------------------
 
     def check(self) -> None:
@@ -650,6 +872,8 @@ class Plan:
         self.check_allocations()
         self.check_funding_lines()
         self.check_payments()
+        self.check_targets()
+        self.check_returns()
         if not self.problems and not any(self.read.rows.values()):
             self.add(None, None, "The workbook has no rows to import.", sheets.EMPTY)
 
@@ -686,6 +910,71 @@ class Plan:
             )
             Payment.history.bulk_history_create(payments, batch_size=BATCH, default_user=actor)
             self.counts[PAYMENTS.name].created += len(payments)
+        self.write_monitoring()
+
+    def write_monitoring(self) -> None:
+        actor = self.actor
+        years = self.years({t[2] for t in self.new_targets} | {r[1] for r in self.new_returns})
+        targets = KpiTarget.objects.bulk_create(
+            [
+                KpiTarget(
+                    agreement_id=self.agreements[ref].pk,
+                    kpi=kpi,
+                    financial_year=years[year],
+                    annual_target=f[0],
+                    q1_target=f[1],
+                    q2_target=f[2],
+                    q3_target=f[3],
+                    q4_target=f[4],
+                )
+                for ref, kpi, year, f in self.new_targets
+            ],
+            batch_size=BATCH,
+        )
+        KpiTarget.history.bulk_history_create(targets, batch_size=BATCH, default_user=actor)
+        for target in self.changed_targets:
+            target._history_user = actor
+            target.save()
+        self.counts[TARGETS.name].created, self.counts[TARGETS.name].updated = len(targets), len(self.changed_targets)
+        if not self.new_returns:
+            return
+
+        def noon(day: dt.date) -> dt.datetime:
+            return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+        returns = Return.objects.bulk_create(
+            [
+                Return(
+                    agreement_id=self.agreements[ref].pk,
+                    financial_year=years[year],
+                    quarter=quarter,
+                    status=Return.Status.ACCEPTED,
+                    narrative=entry["narrative"],
+                    submitted_at=noon(entry["submitted"]),
+                )
+                for ref, year, quarter, entry in self.new_returns
+            ],
+            batch_size=BATCH,
+        )
+        Return.history.bulk_history_create(returns, batch_size=BATCH, default_user=actor)
+        ReturnValue.objects.bulk_create(
+            [
+                ReturnValue(return_record_id=r.pk, kpi_version_id=version.pk, value=value)
+                for r, (_, _, _, entry) in zip(returns, self.new_returns, strict=True)
+                for version, value, _ in entry["values"].values()
+            ],
+            batch_size=BATCH,
+        )
+        comment = "Brought in from the council's records by workbook import."
+        ReturnEvent.objects.bulk_create(
+            [
+                ReturnEvent(return_record_id=r.pk, action=action, actor=actor, comment=comment, at=noon(entry[key]))
+                for r, (_, _, _, entry) in zip(returns, self.new_returns, strict=True)
+                for action, key in ((ReturnEvent.Action.SUBMITTED, "submitted"), (ReturnEvent.Action.ACCEPTED, "accepted"))
+            ],
+            batch_size=BATCH,
+        )
+        self.counts[RETURNS.name].created = len(returns)
 
     def write_allocations(self) -> None:
         actor = self.actor

@@ -181,7 +181,73 @@ PAYMENTS = Sheet(
     ),
 )
 
-SHEETS: tuple[Sheet, ...] = (ORGANISATIONS, AGREEMENTS, FUNDING_LINES, ALLOCATIONS, PAYMENTS)
+TARGETS = Sheet(
+    "KPI targets",
+    "Each agreement's target for a KPI in a financial year, and how it is profiled by quarter.",
+    (
+        Column(
+            "Agreement reference",
+            "agreement",
+            note="An Agreement reference from the Agreements sheet (or one already in the service).",
+        ),
+        Column("Financial year", "year", YEAR, note="Written like 2022-23, inside the agreement's dates."),
+        Column("KPI code", "kpi", note="The code of an agreed KPI in the programme's outcomes framework, such as SG1."),
+        Column("Annual target", "annual", NUMBER, note="Zero or more; a percentage is at most 100."),
+        Column(
+            "Q1 target",
+            "q1",
+            NUMBER,
+            required=False,
+            note="Give all four quarters or none: left blank, the "
+            "annual target is profiled evenly. For a KPI that adds up, the quarters must add up to the annual target.",
+        ),
+        Column("Q2 target", "q2", NUMBER, required=False),
+        Column("Q3 target", "q3", NUMBER, required=False),
+        Column("Q4 target", "q4", NUMBER, required=False),
+    ),
+)
+RETURNS = Sheet(
+    "Past returns",
+    "Quarterly returns already made and accepted: one row for each KPI value. They come in as accepted, with "
+    "their own submitted and accepted dates.",
+    (
+        Column(
+            "Agreement reference",
+            "agreement",
+            note="An Agreement reference from the Agreements sheet (or one already in the service).",
+        ),
+        Column("Financial year", "year", YEAR, note="Written like 2022-23."),
+        Column("Quarter", "quarter", QUARTER, note="1 to 4 (Q1 is April to June); inside the agreement's dates."),
+        Column("KPI code", "kpi", note="The code of an agreed KPI in the programme's outcomes framework."),
+        Column(
+            "Value",
+            "value",
+            NUMBER,
+            note="The value reported: a count is a whole number, a percentage at most 100, at most two decimal places.",
+        ),
+        Column(
+            "Submitted on",
+            "submitted_on",
+            DATE,
+            note="The date the provider submitted the return; the same on every row of one return.",
+        ),
+        Column(
+            "Accepted on",
+            "accepted_on",
+            DATE,
+            required=False,
+            note="The date it was accepted, on or after the submitted date; blank means the day it was submitted.",
+        ),
+        Column(
+            "Narrative",
+            "narrative",
+            required=False,
+            note="The return's narrative, if you have it (on any one of the return's rows).",
+        ),
+    ),
+)
+
+SHEETS: tuple[Sheet, ...] = (ORGANISATIONS, AGREEMENTS, FUNDING_LINES, ALLOCATIONS, PAYMENTS, TARGETS, RETURNS)
 
 
 @dataclass(frozen=True)
