@@ -176,6 +176,7 @@ class Plan:
         self.changed_orgs: list[Organisation] = []
         self.broken_orgs: set[str] = set()
         self.new_agreements: dict[str, NewAgreement] = {}
+        self._terms: dict[str, tuple] = {}  # an agreement in the service: its terms, read once
         self.broken_agreements: set[str] = set()
 
     def add(self, row: Row | None, key: str | None, message: str, kind: str) -> None:
@@ -385,10 +386,18 @@ class Plan:
         new = self.new_agreements.get(key)
         if new is not None:
             return new.programme, new.start, new.end, new.areas
-        existing = self.agreements.get(key)
-        if existing is not None:
-            return existing.programme, existing.start_date, existing.current_end_date, list(existing.areas.all())
-        return None
+        terms = self._terms.get(key)
+        if terms is None:
+            existing = self.agreements.get(key)
+            if existing is None:
+                return None
+            terms = self._terms[key] = (
+                existing.programme,
+                existing.start_date,
+                existing.current_end_date,
+                list(existing.areas.all()),
+            )
+        return terms
 
     def unknown_agreement(self, row: Row, field_key: str, reference: str) -> None:
         if reference.upper() not in self.broken_agreements:
@@ -686,9 +695,13 @@ class Plan:
         rows = self.rows(TARGETS)
         if not rows:
             return
-        existing = {
-            (t.agreement_id, t.kpi_id, t.financial_year.start_year): t for t in KpiTarget.objects.select_related("financial_year")
-        }
+        # Only the targets of agreements already in the service that the sheet names, a chunk of agreements at a time.
+        named = {(r.values.get("agreement") or "").upper() for r in rows}
+        ids = [a.pk for ref, a in self.agreements.items() if ref in named and ref not in self.new_agreements]
+        existing = {}
+        for i in range(0, len(ids), 500):
+            for t in KpiTarget.objects.filter(agreement_id__in=ids[i : i + 500]).select_related("financial_year"):
+                existing[(t.agreement_id, t.kpi_id, t.financial_year.start_year)] = t
         seen: dict[tuple[str, int, int], int] = {}
         counts = self.counts[TARGETS.name]
         for row in rows:
