@@ -204,3 +204,14 @@ def _upload(data: bytes):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile("ours.xlsx", data)
+
+
+def test_the_command_refuses_someone_who_may_not_bring_in_data(setup, template, tmp_path):
+    from django.core.management.base import CommandError
+
+    provider = UserFactory(roles=[Role.PROVIDER])
+    path = tmp_path / "ours.xlsx"
+    path.write_bytes(workbook(setup, template))
+    with pytest.raises(CommandError, match="is not an officer or administrator"):
+        call_command("import_workbook", str(path), "--as", provider.username)
+    assert not Agreement.objects.exists()

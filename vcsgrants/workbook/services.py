@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
@@ -45,7 +45,7 @@ from vcsgrants.funding.models import (
 )
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Return, ReturnEvent, ReturnValue
 from vcsgrants.monitoring.rag import Aggregation, profile_evenly
-from vcsgrants.monitoring.services import check_value, quarter_in_agreement
+from vcsgrants.monitoring.services import check_value
 from vcsgrants.monitoring.spreadsheets import ImportRefused
 from vcsgrants.workbook import sheets
 from vcsgrants.workbook.sheets import (
@@ -82,6 +82,7 @@ class Counts:
 @dataclass
 class ImportResult:
     counts: dict[str, Counts] = field(default_factory=dict)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds reading, checking, writing (with the commit)
     seconds: float = 0.0
 
     @property
@@ -177,6 +178,7 @@ class Plan:
         self.broken_orgs: set[str] = set()
         self.new_agreements: dict[str, NewAgreement] = {}
         self._terms: dict[str, tuple] = {}  # an agreement in the service: its terms, read once
+        self._versions: dict[int, KpiVersion] = {}  # a KPI's current version, found once
         self.broken_agreements: set[str] = set()
 
     def add(self, row: Row | None, key: str | None, message: str, kind: str) -> None:
@@ -689,7 +691,9 @@ class Plan:
         if kpi.status != Kpi.Status.AGREED:
             self.add(row, "kpi", f"{kpi.code} is {kpi.get_status_display().lower()}: only agreed KPIs are used", INVALID)
             return None
-        return kpi, kpi.current_version
+        if kpi.pk not in self._versions:
+            self._versions[kpi.pk] = kpi.current_version
+        return kpi, self._versions[kpi.pk]
 
     def check_targets(self) -> None:
         rows = self.rows(TARGETS)
@@ -771,7 +775,9 @@ class Plan:
         if new is not None:
             start = quarter_starts(year)[quarter - 1]
             return quarter_end(start) >= new.start and start <= new.end
-        return quarter_in_agreement(self.agreements[reference], year, quarter)
+        programme, start, end, _ = self.agreement_terms(reference)  # monitoring.services.quarter_in_agreement's rule
+        q_start = quarter_starts(year)[quarter - 1]
+        return quarter_end(q_start) >= start and q_start <= end
 
     def check_returns(self) -> None:
         rows = self.rows(RETURNS)
@@ -970,22 +976,32 @@ class Plan:
             batch_size=BATCH,
         )
         Return.history.bulk_history_create(returns, batch_size=BATCH, default_user=actor)
-        ReturnValue.objects.bulk_create(
-            [
-                ReturnValue(return_record_id=r.pk, kpi_version_id=version.pk, value=value)
+        # The values and the two steps of each return's history are the most rows by far: checked already, they go in
+        # with plain parameterised INSERTs (as monitoring.bulk_import writes values), not model instances.
+        _insert(
+            ReturnValue,
+            ("return_record", "kpi_version", "value"),
+            (
+                (r.pk, version.pk, value)
                 for r, (_, _, _, entry) in zip(returns, self.new_returns, strict=True)
                 for version, value, _ in entry["values"].values()
-            ],
-            batch_size=BATCH,
+            ),
         )
         comment = "Brought in from the council's records by workbook import."
-        ReturnEvent.objects.bulk_create(
-            [
-                ReturnEvent(return_record_id=r.pk, action=action, actor=actor, comment=comment, at=noon(entry[key]))
+        at_field = ReturnEvent._meta.get_field("at")
+        dates = {}
+        for _, _, _, entry in self.new_returns:
+            for day in (entry["submitted"], entry["accepted"]):
+                if day not in dates:
+                    dates[day] = at_field.get_db_prep_save(noon(day), connection)
+        _insert(
+            ReturnEvent,
+            ("return_record", "action", "actor", "comment", "at"),
+            (
+                (r.pk, action, actor.pk, comment, dates[entry[key]])
                 for r, (_, _, _, entry) in zip(returns, self.new_returns, strict=True)
                 for action, key in ((ReturnEvent.Action.SUBMITTED, "submitted"), (ReturnEvent.Action.ACCEPTED, "accepted"))
-            ],
-            batch_size=BATCH,
+            ),
         )
         self.counts[RETURNS.name].created = len(returns)
 
@@ -1113,19 +1129,37 @@ class Plan:
         return result
 
 
+def _insert(model, names: tuple[str, ...], rows) -> None:
+    """INSERT rows of values ready for the database (ids, text, numbers) into `model`'s columns `names`, in batches."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
+    sql = f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608 - model's own table
+    batch: list[tuple] = []
+    with connection.cursor() as cursor:
+        for row in rows:
+            batch.append(row)
+            if len(batch) == BATCH * 5:
+                cursor.executemany(sql, batch)
+                batch = []
+        if batch:
+            cursor.executemany(sql, batch)
+
+
 def import_workbook(*, data: bytes, filename: str, actor: User) -> ImportResult:
     """Import the workbook as a whole, or raise ImportRefused listing every problem; nothing is half-written."""
     started = time.perf_counter()
     read = sheets.read_workbook(data, filename, file_limits())
     if read.problems and not read.rows:
         raise ImportRefused(read.problems)
+    phases = {"read": time.perf_counter() - started}
     plan = Plan(read, actor)
     plan.check()
     if plan.problems:
         raise ImportRefused(plan.problems)
+    phases["check"] = time.perf_counter() - started - phases["read"]
     with transaction.atomic():
         plan.write()
-        result = ImportResult(counts=plan.counts)
+        result = ImportResult(counts=plan.counts, phases=phases)
         if result.changed:
             record_event(
                 actor=actor,
@@ -1134,6 +1168,7 @@ def import_workbook(*, data: bytes, filename: str, actor: User) -> ImportResult:
                 data={name: vars(c) for name, c in plan.counts.items()},
             )
     result.seconds = time.perf_counter() - started
+    phases["write"] = result.seconds - phases["read"] - phases["check"]
     return result
 
 
