@@ -133,6 +133,7 @@ def test_bad_targets_and_returns_are_listed_and_nothing_is_written(framework, te
             target("PX", 4),
             target("ZZ", 1),
             target("G1", 10, year="2030-31"),
+            target("G1", "1e400", year="2023-24"),
         ],
         returns=[
             value("G1", Decimal("2.5")),
@@ -152,6 +153,7 @@ def test_bad_targets_and_returns_are_listed_and_nothing_is_written(framework, te
         "sheet 'KPI targets', row 3, column E (Q1 target): the quarters add up to 11, but the annual target is 10",
         "sheet 'KPI targets', row 4, column C (KPI code): PX is proposed: only agreed KPIs are used",
         "sheet 'KPI targets', row 6, column B (Financial year): SLA-2021-001 does not run in 2030-31",
+        "sheet 'KPI targets', row 7, column D (Annual target): 1E+400 has more than two decimal places or is too large",
         "sheet 'Past returns', row 2, column E (Value): 2.5 is a count, so must be a whole number",
         "sheet 'Past returns', row 3, column E (Value): 120 is a percentage over 100",
         "sheet 'Past returns', row 4, column G (Accepted on): is before the submitted date",

@@ -731,7 +731,7 @@ class Plan:
                 if value < 0:
                     self.add(row, key, "cannot be negative", INVALID)
                     ok = False
-                elif value != value.quantize(Decimal("0.01")) or value >= Decimal("1e12"):
+                elif value >= Decimal("1e12") or value != value.quantize(Decimal("0.01")):
                     self.add(row, key, f"{value} has more than two decimal places or is too large", INVALID)
                     ok = False
             unit = version.unit
@@ -852,15 +852,17 @@ class Plan:
                 self.new_returns.append((reference, year, quarter, entry))
                 continue
             status, values = existing
-            if status == Return.Status.ACCEPTED and values == {k: v[1] for k, v in entry["values"].items()}:
+            same = values == {k: v[1] for k, v in entry["values"].items()}
+            if status == Return.Status.ACCEPTED and same:
                 counts.unchanged += 1
                 continue
             row = next(r for r in rows if r.number == entry["row"])
+            other = "" if same else " with other values"
             self.add(
                 row,
                 "quarter",
-                f"{reference}'s {year}-{(year + 1) % 100:02d} Q{quarter} return is already in the "
-                f"service ({Return.Status(status).label.lower()}) with other values: change it there",
+                f"{reference}'s {year}-{(year + 1) % 100:02d} Q{quarter} return is already in the service "
+                f"({Return.Status(status).label.lower()}){other}: change it there",
                 CONFLICT,
             )
 
