@@ -215,3 +215,22 @@ def test_the_command_refuses_someone_who_may_not_bring_in_data(setup, template, 
     with pytest.raises(CommandError, match="is not an officer or administrator"):
         call_command("import_workbook", str(path), "--as", provider.username)
     assert not Agreement.objects.exists()
+
+
+def test_the_first_200_problems_are_listed_then_a_count_by_kind(setup, template, officer, client):
+    rows = [org(f"ORG-{i}", f"Provider {i}", **{"Org-ID": "nonsense"}) for i in range(230)]
+    rows += [org("ORG-0", "Provider again") for _ in range(5)]
+    bad = fill(template, {"Organisations": rows})
+    with pytest.raises(ImportRefused) as refused:
+        import_workbook(data=bad, filename="bad.xlsx", actor=officer)
+    problems = refused.value.problems
+    assert (len(problems), problems.total) == (200, 235)
+    assert problems.summary() == (
+        "and 35 more problems of the same kinds: a value the service does not accept (30), a record given twice (5)."
+    )
+
+    client.force_login(officer)
+    page = client.post("/import/", {"file": _upload(bad)}).content.decode()
+    assert "these 235 problems" in page
+    assert page.count('<tr class="govuk-table__row">\n    <td') == 200
+    assert "And 35 more problems of the same kinds" in page

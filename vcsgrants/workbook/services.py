@@ -216,6 +216,7 @@ class Plan:
                     org_id_validator(org_id)
                 except ValidationError:
                     self.add(row, "org_id", f"'{org_id}' is not an Org-ID such as GB-CHC-1234567", INVALID)
+                    row.bad.add("org_id")  # not compared with the others'
             name = v.get("name")
             if name:
                 other = names.get(_key(name))
@@ -225,7 +226,7 @@ class Plan:
                 elif holder and holder != key:
                     self.add(row, "name", f"'{name}' is already the name of another organisation in the service", CONFLICT)
                 names[_key(name)] = (key, row.number)
-            if org_id:
+            if org_id and "org_id" not in row.bad:
                 other = org_ids.get(org_id)
                 holder = self.orgs_by_org_id.get(org_id)
                 if other:
