@@ -234,3 +234,18 @@ def test_the_first_200_problems_are_listed_then_a_count_by_kind(setup, template,
     assert "these 235 problems" in page
     assert page.count('<tr class="govuk-table__row">\n    <td') == 200
     assert "And 35 more problems of the same kinds" in page
+
+
+def test_the_template_has_a_sheet_per_kind_of_record_and_explains_every_column(template):
+    import io
+
+    from openpyxl import load_workbook
+
+    from vcsgrants.workbook.sheets import README, SHEETS
+
+    wb = load_workbook(io.BytesIO(template))
+    assert wb.sheetnames == [README] + [s.name for s in SHEETS]
+    explained = {(r[0], r[1]) for r in wb[README].iter_rows(values_only=True) if r[1]}
+    for sheet in SHEETS:
+        assert [c.value for c in wb[sheet.name][1]] == [c.header for c in sheet.columns]
+        assert {(sheet.name, c.header) for c in sheet.columns} <= explained

@@ -141,7 +141,8 @@ class Plan:
         self.areas: dict[str, Area] = {}
         for a in Area.objects.all():
             self.areas[_key(a.name)] = a
-            self.areas[a.gss_code.lower()] = a
+            if a.gss_code:  # the official code, where the area has one
+                self.areas[a.gss_code.lower()] = a
             if a.kind == Area.Kind.COUNTY:
                 self.areas[_key(self.whole_area_name)] = a
                 self.areas["county-wide"] = a
