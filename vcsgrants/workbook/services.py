@@ -1174,8 +1174,3 @@ def import_workbook(*, data: bytes, filename: str, actor: User) -> ImportResult:
     result.seconds = time.perf_counter() - started
     phases["write"] = result.seconds - phases["read"] - phases["check"]
     return result
-
-
-def quarter_dates(start_year: int, quarter: int) -> tuple[dt.date, dt.date]:
-    start = quarter_starts(start_year)[quarter - 1]
-    return start, quarter_end(start)
