@@ -241,6 +241,9 @@ MATRIX = {
     "commitments-forecast-export": (STAFF, None),
     "agreement-create-multiyear": (MANAGERS, MANAGERS),
     "agreement-convert-multiyear": (MANAGERS, MANAGERS),
+    # --- bringing in existing data from a workbook: officers and administrators ---
+    "workbook-import": (MANAGERS, MANAGERS),
+    "workbook-template": (MANAGERS, None),
     # --- forgotten password: public, like the sign-in page (a link with a bad token shows "This link no longer works") ---
     "password_reset": (set(ROLES), set(ROLES)),
     "password_reset_done": (set(ROLES), None),

@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "vcsgrants.notifications",
     "vcsgrants.api",
     "vcsgrants.hub",
+    "vcsgrants.workbook",
     "vcsgrants.demo",  # load_demo and the fake data; production.py leaves it out
 ]
 

@@ -24,6 +24,7 @@ urlpatterns = [
     path("", include("vcsgrants.engagement.urls")),
     path("", include("vcsgrants.calls.urls")),
     path("", include("vcsgrants.notifications.urls")),
+    path("", include("vcsgrants.workbook.urls")),
 ]
 
 # A database busy past its timeout answers 503 with a retry message, whatever raised it (vcsgrants/core/middleware.py).
