@@ -62,6 +62,7 @@ IMD_2019_INDICATORS = {
 class AreasLoaded:
     created: list[Area] = field(default_factory=list)
     updated: list[Area] = field(default_factory=list)
+    unchanged: list[Area] = field(default_factory=list)  # already as the file says: not saved again, no history
     whole_area: Area | None = None
     indicators: list[AreaIndicator] = field(default_factory=list)  # the indicator columns read
     new_indicators: list[AreaIndicator] = field(default_factory=list)
@@ -220,6 +221,7 @@ def areas_load(
         created = area is None
         if created:
             area = Area()
+        before = _area_fields(area)
         area.name, area.kind = name, kind
         if code:
             area.gss_code = code
@@ -235,10 +237,18 @@ def areas_load(
             area.full_clean()
         except ValidationError as exc:
             raise ValidationError(f"{path.name}, row {number}: {' '.join(exc.messages)}") from exc
+        if not created and _area_fields(area) == before:
+            result.unchanged.append(area)
+            continue
         area.save()
         (result.created if created else result.updated).append(area)
     result.whole_area = whole_area_ensure(name=whole_area_name, code=whole_area_code)
     return result
+
+
+def _area_fields(area: Area) -> tuple:
+    """What a load can change on an area, to leave one that is already right unsaved (no new history row)."""
+    return (area.name, area.kind, area.gss_code, area.population, dict(area.indicators or {}))
 
 
 def whole_area_ensure(*, name: str = "", code: str = "") -> Area:
@@ -249,9 +259,11 @@ def whole_area_ensure(*, name: str = "", code: str = "") -> Area:
     area = (Area.objects.filter(gss_code=code).first() if code else None) or (
         Area.objects.filter(kind=Area.Kind.COUNTY, retired_on__isnull=True).order_by("pk").first()
     )
+    before = None
     if area is None:
         area = Area(kind=Area.Kind.COUNTY, name=name.strip() or current().council_name or "Whole area")
     else:
+        before = _area_fields(area)
         area.kind = Area.Kind.COUNTY
         area.name = name.strip() or area.name
     if code:
@@ -260,7 +272,8 @@ def whole_area_ensure(*, name: str = "", code: str = "") -> Area:
         area.full_clean()
     except ValidationError as exc:
         raise ValidationError(f"The whole area: {' '.join(exc.messages)}") from exc
-    area.save()
+    if _area_fields(area) != before:
+        area.save()
     return area
 
 
@@ -278,7 +291,7 @@ def areas_load_districts(*, path: Path, county_gss: str, county_name: str) -> li
         whole_area_name=county_name,
         whole_area_code=county_gss,
     )
-    return [loaded.whole_area, *loaded.created, *loaded.updated]
+    return [loaded.whole_area, *loaded.created, *loaded.updated, *loaded.unchanged]
 
 
 # --- Areas from the service (the Areas pages) ----------------------------------------------------------------

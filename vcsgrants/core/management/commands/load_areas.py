@@ -58,8 +58,9 @@ class Command(BaseCommand):
             raise CommandError("\n".join(exc.messages)) from exc
         words = area_word(plural=True)
         self.stdout.write(
-            f"Loaded {len(loaded.created) + len(loaded.updated)} {words} from {csv} "
-            f"({len(loaded.created)} new, {len(loaded.updated)} updated); whole area: {loaded.whole_area.name}."
+            f"Loaded {len(loaded.created) + len(loaded.updated) + len(loaded.unchanged)} {words} from {csv} "
+            f"({len(loaded.created)} new, {len(loaded.updated)} updated, {len(loaded.unchanged)} unchanged); "
+            f"whole area: {loaded.whole_area.name}."
         )
         if loaded.indicators:
             self.stdout.write("Indicators read: " + ", ".join(f"{i.name} ({i.key})" for i in loaded.indicators) + ".")
