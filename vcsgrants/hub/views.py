@@ -16,6 +16,7 @@ from vcsgrants.engagement.selectors.meetings import organisation_engagement, pro
 from vcsgrants.funding.models import Allocation, Programme, StreamBudget
 from vcsgrants.funding.selectors import agreements as agreement_selectors
 from vcsgrants.funding.selectors import programmes as programme_selectors
+from vcsgrants.hub.setup import setup_checklist
 from vcsgrants.monitoring.selectors import monitoring_settings_for, overdue_returns
 from vcsgrants.monitoring.services import percent_text
 
@@ -24,6 +25,7 @@ def home(request):
     user = request.user
     context = {
         "page_title": "Home",
+        "setup_steps": setup_checklist(user),
         "programmes": programme_selectors.programmes_visible_to(user) if user.has_perm("funding.view_programme_list") else [],
         "agreements": agreement_selectors.agreements_visible_to(user)[:50]
         if user.has_perm("funding.view_agreement_list")
