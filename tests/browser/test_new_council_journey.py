@@ -52,7 +52,8 @@ class Visits:
         self.texts: list[tuple[str, str]] = []
 
     def look(self, page) -> str:
-        text = page.content()
+        """What the page says to a person: its title and visible text (not the markup's ids and addresses)."""
+        text = page.title() + "\n" + page.locator("body").inner_text()
         self.texts.append((page.url, text))
         return text
 
@@ -258,3 +259,101 @@ def test_a_county_council_from_empty_to_open_data_and_a_cabinet_report(
         context.close()
 
     seen.assert_never("Derbyshire")
+
+
+def test_a_unitary_allocates_models_and_adopts_by_its_own_community_areas_without_gss_codes(
+    empty_install, page, live_server, login_as, axe_check, screenshot
+):
+    seen = Visits()
+    call_command(
+        "setup_council",
+        "--as",
+        "admin",
+        "--council-name",
+        "Westbrook Borough Council",
+        "--org-id",
+        "GB-LAE-WBK",
+        "--area-word",
+        "community area",
+        "--area-word-plural",
+        "community areas",
+        "--whole-area-name",
+        "Borough-wide",
+        stdout=io.StringIO(),
+    )
+    login_as(page, live_server, "admin", ADMIN_PASSWORD)
+
+    # The council's own need indicator and its community areas, none with a GSS code, from the Areas page.
+    page.get_by_role("link", name="Areas", exact=True).first.click()
+    page.get_by_role("link", name="Add a need indicator").click()
+    page.get_by_label("Name", exact=True).fill("Child poverty rate")
+    page.get_by_label("Short name").fill("poverty")
+    page.get_by_role("button", name=re.compile("Save|Add")).click()
+    for name, population, poverty in (("Riverside", "30000", "30"), ("Hillside", "20000", "10"), ("Old Town", "10000", "20")):
+        page.get_by_role("link", name="Add an area").click()
+        page.get_by_label("Name", exact=True).fill(name)
+        page.get_by_label(re.compile("^Community area: ")).check()
+        page.get_by_label("Population").fill(population)
+        page.get_by_label("Child poverty rate").fill(poverty)
+        page.get_by_role("button", name=re.compile("Save|Add")).click()
+    page.get_by_role("link", name="Add an area").click()
+    page.get_by_label("Name", exact=True).fill("Westbrook")
+    page.get_by_label(re.compile("^Borough-wide: ")).check()
+    page.get_by_role("button", name=re.compile("Save|Add")).click()
+    areas = page.locator("main table").first.inner_text()
+    assert all(name in areas for name in ("Riverside", "Hillside", "Old Town", "Westbrook")), areas
+    seen.look(page)
+    screenshot(page, "unitary-areas")
+    assert not axe_check(page)
+
+    # Its programme, stream and first year's budget.
+    page.goto(f"{live_server.url}/organisations/new/")
+    page.get_by_label("Name", exact=True).fill("Westbrook Borough Council")
+    page.get_by_label("Funder (the council)").check()
+    page.get_by_role("button", name="Save").click()
+    page.goto(f"{live_server.url}/programmes/new/")
+    page.get_by_label("Programme name").fill("Neighbourhood support")
+    page.get_by_label("Funder").select_option(label="Westbrook Borough Council")
+    page.get_by_role("button", name="Create programme").click()
+    programme_url = page.url.split("?")[0]
+    page.get_by_role("link", name=re.compile("Add a (funding )?stream")).first.click()
+    page.get_by_label("Name", exact=True).fill("Community grants")
+    page.get_by_label("Funder").select_option(label="Westbrook Borough Council")
+    page.get_by_label("Recurrent", exact=True).check()
+    page.get_by_label("Start date").fill("2026-04-01")
+    page.get_by_label("End date").fill("2029-03-31")
+    page.get_by_role("button", name=re.compile("Save|Add")).click()
+    page.get_by_role("link", name=re.compile("budget", re.I)).first.click()
+    page.get_by_label("Financial year").fill("2026-27")
+    page.get_by_label("Budget").fill("100000.00")
+    page.get_by_role("button", name=re.compile("Save|Set")).click()
+    seen.look(page)
+
+    # An option set over the community areas, by need; adopting it allocates the budget to the penny.
+    page.goto(f"{programme_url}options/new/")
+    page.get_by_label("Name").fill("2026-27 by need")
+    page.get_by_label("Funding stream").select_option(label="Community grants")
+    page.get_by_label("Financial year to allocate").select_option(label="2026-27")
+    page.get_by_label("The council's community areas").check()
+    page.get_by_role("button", name="Build the option set").click()
+    seen.look(page)
+    page.get_by_role("link", name="Add an option").click()
+    page.get_by_label("Label").fill("By child poverty")
+    page.get_by_label("Needs-weighted (%)").fill("100")
+    page.get_by_label(re.compile("Weight of need indicator .*poverty")).fill("100")
+    page.get_by_role("button", name="Add the option").click()
+    page.get_by_role("link", name="Adopt By child poverty").click()
+    seen.look(page)
+    screenshot(page, "unitary-adopt-preview")
+    page.get_by_role("button", name="Adopt these allocations").click()
+    assert "adopted" in page.locator(".govuk-notification-banner").inner_text()
+
+    page.goto(f"{programme_url}?year=2026-27")
+    programme = seen.look(page)
+    screenshot(page, "unitary-programme")
+    allocations = page.locator("main").inner_text()
+    assert "Riverside" in allocations and "Old Town" in allocations
+    assert "£100,000.00" in allocations
+    assert "community area" in programme.lower()
+    for word in ("Derbyshire", "County-wide", "district"):
+        seen.assert_never(word)
