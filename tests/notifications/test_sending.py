@@ -158,3 +158,43 @@ def test_with_no_sign_off_set_e_mails_end_with_the_service_name(db):
         "Westshire Grants\nThis e-mail was sent automatically. Please do not reply to it: "
         "write to grants@westshire.example instead.\n"
     )
+
+
+def test_with_a_logo_e_mails_carry_the_same_words_as_html_under_the_logo_inline(smtp, settings, tmp_path):
+    import io as _io
+
+    from django.core.files.base import ContentFile
+    from PIL import Image
+
+    from vcsgrants.core.models import CouncilSettings
+    from vcsgrants.notifications.messages import body_text
+
+    settings.MEDIA_ROOT = tmp_path
+    settings.VCSGRANTS_BASE_URL = "https://grants.northshire.example"
+    set_council(council_name="Northshire County Council")
+    png = _io.BytesIO()
+    Image.new("RGB", (40, 20), (0, 94, 165)).save(png, "PNG")
+    CouncilSettings.objects.get(pk=1).logo.save("logo.png", ContentFile(png.getvalue()))
+    user = UserFactory(roles=[Role.PROVIDER], first_name="Sam")
+    body = body_text(user, ["Your return is due <soon> & overdue."], "/returns/1/", "The return:")
+    enqueue(kind=Notification.Kind.RETURN_DUE, key="logo", to_email=user.email, subject="Due", body=body, recipient=user)
+    assert "Sent 1; failed 0" in run("--only-send")
+
+    received = smtp.to(user.email)[0]
+    assert received.get_content_type() == "multipart/related"
+    text = received.get_body(preferencelist=("plain",)).get_content()
+    html = received.get_body(preferencelist=("html",)).get_content()
+    assert text.replace("\r\n", "\n") == body  # the plain text is the e-mail itself, unchanged (SMTP sends CRLF)
+    image = next(part for part in received.walk() if part.get_content_type() == "image/png")
+    cid = image["Content-ID"].strip().strip("<>")
+    assert f'src="cid:{cid}"' in html and 'alt="Northshire County Council logo"' in html
+    assert image.get_content() == png.getvalue()
+    assert "Your return is due &lt;soon&gt; &amp; overdue." in html  # escaped, never markup
+    assert '<a href="https://grants.northshire.example/returns/1/"' in html
+
+
+def test_without_a_logo_e_mails_are_plain_text_only(smtp):
+    user = UserFactory(roles=[Role.PROVIDER])
+    enqueue(kind=Notification.Kind.RETURN_DUE, key="plain", to_email=user.email, subject="Due", body="Hello.\n", recipient=user)
+    assert "Sent 1; failed 0" in run("--only-send")
+    assert smtp.to(user.email)[0].get_content_type() == "text/plain"

@@ -10,17 +10,19 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
+from email.mime.image import MIMEImage
 
 from django.core.exceptions import ValidationError
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
 from django.db import connection, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
-from vcsgrants.core.council import email_domain, from_address
+from vcsgrants.core.council import display_name, email_domain, from_address, logo_bytes
 from vcsgrants.core.models import User
+from vcsgrants.notifications.messages import html_version
 from vcsgrants.notifications.models import Notification, max_attempts
 
 
@@ -78,13 +80,15 @@ def _claim(now: dt.datetime, limit: int) -> list[Notification]:
     return list(Notification.objects.filter(claim=token, sent_at=None).order_by("created_at", "id"))
 
 
-def _message(notification: Notification, mail_connection, sender: str | None = None) -> EmailMessage:
+def _message(notification: Notification, mail_connection, sender: str | None = None, logo: bytes | None = None) -> EmailMessage:
+    """The e-mail to send: its plain text, and when the council has a logo (`logo`, its bytes), the same words as
+    HTML headed by the logo, carried inline (multipart/related) so no mail reader fetches anything."""
     body = notification.body
     if notification.kind == Notification.Kind.INVITATION:
         from vcsgrants.notifications.invitations import with_link  # it queues through this module
 
         body = with_link(notification)  # the set-your-password link is made now, never stored
-    return EmailMessage(
+    message = EmailMultiAlternatives(
         subject=notification.subject,
         from_email=sender or from_address(),
         body=body,
@@ -97,6 +101,15 @@ def _message(notification: Notification, mail_connection, sender: str | None = N
             "Message-ID": make_msgid(domain=email_domain()),
         },
     )
+    if logo:
+        cid = make_msgid("logo", domain=email_domain())[1:-1]
+        message.attach_alternative(html_version(body, logo_cid=cid, logo_alt=f"{display_name()} logo"), "text/html")
+        image = MIMEImage(logo, _subtype="png" if logo.startswith(b"\x89PNG") else "jpeg")
+        image.add_header("Content-ID", f"<{cid}>")
+        image.add_header("Content-Disposition", "inline", filename="logo.png" if logo.startswith(b"\x89PNG") else "logo.jpg")
+        message.mixed_subtype = "related"
+        message.attach(image)
+    return message
 
 
 def _record_failure(notification: Notification, error: BaseException, now: dt.datetime, result: SendResult) -> None:
@@ -131,11 +144,11 @@ def send_queued(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE)
             for notification in batch:
                 _record_failure(notification, error, now, result)
             break
-        sender = from_address()
+        sender, logo = from_address(), logo_bytes()
         try:
             for notification in batch:
                 try:
-                    mail_connection.send_messages([_message(notification, mail_connection, sender)])
+                    mail_connection.send_messages([_message(notification, mail_connection, sender, logo)])
                 except Exception as error:  # noqa: BLE001 - recorded, and tried again by a later run
                     _record_failure(notification, error, now, result)
                     continue
