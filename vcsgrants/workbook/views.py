@@ -19,7 +19,13 @@ PERM = "workbook.import_workbook"
 
 
 class WorkbookUploadForm(GovukForm):
-    file = forms.FileField(label="The filled-in workbook (XLSX)", help_text=f"Up to {MAX_UPLOAD_BYTES // (1024 * 1024)} MB.")
+    file = forms.FileField(
+        label="The filled-in workbook (XLSX)",
+        help_text=(
+            "Up to 25 MB through this page (the web server's limit on an upload); a larger workbook, up to "
+            f"{MAX_UPLOAD_BYTES // (1024 * 1024)} MB, with manage.py import_workbook."
+        ),
+    )
 
 
 def workbook_template(request):
