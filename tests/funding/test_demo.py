@@ -144,3 +144,16 @@ def test_demo_password_comes_from_the_environment(settings, monkeypatch):
     call_command("load_demo", stdout=out)
     assert User.objects.get(username="officer").check_password("another-demo-pass")
     assert "another-demo-pass" in out.getvalue()
+
+
+def test_the_covid_one_off_stream_is_fully_paid_in_2022_23(demo):
+    """Both its 2022-23 instalments (April and July, the stream ends 30 September) were paid: all £125,000.00."""
+    summary = selectors.programme_year_summary(programme=demo, year=year(2022))
+    covid = next(row for row in summary.streams if row.obj.is_one_off)
+    core = next(row for row in summary.streams if not row.obj.is_one_off)
+    assert (covid.committed, covid.paid, covid.remaining) == (Decimal("125000.00"), Decimal("125000.00"), Decimal("0.00"))
+    assert covid.uncommitted == Decimal("0.00")
+    assert core.paid + covid.paid == summary.stream_total.paid == summary.district_total.paid
+    assert core.remaining == core.committed - core.paid
+    assert summary.stream_total.remaining == summary.district_total.remaining
+    assert summary.reconciles and not summary.over_committed

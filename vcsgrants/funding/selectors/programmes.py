@@ -10,10 +10,11 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from vcsgrants.core.models import Area, FinancialYear
-from vcsgrants.core.money import apportion, financial_year_start, pounds
+from vcsgrants.core.money import apportion, financial_year_start, pounds, quarterly_in_advance
 from vcsgrants.core.rules import partner_lineage
 from vcsgrants.funding.models import (
     ZERO,
+    Agreement,
     Allocation,
     Decision,
     FundingLine,
@@ -33,6 +34,7 @@ class MoneyRow:
     committed: Decimal = ZERO
     paid: Decimal = ZERO
     obj: object = None
+    is_stream: bool = False
 
     @property
     def unallocated(self) -> Decimal:
@@ -40,12 +42,18 @@ class MoneyRow:
 
     @property
     def uncommitted(self) -> Decimal:
-        return self.allocated - self.committed
+        """Streams: budget not yet committed in agreements. Areas (no budget): allocation not yet committed."""
+        return (self.budget if self.is_stream else self.allocated) - self.committed
+
+    @property
+    def over_committed(self) -> Decimal:
+        """How far a stream's commitments exceed its budget (zero if they do not)."""
+        return max(self.committed - self.budget, ZERO) if self.is_stream else ZERO
 
     @property
     def remaining(self) -> Decimal:
-        """Money not yet paid out of what was budgeted (streams) or allocated (districts)."""
-        return (self.budget if self.budget else self.allocated) - self.paid
+        """Remaining to pay, the one definition on every table: committed − paid."""
+        return self.committed - self.paid
 
     def add(self, other: MoneyRow) -> None:
         self.budget += other.budget
@@ -60,10 +68,15 @@ class YearSummary:
     year: FinancialYear
     streams: list[MoneyRow] = field(default_factory=list)
     districts: list[MoneyRow] = field(default_factory=list)
-    stream_total: MoneyRow = field(default_factory=lambda: MoneyRow("Total"))
+    stream_total: MoneyRow = field(default_factory=lambda: MoneyRow("Total", is_stream=True))
     district_total: MoneyRow = field(default_factory=lambda: MoneyRow("Total"))
     committed_recurrent: Decimal = ZERO
     committed_one_off: Decimal = ZERO
+
+    @property
+    def over_committed(self) -> list[MoneyRow]:
+        """Streams whose commitments for the year exceed their budget."""
+        return [row for row in self.streams if row.over_committed > 0]
 
     @property
     def reconciles(self) -> bool:
@@ -71,13 +84,85 @@ class YearSummary:
         return (s.allocated, s.committed, s.paid) == (d.allocated, d.committed, d.paid)
 
 
+PlanKey = tuple[int, int]  # (stream, area)
+
+
+def attribute_paid(paid: Decimal, plan: list[tuple[dt.date, PlanKey, Decimal]]) -> dict[PlanKey, Decimal]:
+    """Share what an agreement has been paid for a year over its lines, in the order their money falls due.
+
+    plan: each line's money by due date (as the default schedule sets it: quarterly in advance within the
+    stream's dates). Paid money meets the earliest due date first, then the next; within the due date it runs
+    out on, it is shared between the lines due then in proportion to their amounts, to the penny (largest
+    remainder, ties to the earlier line in (stream, area) order). Pure: no database.
+
+    So a line is never shown paid more than it commits, and the shares add up to what was paid exactly. If more
+    was paid than the plan holds (only after a reduction), the excess is shared over the lines by their amounts.
+    """
+    result: dict[PlanKey, Decimal] = defaultdict(lambda: ZERO)
+    by_date: dict[dt.date, dict[PlanKey, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for due, key, amount in plan:
+        if amount > 0:
+            by_date[due][key] += amount
+            result[key] += ZERO
+    left = paid
+    for due in sorted(by_date):
+        if left <= 0:
+            break
+        lines = by_date[due]
+        keys = sorted(lines)
+        due_total = sum(lines.values(), ZERO)
+        if left >= due_total:
+            for key in keys:
+                result[key] += lines[key]
+            left -= due_total
+        else:
+            for key, share in zip(keys, apportion(left, [lines[k] for k in keys]), strict=True):
+                result[key] += share
+            left = ZERO
+    if left > 0 and result:
+        keys = sorted(result)
+        totals: dict[PlanKey, Decimal] = defaultdict(lambda: ZERO)
+        for _, key, amount in plan:
+            if amount > 0:
+                totals[key] += amount
+        for key, share in zip(keys, apportion(left, [totals[k] for k in keys]), strict=True):
+            result[key] += share
+    return dict(result)
+
+
+def line_plan(
+    *,
+    year: FinancialYear,
+    agreement_start: dt.date,
+    agreement_end: dt.date,
+    lines: dict[PlanKey, Decimal],
+    streams: dict[int, FundingStream],
+) -> list[tuple[dt.date, PlanKey, Decimal]]:
+    """Each line's money by due date, as the default schedule (services.payments) spreads it: quarterly in advance
+    within the dates both the agreement and the line's stream run in the year (the agreement's own if they miss)."""
+    plan: list[tuple[dt.date, PlanKey, Decimal]] = []
+    a_start, a_end = max(agreement_start, year.start), min(agreement_end, year.end)
+    for key in sorted(lines):
+        amount = lines[key]
+        if amount <= 0:
+            continue
+        stream = streams[key[0]]
+        start, end = max(a_start, stream.start), min(a_end, stream.end or a_end)
+        if end < start:
+            start, end = a_start, a_end
+        dues = quarterly_in_advance(year.start_year, start, end, amount) if start <= end else []
+        plan += [(due, key, share) for due, share in dues] or [(year.start, key, amount)]
+    return plan
+
+
 def paid_by_line(*, programme: Programme, year: FinancialYear) -> dict[tuple[int, int, int], Decimal]:
     """What has been paid, per (agreement, stream, area) for the year.
 
-    Payments are made against an agreement's instalments, not per stream; each agreement's paid
-    total is apportioned over its funding lines in proportion to their amounts, to the penny.
+    Payments are made against an agreement's instalments, which follow its lines' money by due date; each
+    agreement's paid total is attributed to its lines in the order their money falls due (attribute_paid), so a
+    one-off stream's instalments paid in full show the stream fully paid.
     """
-    net: dict[int, dict[tuple[int, int], Decimal]] = defaultdict(dict)
+    net: dict[int, dict[PlanKey, Decimal]] = defaultdict(dict)
     for row in (
         FundingLine.objects.filter(agreement__programme=programme, financial_year=year)
         .values("agreement_id", "stream_id", "area_id")
@@ -86,18 +171,26 @@ def paid_by_line(*, programme: Programme, year: FinancialYear) -> dict[tuple[int
     ):
         net[row["agreement_id"]][(row["stream_id"], row["area_id"])] = row["total"]
     result: dict[tuple[int, int, int], Decimal] = {}
-    paid_rows = (
-        Payment.objects.filter(instalment__agreement__programme=programme, instalment__financial_year=year)
+    paid_rows = {
+        row["instalment__agreement_id"]: row["total"]
+        for row in Payment.objects.filter(instalment__agreement__programme=programme, instalment__financial_year=year)
         .values("instalment__agreement_id")
         .annotate(total=MoneySum("amount"))
-    )
-    for row in paid_rows:
-        agreement_id = row["instalment__agreement_id"]
-        keys = sorted(k for k, v in net[agreement_id].items() if v > 0)
-        if not keys:
-            continue
-        shares = apportion(row["total"], [net[agreement_id][k] for k in keys])
-        for key, share in zip(keys, shares, strict=True):
+    }
+    if not paid_rows:
+        return result
+    streams = FundingStream.objects.in_bulk({k[0] for a in paid_rows for k in net[a]})
+    agreements = Agreement.objects.prefetch_related("variations").in_bulk(list(paid_rows))
+    for agreement_id, paid in paid_rows.items():
+        agreement = agreements[agreement_id]
+        plan = line_plan(
+            year=year,
+            agreement_start=agreement.start_date,
+            agreement_end=agreement.current_end_date,
+            lines=net[agreement_id],
+            streams=streams,
+        )
+        for key, share in attribute_paid(paid, plan).items():
             result[(agreement_id, *key)] = share
     return result
 
@@ -105,7 +198,7 @@ def paid_by_line(*, programme: Programme, year: FinancialYear) -> dict[tuple[int
 def programme_year_summary(*, programme: Programme, year: FinancialYear) -> YearSummary:
     summary = YearSummary(programme=programme, year=year)
     streams = [s for s in programme.streams.select_related("funder") if s.runs_in(year)]
-    stream_rows = {s.pk: MoneyRow(s.name, obj=s) for s in streams}
+    stream_rows = {s.pk: MoneyRow(s.name, obj=s, is_stream=True) for s in streams}
     areas = list(Area.objects.all())
     area_rows = {a.pk: MoneyRow(str(a), obj=a) for a in areas}
     for budget in StreamBudget.objects.filter(stream__programme=programme, financial_year=year):
