@@ -232,9 +232,14 @@ def check_year(ledger, programme, streams, agreements, fy):
     for row in summary.streams:
         assert to_pence(row.budget) == ledger.budget.get((row.obj.pk, fy.pk), 0)
         assert row.allocated <= row.budget
+        # Paid by stream follows the instalments paid: never more than the stream commits, remaining = committed − paid.
+        assert ZERO <= row.paid <= row.committed, f"{row.label} shown paid more than it commits"
+        assert row.remaining == row.committed - row.paid
+        assert row.uncommitted == row.budget - row.committed
     for row in summary.districts:
         assert row.committed <= row.allocated, f"{row.label} commits more than it is allocated"
         assert row.paid <= row.committed
+        assert row.remaining == row.committed - row.paid
     for stream in streams:
         for allocation in Allocation.objects.filter(stream=stream, financial_year=fy):
             committed = programme_services.committed_total(stream=stream, year=fy, area=allocation.area)
