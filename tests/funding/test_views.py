@@ -162,3 +162,14 @@ def test_payments_page_lists_overdue_instalments(demo, client):
     page = signed_in(client, "finance").get("/payments/?status=overdue").content.decode()
     assert "Overdue" in page
     assert "SLA-2020-001" in page
+
+
+def test_programme_page_shows_the_covid_one_off_stream_paid_in_full_with_nothing_remaining(demo, client):
+    page = signed_in(client, "cabinet").get("/programmes/vcs-infrastructure/?year=2022-23").content.decode()
+    table = page[page.index('id="streams-table"') :]
+    row = table[table.index("COVID-19 response") :]
+    row = row[: row.index("</tr>")]
+    cells = [c.split(">")[-1] for c in row.split("</td>")[:-1]]
+    # Budget, allocated, committed, uncommitted, paid, remaining to pay.
+    assert cells == ["£125,000.00", "£125,000.00", "£125,000.00", "£0.00", "£125,000.00", "£0.00"]
+    assert 'id="over-committed"' not in page
