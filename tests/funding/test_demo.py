@@ -157,3 +157,18 @@ def test_the_covid_one_off_stream_is_fully_paid_in_2022_23(demo):
     assert core.remaining == core.committed - core.paid
     assert summary.stream_total.remaining == summary.district_total.remaining
     assert summary.reconciles and not summary.over_committed
+
+
+def test_wellbeing_2024_25_remaining_to_pay_is_the_same_on_both_tables(demo):
+    """Remaining to pay is committed − paid on the stream and district tables alike (it was budget − paid on one
+    and allocated − paid on the other)."""
+    from vcsgrants.demo.multiyear import PROGRAMME_SLUG
+
+    summary = selectors.programme_year_summary(programme=Programme.objects.get(slug=PROGRAMME_SLUG), year=year(2024))
+    streams, districts = summary.stream_total, summary.district_total
+    assert (streams.committed, streams.paid) == (Decimal("74982.75"), Decimal("0.00"))
+    assert streams.remaining == districts.remaining == Decimal("74982.75")
+    assert streams.uncommitted == Decimal("-4982.75")
+    # Its multi-year profile commits more than the year's budget: flagged, naming the stream and the excess.
+    [over] = summary.over_committed
+    assert (over.label, over.over_committed) == ("Wellbeing infrastructure grant (demo)", Decimal("4982.75"))
