@@ -28,6 +28,31 @@ def _council_settings_read_afresh():
     forget()
 
 
+_flushed = {"since_restore": False}
+
+
+@pytest.fixture(autouse=True)
+def _rows_from_migrate_survive_a_flush(request, django_db_blocker):
+    """A transactional test (browser, live server) ends by flushing every table, which removes what `migrate` itself
+    creates: the role groups and the council-settings row. The next test puts them back before it starts, so every
+    test begins on a database as `migrate` leaves it, whatever ran before it on this worker."""
+    if _flushed["since_restore"]:
+        from django.contrib.auth.models import Group
+
+        from vcsgrants.core.models import CouncilSettings
+
+        with django_db_blocker.unblock():
+            for role in Role:
+                Group.objects.get_or_create(name=role.value)
+            CouncilSettings.objects.get_or_create(pk=1)
+        _flushed["since_restore"] = False
+    yield
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
+    if transactional or {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames):
+        _flushed["since_restore"] = True
+
+
 @pytest.fixture
 def officer(db):
     return UserFactory(roles=[Role.OFFICER])
