@@ -1,4 +1,4 @@
-"""The report as a Word document laid out like a council committee report (python-docx).
+"""The report as an A4 Word document laid out like a council committee report (python-docx).
 
 Numbered sections with numbered paragraphs (2.1, 2.2 …), tables with money right-aligned and a bold
 total row, recommendations numbered (1), (2) …, Appendix 2 on its own page, and "Page X of Y" in the
@@ -72,6 +72,13 @@ def _logo_size(logo: bytes) -> dict:
     return {"width": Mm(150)} if width * 20 > height * 150 else {"height": Mm(20)}
 
 
+def _a4(section) -> None:
+    """A4 portrait (python-docx's template is US Letter) with the PDF's margins, so both print alike."""
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(22)
+    section.left_margin, section.right_margin = Mm(18), Mm(18)
+
+
 def report_docx(content: ReportContent) -> bytes:
     report = content.report
     document = Document()
@@ -82,6 +89,7 @@ def report_docx(content: ReportContent) -> bytes:
         style = document.styles[style_name]
         style.font.name = FONT
         style.font.color.rgb = RGBColor(0, 0, 0)
+    _a4(document.sections[0])
     document.core_properties.title = report.title
     document.core_properties.author = content.council_name or report.programme.funder.name
 
