@@ -15,6 +15,7 @@ from docx import Document
 
 from tests.factories import AreaFactory, OrganisationFactory, UserFactory, funded_programme, line, set_council
 from vcsgrants.core.models import AuditEvent, Role
+from vcsgrants.funding.models import Decision
 from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.funding.services import programmes as programme_services
 from vcsgrants.reports import services
@@ -146,6 +147,29 @@ def test_a_new_draft_copies_the_issued_reports_words_and_choices_and_can_be_edit
     assert not IssuedReport.objects.filter(report=draft).exists() and draft.decision is None
     page = world.client().get(draft.get_absolute_url()).content.decode()
     assert "Draft: the figures are computed" in page and "Issue the report" in page
+
+
+def test_the_decision_is_recorded_on_the_report_as_issued(world):
+    issued = services.report_issue(report=world.report, actor=world.officer)
+    world.agreement("Second Community Trust", "5000.00")  # after issue: not what the meeting was sent
+    officer = world.client()
+    page = officer.get(reverse("reports:report-decision", args=[world.report.pk])).content.decode()
+    assert f"the report as issued on {issued.issued_at.day} {issued.issued_at:%B %Y}" in page
+    assert 'value="12000.00"' in page  # the amount approved defaults to the issued total, not today's 17,000
+    decision = services.report_record_decision(
+        report=world.report,
+        decision=Decision(title="Grants", decision_date=dt.date(2022, 2, 10), meeting="Cabinet, 10 February 2022"),
+        actor=world.officer,
+    )
+    assert decision.report.issued_version == issued
+    assert AuditEvent.objects.get(verb="report.decision_recorded").data["issued_id"] == issued.pk
+    detail = officer.get(world.report.get_absolute_url()).content.decode()
+    assert f"on the report as issued on {issued.issued_at.day} {issued.issued_at:%B %Y}" in detail
+
+
+def test_recording_a_decision_on_a_draft_warns_that_its_figures_may_change(world):
+    page = world.client().get(reverse("reports:report-decision", args=[world.report.pk])).content.decode()
+    assert "This report has not been issued" in page
 
 
 @pytest.mark.parametrize("role", [Role.PROVIDER, Role.FINANCE])

@@ -83,6 +83,14 @@ class CabinetReport(models.Model):
         return reverse("reports:report-detail", args=[self.pk])
 
     @property
+    def issued_version(self) -> IssuedReport | None:
+        """The version issued to the meeting, if the report has been issued."""
+        try:
+            return self.issued
+        except IssuedReport.DoesNotExist:
+            return None
+
+    @property
     def recommendation_list(self) -> list[str]:
         return [line.strip() for line in self.recommendations.splitlines() if line.strip()]
 

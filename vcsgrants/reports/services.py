@@ -94,12 +94,15 @@ def report_record_decision(*, report: CabinetReport, decision: Decision, actor: 
     decision = decision_record(decision=decision, actor=actor)
     report.decision = decision
     report.save(update_fields=["decision", "updated_at"])
+    issued = IssuedReport.objects.filter(report=report).first()
     record_event(
         actor=actor,
         verb="report.decision_recorded",
         obj=report,
-        summary=f"Recorded the decision on '{report.title}': {decision}",
-        data={"decision_id": decision.pk},
+        summary=f"Recorded the decision on '{report.title}'"
+        + (f" as issued on {issued.issued_at:%d %B %Y}" if issued else "")
+        + f": {decision}",
+        data={"decision_id": decision.pk, "issued_id": issued.pk if issued else None},
     )
     return decision
 

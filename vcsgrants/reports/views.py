@@ -36,10 +36,7 @@ def _report(request, pk, perm) -> CabinetReport:
 
 
 def _issued(report: CabinetReport) -> IssuedReport | None:
-    try:
-        return report.issued
-    except IssuedReport.DoesNotExist:
-        return None
+    return report.issued_version
 
 
 def report_list(request, slug):
@@ -171,14 +168,15 @@ def report_decision(request, pk):
     if report.decision_id:
         messages.info(request, "The decision on this report is already recorded.")
         return redirect(report.decision)
-    content = report_content(report)
+    issued = _issued(report)
     year = report.financial_year
     initial = {
         "title": report.title,
         "decision_date": report.meeting_date,
         "meeting": f"{report.meeting}, {report.meeting_date.day} {report.meeting_date:%B %Y}",
         "resolution": "; ".join(f"({i}) {r}" for i, r in enumerate(report.recommendation_list, start=1)),
-        "amount_approved": content.appendix.total,
+        # The total the meeting was sent if the report was issued, else today's.
+        "amount_approved": issued.appendix_total if issued else report_content(report).appendix.total,
         "period_start": year.start,
         "period_end": year.end,
     }
@@ -193,9 +191,11 @@ def report_decision(request, pk):
             return redirect(decision)
     return render(
         request,
-        "core/form_page.html",
+        "reports/report_decision.html",
         {
             "form": form,
+            "report": report,
+            "issued": issued,
             "page_title": f"Record the decision: {report.title}",
             "back": report.get_absolute_url(),
             "submit_label": "Record the decision",
