@@ -9,6 +9,7 @@ import io
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from docx import Document
@@ -185,3 +186,16 @@ def test_the_word_file_is_a4_with_margins(world):
     section = document.sections[0]
     assert (round(section.page_width.mm), round(section.page_height.mm)) == (210, 297)
     assert (round(section.left_margin.mm), round(section.top_margin.mm)) == (18, 20)
+
+
+def test_the_command_writes_the_issued_file(world, tmp_path):
+    issued = services.report_issue(report=world.report, actor=world.officer)
+    decision = services.report_record_decision(
+        report=world.report,
+        decision=Decision(title="Grants", decision_date=dt.date(2022, 2, 10), meeting="Cabinet, 10 February 2022"),
+        actor=world.officer,
+    )
+    world.agreement("Second Community Trust", "5000.00")
+    out = tmp_path / "r.pdf"
+    call_command("cabinet_report", decision=decision.pk, format="pdf", out=str(out), stdout=io.StringIO())
+    assert out.read_bytes() == bytes(issued.pdf)
