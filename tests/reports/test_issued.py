@@ -148,6 +148,8 @@ def test_a_new_draft_copies_the_issued_reports_words_and_choices_and_can_be_edit
     assert not IssuedReport.objects.filter(report=draft).exists() and draft.decision is None
     page = world.client().get(draft.get_absolute_url()).content.decode()
     assert "Draft: the figures are computed" in page and "Issue the report" in page
+    listing = world.client().get(reverse("reports:report-list", args=[world.report.programme.slug])).content.decode()
+    assert listing.count(">Issued</strong>") == 1 and listing.count(">Draft</strong>") == 1
 
 
 def test_the_decision_is_recorded_on_the_report_as_issued(world):

@@ -63,12 +63,15 @@ def _table(document, table: Table) -> None:
     document.add_paragraph()
 
 
-def _logo_size(logo: bytes) -> dict:
-    """20 mm high, or 150 mm wide for a logo so wide that 20 mm high would run off the page."""
+def _logo_size(logo: bytes) -> dict | None:
+    """20 mm high, or 150 mm wide for a logo so wide that 20 mm high would run off the page; None if unreadable."""
     from PIL import Image
 
-    with Image.open(io.BytesIO(logo)) as image:
-        width, height = image.size
+    try:
+        with Image.open(io.BytesIO(logo)) as image:
+            width, height = image.size
+    except (OSError, ValueError):  # an unreadable logo is left out rather than stopping the report
+        return None
     return {"width": Mm(150)} if width * 20 > height * 150 else {"height": Mm(20)}
 
 
@@ -93,10 +96,11 @@ def report_docx(content: ReportContent) -> bytes:
     document.core_properties.title = report.title
     document.core_properties.author = content.council_name or report.programme.funder.name
 
-    if content.logo:
+    size = _logo_size(content.logo) if content.logo else None
+    if size:
         picture = document.add_paragraph()
         picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        picture.add_run().add_picture(io.BytesIO(content.logo), **_logo_size(content.logo))
+        picture.add_run().add_picture(io.BytesIO(content.logo), **size)
     for line in content.heading_lines:
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
