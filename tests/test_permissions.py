@@ -194,6 +194,8 @@ MATRIX = {
     "report-edit": (MANAGERS, MANAGERS),
     "report-download": (STAFF, None),
     "report-decision": (MANAGERS | {"cabinet"}, MANAGERS | {"cabinet"}),
+    "report-issue": (MANAGERS, MANAGERS),  # a confirmation page, then the POST that issues
+    "report-new-draft": (set(), MANAGERS),  # POST only
     # --- opendata ---
     # Published grants are public; council staff preview and check grants; officers publish and unpublish.
     "opendata-public": (set(ROLES), None),
@@ -376,7 +378,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
     kpi = Kpi.objects.filter(outcome__programme=agreement.programme, status=Kpi.Status.AGREED).first()
     return_record = Return.objects.filter(agreement=agreement).first()
     option_set = OptionSet.objects.get(programme=agreement.programme)
-    report = CabinetReport.objects.get(programme=agreement.programme)
+    report = CabinetReport.objects.filter(programme=agreement.programme).order_by("pk").first()  # new drafts come later
     args = {
         # url args --- calls (build and apply) ---
         **(calls_apply_url_args(slug) if name.startswith(("call-", "application-")) else {}),
@@ -406,6 +408,8 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "report-edit": [report.pk],
         "report-download": [report.pk, "pdf"],
         "report-decision": [report.pk],
+        "report-issue": [report.pk],
+        "report-new-draft": [report.pk],
         "equity-list": [slug],
         "equity-create": [slug],
         "equity-detail": [option_set.pk],

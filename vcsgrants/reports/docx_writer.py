@@ -1,4 +1,4 @@
-"""The report as a Word document laid out like a council committee report (python-docx).
+"""The report as an A4 Word document laid out like a council committee report (python-docx).
 
 Numbered sections with numbered paragraphs (2.1, 2.2 …), tables with money right-aligned and a bold
 total row, recommendations numbered (1), (2) …, Appendix 2 on its own page, and "Page X of Y" in the
@@ -63,13 +63,23 @@ def _table(document, table: Table) -> None:
     document.add_paragraph()
 
 
-def _logo_size(logo: bytes) -> dict:
-    """20 mm high, or 150 mm wide for a logo so wide that 20 mm high would run off the page."""
+def _logo_size(logo: bytes) -> dict | None:
+    """20 mm high, or 150 mm wide for a logo so wide that 20 mm high would run off the page; None if unreadable."""
     from PIL import Image
 
-    with Image.open(io.BytesIO(logo)) as image:
-        width, height = image.size
+    try:
+        with Image.open(io.BytesIO(logo)) as image:
+            width, height = image.size
+    except (OSError, ValueError):  # an unreadable logo is left out rather than stopping the report
+        return None
     return {"width": Mm(150)} if width * 20 > height * 150 else {"height": Mm(20)}
+
+
+def _a4(section) -> None:
+    """A4 portrait (python-docx's template is US Letter) with the PDF's margins, so both print alike."""
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.top_margin, section.bottom_margin = Mm(20), Mm(22)
+    section.left_margin, section.right_margin = Mm(18), Mm(18)
 
 
 def report_docx(content: ReportContent) -> bytes:
@@ -82,13 +92,15 @@ def report_docx(content: ReportContent) -> bytes:
         style = document.styles[style_name]
         style.font.name = FONT
         style.font.color.rgb = RGBColor(0, 0, 0)
+    _a4(document.sections[0])
     document.core_properties.title = report.title
     document.core_properties.author = content.council_name or report.programme.funder.name
 
-    if content.logo:
+    size = _logo_size(content.logo) if content.logo else None
+    if size:
         picture = document.add_paragraph()
         picture.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        picture.add_run().add_picture(io.BytesIO(content.logo), **_logo_size(content.logo))
+        picture.add_run().add_picture(io.BytesIO(content.logo), **size)
     for line in content.heading_lines:
         paragraph = document.add_paragraph()
         paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER

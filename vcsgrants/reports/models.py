@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from vcsgrants.core.models import FinancialYear
@@ -82,5 +83,38 @@ class CabinetReport(models.Model):
         return reverse("reports:report-detail", args=[self.pk])
 
     @property
+    def issued_version(self) -> IssuedReport | None:
+        """The version issued to the meeting, if the report has been issued."""
+        try:
+            return self.issued
+        except IssuedReport.DoesNotExist:
+            return None
+
+    @property
     def recommendation_list(self) -> list[str]:
         return [line.strip() for line in self.recommendations.splitlines() if line.strip()]
+
+
+class IssuedReport(models.Model):
+    """A report as issued to the meeting: the page, the PDF and the Word file exactly as they were produced at that
+    moment, each with its SHA-256, served from then on instead of being recomputed from today's records."""
+
+    report = models.OneToOneField(CabinetReport, on_delete=models.PROTECT, related_name="issued")
+    issued_at = models.DateTimeField()
+    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    appendix_total = models.DecimalField(max_digits=14, decimal_places=2)
+    html = models.TextField(help_text="The body of the report page as rendered at issue.")
+    html_sha256 = models.CharField(max_length=64)
+    pdf = models.BinaryField()
+    pdf_sha256 = models.CharField(max_length=64)
+    docx = models.BinaryField()
+    docx_sha256 = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"{self.report} as issued on {self.issued_at:%d %B %Y}"
+
+    @property
+    def label(self) -> str:
+        """'As issued on 6 December 2026 by Ann Officer', shown on the page and sent with the downloads."""
+        when = timezone.localtime(self.issued_at)
+        return f"As issued on {when.day} {when:%B %Y} by {self.issued_by.display_name}"

@@ -2,15 +2,51 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import Decision
 from vcsgrants.funding.services.programmes import decision_record
-from vcsgrants.reports.models import CabinetReport
+from vcsgrants.reports.content import report_content
+from vcsgrants.reports.docx_writer import report_docx
+from vcsgrants.reports.models import CabinetReport, IssuedReport
+from vcsgrants.reports.pdf_writer import report_pdf
+
+# The fields a new draft copies from the report it starts from (the decision, author and issue are its own).
+DRAFT_FIELDS = [
+    "programme",
+    "title",
+    "meeting",
+    "meeting_date",
+    "report_of",
+    "purpose",
+    "progress",
+    "recommendations",
+    "financial_year",
+    "include_one_off",
+    "option_set",
+    "consultation",
+    "call",
+    "performance_year",
+    "performance_quarter",
+]
+
+
+ISSUED_MESSAGE = (
+    "This report has been issued and cannot be changed: what the meeting was sent must stay as it was. "
+    "Start a new draft from it instead."
+)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def report_state(report: CabinetReport) -> dict[str, str]:
@@ -32,6 +68,8 @@ def report_save(*, report: CabinetReport, actor: User, version: str | None = Non
     if (report.performance_year is None) != (report.performance_quarter is None):
         raise ValidationError({"performance_quarter": "Give both the year and the quarter, or neither for the latest."})
     created = report.pk is None
+    if not created and IssuedReport.objects.filter(report_id=report.pk).exists():
+        raise ValidationError(ISSUED_MESSAGE)
     if created:
         report.author = actor
     report.save()
@@ -56,11 +94,78 @@ def report_record_decision(*, report: CabinetReport, decision: Decision, actor: 
     decision = decision_record(decision=decision, actor=actor)
     report.decision = decision
     report.save(update_fields=["decision", "updated_at"])
+    issued = IssuedReport.objects.filter(report=report).first()
     record_event(
         actor=actor,
         verb="report.decision_recorded",
         obj=report,
-        summary=f"Recorded the decision on '{report.title}': {decision}",
-        data={"decision_id": decision.pk},
+        summary=f"Recorded the decision on '{report.title}'"
+        + (f" as issued on {issued.issued_at:%d %B %Y}" if issued else "")
+        + f": {decision}",
+        data={"decision_id": decision.pk, "issued_id": issued.pk if issued else None},
     )
     return decision
+
+
+def render_body(report: CabinetReport, content=None) -> str:
+    """The body of the report page (the same template the page and the PDF use)."""
+    content = content or report_content(report)
+    return render_to_string("reports/_report_body.html", {"content": content, "report": report})
+
+
+@transaction.atomic
+def report_issue(*, report: CabinetReport, actor: User) -> IssuedReport:
+    """Issue the report: store its page, PDF and Word file as produced now, with their SHA-256; audited.
+
+    From then on the report is served from what was stored, and cannot be edited."""
+    report = CabinetReport.objects.select_for_update().select_related("programme__funder").get(pk=report.pk)
+    if IssuedReport.objects.filter(report=report).exists():
+        raise ValidationError(f"This report was already issued: {report.issued.label.lower()}.")
+    content = report_content(report)
+    html = render_body(report, content)
+    pdf = report_pdf(content)
+    docx = report_docx(content)
+    issued = IssuedReport.objects.create(
+        report=report,
+        issued_at=timezone.now(),
+        issued_by=actor,
+        appendix_total=content.appendix.total,
+        html=html,
+        html_sha256=sha256(html.encode()),
+        pdf=pdf,
+        pdf_sha256=sha256(pdf),
+        docx=docx,
+        docx_sha256=sha256(docx),
+    )
+    record_event(
+        actor=actor,
+        verb="report.issued",
+        obj=report,
+        summary=f"Issued the report '{report.title}' for {report.meeting}, {report.meeting_date:%d %B %Y}",
+        data={
+            "issued_id": issued.pk,
+            "appendix_total": str(issued.appendix_total),
+            "html_sha256": issued.html_sha256,
+            "pdf_sha256": issued.pdf_sha256,
+            "docx_sha256": issued.docx_sha256,
+        },
+    )
+    return issued
+
+
+@transaction.atomic
+def report_new_draft(*, report: CabinetReport, actor: User) -> CabinetReport:
+    """A new draft for the same programme with the report's words and choices, to revise and issue again."""
+    attnames = [CabinetReport._meta.get_field(name).attname for name in DRAFT_FIELDS]
+    draft = CabinetReport(**{attname: getattr(report, attname) for attname in attnames})
+    draft.title = f"{report.title} (revised)"[:300]
+    draft.author = actor
+    draft.save()
+    record_event(
+        actor=actor,
+        verb="report.drafted",
+        obj=draft,
+        summary=f"Started a new draft '{draft.title}' from the report '{report.title}'",
+        data={"from_report_id": report.pk},
+    )
+    return draft

@@ -15,7 +15,7 @@ from vcsgrants.reports import services
 from vcsgrants.reports.content import report_content
 from vcsgrants.reports.docx_writer import report_docx
 from vcsgrants.reports.forms import ReportForm
-from vcsgrants.reports.models import CabinetReport
+from vcsgrants.reports.models import CabinetReport, IssuedReport
 from vcsgrants.reports.pdf_writer import report_pdf
 
 DOWNLOADS = {
@@ -26,10 +26,17 @@ DOWNLOADS = {
 
 def _report(request, pk, perm) -> CabinetReport:
     report = get_object_or_404(
-        CabinetReport.objects.select_related("programme__funder", "financial_year", "decision", "option_set", "author"), pk=pk
+        CabinetReport.objects.select_related(
+            "programme__funder", "financial_year", "decision", "option_set", "author", "issued__issued_by"
+        ),
+        pk=pk,
     )
     require(request.user, perm, report.programme)
     return report
+
+
+def _issued(report: CabinetReport) -> IssuedReport | None:
+    return report.issued_version
 
 
 def report_list(request, slug):
@@ -52,6 +59,9 @@ def report_edit(request, slug=None, pk=None):
     if pk is not None:
         report = _report(request, pk, "reports.manage_report")
         programme = report.programme
+        if _issued(report):
+            messages.error(request, services.ISSUED_MESSAGE)
+            return redirect(report)
     else:
         programme = get_object_or_404(Programme, slug=slug)
         require(request.user, "reports.manage_report", programme)
@@ -81,14 +91,21 @@ def report_edit(request, slug=None, pk=None):
 
 def report_detail(request, pk):
     report = _report(request, pk, "reports.view_report")
+    issued = _issued(report)
+    can_manage = request.user.has_perm("reports.manage_report", report.programme)
     return render(
         request,
         "reports/report_detail.html",
         {
             "report": report,
             "programme": report.programme,
-            "content": report_content(report),
-            "can_manage": request.user.has_perm("reports.manage_report", report.programme),
+            "issued": issued,
+            # An issued report is shown as stored at issue, never recomputed from today's records.
+            "body": issued.html if issued else services.render_body(report),
+            "appendix_total": issued.appendix_total if issued else report_content(report).appendix.total,
+            "can_manage": can_manage,
+            "can_edit": can_manage and not issued,
+            "can_issue": can_manage and not issued,
             "can_decide": request.user.has_perm("funding.record_decision") and not report.decision_id,
             "page_title": report.title,
         },
@@ -100,9 +117,48 @@ def report_download(request, pk, fmt):
     if fmt not in DOWNLOADS:
         raise Http404("Reports download as docx or pdf.")
     content_type, write = DOWNLOADS[fmt]
-    response = HttpResponse(write(report_content(report)), content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="cabinet-report-{report.pk}.{fmt}"'
+    issued = _issued(report)
+    if issued:
+        data = bytes(getattr(issued, fmt))
+        filename = f"cabinet-report-{report.pk}-issued-{issued.issued_at:%Y-%m-%d}.{fmt}"
+    else:
+        data = write(report_content(report))
+        filename = f"cabinet-report-{report.pk}-draft.{fmt}"
+    response = HttpResponse(data, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    if issued:
+        response["X-Report-Issued"] = issued.label
+        response["X-Report-SHA256"] = getattr(issued, f"{fmt}_sha256")
     return response
+
+
+@require_http_methods(["GET", "POST"])
+def report_issue(request, pk):
+    report = _report(request, pk, "reports.manage_report")
+    if _issued(report):
+        messages.info(request, f"This report was already issued: {report.issued.label.lower()}.")
+        return redirect(report)
+    if request.method == "POST":
+        try:
+            issued = services.report_issue(report=report, actor=request.user)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, f"Report issued. {issued.label}; it will no longer change.")
+        return redirect(report)
+    return render(
+        request,
+        "reports/report_issue.html",
+        {"report": report, "programme": report.programme, "page_title": f"Issue the report: {report.title}"},
+    )
+
+
+@require_http_methods(["POST"])
+def report_new_draft(request, pk):
+    report = _report(request, pk, "reports.manage_report")
+    draft = services.report_new_draft(report=report, actor=request.user)
+    messages.success(request, "New draft started from the report. Change what you need and save it.")
+    return redirect("reports:report-edit", draft.pk)
 
 
 @require_http_methods(["GET", "POST"])
@@ -112,14 +168,15 @@ def report_decision(request, pk):
     if report.decision_id:
         messages.info(request, "The decision on this report is already recorded.")
         return redirect(report.decision)
-    content = report_content(report)
+    issued = _issued(report)
     year = report.financial_year
     initial = {
         "title": report.title,
         "decision_date": report.meeting_date,
         "meeting": f"{report.meeting}, {report.meeting_date.day} {report.meeting_date:%B %Y}",
         "resolution": "; ".join(f"({i}) {r}" for i, r in enumerate(report.recommendation_list, start=1)),
-        "amount_approved": content.appendix.total,
+        # The total the meeting was sent if the report was issued, else today's.
+        "amount_approved": issued.appendix_total if issued else report_content(report).appendix.total,
         "period_start": year.start,
         "period_end": year.end,
     }
@@ -134,9 +191,11 @@ def report_decision(request, pk):
             return redirect(decision)
     return render(
         request,
-        "core/form_page.html",
+        "reports/report_decision.html",
         {
             "form": form,
+            "report": report,
+            "issued": issued,
             "page_title": f"Record the decision: {report.title}",
             "back": report.get_absolute_url(),
             "submit_label": "Record the decision",

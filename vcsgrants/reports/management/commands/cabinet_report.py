@@ -15,7 +15,7 @@ WRITERS = {"docx": report_docx, "pdf": report_pdf}
 
 
 class Command(BaseCommand):
-    help = "Write the report that led to a decision, as Word (docx) or PDF."
+    help = "Write the report that led to a decision, as Word (docx) or PDF (as issued, if it was)."
 
     def add_arguments(self, parser):
         parser.add_argument("--decision", type=int, required=True, help="The decision's id (see /decisions/)")
@@ -32,7 +32,10 @@ class Command(BaseCommand):
             raise CommandError(
                 f"No report is linked to decision {options['decision']}: record the decision from its report's page first."
             )
-        data = WRITERS[options["format"]](report_content(report))
+        issued = report.issued_version
+        # An issued report is written exactly as it was issued; a draft is computed from today's records.
+        data = bytes(getattr(issued, options["format"])) if issued else WRITERS[options["format"]](report_content(report))
         out = Path(options["out"])
         out.write_bytes(data)
-        self.stdout.write(f"Wrote {out} ({len(data):,} bytes): {report.title}")
+        state = f"{issued.label.lower()}" if issued else "a draft, computed from today's records"
+        self.stdout.write(f"Wrote {out} ({len(data):,} bytes): {report.title} ({state})")
