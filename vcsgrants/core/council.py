@@ -53,7 +53,7 @@ _read = threading.local()  # the settings as read once in this request (or comma
 
 
 def current() -> CouncilSettings:
-    """The saved settings, or the defaults (unsaved) before an administrator has set any.
+    """The settings (the row `migrate` makes, with the defaults until an administrator sets them).
 
     `demo_loaded` on the result says whether fictional demo organisations are in the database (the footer then
     says so); it comes in the same query. Read once per request: every area's name ("County-wide" is the
@@ -82,8 +82,10 @@ def _current() -> CouncilSettings:
     demo = Exists(Organisation.objects.filter(is_demo=True))
     settings = CouncilSettings.objects.filter(pk=1).annotate(demo_loaded=demo).first()
     if settings is None:
-        settings = CouncilSettings(pk=1)
-        settings.demo_loaded = Organisation.objects.filter(is_demo=True).exists()
+        # `migrate` makes the row; should it be gone (a flushed database), make it again with the defaults, once,
+        # so every later read is the one query above.
+        CouncilSettings.objects.get_or_create(pk=1)
+        settings = CouncilSettings.objects.filter(pk=1).annotate(demo_loaded=demo).get()
     return settings
 
 
