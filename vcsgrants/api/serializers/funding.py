@@ -572,6 +572,12 @@ class PaymentInputSerializer(serializers.Serializer):
     paid_on = PlausibleDate(help_text="Not in the future.")
     amount = money_input(min_value=0, help_text="At most what is outstanding on the instalment.")
     reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    confirm_duplicate_reference = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A reference already on another payment of the agreement is refused (a 400 under reference, naming "
+        "the earlier payment) unless this is true: the finance system really did use it twice.",
+    )
 
 
 # --- Extending every agreement at current levels ---
