@@ -36,7 +36,7 @@ from vcsgrants.core import downloads
 from vcsgrants.core.concurrency import StaleEdit, etag
 from vcsgrants.core.middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, is_lock_timeout
 from vcsgrants.core.models import FinancialYear
-from vcsgrants.core.money import implausible_date_message, is_plain_number, plain_number_message
+from vcsgrants.core.money import implausible_date_message, is_plain_number, looks_like_money, plain_number_message
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
 from vcsgrants.funding.models import Agreement
@@ -405,9 +405,9 @@ class PlainDecimal(serializers.DecimalField):
 
     def to_internal_value(self, data):
         if isinstance(data, str) and not is_plain_number(data):
-            label = self.field_name or "the amount"
-            money = self.decimal_places == 2 and (self.max_digits or 0) >= 10
-            raise ValidationError(plain_number_message(label.replace("_", " "), money=money))
+            label = (self.field_name or "the amount").replace("_", " ")
+            money = looks_like_money(self.max_digits, self.decimal_places, label)
+            raise ValidationError(plain_number_message(label, money=money))
         if isinstance(data, float) and not math.isfinite(data):
             raise ValidationError(plain_number_message((self.field_name or "the amount").replace("_", " ")))
         return super().to_internal_value(data)

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.models import Area, AreaIndicator, Organisation
-from vcsgrants.core.money import implausible_date_message, is_plain_number, plain_number_message
+from vcsgrants.core.money import implausible_date_message, is_plain_number, looks_like_money, plain_number_message
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -41,17 +41,15 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%H:%M")
 
 
-def is_money_field(field: forms.DecimalField) -> bool:
-    """Pounds and pence (the MONEY fields: 12 digits, 2 decimals), rather than a percentage, score or figure."""
-    return field.decimal_places == 2 and (field.max_digits or 0) >= 10
-
-
 def refuse_exponents(field: forms.DecimalField, label: str) -> None:
     """Make field refuse 1e3, 1E-2, Infinity and NaN (Decimal would take them) with a message naming it."""
     if getattr(field, "refuses_exponents", False):
         return
     to_python = field.to_python
-    message = plain_number_message(label, money=is_money_field(field))
+    message = plain_number_message(label, money=looks_like_money(field.max_digits, field.decimal_places, label))
+    own = str(field.error_messages.get("invalid", ""))
+    if own and own != str(forms.DecimalField.default_error_messages["invalid"]):
+        message = own  # the form's own words for a number it cannot read
 
     def plain_to_python(value):
         if value not in field.empty_values and not isinstance(value, int | float) and not is_plain_number(value):

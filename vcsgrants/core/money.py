@@ -111,6 +111,13 @@ def is_plain_number(text: str) -> bool:
     return bool(PLAIN_NUMBER.match(str(text).strip()))
 
 
+def looks_like_money(max_digits: int | None, decimal_places: int | None, label: str = "") -> bool:
+    """Pounds and pence (the MONEY precision: 12 digits, 2 decimals, or a label with £ or "amount"), rather than a
+    percentage, score or KPI figure: which words the refusal uses."""
+    words = label.lower()
+    return (max_digits == 12 and decimal_places == 2) or "£" in words or "amount" in words
+
+
 def plain_number_message(label: str, money: bool = True) -> str:
     what = label[:1].lower() + label[1:] if label else "the amount"
     if money:
