@@ -420,6 +420,40 @@ def test_finance_records_a_payment_against_an_instalment(world, api):
     assert Payment.objects.filter(instalment=instalment).count() == 1
 
 
+@pytest.mark.parametrize("typed", ["1e3", "1E-2", "Infinity", "NaN"])
+def test_an_amount_in_exponent_form_is_refused_on_its_field(world, api, typed):
+    instalment = world.sla_a.instalments.filter(payments__isnull=True).order_by("due_date").first()
+    answer = api(world.finance).post(f"/api/payments/{instalment.pk}/pay/", {"paid_on": "2022-07-04", "amount": typed})
+    assert "in pounds and pence, such as 1000.00" in refused(answer, "amount")
+    assert not Payment.objects.filter(instalment=instalment).exists()
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "message"),
+    [
+        ("1900-01-01", "on or after 1 January 2000"),
+        ((dt.date.today() + dt.timedelta(days=366 * 11)).isoformat(), "no later than"),
+    ],
+)
+def test_a_payment_date_outside_the_window_is_refused_on_its_field(world, api, paid_on, message):
+    instalment = world.sla_a.instalments.filter(payments__isnull=True).order_by("due_date").first()
+    answer = api(world.finance).post(f"/api/payments/{instalment.pk}/pay/", {"paid_on": paid_on, "amount": "10.00"})
+    assert message in refused(answer, "paid_on")
+    assert not Payment.objects.filter(instalment=instalment).exists()
+
+
+def test_a_duplicate_payment_reference_is_refused_until_confirmed(world, api):
+    first, second = world.sla_a.instalments.filter(payments__isnull=True).order_by("due_date")[:2]
+    finance = api(world.finance)
+    body = {"paid_on": "2022-07-04", "amount": "100.00", "reference": "BACS-12345"}
+    ok(finance.post(f"/api/payments/{first.pk}/pay/", body), 201)
+    again = finance.post(f"/api/payments/{second.pk}/pay/", body)
+    assert "Payment reference BACS-12345 is already on the payment of £100.00 made on 4 July 2022" in refused(again, "reference")
+    assert not Payment.objects.filter(instalment=second).exists()
+    ok(finance.post(f"/api/payments/{second.pk}/pay/", {**body, "confirm_duplicate_reference": True}), 201)
+    assert Payment.objects.filter(instalment=second, reference="BACS-12345").count() == 1
+
+
 def test_finance_replaces_a_years_schedule_which_must_add_up(world, api):
     finance = api(world.finance)
     path = f"/api/agreements/{world.sla_b.pk}/schedule/"

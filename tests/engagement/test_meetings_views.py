@@ -76,12 +76,35 @@ def test_a_refused_meeting_shows_every_problem_by_field_and_saves_nothing(world:
     officer = client_for(world.officer)
     response = officer.post(
         f"/programmes/{world.programme.slug}/meetings/new/?kind=monitoring",
-        {"kind": "monitoring", "organisation": world.kestrel.pk, "date": "2099-01-01", "agreements": [world.wren_sla.pk]},
+        {
+            "kind": "monitoring",
+            "organisation": world.kestrel.pk,
+            "date": (dt.date.today() + dt.timedelta(days=30)).isoformat(),
+            "agreements": [world.wren_sla.pk],
+        },
     )
     html = response.content.decode()
     assert response.status_code == 200 and "There is a problem" in html
     assert "the date cannot be in the future" in html
     assert f"{world.wren_sla.reference} is with Wren Test Volunteers, not with Kestrel Test CVS." in html
+    assert not Meeting.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("1432-09-01", "Date of the meeting must be on or after 1 January 2000: check the year"),
+        ("1900-01-01", "Date of the meeting must be on or after 1 January 2000: check the year"),
+    ],
+)
+def test_a_meeting_dated_centuries_ago_is_refused_naming_the_date(world: World, typed, message):
+    response = client_for(world.officer).post(
+        f"/programmes/{world.programme.slug}/meetings/new/?kind=monitoring",
+        {"kind": "monitoring", "organisation": world.kestrel.pk, "date": typed, "title": "Quarter 2 review"},
+    )
+    html = response.content.decode()
+    assert response.status_code == 200 and "There is a problem" in html
+    assert message in html
     assert not Meeting.objects.exists()
 
 

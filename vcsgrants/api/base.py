@@ -13,6 +13,7 @@ endpoint reads it (`ScopedViewSet.respond`). Nothing is half-written.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from decimal import Decimal
 
@@ -20,6 +21,7 @@ from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema_field
 from rest_framework import serializers, status, viewsets
@@ -34,6 +36,7 @@ from vcsgrants.core import downloads
 from vcsgrants.core.concurrency import StaleEdit, etag
 from vcsgrants.core.middleware import BUSY_MESSAGE, RETRY_AFTER_SECONDS, is_lock_timeout
 from vcsgrants.core.models import FinancialYear
+from vcsgrants.core.money import implausible_date_message, is_plain_number, looks_like_money, plain_number_message
 from vcsgrants.core.permissions import require
 from vcsgrants.core.services import financial_year_get, parse_financial_year_label
 from vcsgrants.funding.models import Agreement
@@ -397,8 +400,34 @@ def money(value: Decimal | None) -> str | None:
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+class PlainDecimal(serializers.DecimalField):
+    """A decimal input that refuses 1e3, 1E-2, Infinity and NaN (DRF takes "1e3" as 1000), naming the field."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and not is_plain_number(data):
+            label = (self.field_name or "the amount").replace("_", " ")
+            money = looks_like_money(self.max_digits, self.decimal_places, label)
+            raise ValidationError(plain_number_message(label, money=money))
+        if isinstance(data, float) and not math.isfinite(data):
+            raise ValidationError(plain_number_message((self.field_name or "the amount").replace("_", " ")))
+        return super().to_internal_value(data)
+
+
+class PlausibleDate(serializers.DateField):
+    """A date input inside core.money's window: from 1 January 2000 to ten years after today, naming the field."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        message = implausible_date_message(
+            (self.field_name or "The date").replace("_", " ").capitalize(), day, timezone.localdate()
+        )
+        if message:
+            raise ValidationError(message)
+        return day
+
+
 def money_input(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(**MONEY, **kwargs)
+    return PlainDecimal(**MONEY, **kwargs)
 
 
 class FinancialYearLabel(serializers.CharField):

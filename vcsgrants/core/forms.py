@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms.renderers import TemplatesSetting
+from django.utils import timezone
 
 from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.models import Area, AreaIndicator, Organisation
+from vcsgrants.core.money import implausible_date_message, is_plain_number, looks_like_money, plain_number_message
 
 
 class GovukFormRenderer(TemplatesSetting):
@@ -36,12 +41,62 @@ class TimeInput(forms.TimeInput):
         super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%H:%M")
 
 
+def refuse_exponents(field: forms.DecimalField, label: str) -> None:
+    """Make field refuse 1e3, 1E-2, Infinity and NaN (Decimal would take them) with a message naming it."""
+    if getattr(field, "refuses_exponents", False):
+        return
+    to_python = field.to_python
+    message = plain_number_message(label, money=looks_like_money(field.max_digits, field.decimal_places, label))
+    own = str(field.error_messages.get("invalid", ""))
+    if own and own != str(forms.DecimalField.default_error_messages["invalid"]):
+        message = own  # the form's own words for a number it cannot read
+
+    def plain_to_python(value):
+        if value not in field.empty_values and not isinstance(value, int | float) and not is_plain_number(value):
+            raise ValidationError(message, code="invalid")
+        return to_python(value)
+
+    field.to_python = plain_to_python
+    field.refuses_exponents = True
+
+
+def plausible_date_validator(label: str):
+    """A validator refusing a date before 2000 or more than ten years ahead (core.money's window), naming the field."""
+
+    def validate(value):
+        if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+            return
+        message = implausible_date_message(label, value, timezone.localdate())
+        if message:
+            raise ValidationError(message, code="implausible_date")
+
+    validate.plausible_date = True
+    return validate
+
+
+def keep_dates_plausible(field: forms.DateField, label: str) -> None:
+    """Add the date window to field, unless the form opted out (field.any_date = True) or it is already there."""
+    if getattr(field, "any_date", False) or any(getattr(v, "plausible_date", False) for v in field.validators):
+        return
+    field.validators = [*field.validators, plausible_date_validator(label)]
+
+
 class GovukFormMixin:
-    """Adds GOV.UK classes to widgets and marks fields with errors."""
+    """Adds GOV.UK classes to widgets and marks fields with errors.
+
+    Every form built on it also refuses careless input, in one place: a decimal typed as 1e3, 1E-2, Infinity or
+    NaN, and a date before 1 January 2000 or more than ten years after today (core.money's window; a field with
+    `any_date = True` is left alone), each with a message naming the field.
+    """
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
+        for name, field in self.fields.items():
+            label = str(field.label) if field.label else name.replace("_", " ").capitalize()
+            if isinstance(field, forms.DecimalField):
+                refuse_exponents(field, label)
+            if isinstance(field, forms.DateField):
+                keep_dates_plausible(field, label)
             widget = field.widget
             if isinstance(widget, forms.CheckboxSelectMultiple):
                 widget.template_name = "govuk/widgets/checkboxes.html"

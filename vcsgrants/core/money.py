@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -89,3 +90,55 @@ def quarterly_in_advance(
     if not due_dates:
         return []
     return list(zip(due_dates, apportion(value, [1] * len(due_dates)), strict=True))
+
+
+# --- Careless input: amounts written as exponents, dates far outside the service's life ---------------------------
+
+# An amount as people type one: digits, optionally a point and more digits, optionally signed. Python's Decimal
+# (and so Django's and DRF's decimal fields) would also take "1e3", "1E-2", "Infinity" and "NaN"; nobody means
+# those in a money box, and "1e3" silently becoming £1,000.00 is how a careless paste becomes a payment.
+PLAIN_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+
+# The window of dates an officer or a provider may type: nothing in this service happened before 1 January 2000,
+# and nothing is planned more than ten years ahead. A constant, not a setting: a date outside it is a typing slip
+# (1900-01-01 from a spreadsheet, 1432 for 2023), whichever council runs the service.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+YEARS_AHEAD = 10
+
+
+def is_plain_number(text: str) -> bool:
+    """Whether text is an amount written plainly (1000, 1000.00, -5.5), not 1e3, Infinity or NaN."""
+    return bool(PLAIN_NUMBER.match(str(text).strip()))
+
+
+def looks_like_money(max_digits: int | None, decimal_places: int | None, label: str = "") -> bool:
+    """Pounds and pence (the MONEY precision: 12 digits, 2 decimals, or a label with £ or "amount"), rather than a
+    percentage, score or KPI figure: which words the refusal uses."""
+    words = label.lower()
+    return (max_digits == 12 and decimal_places == 2) or "£" in words or "amount" in words
+
+
+def plain_number_message(label: str, money: bool = True) -> str:
+    what = label[:1].lower() + label[1:] if label else "the amount"
+    if money:
+        return f"Enter {what} in pounds and pence, such as 1000.00"
+    return f"Enter {what} as a plain number, such as 12.5"
+
+
+def latest_plausible_date(today: dt.date) -> dt.date:
+    """Ten years after today (28 February for a 29 February)."""
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def implausible_date_message(label: str, day: dt.date, today: dt.date) -> str | None:
+    """Why day cannot be right for the field labelled label, or None when it is inside the window."""
+    name = label or "The date"
+    if day < EARLIEST_DATE:
+        return f"{name} must be on or after {long_date(EARLIEST_DATE)}: check the year"
+    latest = latest_plausible_date(today)
+    if day > latest:
+        return f"{name} must be no later than {long_date(latest)}, ten years from today: check the year"
+    return None

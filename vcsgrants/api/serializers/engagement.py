@@ -10,7 +10,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from vcsgrants.api.base import MAX_ID, ReadOnlyModelSerializer, optional_text
+from vcsgrants.api.base import MAX_ID, PlainDecimal, PlausibleDate, ReadOnlyModelSerializer, optional_text
 from vcsgrants.api.serializers.core import OrganisationRefSerializer, UserRefSerializer
 from vcsgrants.api.serializers.funding import ProgrammeRefSerializer
 from vcsgrants.engagement.models.consultations import Consultation, ConsultationDocument, ConsultationResponse, Question
@@ -88,7 +88,7 @@ class MeetingInputSerializer(serializers.Serializer):
     programme = serializers.IntegerField(min_value=1, help_text="The programme's id.")
     kind = serializers.ChoiceField(choices=Meeting.Kind.choices)
     organisation = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    date = serializers.DateField(help_text="The day it took place: not in the future.")
+    date = PlausibleDate(help_text="The day it took place: not in the future.")
     title = optional_text(200)
     location = optional_text(200)
     guests = optional_text(help_text="People who are not users, one a line: name, role, organisation.")
@@ -107,7 +107,7 @@ class MeetingUpdateSerializer(MeetingInputSerializer):
 
     programme = None
     kind = None
-    date = serializers.DateField(required=False)
+    date = PlausibleDate(required=False)
 
 
 class ActionOwnerSerializer(serializers.Serializer):
@@ -142,7 +142,7 @@ class ActionInputSerializer(serializers.Serializer):
     owner_user = serializers.IntegerField(min_value=1, required=False, allow_null=True)
     owner_name = optional_text(200)
     owner_organisation = serializers.IntegerField(min_value=1, required=False, allow_null=True)
-    due_date = serializers.DateField()
+    due_date = PlausibleDate()
 
 
 class ActionUpdateSerializer(ActionInputSerializer):
@@ -150,14 +150,14 @@ class ActionUpdateSerializer(ActionInputSerializer):
 
     meeting = None
     description = serializers.CharField(required=False)
-    due_date = serializers.DateField(required=False)
+    due_date = PlausibleDate(required=False)
     status = serializers.ChoiceField(choices=Action.Status.choices, required=False)
-    done_on = serializers.DateField(required=False, allow_null=True, help_text="When the status is done.")
+    done_on = PlausibleDate(required=False, allow_null=True, help_text="When the status is done.")
     note = optional_text(help_text="What was done, or why it was cancelled.")
 
 
 class ActionDoneSerializer(serializers.Serializer):
-    done_on = serializers.DateField()
+    done_on = PlausibleDate()
     note = optional_text(help_text="What was done (optional).")
 
 
@@ -344,7 +344,7 @@ class ExcludeInputSerializer(serializers.Serializer):
 class OptionCountSerializer(serializers.Serializer):
     label = serializers.CharField()
     count = serializers.IntegerField()
-    percent = serializers.DecimalField(max_digits=5, decimal_places=1, help_text="Of those who answered, to 1 dp.")
+    percent = PlainDecimal(max_digits=5, decimal_places=1, help_text="Of those who answered, to 1 dp.")
     percent_text = serializers.CharField()
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from vcsgrants.api.base import FinancialYearLabel, Money, ReadOnlyModelSerializer, optional_text
+from vcsgrants.api.base import FinancialYearLabel, Money, PlainDecimal, ReadOnlyModelSerializer, optional_text
 from vcsgrants.api.serializers.funding import ProgrammeRefSerializer, StreamRefSerializer
 from vcsgrants.equity.engine import METHODS
 from vcsgrants.equity.models import Option, OptionSet
@@ -139,7 +139,7 @@ class OptionSetInputSerializer(serializers.Serializer):
     stream = serializers.IntegerField(min_value=1, help_text="One of the programme's funding streams (its id).")
     financial_year = serializers.RegexField(r"^\d{4}-\d{2}$", help_text="The year to allocate, written like 2023-24.")
     name = serializers.CharField(max_length=200)
-    budget = serializers.DecimalField(
+    budget = PlainDecimal(
         max_digits=12,
         decimal_places=2,
         min_value=0,
@@ -162,21 +162,21 @@ class OptionInputSerializer(serializers.Serializer):
 
     label = serializers.CharField(max_length=120)
     shares = serializers.DictField(
-        child=serializers.DecimalField(**PERCENT),
+        child=PlainDecimal(**PERCENT),
         help_text=f"Method ({', '.join(METHODS)}) → share in percent; the shares add up to 100.",
     )
     weights = serializers.DictField(
-        child=serializers.DecimalField(**PERCENT),
+        child=PlainDecimal(**PERCENT),
         required=False,
         help_text="Need indicator → weight in percent, adding up to 100 (for a needs-weighted share).",
     )
-    core = serializers.DecimalField(**POUNDS, help_text="Given to every area before the formula shares the rest.")
-    floor = serializers.DecimalField(**POUNDS, help_text="No area gets less than this.")
-    floor_percent = serializers.DecimalField(
+    core = PlainDecimal(**POUNDS, help_text="Given to every area before the formula shares the rest.")
+    floor = PlainDecimal(**POUNDS, help_text="No area gets less than this.")
+    floor_percent = PlainDecimal(
         **PERCENT, required=False, allow_null=True, help_text="Floor as a share of today's level, in percent."
     )
-    ceiling = serializers.DecimalField(**POUNDS, help_text="No area gets more than this.")
-    damping = serializers.DecimalField(
+    ceiling = PlainDecimal(**POUNDS, help_text="No area gets more than this.")
+    damping = PlainDecimal(
         **PERCENT, required=False, allow_null=True, help_text="The most an allocation may change in a year, in percent."
     )
     years = serializers.IntegerField(min_value=1, max_value=20, required=False, default=1)

@@ -21,6 +21,8 @@ from vcsgrants.api.base import (
     FinancialYearField,
     FinancialYearLabel,
     Money,
+    PlainDecimal,
+    PlausibleDate,
     ReadOnlyModelSerializer,
     choice,
     money,
@@ -160,7 +162,7 @@ class MonitoringSettingsSerializer(serializers.Serializer):
     return_due_days = serializers.IntegerField(
         min_value=1, max_value=120, help_text="A return is due this many days after its quarter ends (1 to 120)."
     )
-    amber_percent = serializers.DecimalField(
+    amber_percent = PlainDecimal(
         max_digits=4,
         decimal_places=1,
         min_value=Decimal("0"),
@@ -178,10 +180,10 @@ class PeriodInputSerializer(serializers.Serializer):
     """A programme period, as on the page 'Record a period': the approved period first, then each extension."""
 
     kind = choice(ProgrammePeriod.Kind.choices, help_text="approved: the programme's approved period; extension: a later one.")
-    start = serializers.DateField()
-    end = serializers.DateField(help_text="After the start.")
+    start = PlausibleDate()
+    end = PlausibleDate(help_text="After the start.")
     approved_by = serializers.CharField(max_length=200, help_text="For example: Cabinet.")
-    approved_on = serializers.DateField()
+    approved_on = PlausibleDate()
     decision = decision_field()
     note = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -444,8 +446,8 @@ class AgreementCreateSerializer(serializers.Serializer):
     )
     title = serializers.CharField(max_length=200)
     areas = area_field(many=True, help_text="The areas (GSS codes) the agreement covers.")
-    start_date = serializers.DateField()
-    end_date = serializers.DateField()
+    start_date = PlausibleDate()
+    end_date = PlausibleDate()
     lines = PositiveLineSerializer(many=True, required=False, help_text="The agreement's funding, if known now.")
 
 
@@ -454,8 +456,8 @@ class AgreementUpdateSerializer(serializers.Serializer):
 
     title = serializers.CharField(max_length=200, required=False)
     areas = area_field(many=True, required=False, help_text="The areas (GSS codes) the agreement covers.")
-    start_date = serializers.DateField(required=False)
-    end_date = serializers.DateField(required=False)
+    start_date = PlausibleDate(required=False)
+    end_date = PlausibleDate(required=False)
 
 
 class AgreementStatusSerializer(serializers.Serializer):
@@ -471,12 +473,12 @@ class VariationCreateSerializer(serializers.Serializer):
 
     agreement = serializers.IntegerField(min_value=1, help_text="The agreement's id.")
     kind = serializers.ChoiceField(choices=[c for c in Variation.Kind.choices if c[0] != Variation.Kind.MULTI_YEAR])
-    new_end_date = serializers.DateField(required=False, allow_null=True, help_text="For an extension only.")
+    new_end_date = PlausibleDate(required=False, allow_null=True, help_text="For an extension only.")
     reason = serializers.CharField()
     approved_by = serializers.CharField(
         max_length=200, help_text="For example: Cabinet, or the officer with delegated authority."
     )
-    approved_on = serializers.DateField()
+    approved_on = PlausibleDate()
     decision = serializers.PrimaryKeyRelatedField(
         queryset=Decision.objects.all(), required=False, allow_null=True, help_text="The id of the decision it rests on."
     )
@@ -555,7 +557,7 @@ class InstalmentSerializer(ReadOnlyModelSerializer):
 
 
 class InstalmentInputSerializer(serializers.Serializer):
-    due_date = serializers.DateField()
+    due_date = PlausibleDate()
     amount = money_input(min_value=0)
 
 
@@ -567,9 +569,15 @@ class ScheduleInputSerializer(serializers.Serializer):
 
 
 class PaymentInputSerializer(serializers.Serializer):
-    paid_on = serializers.DateField(help_text="Not in the future.")
+    paid_on = PlausibleDate(help_text="Not in the future.")
     amount = money_input(min_value=0, help_text="At most what is outstanding on the instalment.")
     reference = serializers.CharField(max_length=60, required=False, allow_blank=True, default="")
+    confirm_duplicate_reference = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A reference already on another payment of the agreement is refused (a 400 under reference, naming "
+        "the earlier payment) unless this is true: the finance system really did use it twice.",
+    )
 
 
 # --- Extending every agreement at current levels ---
@@ -584,7 +592,7 @@ class BulkExtensionApplySerializer(ExtensionYearSerializer):
 
     reason = serializers.CharField(help_text="For example: Extend all grants at current levels, excluding one-off funding.")
     approved_by = serializers.CharField(max_length=200, help_text="For example: Cabinet.")
-    approved_on = serializers.DateField()
+    approved_on = PlausibleDate()
     decision = decision_field()
     expected_total = money_input(
         help_text="The total the preview showed (GET this endpoint). If the agreements have changed since, nothing is "
@@ -634,7 +642,7 @@ class ConversionPlanSerializer(serializers.Serializer):
     """The terms that shape the profile: the last year and the annual uplift."""
 
     last_year = FinancialYearField(help_text="The conversion runs the agreement to the end of this year, like 2025-26.")
-    uplift_percent = serializers.DecimalField(
+    uplift_percent = PlainDecimal(
         **UPLIFT,
         required=False,
         default=Decimal("0"),
@@ -655,15 +663,15 @@ class ConversionInputSerializer(ConversionPlanSerializer):
     notice_months = serializers.IntegerField(
         min_value=1, max_value=24, required=False, allow_null=True, help_text="Break clause: the notice period in months."
     )
-    earliest_break_date = serializers.DateField(
+    earliest_break_date = PlausibleDate(
         required=False, allow_null=True, help_text="Break clause: the earliest date the agreement can end early."
     )
-    first_review_date = serializers.DateField(
+    first_review_date = PlausibleDate(
         required=False, allow_null=True, help_text="The first annual review; later ones fall on the same day each year."
     )
     reason = serializers.CharField(help_text="For example: Convert to a multi-year agreement.")
     approved_by = serializers.CharField(max_length=200, help_text="For example: Cabinet.")
-    approved_on = serializers.DateField()
+    approved_on = PlausibleDate()
     decision = decision_field()
     expected_total = money_input(
         required=False,
@@ -720,12 +728,12 @@ class DecisionSerializer(ReadOnlyModelSerializer):
 
 class DecisionInputSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=300)
-    decision_date = serializers.DateField()
+    decision_date = PlausibleDate()
     meeting = serializers.CharField(max_length=200, help_text="For example: Cabinet, 10 February 2022.")
     minute_reference = optional_text(60)
     resolution = optional_text()
-    amount_approved = serializers.DecimalField(
+    amount_approved = PlainDecimal(
         max_digits=14, decimal_places=2, min_value=0, required=False, allow_null=True, coerce_to_string=True
     )
-    period_start = serializers.DateField(required=False, allow_null=True)
-    period_end = serializers.DateField(required=False, allow_null=True, help_text="After period_start.")
+    period_start = PlausibleDate(required=False, allow_null=True)
+    period_end = PlausibleDate(required=False, allow_null=True, help_text="After period_start.")

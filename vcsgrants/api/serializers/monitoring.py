@@ -13,7 +13,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from vcsgrants.api.base import FinancialYearField, FinancialYearLabel, ReadOnlyModelSerializer
+from vcsgrants.api.base import FinancialYearField, FinancialYearLabel, PlainDecimal, ReadOnlyModelSerializer
 from vcsgrants.api.serializers.funding import AgreementRefSerializer, ProgrammeRefSerializer
 from vcsgrants.core.services import parse_financial_year_label
 from vcsgrants.monitoring.models import (
@@ -33,7 +33,7 @@ from vcsgrants.monitoring.services import due_date_for
 FIGURE = {"max_digits": 14, "decimal_places": 2}
 
 
-class Figure(serializers.DecimalField):
+class Figure(PlainDecimal):
     """A target or KPI value as a string with two decimals ("31.00"), never a float."""
 
     def __init__(self, **kwargs):
@@ -181,9 +181,9 @@ class KpiTargetSetSerializer(serializers.Serializer):
     agreement = serializers.IntegerField(min_value=1, help_text="The agreement's id.")
     kpi = serializers.IntegerField(min_value=1, help_text="The KPI's id.")
     financial_year = FinancialYearField()
-    annual_target = serializers.DecimalField(**FIGURE, min_value=0)
+    annual_target = PlainDecimal(**FIGURE, min_value=0)
     quarter_targets = serializers.ListField(
-        child=serializers.DecimalField(**FIGURE, min_value=0),
+        child=PlainDecimal(**FIGURE, min_value=0),
         min_length=4,
         max_length=4,
         required=False,
@@ -248,7 +248,7 @@ class ReturnSerializer(ReadOnlyModelSerializer):
 
 class ReturnContentSerializer(serializers.Serializer):
     values = serializers.DictField(
-        child=serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True),
+        child=PlainDecimal(max_digits=14, decimal_places=2, allow_null=True),
         required=False,
         help_text='A value per KPI code, such as {"SG1": "31"}; null clears a value. KPIs not named are left as they are.',
     )

@@ -12,6 +12,17 @@ class PaymentForm(GovukForm):
     paid_on = forms.DateField(widget=DateInput, label="Date paid")
     amount = forms.DecimalField(label="Amount paid", min_value=0, **MONEY)
     reference = forms.CharField(max_length=60, required=False, label="Payment reference")
+    confirm_duplicate_reference = forms.BooleanField(
+        required=False,
+        label="Record it anyway: this is another payment with the same reference",
+        help_text="Only when the finance system really did use this reference twice.",
+    )
+
+    def __init__(self, *args, duplicate_warned: bool = False, **kwargs):
+        """The confirmation box shows only once a duplicate reference has been warned about (or is being confirmed)."""
+        super().__init__(*args, **kwargs)
+        if not duplicate_warned and not self.data.get("confirm_duplicate_reference"):
+            del self.fields["confirm_duplicate_reference"]
 
 
 class InstalmentForm(GovukForm):

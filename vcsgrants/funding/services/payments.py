@@ -17,7 +17,7 @@ from django.db import transaction
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.concurrency import check_version
 from vcsgrants.core.models import FinancialYear, User
-from vcsgrants.core.money import apportion, pounds, quarterly_in_advance
+from vcsgrants.core.money import apportion, long_date, pounds, quarterly_in_advance
 from vcsgrants.funding.models import (
     ZERO,
     Agreement,
@@ -123,10 +123,48 @@ def schedule_replace(
     return created
 
 
+class DuplicateReference(ValidationError):
+    """A payment reference already on another payment of the agreement: refused unless the user confirms."""
+
+    def __init__(self, earlier: Payment):
+        self.earlier = earlier
+        super().__init__({"reference": duplicate_reference_message(earlier)})
+
+
+def duplicate_reference_message(earlier: Payment) -> str:
+    return (
+        f"Payment reference {earlier.reference} is already on the payment of {pounds(earlier.amount)} made on "
+        f"{long_date(earlier.paid_on)} against the instalment due {long_date(earlier.instalment.due_date)}. "
+        "If this really is another payment, confirm that you want to record it anyway."
+    )
+
+
+def earlier_payment_with_reference(agreement: Agreement, reference: str) -> Payment | None:
+    """The first payment of the agreement carrying this reference (ignoring case and spaces around it), if any."""
+    reference = reference.strip()
+    if not reference:
+        return None
+    return (
+        Payment.objects.filter(instalment__agreement=agreement, reference__iexact=reference)
+        .select_related("instalment")
+        .order_by("paid_on", "id")
+        .first()
+    )
+
+
 @transaction.atomic
 def payment_record(
-    *, instalment: PaymentInstalment, paid_on: dt.date, amount: Decimal, actor: User, reference: str = ""
+    *,
+    instalment: PaymentInstalment,
+    paid_on: dt.date,
+    amount: Decimal,
+    actor: User,
+    reference: str = "",
+    confirm_duplicate_reference: bool = False,
 ) -> Payment:
+    """Record a payment against an instalment. A reference already on another payment of the agreement (the same
+    BACS payment typed twice) is refused with DuplicateReference, naming the earlier payment, unless the user
+    confirms it (`confirm_duplicate_reference`)."""
     instalment = PaymentInstalment.objects.select_for_update().get(pk=instalment.pk)
     if amount <= 0:
         raise ValidationError({"amount": "A payment must be more than £0.00."})
@@ -135,6 +173,10 @@ def payment_record(
     outstanding = instalment.amount - _paid(instalment)
     if amount > outstanding:
         raise ValidationError({"amount": f"Only {pounds(outstanding)} is outstanding on this instalment."})
+    reference = reference.strip()
+    earlier = earlier_payment_with_reference(instalment.agreement, reference)
+    if earlier is not None and not confirm_duplicate_reference:
+        raise DuplicateReference(earlier)
     payment = Payment.objects.create(
         instalment=instalment, paid_on=paid_on, amount=amount, reference=reference, recorded_by=actor
     )
@@ -143,6 +185,7 @@ def payment_record(
         verb="payment.recorded",
         obj=instalment.agreement,
         summary=f"{instalment.agreement.reference}: paid {pounds(amount)} on {paid_on:%d %b %Y} "
-        f"against the instalment due {instalment.due_date:%d %b %Y}",
+        f"against the instalment due {instalment.due_date:%d %b %Y}"
+        + (f" (reference {reference} already on an earlier payment: recorded anyway, as confirmed)" if earlier else ""),
     )
     return payment

@@ -79,9 +79,22 @@ def payment_record(request, pk, instalment_pk):
             "amount": instalment.amount - (instalment.payments.aggregate(t=MoneySum("amount"))["t"] or 0),
         },
     )
+    earlier = None
     if request.method == "POST" and form.is_valid():
         try:
-            services.payment_record(instalment=instalment, actor=request.user, **form.cleaned_data)
+            services.payment_record(
+                instalment=instalment,
+                actor=request.user,
+                paid_on=form.cleaned_data["paid_on"],
+                amount=form.cleaned_data["amount"],
+                reference=form.cleaned_data["reference"],
+                confirm_duplicate_reference=bool(form.cleaned_data.get("confirm_duplicate_reference")),
+            )
+        except services.DuplicateReference as exc:
+            earlier = exc.earlier
+            form = forms.PaymentForm(request.POST, duplicate_warned=True)
+            form.is_valid()
+            apply_validation_error(form, exc)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:
@@ -89,9 +102,11 @@ def payment_record(request, pk, instalment_pk):
             return redirect(agreement)
     return render(
         request,
-        "core/form_page.html",
+        "funding/payment_form.html",
         {
             "form": form,
+            "earlier": earlier,
+            "submit_label": "Record payment",
             "page_title": f"Record a payment: {agreement.reference}, instalment due {long_date(instalment.due_date)}",
             "back": agreement.get_absolute_url(),
         },
