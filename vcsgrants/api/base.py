@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Callable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
@@ -400,11 +400,21 @@ def money(value: Decimal | None) -> str | None:
 MONEY = {"max_digits": 12, "decimal_places": 2}
 
 
+def _reads_as_decimal(text: str) -> bool:
+    try:
+        Decimal(text.strip())
+    except (InvalidOperation, ValueError):
+        return False
+    return True
+
+
 class PlainDecimal(serializers.DecimalField):
     """A decimal input that refuses 1e3, 1E-2, Infinity and NaN (DRF takes "1e3" as 1000), naming the field."""
 
     def to_internal_value(self, data):
-        if isinstance(data, str) and not is_plain_number(data):
+        # Only what Decimal would read but a person would not type as money (1e3, Infinity, NaN); other text gets
+        # DRF's own "A valid number is required."
+        if isinstance(data, str) and not is_plain_number(data) and _reads_as_decimal(data):
             label = (self.field_name or "the amount").replace("_", " ")
             money = looks_like_money(self.max_digits, self.decimal_places, label)
             raise ValidationError(plain_number_message(label, money=money))
