@@ -28,29 +28,27 @@ def _council_settings_read_afresh():
     forget()
 
 
-_flushed = {"since_restore": False}
+DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
 
 @pytest.fixture(autouse=True)
-def _rows_from_migrate_survive_a_flush(request, django_db_blocker):
-    """A transactional test (browser, live server) ends by flushing every table, which removes what `migrate` itself
-    creates: the role groups and the council-settings row. The next test puts them back before it starts, so every
-    test begins on a database as `migrate` leaves it, whatever ran before it on this worker."""
-    if _flushed["since_restore"]:
+def _rows_from_migrate_are_there(request, django_db_blocker):
+    """Every test that uses the database starts with what `migrate` itself creates: the role groups and the
+    council-settings row. A transactional test (browser, live server, real commits) ends by flushing every table,
+    which removes them; put them back (two queries to check, before the test's own transaction opens)."""
+    if request.node.get_closest_marker("django_db") or DB_FIXTURES & set(request.fixturenames):
+        request.getfixturevalue("django_db_setup")  # the test database, before anything touches a connection
         from django.contrib.auth.models import Group
 
         from vcsgrants.core.models import CouncilSettings
 
+        roles = [role.value for role in Role]
         with django_db_blocker.unblock():
-            for role in Role:
-                Group.objects.get_or_create(name=role.value)
-            CouncilSettings.objects.get_or_create(pk=1)
-        _flushed["since_restore"] = False
+            if Group.objects.filter(name__in=roles).count() < len(roles) or not CouncilSettings.objects.filter(pk=1).exists():
+                for name in roles:
+                    Group.objects.get_or_create(name=name)
+                CouncilSettings.objects.get_or_create(pk=1)
     yield
-    marker = request.node.get_closest_marker("django_db")
-    transactional = bool(marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")))
-    if transactional or {"transactional_db", "live_server", "django_db_reset_sequences"} & set(request.fixturenames):
-        _flushed["since_restore"] = True
 
 
 @pytest.fixture
