@@ -4,7 +4,7 @@ from django import forms
 
 from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukModelForm
-from vcsgrants.reports.models import CabinetReport
+from vcsgrants.reports.models import EDITABLE_FIELDS, CabinetReport
 
 
 class ReportForm(GovukModelForm):
@@ -12,22 +12,7 @@ class ReportForm(GovukModelForm):
 
     class Meta:
         model = CabinetReport
-        fields = [
-            "title",
-            "meeting",
-            "meeting_date",
-            "report_of",
-            "purpose",
-            "progress",
-            "recommendations",
-            "financial_year",
-            "include_one_off",
-            "option_set",
-            "consultation",
-            "call",
-            "performance_year",
-            "performance_quarter",
-        ]
+        fields = EDITABLE_FIELDS
         widgets = {
             "meeting_date": DateInput,
             "purpose": forms.Textarea(attrs={"rows": 4}),

@@ -14,6 +14,25 @@ from vcsgrants.core.models import FinancialYear
 from vcsgrants.equity.models import OptionSet
 from vcsgrants.funding.models import Decision, Programme
 
+# What an officer writes on a report's edit page (reports.forms.ReportForm), and so what a new draft copies from
+# the report it starts from, with the programme (its decision, author and issue are its own).
+EDITABLE_FIELDS = [
+    "title",
+    "meeting",
+    "meeting_date",
+    "report_of",
+    "purpose",
+    "progress",
+    "recommendations",
+    "financial_year",
+    "include_one_off",
+    "option_set",
+    "consultation",
+    "call",
+    "performance_year",
+    "performance_quarter",
+]
+
 
 class CabinetReport(models.Model):
     programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="reports")

@@ -16,27 +16,11 @@ from vcsgrants.funding.models import Decision
 from vcsgrants.funding.services.programmes import decision_record
 from vcsgrants.reports.content import report_content
 from vcsgrants.reports.docx_writer import report_docx
-from vcsgrants.reports.models import CabinetReport, IssuedReport
+from vcsgrants.reports.models import EDITABLE_FIELDS, CabinetReport, IssuedReport
 from vcsgrants.reports.pdf_writer import report_pdf
 
 # The fields a new draft copies from the report it starts from (the decision, author and issue are its own).
-DRAFT_FIELDS = [
-    "programme",
-    "title",
-    "meeting",
-    "meeting_date",
-    "report_of",
-    "purpose",
-    "progress",
-    "recommendations",
-    "financial_year",
-    "include_one_off",
-    "option_set",
-    "consultation",
-    "call",
-    "performance_year",
-    "performance_quarter",
-]
+DRAFT_FIELDS = ["programme", *EDITABLE_FIELDS]
 
 
 ISSUED_MESSAGE = (
