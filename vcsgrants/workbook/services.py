@@ -185,6 +185,15 @@ class Plan:
     def add(self, row: Row | None, key: str | None, message: str, kind: str) -> None:
         self.problems.add(row.problem(key, message) if row else Problem("", None, None, None, message), kind)
 
+    def first_time(self, row: Row, reference: str, key: str, seen: dict[str, int]) -> bool:
+        """Whether this row's reference (compared as `key`) is new on its sheet; a repeat is a problem, named with the
+        row that gave it first."""
+        if key in seen:
+            self.add(row, "reference", f"'{reference}' is given twice (first on row {seen[key]})", TWICE)
+            return False
+        seen[key] = row.number
+        return True
+
     def rows(self, sheet: sheets.Sheet) -> list[Row]:
         return self.read.rows.get(sheet.name, [])
 
@@ -200,10 +209,8 @@ class Plan:
             if reference is None:
                 continue
             key = reference.lower()
-            if key in seen:
-                self.add(row, "reference", f"'{reference}' is given twice (first on row {seen[key]})", TWICE)
+            if not self.first_time(row, reference, key, seen):
                 continue
-            seen[key] = row.number
             before = len(self.problems) + self.problems.more.total()
             if not SLUG.match(reference):
                 self.add(row, "reference", f"'{reference}' may hold only letters, numbers, hyphens and underscores", INVALID)
@@ -285,10 +292,8 @@ class Plan:
             if reference is None:
                 continue
             key = reference.upper()
-            if key in seen:
-                self.add(row, "reference", f"'{reference}' is given twice (first on row {seen[key]})", TWICE)
+            if not self.first_time(row, reference, key, seen):
                 continue
-            seen[key] = row.number
             ok = not row.bad
             org_key = (v.get("organisation") or "").lower()
             if org_key and not self.org_known(org_key):
