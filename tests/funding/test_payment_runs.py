@@ -192,7 +192,9 @@ def test_the_list_opens_on_due_and_overdue_with_totals_of_the_rows_to_the_penny(
         ("Heron CVS", dt.date(2022, 10, 1)),
     ]
     assert [r.days_overdue for r in page.rows] == [172, 172, 81, 81, None, None]
-    assert page.outstanding == Decimal("1499.99") + Decimal("750.01") + Decimal("1500.00") + Decimal("750.00") * 2 + Decimal("1000.00")
+    assert page.outstanding == Decimal("1499.99") + Decimal("750.01") + Decimal("1500.00") + Decimal("750.00") * 2 + Decimal(
+        "1000.00"
+    )
     assert page.outstanding == sum((r.outstanding for r in page.rows), ZERO)
     assert page.overdue_outstanding == Decimal("750.01") + Decimal("1499.99") + Decimal("750.00") + Decimal("1500.00")
     assert page.due_soon_outstanding == Decimal("1750.00")
