@@ -58,3 +58,5 @@ def test_finance_records_a_payment_run_of_three_instalments_and_downloads_its_fi
     assert {r["Run reference"] for r in rows} == {"BACS-RUN-0001"}
     assert sorted({r["Agreement"] for r in rows}) == sorted(set(agreements))
     assert sum(Decimal(r["Amount"]) for r in rows) == outstanding
+    # The demo's providers have supplier numbers and its streams their coding.
+    assert all(r["Supplier reference"].startswith("DEMO-SUP-") and r["Cost centre"] and r["Account code"] for r in rows)
