@@ -63,6 +63,10 @@ MATRIX = {
     "document-upload": (MANAGERS | {"provider"}, MANAGERS | {"provider"}),
     "document-download": (STAFF | {"provider"}, None),
     "payment-list": (STAFF, None),
+    "payment-run-list": (STAFF, None),
+    "payment-run-create": ({"admin", "finance"}, {"admin", "finance"}),
+    "payment-run-detail": (STAFF, None),
+    "payment-run-download": (STAFF, None),
     "decision-list": (STAFF, None),
     "decision-create": (MANAGERS | {"cabinet"}, MANAGERS | {"cabinet"}),
     "decision-detail": (STAFF, None),
@@ -202,6 +206,8 @@ MATRIX = {
     "opendata-download": (set(ROLES), None),
     "opendata-manage": (STAFF, MANAGERS),
     "opendata-export": (STAFF, None),
+    "opendata-transparency": (set(ROLES), None),
+    "opendata-transparency-download": (set(ROLES), None),
     # --- meetings ---
     # Meetings: providers see their own; the ICB's partner user sees the programme's actions from its NHS meetings.
     "meeting-list": (WORKING, None),
@@ -464,11 +470,20 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "opendata-download": ["json"],
         "opendata-manage": [slug],
         "opendata-export": [slug, "json"],
+        "opendata-transparency-download": ["csv"],
     }.get(name, [])
     if name == "equity-option-delete":
         # A fresh option each time: a role allowed to POST removes it.
         officer = User.objects.get(username="officer")
         args = [Option.objects.create(option_set=option_set, label="Spare", blend={"equal": "1"}, created_by=officer).pk]
+    if name in ("payment-run-detail", "payment-run-download"):
+        import datetime as dt
+
+        from vcsgrants.funding.models import PaymentRun
+
+        finance = User.objects.get(username="finance")
+        run = PaymentRun.objects.create(paid_on=dt.date(2022, 7, 1), reference="RUN-1", recorded_by=finance)
+        args = [run.pk] + (["csv"] if name == "payment-run-download" else [])
     if name == "opendata-download":
         # Something published to download, whether or not the demo loader publishes (it does nothing if already done).
         from vcsgrants.demo.opendata import publish_demo_grants

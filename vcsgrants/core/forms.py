@@ -161,7 +161,17 @@ class OrganisationForm(GovukModelForm):
 
     class Meta:
         model = Organisation
-        fields = ["name", "kind", "org_id", "charity_number", "company_number", "parent", "successor", "succeeded_on"]
+        fields = [
+            "name",
+            "kind",
+            "org_id",
+            "charity_number",
+            "company_number",
+            "supplier_reference",
+            "parent",
+            "successor",
+            "succeeded_on",
+        ]
         widgets = {"succeeded_on": DateInput, "kind": forms.RadioSelect}
 
 

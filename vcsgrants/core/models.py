@@ -168,6 +168,9 @@ class Organisation(models.Model):
     )
     charity_number = models.CharField(max_length=20, blank=True)
     company_number = models.CharField(max_length=20, blank=True)
+    supplier_reference = models.CharField(
+        max_length=40, blank=True, help_text="The finance system's supplier number for paying this organisation."
+    )
     parent = models.ForeignKey(
         "self",
         null=True,

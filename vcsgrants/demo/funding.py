@@ -142,7 +142,7 @@ def load_organisations() -> tuple[Organisation, Organisation]:
 
 def load_providers() -> list[tuple[DemoProvider, Organisation]]:
     result = []
-    for provider in PROVIDERS:
+    for number, provider in enumerate(PROVIDERS, start=1):
         org, _ = Organisation.objects.get_or_create(
             slug=slugify(provider.name),
             defaults={
@@ -150,6 +150,7 @@ def load_providers() -> list[tuple[DemoProvider, Organisation]]:
                 "kind": Organisation.Kind.PROVIDER,
                 "org_id": provider.org_id,
                 "charity_number": provider.charity_number,
+                "supplier_reference": f"DEMO-SUP-{number:04d}",  # the finance system's supplier number
                 "is_demo": True,
             },
         )
@@ -271,6 +272,8 @@ def load_programme(
         start=APPROACH_START,
         end=None,
         description="The council's recurrent grant to VCS infrastructure providers (£452,228 a year).",
+        cost_centre="VCS100",
+        account_code="5510",
     )
     one_off = FundingStream.objects.create(
         programme=programme,
@@ -284,6 +287,8 @@ def load_programme(
             "recovery and any resurgence: one-off Public Health funding to 30 September 2022. The split of £125,000 in each "
             "of 2021-22 and 2022-23 is illustrative."
         ),
+        cost_centre="PH200",
+        account_code="5510",
     )
 
     budgets = [

@@ -137,6 +137,12 @@ class FundingStream(models.Model):
     start = models.DateField()
     end = models.DateField(null=True, blank=True, help_text="Leave blank for recurrent money with no end date.")
     description = models.TextField(blank=True)
+    cost_centre = models.CharField(
+        max_length=30, blank=True, help_text="The finance system's cost centre that pays this stream's money."
+    )
+    account_code = models.CharField(
+        max_length=30, blank=True, help_text="The finance system's account (nominal or subjective) code for these grants."
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -287,8 +293,31 @@ class PaymentInstalment(models.Model):
         return f"{self.agreement.reference} due {long_date(self.due_date)}: £{self.amount:,}"
 
 
+class PaymentRun(models.Model):
+    """Several instalments recorded as paid in one step (one BACS run in the finance system): the file for the
+    finance system is written from its payments."""
+
+    paid_on = models.DateField()
+    reference = models.CharField(max_length=60, help_text="The finance system's reference for the run.")
+    duplicate_reference = models.BooleanField(
+        default=False, help_text="The reference was already on an earlier payment or run, and was confirmed anyway."
+    )
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Payment run {self.reference} ({long_date(self.paid_on)})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("funding:payment-run-detail", args=[self.pk])
+
+
 class Payment(models.Model):
     instalment = models.ForeignKey(PaymentInstalment, on_delete=models.PROTECT, related_name="payments")
+    run = models.ForeignKey(PaymentRun, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     paid_on = models.DateField()
     amount = money_field(validators=[MinValueValidator(Decimal("0.01"))])
     reference = models.CharField(max_length=60, blank=True, help_text="The finance system's payment reference.")

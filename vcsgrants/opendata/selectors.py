@@ -25,6 +25,7 @@ from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, Prog
 from vcsgrants.opendata import conf
 from vcsgrants.opendata.grants import Award, Line, Org, Place, build_grant, load_geo_code_types, org_identifier
 from vcsgrants.opendata.models import PublishedGrant
+from vcsgrants.opendata.transparency import RegisterRow, register_row
 
 PUBLISHABLE = (Agreement.Status.ACTIVE, Agreement.Status.ENDED)
 CHUNK = 2000
@@ -320,3 +321,10 @@ def max_locations_published(*, programme=None, year=None) -> int:
 
 def last_published_at(*, programme=None, year=None) -> dt.datetime | None:
     return published(programme=programme, year=year).aggregate(m=Max("published_at"))["m"]
+
+
+def transparency_register(*, year=None) -> list[RegisterRow]:
+    """The Transparency Code register (opendata.transparency): every published grant (of the year, if given), by
+    award date then beneficiary; built from the same snapshots as the 360Giving files."""
+    grants = published(year=year).select_related("financial_year").order_by("award_date", "recipient_name", "grant_id")
+    return [register_row(data=g.data, amount=g.amount, year=g.financial_year.label) for g in grants]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import tempfile
 from collections import defaultdict
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,13 +20,14 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.core import exports
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_start_or_404
 from vcsgrants.funding.models import MoneySum, Programme
 from vcsgrants.funding.selectors.programmes import programme_default_year
-from vcsgrants.opendata import conf, quality, schema, selectors, services, writers
+from vcsgrants.opendata import conf, quality, schema, selectors, services, transparency, writers
 from vcsgrants.opendata.forms import PublishForm
 from vcsgrants.opendata.grants import package_metadata
 from vcsgrants.opendata.models import PublishedGrant
@@ -131,6 +133,41 @@ def public_download(request, fmt):
         meta=meta,
         filename=f"{slugify(publisher.name) or 'grants'}-360giving",
     )
+
+
+def _register_year(request) -> tuple[FinancialYear | None, list[FinancialYear]]:
+    years = list(FinancialYear.objects.filter(pk__in=PublishedGrant.objects.values("financial_year_id")).order_by("-start_year"))
+    return _year(request.GET.get("year"), years, None), years
+
+
+def transparency_register(request):
+    """The Transparency Code register of grants to voluntary, community and social enterprise organisations."""
+    require(request.user, "opendata.view_published")
+    year, years = _register_year(request)
+    rows = selectors.transparency_register(year=year)
+    return render(
+        request,
+        "opendata/transparency.html",
+        {
+            "page_title": "Grants to voluntary, community and social enterprise organisations",
+            "publisher": selectors.publisher(),
+            "rows": rows,
+            "total": sum((r.amount for r in rows), Decimal("0.00")),
+            "years": years,
+            "year": year,
+            "formats": exports.FORMATS,
+        },
+    )
+
+
+def transparency_download(request, fmt):
+    require(request.user, "opendata.view_published")
+    if fmt not in exports.FORMATS:
+        raise Http404(f"Unknown format {fmt!r}: use csv or xlsx.")
+    year, _ = _register_year(request)
+    rows = [r.cells() for r in selectors.transparency_register(year=year)]
+    name = f"{slugify(selectors.publisher().name) or 'council'}-vcse-grants" + (f"-{year.label}" if year else "")
+    return exports.response(fmt, name, transparency.HEADERS, rows, sheet_title="VCSE grants")
 
 
 # --- staff ------------------------------------------------------------------------------------

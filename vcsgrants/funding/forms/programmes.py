@@ -63,7 +63,7 @@ class StreamForm(GovukModelForm):
 
     class Meta:
         model = FundingStream
-        fields = ["name", "funder", "recurrence", "start", "end", "description"]
+        fields = ["name", "funder", "recurrence", "start", "end", "description", "cost_centre", "account_code"]
         widgets = {
             "start": DateInput,
             "end": DateInput,

@@ -25,6 +25,7 @@ from vcsgrants.funding.models import (
     MoneySum,
     Payment,
     PaymentInstalment,
+    PaymentRun,
 )
 from vcsgrants.funding.selectors.agreements import schedule_state
 
@@ -139,17 +140,20 @@ def duplicate_reference_message(earlier: Payment) -> str:
     )
 
 
-def earlier_payment_with_reference(agreement: Agreement, reference: str) -> Payment | None:
-    """The first payment of the agreement carrying this reference (ignoring case and spaces around it), if any."""
+def earlier_payment_with_reference(
+    agreement: Agreement | None, reference: str, *, run: PaymentRun | None = None
+) -> Payment | None:
+    """The first payment of the agreement (of any agreement when None) carrying this reference (ignoring case and
+    spaces around it), if any; the payments of `run` itself do not count."""
     reference = reference.strip()
     if not reference:
         return None
-    return (
-        Payment.objects.filter(instalment__agreement=agreement, reference__iexact=reference)
-        .select_related("instalment")
-        .order_by("paid_on", "id")
-        .first()
-    )
+    payments = Payment.objects.filter(reference__iexact=reference)
+    if agreement is not None:
+        payments = payments.filter(instalment__agreement=agreement)
+    if run is not None:
+        payments = payments.exclude(run=run)
+    return payments.select_related("instalment__agreement").order_by("paid_on", "id").first()
 
 
 @transaction.atomic
@@ -161,10 +165,12 @@ def payment_record(
     actor: User,
     reference: str = "",
     confirm_duplicate_reference: bool = False,
+    run: PaymentRun | None = None,
 ) -> Payment:
     """Record a payment against an instalment. A reference already on another payment of the agreement (the same
     BACS payment typed twice) is refused with DuplicateReference, naming the earlier payment, unless the user
-    confirms it (`confirm_duplicate_reference`)."""
+    confirms it (`confirm_duplicate_reference`). A payment made in a payment run (`run`) shares the run's
+    reference with the run's other payments, which are not duplicates of it."""
     instalment = PaymentInstalment.objects.select_for_update().get(pk=instalment.pk)
     if amount <= 0:
         raise ValidationError({"amount": "A payment must be more than £0.00."})
@@ -174,11 +180,11 @@ def payment_record(
     if amount > outstanding:
         raise ValidationError({"amount": f"Only {pounds(outstanding)} is outstanding on this instalment."})
     reference = reference.strip()
-    earlier = earlier_payment_with_reference(instalment.agreement, reference)
+    earlier = earlier_payment_with_reference(instalment.agreement, reference, run=run)
     if earlier is not None and not confirm_duplicate_reference:
         raise DuplicateReference(earlier)
     payment = Payment.objects.create(
-        instalment=instalment, paid_on=paid_on, amount=amount, reference=reference, recorded_by=actor
+        instalment=instalment, paid_on=paid_on, amount=amount, reference=reference, recorded_by=actor, run=run
     )
     record_event(
         actor=actor,
@@ -189,3 +195,90 @@ def payment_record(
         + (f" (reference {reference} already on an earlier payment: recorded anyway, as confirmed)" if earlier else ""),
     )
     return payment
+
+
+# --- Payment runs ---------------------------------------------------------------------------------------------
+
+
+def duplicate_run_reference_message(earlier: Payment) -> str:
+    where = f"in payment run {earlier.run.reference}" if earlier.run_id else "recorded on its own"
+    return (
+        f"Reference {earlier.reference} is already on the payment of {pounds(earlier.amount)} to "
+        f"{earlier.instalment.agreement.reference} made on {long_date(earlier.paid_on)} ({where}). "
+        "If this really is another payment run, confirm that you want to record it anyway."
+    )
+
+
+class DuplicateRunReference(ValidationError):
+    """A payment run's reference already on an earlier payment (of any agreement): refused unless confirmed."""
+
+    def __init__(self, earlier: Payment):
+        self.earlier = earlier
+        super().__init__({"reference": duplicate_run_reference_message(earlier)})
+
+
+@transaction.atomic
+def payment_run_record(
+    *,
+    instalment_ids: Sequence[int],
+    paid_on: dt.date,
+    reference: str,
+    actor: User,
+    confirm_duplicate_reference: bool = False,
+) -> PaymentRun:
+    """Record several instalments as paid in one step, each for what is still outstanding on it: all or nothing.
+
+    Each payment goes through payment_record and its rules; if any instalment is refused (already paid, gone, a
+    date in the future…) nothing is written and the error lists every instalment refused and why. A reference
+    already on an earlier payment of any agreement is refused with DuplicateRunReference unless confirmed; a run
+    recorded anyway is flagged (`duplicate_reference`).
+    """
+    reference = reference.strip()
+    ids = list(dict.fromkeys(int(i) for i in instalment_ids))
+    if not reference:
+        raise ValidationError({"reference": "Enter the finance system's reference for the payment run."})
+    if not ids:
+        raise ValidationError({"instalments": "Tick at least one instalment to pay."})
+    if paid_on > dt.date.today():
+        raise ValidationError({"paid_on": "A payment cannot be recorded for a future date."})
+    earlier = earlier_payment_with_reference(None, reference)
+    if earlier is not None and not confirm_duplicate_reference:
+        raise DuplicateRunReference(earlier)
+    run = PaymentRun.objects.create(
+        paid_on=paid_on, reference=reference, duplicate_reference=earlier is not None, recorded_by=actor
+    )
+    instalments = PaymentInstalment.objects.select_related("agreement").in_bulk(ids)
+    problems = [f"Instalment {pk} no longer exists." for pk in ids if pk not in instalments]
+    total = ZERO
+    for instalment in sorted(instalments.values(), key=lambda i: (i.due_date, i.agreement.reference, i.pk)):
+        label = f"{instalment.agreement.reference}, instalment due {long_date(instalment.due_date)}"
+        outstanding = instalment.amount - _paid(instalment)
+        if outstanding <= 0:
+            problems.append(f"{label}: already paid in full.")
+            continue
+        try:
+            payment_record(
+                instalment=instalment,
+                paid_on=paid_on,
+                amount=outstanding,
+                actor=actor,
+                reference=reference,
+                confirm_duplicate_reference=confirm_duplicate_reference,
+                run=run,
+            )
+        except ValidationError as exc:
+            problems.append(f"{label}: {' '.join(exc.messages)}")
+        else:
+            total += outstanding
+    if problems:
+        raise ValidationError(
+            {"instalments": [f"Nothing was recorded. {len(problems)} of the ticked instalments cannot be paid:"] + problems}
+        )
+    record_event(
+        actor=actor,
+        verb="payment_run.recorded",
+        obj=run,
+        summary=f"Payment run {reference} on {paid_on:%d %b %Y}: {len(ids)} instalment(s), total {pounds(total)}"
+        + (" (reference already used before: recorded anyway, as confirmed)" if earlier else ""),
+    )
+    return run
