@@ -228,6 +228,9 @@ def bulk_extension(request, slug):
                         request,
                         f"Extended {len(variations)} agreements to 31 March {year.start_year + 1}: total £{preview.total:,.2f}.",
                     )
+                    if approval.cleaned_data.get("decision"):
+                        # The guided roll-on: the period and the allocations are recorded; the targets come next.
+                        return redirect("monitoring:targets-carry-forward", slug=programme.slug, year_label=year.label)
                     return redirect(f"{programme.get_absolute_url()}?year={year.label}")
             if request.method == "GET":
                 decision = Decision.objects.filter(pk=_int(request.GET.get("decision"))).first()
