@@ -49,8 +49,8 @@ def test_officer_rolls_on_under_the_decision_and_the_provider_sees_2023_24_retur
     assert "Extended 10 agreements to 31 March 2024" in page.locator(".govuk-notification-banner").inner_text()
     assert page.locator("h1").inner_text() == "Carry KPI targets forward into 2023-24"
     assert page.locator("table[id^='carry-SLA-']").count() == 10
-    screenshot(page, "rollon-targets")
-    assert not axe_check(page)
+    # One agreement's table is the pattern of all ten (axe takes 18 s over all 700 inputs).
+    assert not axe_check(page, context={"exclude": [[".app-table-wrapper ~ .app-table-wrapper"]]})
     page.get_by_role("button", name="Confirm the targets for 2023-24").click()
 
     banner = page.locator(".govuk-notification-banner").inner_text()
@@ -65,12 +65,13 @@ def test_officer_rolls_on_under_the_decision_and_the_provider_sees_2023_24_retur
     applied = page.locator("#applied-vcs-infrastructure-2023-24").inner_text()
     assert "10 to 31 March 2024" in applied and "Extension 1 April 2023 – 31 March 2024" in applied
     screenshot(page, "rollon-decision-applied")
+    assert not axe_check(page)
 
     page.context.clear_cookies()
     login_as(page, live_server, "provider-kestrel-voluntary-action-demo", PASSWORD)
     page.get_by_role("link", name="SLA-2020-001", exact=True).first.click()
     page.get_by_role("link", name="Monitoring: KPI targets, quarterly returns and RAG ratings").click()
     assert page.locator("#quarter-2023-24-1 td").first.inner_text() == "by 5pm on 30 July 2023"
-    assert "Start the return for 2023-24 Q1" in page.locator("#quarter-2023-24-1").inner_text()
+    assert page.get_by_role("link", name="Start the return for 2023-24 Q1").count() == 1
     assert "No KPI targets are set for 2023-24" not in page.locator("main").inner_text()
     screenshot(page, "rollon-provider-returns-due")
