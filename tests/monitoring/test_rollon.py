@@ -217,6 +217,9 @@ def test_the_pages_apply_under_the_decision_then_carry_the_targets_forward(rolle
 
     shown = opened_form(client, carry)  # pre-filled from 2022-23: confirmed as shown
     assert (shown[f"annual_{first.pk}_{groups.pk}"], shown[f"q4_{first.pk}_{groups.pk}"]) == (["10"], ["4"])
+    refused = client.post(carry, {**shown, f"annual_{second.pk}_{satisfaction.pk}": "120"})
+    assert refused.status_code == 200 and not KpiTarget.objects.filter(financial_year=fy2023).exists()
+    assert f"{second.reference} SG2: A percentage target cannot be over 100." in refused.content.decode()
     answer = client.post(carry, shown)
     assert answer.status_code == 302
     assert KpiTarget.objects.filter(financial_year=fy2023).count() == 4

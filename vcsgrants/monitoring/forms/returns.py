@@ -78,20 +78,26 @@ class TargetsFormBase(GovukForm):
         """
         rows = []
         for kpi in self.kpis:
-            annual = self.cleaned_data.get(f"annual_{kpi.pk}")
-            quarters = [self.cleaned_data.get(f"q{q}_{kpi.pk}") for q in (1, 2, 3, 4)]
-            given = [q for q in quarters if q is not None]
-            if annual is None:
-                if given:
-                    self.add_error(f"annual_{kpi.pk}", f"Give {kpi.code}'s annual target, or clear its quarters.")
-                continue
-            if given and len(given) != 4:
-                self.add_error(
-                    f"q1_{kpi.pk}", f"Give all four of {kpi.code}'s quarters, or leave them all blank to split the year evenly."
-                )
-                continue
-            rows.append((kpi, annual, quarters if given else None))
+            if (row := read_target_row(self, str(kpi.pk), kpi.code)) is not None:
+                rows.append((kpi, *row))
         return rows
+
+
+def read_target_row(form: GovukForm, suffix: str, name: str) -> tuple[Decimal, list[Decimal] | None] | None:
+    """(annual target, the four quarters or None to profile evenly) from the fields annual_<suffix> and q1_<suffix> …
+    q4_<suffix>, after is_valid(); None for a blank row, or for one given quarters without an annual target or only
+    some quarters (with an error added, naming `name`)."""
+    annual = form.cleaned_data.get(f"annual_{suffix}")
+    quarters = [form.cleaned_data.get(f"q{q}_{suffix}") for q in (1, 2, 3, 4)]
+    given = [q for q in quarters if q is not None]
+    if annual is None:
+        if given:
+            form.add_error(f"annual_{suffix}", f"Give {name}'s annual target, or clear its quarters.")
+        return None
+    if given and len(given) != 4:
+        form.add_error(f"q1_{suffix}", f"Give all four of {name}'s quarters, or leave them all blank to split the year evenly.")
+        return None
+    return annual, quarters if given else None
 
 
 def targets_form(data=None, *, kpis: Sequence[Kpi], initial: dict | None = None) -> TargetsFormBase:
@@ -142,22 +148,8 @@ class CarryForwardFormBase(GovukForm):
         target. Call after is_valid(); adds an error to a row with quarters but no annual target, or only some."""
         rows = []
         for c in self.carried:
-            if c.current:
-                continue
-            name = f"{c.agreement.reference} {c.kpi.code}"
-            annual = self.cleaned_data.get(f"annual_{c.key}")
-            quarters = [self.cleaned_data.get(f"q{q}_{c.key}") for q in (1, 2, 3, 4)]
-            given = [q for q in quarters if q is not None]
-            if annual is None:
-                if given:
-                    self.add_error(f"annual_{c.key}", f"Give {name}'s annual target, or clear its quarters.")
-                continue
-            if given and len(given) != 4:
-                self.add_error(
-                    f"q1_{c.key}", f"Give all four of {name}'s quarters, or leave them all blank to split the year evenly."
-                )
-                continue
-            rows.append((c.agreement, c.kpi, annual, quarters if given else None))
+            if not c.current and (row := read_target_row(self, c.key, f"{c.agreement.reference} {c.kpi.code}")) is not None:
+                rows.append((c.agreement, c.kpi, *row))
         return rows
 
 
