@@ -46,7 +46,8 @@ def test_officer_rolls_on_under_the_decision_and_the_provider_sees_2023_24_retur
     page.get_by_role("button", name="Confirm and extend 10 agreements").click()
 
     # Straight on to the targets, pre-filled from 2022-23.
-    assert "Extended 10 agreements to 31 March 2024" in page.locator(".govuk-notification-banner").inner_text()
+    banner = page.locator(".govuk-notification-banner").inner_text()
+    assert "Extended 10 agreements to 31 March 2024" in banner and "allocations cite Cabinet, 9 February 2023" in banner
     assert page.locator("h1").inner_text() == "Carry KPI targets forward into 2023-24"
     assert page.locator("table[id^='carry-SLA-']").count() == 10
     # One agreement's table is the pattern of all ten (axe takes 18 s over all 700 inputs).
