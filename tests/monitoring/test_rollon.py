@@ -173,16 +173,18 @@ def test_the_carried_targets_are_last_years_per_agreement_and_kpi_with_their_qua
     assert [c.current is not None for c in again] == [True, True, True, False]
 
 
-def test_one_bad_row_saves_nothing_and_a_stale_page_is_refused(rolled, fy2023, officer):
+def test_one_bad_row_saves_nothing_and_a_stale_page_is_refused(rolled, fy2023, officer, districts):
     funded, first, second, groups, satisfaction, decision = rolled
     apply_extension(funded, decision, fy2023, officer)
+    elsewhere = active_agreement(funded_programme(actor=officer, areas=districts), officer, "100")
     opened = form_token(services.targets_carry_forward_state(funded.programme, fy2023))
-    bad = [(first, groups, D("10"), None), (second, satisfaction, D("120"), None)]
+    bad = [(first, groups, D("10"), None), (second, satisfaction, D("120"), None), (elsewhere, groups, D("1"), None)]
     with pytest.raises(ValidationError) as caught:
         services.targets_carry_forward(programme=funded.programme, year=fy2023, rows=bad, actor=officer, version=opened)
-    assert caught.value.message_dict[f"annual_{second.pk}_{satisfaction.pk}"] == [
-        f"{second.reference} SG2: A percentage target cannot be over 100."
-    ]
+    assert caught.value.message_dict == {
+        f"annual_{second.pk}_{satisfaction.pk}": [f"{second.reference} SG2: A percentage target cannot be over 100."],
+        f"annual_{elsewhere.pk}_{groups.pk}": [f"{elsewhere.reference} is not an agreement of {funded.programme}."],
+    }
     assert not KpiTarget.objects.filter(financial_year=fy2023).exists()
     services.target_set(agreement=first, kpi=groups, year=fy2023, annual_target=D("12"), actor=officer)  # someone else
     with pytest.raises(StaleEdit):

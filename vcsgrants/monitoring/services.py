@@ -564,6 +564,9 @@ def targets_carry_forward(
     with transaction.atomic():
         for agreement, kpi, annual, quarters in rows:
             field_name = f"annual_{agreement.pk}_{kpi.pk}"
+            if agreement.programme_id != programme.pk:
+                errors.setdefault(field_name, []).append(f"{agreement.reference} is not an agreement of {programme}.")
+                continue
             if (agreement.pk, kpi.pk) in already:
                 errors.setdefault(field_name, []).append(
                     f"{agreement.reference} already has a {kpi.code} target for {year}: change it on its targets page."

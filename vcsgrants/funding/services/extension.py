@@ -142,7 +142,7 @@ def bulk_extension_apply(
     period = _period_for_year(
         programme=programme, year=year, approved_by=approved_by, approved_on=approved_on, decision=decision, actor=actor
     )
-    allocations = _allocations_link(programme=programme, year=year, decision=decision, actor=actor)
+    allocations = _allocations_link(programme=programme, year=year, decision=decision)
     variations = [
         variation_create(
             agreement=row.agreement,
@@ -205,7 +205,7 @@ def _period_for_year(
     )
 
 
-def _allocations_link(*, programme: Programme, year: FinancialYear, decision: Decision | None, actor: User) -> list[Allocation]:
+def _allocations_link(*, programme: Programme, year: FinancialYear, decision: Decision | None) -> list[Allocation]:
     """The programme's allocations for `year` that cite no decision now cite this one (each saved, so its history shows
     the change)."""
     if decision is None:
