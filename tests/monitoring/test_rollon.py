@@ -226,3 +226,4 @@ def test_the_pages_apply_under_the_decision_then_carry_the_targets_forward(rolle
     assert answer.status_code == 302
     assert KpiTarget.objects.filter(financial_year=fy2023).count() == 4
     assert "Already set for 2023-24" in client.get(carry).content.decode()
+    assert carry in client.get(answer.url).content.decode(), "the programme's page for the year offers it too"
