@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -473,3 +474,131 @@ def return_review(
     )
     record_event(actor=actor, verb=f"return.{action}", obj=return_record, summary=f"{return_record}: {action}")
     return return_record
+
+
+# --- Carrying targets forward into a new year (the roll-on) ------------------------------
+
+
+@dataclass(frozen=True)
+class CarriedTarget:
+    """One agreement × KPI to carry into `year`: last year's target, and the year's own if already set (kept as it is)."""
+
+    agreement: Agreement
+    kpi: Kpi
+    previous: KpiTarget
+    current: KpiTarget | None
+
+    @property
+    def key(self) -> str:
+        return f"{self.agreement.pk}_{self.kpi.pk}"
+
+
+def targets_to_carry_forward(*, programme: Programme, year: FinancialYear) -> list[CarriedTarget]:
+    """Every target of the year before `year`, for an agreed KPI, of an active agreement of the programme that runs in
+    `year`: in agreement, outcome and KPI order (four queries, with the agreements' variations)."""
+    previous = FinancialYear.objects.filter(start_year=year.start_year - 1).first()
+    if previous is None:
+        return []
+    agreements = [
+        a
+        for a in programme.agreements.filter(status=Agreement.Status.ACTIVE, start_date__lte=year.end)
+        .select_related("organisation")
+        .prefetch_related("variations")
+        if a.current_end_date >= year.start
+    ]
+    targets = (
+        KpiTarget.objects.filter(agreement__in=agreements, financial_year=previous, kpi__status=Kpi.Status.AGREED)
+        .select_related("kpi__outcome")
+        .prefetch_related("kpi__versions")
+        .order_by("kpi__outcome__order", "kpi__outcome_id", "kpi__code")
+    )
+    current = {(t.agreement_id, t.kpi_id): t for t in KpiTarget.objects.filter(agreement__in=agreements, financial_year=year)}
+    by_agreement = {a.pk: a for a in agreements}
+    rows = [
+        CarriedTarget(
+            agreement=by_agreement[t.agreement_id], kpi=t.kpi, previous=t, current=current.get((t.agreement_id, t.kpi_id))
+        )
+        for t in targets
+    ]
+    rows.sort(key=lambda r: r.agreement.reference)  # stable: KPI order within each agreement
+    return rows
+
+
+def targets_carry_forward_state(programme: Programme, year: FinancialYear) -> dict[str, str]:
+    """The carry-forward page's figures (core.concurrency): the targets already set for `year` on the programme's
+    agreements, each with its quarters."""
+    targets = (
+        KpiTarget.objects.filter(agreement__programme=programme, financial_year=year)
+        .select_related("agreement", "kpi")
+        .order_by("agreement__reference", "kpi__code")
+    )
+    return {
+        f"{t.agreement.reference} {t.kpi.code} target": f"{_figure(t.annual_target)} "
+        f"(quarters {', '.join(_figure(q) for q in t.quarter_targets)})"
+        for t in targets
+    }
+
+
+@transaction.atomic
+def targets_carry_forward(
+    *,
+    programme: Programme,
+    year: FinancialYear,
+    rows: Sequence[tuple[Agreement, Kpi, Decimal, Sequence[Decimal] | None]],
+    actor: User,
+    version: str | None = None,
+) -> list[KpiTarget]:
+    """The roll-on's targets: each (agreement, KPI, annual target, quarters or None to profile evenly) as `target_set`
+    would write it, all or nothing. Refused if the year's targets changed since the page was read (`version`), if a
+    row already has a target for the year (change that on the agreement's own targets page), or if nothing is given.
+    Raises one ValidationError keyed by each refused row's field (annual_<agreement id>_<kpi id>)."""
+    agreements = list(Agreement.objects.select_for_update().filter(programme=programme).order_by("pk"))
+    check_version(version, targets_carry_forward_state(programme, year), records=agreements)
+    if not rows:
+        raise ValidationError("Give at least one annual target to carry forward, or leave this page.")
+    already = set(
+        KpiTarget.objects.filter(agreement__programme=programme, financial_year=year).values_list("agreement_id", "kpi_id")
+    )
+    errors: dict[str, list[str]] = {}
+    targets: list[KpiTarget] = []
+    with transaction.atomic():
+        for agreement, kpi, annual, quarters in rows:
+            field_name = f"annual_{agreement.pk}_{kpi.pk}"
+            if agreement.programme_id != programme.pk:
+                errors.setdefault(field_name, []).append(f"{agreement.reference} is not an agreement of {programme}.")
+                continue
+            if (agreement.pk, kpi.pk) in already:
+                errors.setdefault(field_name, []).append(
+                    f"{agreement.reference} already has a {kpi.code} target for {year}: change it on its targets page."
+                )
+                continue
+            try:
+                targets.append(
+                    target_set(
+                        agreement=agreement, kpi=kpi, year=year, annual_target=annual, actor=actor, quarter_targets=quarters
+                    )
+                )
+            except ValidationError as exc:
+                errors.setdefault(field_name, []).extend(f"{agreement.reference} {kpi.code}: {m}" for m in exc.messages)
+        if errors:
+            raise ValidationError(errors)  # leaves the atomic block: every target_set above is rolled back
+    record_event(
+        actor=actor,
+        verb="targets.carried_forward",
+        obj=programme,
+        summary=f"Carried {len(targets)} KPI targets of {programme} forward into {year} for "
+        f"{len({t.agreement_id for t in targets})} agreements",
+        data={
+            "financial_year": year.label,
+            "targets": [
+                {
+                    "agreement": t.agreement.reference,
+                    "kpi": t.kpi.code,
+                    "annual": str(t.annual_target),
+                    "quarters": [str(q) for q in t.quarter_targets],
+                }
+                for t in targets
+            ],
+        },
+    )
+    return targets

@@ -26,10 +26,11 @@ from vcsgrants.funding.models import (
     FundingLine,
     FundingStream,
     Programme,
+    ProgrammePeriod,
     Variation,
 )
 from vcsgrants.funding.services.agreements import LineInput, variation_create
-from vcsgrants.funding.services.programmes import committed_total
+from vcsgrants.funding.services.programmes import committed_total, period_record
 
 
 @dataclass
@@ -138,6 +139,10 @@ def bulk_extension_apply(
         raise ValidationError(
             f"No active agreement of {programme} ends on {year.start - dt.timedelta(days=1):%d %B %Y}; nothing to extend."
         )
+    period = _period_for_year(
+        programme=programme, year=year, approved_by=approved_by, approved_on=approved_on, decision=decision, actor=actor
+    )
+    allocations = _allocations_link(programme=programme, year=year, decision=decision)
     variations = [
         variation_create(
             agreement=row.agreement,
@@ -157,11 +162,61 @@ def bulk_extension_apply(
         verb="programme.bulk_extension",
         obj=programme,
         summary=f"Extended {len(variations)} agreements of {programme} to {year.end:%d %b %Y} at current levels, "
-        f"total {pounds(preview.total)}",
+        f"total {pounds(preview.total)}"
+        + (f", under {decision}" if decision else "")
+        + (f"; recorded the period {period}" if period else "")
+        + (f"; {len(allocations)} allocations for {year} now cite the decision" if allocations else ""),
         data={
             "financial_year": year.label,
             "total": str(preview.total),
             "agreements": [r.agreement.reference for r in preview.rows],
+            "decision": decision.pk if decision else None,
+            "period": period.pk if period else None,
+            "allocations": [a.pk for a in allocations],
         },
     )
     return variations
+
+
+def _period_for_year(
+    *,
+    programme: Programme,
+    year: FinancialYear,
+    approved_by: str,
+    approved_on: dt.date,
+    decision: Decision | None,
+    actor: User,
+) -> ProgrammePeriod | None:
+    """Record the programme's period for the part of `year` no recorded period covers yet (None if all of it is)."""
+    ends = [p.end for p in programme.periods.select_for_update()]
+    if ends and max(ends) >= year.end:
+        return None
+    start = max(year.start, max(ends) + dt.timedelta(days=1)) if ends else year.start
+    return period_record(
+        programme=programme,
+        kind=ProgrammePeriod.Kind.EXTENSION if ends else ProgrammePeriod.Kind.APPROVED,
+        start=start,
+        end=year.end,
+        approved_by=approved_by,
+        approved_on=approved_on,
+        decision=decision,
+        actor=actor,
+        note=f"Recorded by the extension of the agreements at current levels for {year}.",
+    )
+
+
+def _allocations_link(*, programme: Programme, year: FinancialYear, decision: Decision | None) -> list[Allocation]:
+    """The programme's allocations for `year` that cite no decision now cite this one (each saved, so its history shows
+    the change)."""
+    if decision is None:
+        return []
+    allocations = list(
+        Allocation.objects.select_for_update()
+        .filter(stream__programme=programme, financial_year=year, decision__isnull=True)
+        .select_related("stream", "area")
+        .order_by("stream__name", "area__name")
+    )
+    for allocation in allocations:
+        allocation.decision = decision
+        allocation.save(update_fields=["decision"])
+    return allocations

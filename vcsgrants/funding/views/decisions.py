@@ -12,7 +12,7 @@ from vcsgrants.funding.forms import programmes as forms
 from vcsgrants.funding.models import (
     Decision,
 )
-from vcsgrants.funding.selectors import programmes as selectors
+from vcsgrants.funding.selectors import decisions as decision_selectors
 from vcsgrants.funding.services import programmes as services
 
 # --- Programmes ---------------------------------------------------------------------
@@ -34,6 +34,9 @@ def decision_list(request):
 def decision_detail(request, pk):
     require(request.user, "funding.view_decision")
     decision = get_object_or_404(Decision, pk=pk)
+    extensions = (
+        decision_selectors.decision_extension_status(decision) if request.user.has_perm("funding.manage_agreement") else []
+    )
     return render(
         request,
         "funding/decision_detail.html",
@@ -43,9 +46,8 @@ def decision_detail(request, pk):
             "periods": decision.periods.select_related("programme"),
             "variations": decision.variations.select_related("agreement__organisation"),
             "allocations": decision.allocations.select_related("stream", "area", "financial_year"),
-            "extension_links": selectors.decision_extensions(decision)
-            if request.user.has_perm("funding.manage_agreement")
-            else [],
+            "extensions_to_apply": [e for e in extensions if not e.applied],
+            "extensions_applied": [e for e in extensions if e.applied],
         },
     )
 

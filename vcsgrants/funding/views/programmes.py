@@ -14,6 +14,7 @@ from vcsgrants.core.concurrency import form_token, model_state
 from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import Area, Organisation
+from vcsgrants.core.money import long_date
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_from_form, year_from_label
 from vcsgrants.funding.forms import programmes as forms
@@ -224,10 +225,18 @@ def bulk_extension(request, slug):
                 except ValidationError as exc:
                     apply_validation_error(approval, exc)
                 else:
-                    messages.success(
-                        request,
-                        f"Extended {len(variations)} agreements to 31 March {year.start_year + 1}: total £{preview.total:,.2f}.",
+                    done = (
+                        f"Extended {len(variations)} agreements to 31 March {year.start_year + 1}: total £{preview.total:,.2f}."
                     )
+                    if decision := approval.cleaned_data.get("decision"):
+                        # The guided roll-on: the period and the allocations are recorded; the targets come next.
+                        messages.success(
+                            request,
+                            f"{done} The programme's period runs to {long_date(year.end)} and its {year} allocations "
+                            f"cite {decision.meeting}. Now carry the KPI targets forward, so that {year}'s returns fall due.",
+                        )
+                        return redirect("monitoring:targets-carry-forward", slug=programme.slug, year_label=year.label)
+                    messages.success(request, done)
                     return redirect(f"{programme.get_absolute_url()}?year={year.label}")
             if request.method == "GET":
                 decision = Decision.objects.filter(pk=_int(request.GET.get("decision"))).first()

@@ -78,20 +78,26 @@ class TargetsFormBase(GovukForm):
         """
         rows = []
         for kpi in self.kpis:
-            annual = self.cleaned_data.get(f"annual_{kpi.pk}")
-            quarters = [self.cleaned_data.get(f"q{q}_{kpi.pk}") for q in (1, 2, 3, 4)]
-            given = [q for q in quarters if q is not None]
-            if annual is None:
-                if given:
-                    self.add_error(f"annual_{kpi.pk}", f"Give {kpi.code}'s annual target, or clear its quarters.")
-                continue
-            if given and len(given) != 4:
-                self.add_error(
-                    f"q1_{kpi.pk}", f"Give all four of {kpi.code}'s quarters, or leave them all blank to split the year evenly."
-                )
-                continue
-            rows.append((kpi, annual, quarters if given else None))
+            if (row := read_target_row(self, str(kpi.pk), kpi.code)) is not None:
+                rows.append((kpi, *row))
         return rows
+
+
+def read_target_row(form: GovukForm, suffix: str, name: str) -> tuple[Decimal, list[Decimal] | None] | None:
+    """(annual target, the four quarters or None to profile evenly) from the fields annual_<suffix> and q1_<suffix> …
+    q4_<suffix>, after is_valid(); None for a blank row, or for one given quarters without an annual target or only
+    some quarters (with an error added, naming `name`)."""
+    annual = form.cleaned_data.get(f"annual_{suffix}")
+    quarters = [form.cleaned_data.get(f"q{q}_{suffix}") for q in (1, 2, 3, 4)]
+    given = [q for q in quarters if q is not None]
+    if annual is None:
+        if given:
+            form.add_error(f"annual_{suffix}", f"Give {name}'s annual target, or clear its quarters.")
+        return None
+    if given and len(given) != 4:
+        form.add_error(f"q1_{suffix}", f"Give all four of {name}'s quarters, or leave them all blank to split the year evenly.")
+        return None
+    return annual, quarters if given else None
 
 
 def targets_form(data=None, *, kpis: Sequence[Kpi], initial: dict | None = None) -> TargetsFormBase:
@@ -110,6 +116,63 @@ def targets_initial(targets: Sequence[KpiTarget]) -> dict[str, str | None]:
         initial[f"annual_{t.kpi_id}"] = plain_number(t.annual_target)
         for q, value in enumerate(t.quarter_targets, start=1):
             initial[f"q{q}_{t.kpi_id}"] = plain_number(value)
+    return initial
+
+
+class CarryForwardFormBase(GovukForm):
+    """The roll-on's targets: an annual target and four quarters for each agreement × KPI carried forward (fields
+    annual_<agreement id>_<kpi id>, q1_… q4_…), pre-filled from last year; a row left blank is not carried."""
+
+    carried: list = []  # services.CarriedTarget, in agreement then KPI order
+    version = VersionField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # five inputs a row: narrower than the default
+            if "class" in field.widget.attrs:
+                field.widget.attrs["class"] = field.widget.attrs["class"].replace("govuk-input--width-10", "govuk-input--width-5")
+
+    def groups(self) -> list[tuple[object, list]]:
+        """[(agreement, [(carried, annual bound field or None, [Q1..Q4 bound fields])])]: a table per agreement; a
+        row already set for the year has no fields."""
+        groups: list[tuple[object, list]] = []
+        for c in self.carried:
+            if not groups or groups[-1][0] != c.agreement:
+                groups.append((c.agreement, []))
+            fields = (None, []) if c.current else (self[f"annual_{c.key}"], [self[f"q{q}_{c.key}"] for q in (1, 2, 3, 4)])
+            groups[-1][1].append((c, *fields))
+        return groups
+
+    def filled_rows(self) -> list[tuple[object, object, Decimal, list[Decimal] | None]]:
+        """(agreement, kpi, annual target, the four quarters or None to profile evenly) for every row with an annual
+        target. Call after is_valid(); adds an error to a row with quarters but no annual target, or only some."""
+        rows = []
+        for c in self.carried:
+            if not c.current and (row := read_target_row(self, c.key, f"{c.agreement.reference} {c.kpi.code}")) is not None:
+                rows.append((c.agreement, c.kpi, *row))
+        return rows
+
+
+def carry_forward_form(data=None, *, carried: Sequence, initial: dict | None = None) -> CarryForwardFormBase:
+    """The carry-forward form for these rows (services.targets_to_carry_forward); only rows not yet set get fields."""
+    fields: dict[str, object] = {"carried": list(carried)}
+    for c in carried:
+        if c.current:
+            continue
+        name = f"{c.agreement.reference} {c.kpi.code}"
+        fields[f"annual_{c.key}"] = _number_field(name, f"{name} annual target ({_unit_label(c.kpi)})")
+        for q in (1, 2, 3, 4):
+            fields[f"q{q}_{c.key}"] = _number_field(name, f"{name} Q{q} target")
+    return type("CarryForwardForm", (CarryForwardFormBase,), fields)(data, initial=initial)
+
+
+def carry_forward_initial(carried: Sequence) -> dict[str, str | None]:
+    """Last year's figures, as the page pre-fills them."""
+    initial = {}
+    for c in carried:
+        initial[f"annual_{c.key}"] = plain_number(c.previous.annual_target)
+        for q, value in enumerate(c.previous.quarter_targets, start=1):
+            initial[f"q{q}_{c.key}"] = plain_number(value)
     return initial
 
 
