@@ -17,12 +17,17 @@ Usage::
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
+import shutil
+import sqlite3
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+from django.db import connection
 
 # Playwright's sync API runs an event loop in this thread; Django then refuses ORM calls
 # from it ("You cannot call this from an async context") unless told it is safe.
@@ -74,6 +79,54 @@ def _screenshot(page, name: str) -> Path:
     path = SCREENSHOT_DIR / f"{_safe_name(name)}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+DEMO_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+class DemoSnapshot:
+    """The demo, loaded once for the whole browser run and copied into each test's empty database.
+
+    load_demo costs 10-20 s; SQLite's backup API copies the loaded database into the (in-memory) test database in
+    milliseconds, and its media folder is copied beside it. A test still owns its copy: transactional_db empties the
+    database after it.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.database: sqlite3.Connection | None = None
+
+    def load_into(self, media_root: Path) -> None:
+        connection.ensure_connection()
+        if connection.vendor != "sqlite":  # only SQLite can be copied so; load it afresh elsewhere
+            call_command("load_demo", stdout=io.StringIO())
+            return
+        if self.database is None:
+            call_command("load_demo", stdout=io.StringIO())
+            self.database = sqlite3.connect(":memory:")
+            connection.connection.backup(self.database)
+            if media_root.exists():
+                shutil.copytree(media_root, self.folder / "media")
+            return
+        self.database.backup(connection.connection)
+        if (self.folder / "media").exists():
+            shutil.copytree(self.folder / "media", media_root, dirs_exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def _demo_snapshot(tmp_path_factory):
+    snapshot = DemoSnapshot(tmp_path_factory.mktemp("demo-snapshot"))
+    yield snapshot
+    if snapshot.database is not None:
+        snapshot.database.close()
+
+
+@pytest.fixture
+def demo(transactional_db, settings, tmp_path, _demo_snapshot):
+    """The demo in this test's database (its users' password is demo-pass-2022), media in a folder of its own."""
+    settings.PASSWORD_HASHERS = DEMO_PASSWORD_HASHERS
+    settings.MEDIA_ROOT = tmp_path
+    _demo_snapshot.load_into(tmp_path)
 
 
 @pytest.fixture(scope="session")

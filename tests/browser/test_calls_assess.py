@@ -4,11 +4,9 @@ their scores; the officer sees them side by side, moderates again, previews the 
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from django.core.management import call_command
 
 from vcsgrants.calls.models import Application, Assignment, Call
 from vcsgrants.demo.calls_apply import REFERENCE
@@ -18,10 +16,7 @@ PASSWORD = "demo-pass-2022"
 
 
 @pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=io.StringIO())
+def demo(demo):
     return Call.objects.get(reference=REFERENCE)
 
 

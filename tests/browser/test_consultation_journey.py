@@ -7,7 +7,6 @@ import datetime as dt
 
 import pytest
 from django.core.cache import cache
-from django.core.management import call_command
 from django.utils import timezone
 
 from vcsgrants.core.models import User
@@ -20,11 +19,8 @@ PASSWORD = "demo-pass-2022"
 
 
 @pytest.fixture
-def open_consultation(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
+def open_consultation(demo):
     cache.clear()
-    call_command("load_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
     programme = Programme.objects.get(slug="vcs-infrastructure")
     officer = User.objects.get(username="officer")
     providers = list(User.objects.filter(username__startswith="provider-").order_by("pk"))

@@ -2,17 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.management import call_command
-
 PASSWORD = "demo-pass-2022"
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
 def test_officer_compares_options_and_adopts_one(demo, page, live_server, login_as, axe_check, screenshot):

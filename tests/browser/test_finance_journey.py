@@ -7,17 +7,7 @@ import csv
 import io
 from decimal import Decimal
 
-import pytest
-from django.core.management import call_command
-
 PASSWORD = "demo-pass-2022"
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
 def money(text: str) -> Decimal:

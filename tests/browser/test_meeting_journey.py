@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from vcsgrants.core.models import User
 from vcsgrants.demo.meetings import load_meetings_demo
@@ -15,10 +14,7 @@ PROVIDER = "provider-bilberry-volunteer-network-demo"
 
 
 @pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+def demo(demo):
     programme = Programme.objects.get(slug="vcs-infrastructure")
     load_meetings_demo(programme, officer=User.objects.get(username="officer"))  # idempotent: load_demo may have done it
 

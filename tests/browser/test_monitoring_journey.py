@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
 from vcsgrants.monitoring.models import Return
 
 PASSWORD = "demo-pass-2022"
 PROVIDER = "provider-kestrel-voluntary-action-demo"
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
 def test_provider_submits_a_return_and_the_officer_queries_it(demo, page, live_server, login_as, axe_check, screenshot):

@@ -6,7 +6,6 @@ In real Chromium, with axe-core on every page the journey reaches.
 from __future__ import annotations
 
 import pytest
-from django.core.management import call_command
 
 from vcsgrants.core.models import User
 from vcsgrants.demo.multiyear import CCG_NAME, NHS_USERNAME, load_multiyear_demo
@@ -16,10 +15,7 @@ PASSWORD = "demo-pass-2022"
 
 
 @pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
+def demo(demo):
     load_multiyear_demo(  # a no-op once load_demo loads it itself
         Programme.objects.get(slug="vcs-infrastructure"),
         officer=User.objects.get(username="officer"),

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import json
 
-import pytest
-from django.core.management import call_command
-
 from tests.browser.conftest import VIEWPORT
 
 PASSWORD = "demo-pass-2022"
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
 def test_officer_publishes_and_the_public_sees_and_downloads(demo, browser, page, live_server, login_as, axe_check, screenshot):

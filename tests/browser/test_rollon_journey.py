@@ -8,7 +8,6 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.core.management import call_command
 
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import Decision
@@ -17,11 +16,8 @@ PASSWORD = "demo-pass-2022"
 
 
 @pytest.fixture
-def decision(transactional_db, settings, tmp_path):
+def decision(demo):
     """The demo, and Cabinet's decision of 9 February 2023 to fund 2023-24 at current levels (recorded, not applied)."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
     return Decision.objects.create(
         title="VCS infrastructure: grants for 2023-24",
         decision_date=dt.date(2023, 2, 9),
