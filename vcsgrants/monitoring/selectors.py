@@ -13,6 +13,7 @@ Plain functions returning plain dataclasses:
 - `kpi_ratings_for_agreements(agreements, year, quarter)` → `{agreement_id: list[KpiRow]}` in the same few queries
 - `overdue_returns(today)` → `list[OverdueReturn]`
 - `format_kpi_value(value, unit)` → "1,234", "85.5%", "£1,200.00"
+- `programme_returns(programme)` → `ReturnsIndex`: which returns each quarter expects and which are in (two queries)
 """
 
 from __future__ import annotations
@@ -23,11 +24,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Q, prefetch_related_objects
+from django.db.models import Exists, F, OuterRef, Q, Subquery, prefetch_related_objects
+from django.db.models.functions import Coalesce
 
 from vcsgrants.core.models import FinancialYear, Organisation
 from vcsgrants.core.money import financial_year_start, quarter_end, quarter_starts
-from vcsgrants.funding.models import Agreement, Programme
+from vcsgrants.funding.models import Agreement, Programme, Variation
+from vcsgrants.monitoring import coverage
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, ProgrammeMonitoring, Return, ReturnValue
 from vcsgrants.monitoring.rag import Aggregation, Direction, KpiRating, Rating, Thresholds, Trend, rate_quarter
 from vcsgrants.monitoring.services import due_date_for, quarter_in_agreement
@@ -437,6 +440,67 @@ def overdue_returns(today: dt.date, *, organisation_id: int | None = None) -> li
         add(agreements[record.agreement_id], years[record.financial_year_id], record.quarter, record)
     rows.sort(key=lambda r: (r.due_date, r.agreement.reference, r.quarter))
     return rows
+
+
+# --- Returns expected and in, for like-for-like dashboards -----------------------------------
+
+
+@dataclass(frozen=True)
+class ReturnsIndex:
+    """A programme's returns by quarter, as plain values: what each quarter expects, and what is in."""
+
+    # agreement → (start, current end), for agreements that owe returns (active or ended) and have a KPI target
+    spans: dict[int, tuple[dt.date, dt.date]]
+    # (agreement, start year) with a target for a KPI not retired
+    target_years: frozenset[tuple[int, int]]
+    # (start year, quarter) → {agreement: status} for returns in (submitted, queried or accepted)
+    statuses: dict[tuple[int, int], dict[int, str]]
+    # quarters with at least one counted value, oldest first
+    periods: tuple[tuple[int, int], ...]
+
+    def expected(self, start_year: int, quarter: int) -> frozenset[int]:
+        return coverage.expected_agreements(self.spans, self.target_years, start_year, quarter)
+
+    def coverage_at(self, start_year: int, quarter: int, scope: Iterable[int] | None = None) -> coverage.Coverage:
+        statuses = self.statuses.get((start_year, quarter), {})
+        return coverage.coverage_of(self.expected(start_year, quarter), statuses, None if scope is None else set(scope))
+
+
+def programme_returns(programme: Programme) -> ReturnsIndex:
+    """Which returns each quarter of the programme expects and which are in: two queries, whatever the size.
+
+    Expected: as `overdue_returns` counts them — an active or ended agreement with a target (for a KPI not retired)
+    in the quarter's financial year, running on at least one day of the quarter (its end moved by extensions).
+    """
+    extended_to = (
+        Variation.objects.filter(agreement_id=OuterRef("agreement_id"), new_end_date__isnull=False)
+        .order_by("-number")
+        .values("new_end_date")[:1]
+    )
+    spans: dict[int, tuple[dt.date, dt.date]] = {}
+    target_years: set[tuple[int, int]] = set()
+    for agreement_id, start_year, start, end in (
+        KpiTarget.objects.filter(agreement__programme=programme, agreement__status__in=MONITORED_AGREEMENT_STATUSES)
+        .exclude(kpi__status=Kpi.Status.RETIRED)
+        .annotate(current_end=Coalesce(Subquery(extended_to), F("agreement__end_date")))
+        .order_by()
+        .values_list("agreement_id", "financial_year__start_year", "agreement__start_date", "current_end")
+        .distinct()
+    ):
+        spans[agreement_id] = (start, end)
+        target_years.add((agreement_id, start_year))
+    statuses: dict[tuple[int, int], dict[int, str]] = defaultdict(dict)
+    periods: set[tuple[int, int]] = set()
+    for agreement_id, start_year, quarter, status, has_values in (
+        Return.objects.filter(agreement__programme=programme, status__in=REPORTED_STATUSES)
+        .annotate(has_values=Exists(ReturnValue.objects.filter(return_record=OuterRef("pk"))))
+        .order_by()
+        .values_list("agreement_id", "financial_year__start_year", "quarter", "status", "has_values")
+    ):
+        statuses[(start_year, quarter)][agreement_id] = status
+        if has_values:
+            periods.add((start_year, quarter))
+    return ReturnsIndex(spans, frozenset(target_years), dict(statuses), tuple(sorted(periods)))
 
 
 # --- Display ------------------------------------------------------------------------------
