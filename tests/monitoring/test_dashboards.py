@@ -231,7 +231,11 @@ def test_district_rollup_counts_a_multi_district_agreement_in_each_district(worl
     assert (b["SG1"].actual, b["SG1"].target, b["SG1"].rating) == (D("100"), D("100"), Rating.GREEN)
     assert (b["SG2"].actual, b["SG2"].rating) == (D("86"), Rating.AMBER)
     assert districts["District B"].overall == Rating.AMBER
-    page = signed_in(client, world.officer).get("/programmes/vcs-perf/performance/districts/?year=2022-23&quarter=2").content.decode()
+    page = (
+        signed_in(client, world.officer)
+        .get("/programmes/vcs-perf/performance/districts/?year=2022-23&quarter=2")
+        .content.decode()
+    )
     assert "counts in full in each of them" in page
     assert "District B" in page
 

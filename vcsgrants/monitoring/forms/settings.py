@@ -23,7 +23,8 @@ class MonitoringSettingsForm(GovukForm):
     minimum_coverage = forms.IntegerField(
         label="Returns accepted before a quarter is shown by default (percentage)",
         help_text="The performance dashboard and reports open at the latest quarter with at least this percentage of "
-        "its expected returns accepted. From 1 to 100. For example 100: every expected return accepted.",
-        error_messages={"required": "Enter the percentage of expected returns that must be accepted, such as 100."},
+        "its expected returns accepted. From 1 to 100. For example 100: every expected return accepted. "
+        "Left blank, it stays as it is.",
+        required=False,
     )
     version = VersionField()
