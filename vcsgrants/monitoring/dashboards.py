@@ -634,7 +634,6 @@ class PerformanceReport:
     periods: list[Period]
     data: PerformanceData
     minimum_coverage: int = DEFAULT_MINIMUM_PERCENT
-    chosen: bool = False  # the quarter was asked for, not the default
     default_found: bool = True  # some quarter meets the minimum coverage (else the default is the latest with data)
 
     @cached_property
@@ -702,8 +701,7 @@ def performance_report(programme: Programme, year: str | None = None, quarter: s
     period = choose_period(periods, year, quarter, default=default)
     data = load_figures(programme, load_framework(programme, [period.start_year - 1, period.start_year], settings))
     data.returns = returns
-    chosen = bool(year or quarter)
-    return PerformanceReport(programme, period, periods, data, minimum, chosen=chosen, default_found=found is not None)
+    return PerformanceReport(programme, period, periods, data, minimum, default_found=found is not None)
 
 
 @dataclass

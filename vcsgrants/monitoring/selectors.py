@@ -457,9 +457,14 @@ class ReturnsIndex:
     statuses: dict[tuple[int, int], dict[int, str]]
     # quarters with at least one counted value, oldest first
     periods: tuple[tuple[int, int], ...]
+    _expected: dict[tuple[int, int], frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
 
     def expected(self, start_year: int, quarter: int) -> frozenset[int]:
-        return coverage.expected_agreements(self.spans, self.target_years, start_year, quarter)
+        """Worked out once a quarter: every KPI and group of a dashboard asks again."""
+        key = (start_year, quarter)
+        if key not in self._expected:
+            self._expected[key] = coverage.expected_agreements(self.spans, self.target_years, start_year, quarter)
+        return self._expected[key]
 
     def coverage_at(self, start_year: int, quarter: int, scope: Iterable[int] | None = None) -> coverage.Coverage:
         statuses = self.statuses.get((start_year, quarter), {})
