@@ -257,11 +257,14 @@ class PerformanceData:
 
 
 def load_framework(
-    programme: Programme, start_years: Iterable[int], settings: ProgrammeMonitoring | None = None
+    programme: Programme,
+    start_years: Iterable[int],
+    settings: ProgrammeMonitoring | None = None,
+    returns: ReturnsIndex | None = None,
 ) -> PerformanceData:
     """The programme's settings, outcomes, KPIs (current versions, and every version's number), agreements and
-    areas: five queries (six or seven the first time the programme's monitoring settings are read; four when the
-    settings are given), no figures yet.
+    areas: five queries (six or seven the first time the programme's monitoring settings are read; one fewer for
+    each of the settings and the returns index given, whose agreements are then used), no figures yet.
 
     KPIs shown: every agreed one, and retired ones that carried a target in any of the years.
     """
@@ -293,11 +296,14 @@ def load_framework(
     ):
         area_ids[agreement_id].append(area_id)
         areas[area_id] = AreaInfo(area_id, name, kind)
+    rows = (
+        returns.agreements
+        if returns is not None
+        else Agreement.objects.filter(programme=programme).values_list("pk", "reference", "organisation__name", "organisation_id")
+    )
     agreements = {
         pk: AgreementInfo(pk, reference, organisation, tuple(sorted(area_ids[pk])), organisation_id)
-        for pk, reference, organisation, organisation_id in Agreement.objects.filter(programme=programme).values_list(
-            "pk", "reference", "organisation__name", "organisation_id"
-        )
+        for pk, reference, organisation, organisation_id in rows
     }
     outcome_order = {o.id: i for i, o in enumerate(outcomes)}
     kpis = sorted(
@@ -319,6 +325,7 @@ def load_framework(
         key=lambda k: (outcome_order.get(k.outcome_id, len(outcome_order)), k.code),
     )
     return PerformanceData(
+        returns=returns,
         start_years=years,
         thresholds=thresholds,
         outcomes=outcomes,
@@ -690,7 +697,7 @@ def performance_report(programme: Programme, year: str | None = None, quarter: s
     """The programme at one quarter, with the year before for direction of travel.
 
     Default: the latest quarter with figures whose accepted returns reach the programme's minimum coverage; the
-    latest with any figures when none does yet. Eight queries (nine or ten the first time the settings are read).
+    latest with any figures when none does yet. Nine queries (ten or eleven the first time the settings are read).
     """
     settings = monitoring_settings(programme)
     returns = programme_returns(programme)
@@ -699,8 +706,7 @@ def performance_report(programme: Programme, year: str | None = None, quarter: s
     found = default_quarter(returns.periods, {p: returns.coverage_at(*p) for p in returns.periods}, minimum)
     default = Period(*found) if found else None
     period = choose_period(periods, year, quarter, default=default)
-    data = load_figures(programme, load_framework(programme, [period.start_year - 1, period.start_year], settings))
-    data.returns = returns
+    data = load_figures(programme, load_framework(programme, [period.start_year - 1, period.start_year], settings, returns))
     return PerformanceReport(programme, period, periods, data, minimum, default_found=found is not None)
 
 
@@ -720,8 +726,7 @@ def trend_report(programme: Programme, kpi_code: str | None = None) -> TrendRepo
     returns = programme_returns(programme)
     periods = [Period(y, q) for y, q in returns.periods]
     years = range(periods[0].start_year, periods[-1].start_year + 1) if periods else range(0)
-    data = load_framework(programme, years)
-    data.returns = returns
+    data = load_framework(programme, years, returns=returns)
     kpis = data.kpis
     if kpi_code:
         chosen = next((k for k in kpis if k.code == kpi_code.strip().upper()), None)

@@ -13,7 +13,7 @@ Plain functions returning plain dataclasses:
 - `kpi_ratings_for_agreements(agreements, year, quarter)` → `{agreement_id: list[KpiRow]}` in the same few queries
 - `overdue_returns(today)` → `list[OverdueReturn]`
 - `format_kpi_value(value, unit)` → "1,234", "85.5%", "£1,200.00"
-- `programme_returns(programme)` → `ReturnsIndex`: which returns each quarter expects and which are in (two queries)
+- `programme_returns(programme)` → `ReturnsIndex`: which returns each quarter expects and which are in (three queries)
 """
 
 from __future__ import annotations
@@ -449,7 +449,7 @@ def overdue_returns(today: dt.date, *, organisation_id: int | None = None) -> li
 class ReturnsIndex:
     """A programme's returns by quarter, as plain values: what each quarter expects, and what is in."""
 
-    # agreement → (start, current end), for agreements that owe returns (active or ended) and have a KPI target
+    # agreement → (start, current end), for agreements that owe returns (active or ended)
     spans: dict[int, tuple[dt.date, dt.date]]
     # (agreement, start year) with a target for a KPI not retired
     target_years: frozenset[tuple[int, int]]
@@ -457,6 +457,8 @@ class ReturnsIndex:
     statuses: dict[tuple[int, int], dict[int, str]]
     # quarters with at least one counted value, oldest first
     periods: tuple[tuple[int, int], ...]
+    # every agreement of the programme: (id, reference, organisation's name, organisation's id)
+    agreements: tuple[tuple[int, str, str, int], ...] = ()
     _expected: dict[tuple[int, int], frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
 
     def expected(self, start_year: int, quarter: int) -> frozenset[int]:
@@ -472,28 +474,35 @@ class ReturnsIndex:
 
 
 def programme_returns(programme: Programme) -> ReturnsIndex:
-    """Which returns each quarter of the programme expects and which are in: two queries, whatever the size.
+    """Which returns each quarter of the programme expects and which are in: three queries, whatever the size (the
+    first also names every agreement, so the dashboards need not read the agreements again).
 
     Expected: as `overdue_returns` counts them — an active or ended agreement with a target (for a KPI not retired)
     in the quarter's financial year, running on at least one day of the quarter (its end moved by extensions).
     """
     extended_to = (
-        Variation.objects.filter(agreement_id=OuterRef("agreement_id"), new_end_date__isnull=False)
+        Variation.objects.filter(agreement_id=OuterRef("pk"), new_end_date__isnull=False)
         .order_by("-number")
         .values("new_end_date")[:1]
     )
     spans: dict[int, tuple[dt.date, dt.date]] = {}
-    target_years: set[tuple[int, int]] = set()
-    for agreement_id, start_year, start, end in (
+    agreements: list[tuple[int, str, str, int]] = []
+    for pk, reference, organisation, organisation_id, status, start, end in (
+        Agreement.objects.filter(programme=programme)
+        .annotate(current_end=Coalesce(Subquery(extended_to), F("end_date")))
+        .order_by()
+        .values_list("pk", "reference", "organisation__name", "organisation_id", "status", "start_date", "current_end")
+    ):
+        agreements.append((pk, reference, organisation, organisation_id))
+        if status in MONITORED_AGREEMENT_STATUSES:
+            spans[pk] = (start, end)
+    target_years = frozenset(
         KpiTarget.objects.filter(agreement__programme=programme, agreement__status__in=MONITORED_AGREEMENT_STATUSES)
         .exclude(kpi__status=Kpi.Status.RETIRED)
-        .annotate(current_end=Coalesce(Subquery(extended_to), F("agreement__end_date")))
         .order_by()
-        .values_list("agreement_id", "financial_year__start_year", "agreement__start_date", "current_end")
+        .values_list("agreement_id", "financial_year__start_year")
         .distinct()
-    ):
-        spans[agreement_id] = (start, end)
-        target_years.add((agreement_id, start_year))
+    )
     statuses: dict[tuple[int, int], dict[int, str]] = defaultdict(dict)
     periods: set[tuple[int, int]] = set()
     for agreement_id, start_year, quarter, status, has_values in (
@@ -505,7 +514,7 @@ def programme_returns(programme: Programme) -> ReturnsIndex:
         statuses[(start_year, quarter)][agreement_id] = status
         if has_values:
             periods.add((start_year, quarter))
-    return ReturnsIndex(spans, frozenset(target_years), dict(statuses), tuple(sorted(periods)))
+    return ReturnsIndex(spans, target_years, dict(statuses), tuple(sorted(periods)), tuple(agreements))
 
 
 # --- Display ------------------------------------------------------------------------------
