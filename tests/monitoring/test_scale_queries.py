@@ -22,8 +22,8 @@ pytestmark = pytest.mark.django_db
 SIZES = {"small": dict(orgs=2, kpis=2, years=2), "large": dict(orgs=12, kpis=9, years=4)}  # 32 and 1,728 values
 
 # who asks, the page, and the bound: today's count plus a spare (16 for the dashboards: session, user, programme,
-# roles, settings, the returns expected and in (two), six loads, the council settings and two for the navigation;
-# 15 for an agreement's monitoring page, with a spare pair).
+# roles, settings, the returns index (agreements, target years, returns), outcomes, versions, areas, values,
+# targets, the council settings and two for the navigation; 15 for an agreement's monitoring page, with a spare pair).
 PAGES = {
     "programme dashboard": ("officer", "/programmes/{slug}/performance/", 17),
     "by provider": ("officer", "/programmes/{slug}/performance/providers/", 17),
