@@ -118,6 +118,8 @@ def test_the_minimum_coverage_is_set_on_the_settings_page_and_refused_out_of_ran
     saved = post_opened(client, url, {"return_due_days": "30", "amber_percent": "10", "minimum_coverage": "80"})
     assert saved.status_code == 302
     assert ProgrammeMonitoring.objects.get(programme=world.programme).minimum_coverage == 80
+    shown = client.get("/programmes/vcs-perf/").content.decode()
+    assert "performance opens at the latest quarter with 80% of its expected returns accepted" in shown
 
 
 def test_the_api_reads_and_sets_the_minimum_coverage_with_if_match(world):
