@@ -112,9 +112,9 @@ def test_monitoring_settings_are_read_with_an_etag_and_set_with_if_match(world, 
     officer = api(world.officer)
     path = f"/api/programmes/{world.community.pk}/monitoring-settings/"
     read = officer.get(path)
-    assert ok(read) == {"return_due_days": 30, "amber_percent": "10.0"}
+    assert ok(read) == {"return_due_days": 30, "amber_percent": "10.0", "minimum_coverage": 100}
     set_ = post(officer, path, {"return_due_days": 45, "amber_percent": "12.5"}, read["ETag"])
-    assert ok(set_) == {"return_due_days": 45, "amber_percent": "12.5"}
+    assert ok(set_) == {"return_due_days": 45, "amber_percent": "12.5", "minimum_coverage": 100}
     assert ProgrammeMonitoring.objects.get(programme=world.community).amber_within == Decimal("0.125")
     assert AuditEvent.objects.get(verb="monitoring.settings_changed").actor == world.officer
     assert post(officer, path, {"return_due_days": 20, "amber_percent": "10"}, read["ETag"]).status_code == 412

@@ -10,9 +10,14 @@ Reads load everything a page needs in a fixed number of queries, whatever the si
   quarter of the year so far. A late return therefore shows as missing data (grey, and in the
   "returns in" count), not as a shortfall; a provider whose return is in is judged on its whole year
   to date, exactly as `rag.rate_quarter` judges one agreement.
+- **Coverage**: each figure says how many of the quarter's expected returns are in (`coverage`): accepted, and
+  submitted or queried but not yet accepted. A quarter expects a return from each active or ended agreement live
+  in it with a KPI target for its year.
+- **Default quarter**: the latest quarter with figures whose accepted returns reach the programme's minimum
+  coverage (100% unless changed); the latest with any figures when none does yet (and the page says so).
 - **Year to date** aggregates the quarters with `rag.aggregate` and `rag.target_to_date`; the rating
   is `rag.rate` with the programme's amber band; the trend compares the quarter's own figure with
-  the same quarter a year before.
+  the same quarter a year before **over the same agreements only** (those with a value in both quarters).
 - A KPI's aggregation, direction and unit are its current version's; a roll-up notes when values
   were made against more than one version.
 - An agreement covering several districts counts in full in each district's roll-up.
@@ -39,16 +44,26 @@ from vcsgrants.core.models import Area
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.services import parse_financial_year_label
 from vcsgrants.funding.models import Agreement, Programme
-from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, Return, ReturnValue
+from vcsgrants.monitoring.coverage import (
+    DEFAULT_MINIMUM_PERCENT,
+    Coverage,
+    combine,
+    compared_text,
+    default_quarter,
+    like_for_like,
+)
+from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, ProgrammeMonitoring, Return, ReturnValue
 from vcsgrants.monitoring.rag import (
-    MEAN_PLACES,
     Aggregation,
     Direction,
     Rating,
     Thresholds,
     Trend,
+    is_improvement,
     rate_quarter,
+    trend,
 )
+from vcsgrants.monitoring.selectors import ReturnsIndex, programme_returns
 from vcsgrants.monitoring.services import monitoring_settings
 
 COUNTED_STATUSES = (Return.Status.SUBMITTED, Return.Status.QUERIED, Return.Status.ACCEPTED)
@@ -78,8 +93,12 @@ def district_rule() -> str:
 
 LIKE_FOR_LIKE_RULE = (
     "Each figure counts the providers whose return for the quarter is in (submitted, queried or accepted; drafts are "
-    "not counted), with their values and targets for every quarter of the year so far. A late return shows as missing "
-    "data, not as a shortfall."
+    "not counted), with their values and targets for every quarter of the year so far, and says how many of the "
+    "returns expected are in. A late return shows as missing data, not as a shortfall."
+)
+TREND_RULE = (
+    "The quarter's own figure against the same quarter a year before, for the same providers only: those with a value "
+    'in both quarters ("same 9 providers"), so a provider missing from either quarter does not move the arrow.'
 )
 
 
@@ -156,6 +175,7 @@ class AgreementInfo:
     reference: str
     organisation: str
     area_ids: tuple[int, ...]
+    organisation_id: int = 0
 
     @property
     def label(self) -> str:
@@ -192,6 +212,19 @@ class PerformanceData:
     targets: dict[tuple[int, int], dict[int, tuple[int | None, ...]]] = field(default_factory=dict)
     # (kpi, start year) → version numbers the values were made against
     versions_used: dict[tuple[int, int], set[int]] = field(default_factory=dict)
+    # which returns each quarter expects and which are in (None: expected is every agreement with a target)
+    returns: ReturnsIndex | None = None
+
+    def expected_in(self, period: Period) -> frozenset[int] | None:
+        return None if self.returns is None else self.returns.expected(period.start_year, period.quarter)
+
+    def statuses_in(self, period: Period) -> dict[int, str]:
+        return {} if self.returns is None else self.returns.statuses.get((period.start_year, period.quarter), {})
+
+    def coverage(self, period: Period, agreement_ids: Collection[int] | None = None) -> Coverage | None:
+        if self.returns is None:
+            return None
+        return self.returns.coverage_at(period.start_year, period.quarter, agreement_ids)
 
     @cached_property
     def touched(self) -> dict[tuple[int, int], set[int]]:
@@ -223,27 +256,20 @@ class PerformanceData:
         return sorted((self.agreements[i] for i in ids if i in self.agreements), key=lambda a: (a.organisation, a.reference))
 
 
-def available_periods(programme: Programme) -> list[Period]:
-    """Every quarter in which the programme has any counted KPI value, oldest first (one query)."""
-    # Scan the returns (one per agreement and quarter) and probe each for a value, rather than every value.
-    rows = (
-        Return.objects.filter(agreement__programme=programme, status__in=COUNTED_STATUSES)
-        .filter(Exists(ReturnValue.objects.filter(return_record=OuterRef("pk"))))
-        .values_list("financial_year__start_year", "quarter")
-        .order_by()  # Return's default ordering would make every return distinct
-        .distinct()
-    )
-    return sorted(Period(y, q) for y, q in rows)
-
-
-def load_framework(programme: Programme, start_years: Iterable[int]) -> PerformanceData:
+def load_framework(
+    programme: Programme,
+    start_years: Iterable[int],
+    settings: ProgrammeMonitoring | None = None,
+    returns: ReturnsIndex | None = None,
+) -> PerformanceData:
     """The programme's settings, outcomes, KPIs (current versions, and every version's number), agreements and
-    areas: five queries (six or seven the first time the programme's monitoring settings are read), no figures yet.
+    areas: five queries (six or seven the first time the programme's monitoring settings are read; one fewer for
+    each of the settings and the returns index given, whose agreements are then used), no figures yet.
 
     KPIs shown: every agreed one, and retired ones that carried a target in any of the years.
     """
     years = tuple(sorted(set(start_years)))
-    thresholds = Thresholds(amber_within=monitoring_settings(programme).amber_within)
+    thresholds = Thresholds(amber_within=(settings or monitoring_settings(programme)).amber_within)
     outcomes = [
         OutcomeInfo(o["id"], o["title"], o["order"])
         for o in Outcome.objects.filter(programme=programme).order_by("order", "id").values("id", "title", "order")
@@ -270,11 +296,14 @@ def load_framework(programme: Programme, start_years: Iterable[int]) -> Performa
     ):
         area_ids[agreement_id].append(area_id)
         areas[area_id] = AreaInfo(area_id, name, kind)
+    rows = (
+        returns.agreements
+        if returns is not None
+        else Agreement.objects.filter(programme=programme).values_list("pk", "reference", "organisation__name", "organisation_id")
+    )
     agreements = {
-        pk: AgreementInfo(pk, reference, organisation, tuple(sorted(area_ids[pk])))
-        for pk, reference, organisation in Agreement.objects.filter(programme=programme).values_list(
-            "pk", "reference", "organisation__name"
-        )
+        pk: AgreementInfo(pk, reference, organisation, tuple(sorted(area_ids[pk])), organisation_id)
+        for pk, reference, organisation, organisation_id in rows
     }
     outcome_order = {o.id: i for i, o in enumerate(outcomes)}
     kpis = sorted(
@@ -296,6 +325,7 @@ def load_framework(programme: Programme, start_years: Iterable[int]) -> Performa
         key=lambda k: (outcome_order.get(k.outcome_id, len(outcome_order)), k.code),
     )
     return PerformanceData(
+        returns=returns,
         start_years=years,
         thresholds=thresholds,
         outcomes=outcomes,
@@ -373,8 +403,15 @@ def load_performance(programme: Programme, start_years: Iterable[int]) -> Perfor
     return load_figures(programme, load_framework(programme, start_years))
 
 
-def choose_period(periods: Sequence[Period], year: str | None, quarter: str | None, today: dt.date | None = None) -> Period:
-    """The period asked for (?year=2022-23&quarter=2), defaulting to the latest quarter with data.
+def choose_period(
+    periods: Sequence[Period],
+    year: str | None,
+    quarter: str | None,
+    today: dt.date | None = None,
+    default: Period | None = None,
+) -> Period:
+    """The period asked for (?year=2022-23&quarter=2), defaulting to `default` when neither is given, else to the
+    latest quarter with data.
 
     Raises ValueError, with a message for the user, for a year or quarter that is not one.
     """
@@ -389,6 +426,8 @@ def choose_period(periods: Sequence[Period], year: str | None, quarter: str | No
         if quarter.strip() not in {"1", "2", "3", "4"}:
             raise ValueError(f"'{quarter}' is not a quarter: use 1 (April to June) to 4 (January to March).")
         number = int(quarter)
+    if start_year is None and number is None and default is not None:
+        return default
     if start_year is None:
         if periods:
             latest = periods[-1]
@@ -401,25 +440,6 @@ def choose_period(periods: Sequence[Period], year: str | None, quarter: str | No
 
 
 # --- Roll-ups -----------------------------------------------------------------------------
-
-
-def combine(hundredths: Sequence[int], across: Aggregation) -> Decimal | None:
-    """Providers' figures for one quarter, in whole hundredths, combined exactly as `rag.aggregate` combines the
-    same figures as Decimals (the tests hold the two equal): SUM adds up; MEAN is the exact mean rounded half up
-    to `rag.MEAN_PLACES` places. Integer arithmetic, and one Decimal at the end, rather than a Fraction per figure.
-    None when there is no figure.
-    """
-    if not hundredths:
-        return None
-    total = sum(hundredths)
-    if across == Aggregation.SUM:
-        return Decimal(total).scaleb(-2)
-    if across != Aggregation.MEAN:
-        raise ValueError(f"Providers' figures combine by sum or mean, not {across!r}.")
-    # |total| / 100 / n, scaled by 10**MEAN_PLACES, plus a half, floored: (2·|total|·10**MEAN_PLACES + 100n) // 200n
-    n = len(hundredths)
-    rounded = (2 * abs(total) * 10**MEAN_PLACES + 100 * n) // (200 * n)
-    return Decimal(-rounded if total < 0 else rounded).scaleb(-MEAN_PLACES)
 
 
 @dataclass(frozen=True)
@@ -435,10 +455,26 @@ class KpiRollup:
     improving: bool | None
     quarter_actual: Decimal | None  # the quarter's own figure
     quarter_target: Decimal | None
-    year_before: Decimal | None  # the same quarter a year before
-    reporting: int  # returns in for the quarter
-    expected: int  # agreements with a target for the year (or a return in)
+    year_before: Decimal | None  # the same quarter a year before, of the agreements compared only
+    reporting: int  # returns in for the quarter (submitted, queried or accepted)
+    expected: int  # returns the quarter expects with a target for this KPI (and any other return in)
     versions: tuple[int, ...] = ()
+    accepted: int = 0  # of the returns in, those accepted
+    compared: int = 0  # agreements with a value both this quarter and the same quarter a year before
+    compared_providers: int = 0  # their providers
+    compared_actual: Decimal | None = None  # the quarter's own figure of the agreements compared only
+
+    @property
+    def awaiting(self) -> int:
+        return self.reporting - self.accepted
+
+    @property
+    def coverage(self) -> Coverage:
+        return Coverage(self.expected, self.accepted, self.awaiting)
+
+    @property
+    def compared_text(self) -> str:
+        return compared_text(self.compared, self.compared_providers)
 
 
 def kpi_rollup(data: PerformanceData, kpi: KpiInfo, period: Period, agreement_ids: Collection[int] | None = None) -> KpiRollup:
@@ -455,7 +491,8 @@ def kpi_rollup(data: PerformanceData, kpi: KpiInfo, period: Period, agreement_id
 
     y, q = period.start_year, period.quarter
     across = kpi.across
-    reporters = in_scope(data.values.get((kpi.id, y, q), {}))
+    now = data.values.get((kpi.id, y, q), {})
+    reporters = in_scope(now)
     year_targets = data.targets.get((kpi.id, y), {})
     actuals: list[Decimal | None] = []
     targets: list[Decimal | None] = []
@@ -465,30 +502,34 @@ def kpi_rollup(data: PerformanceData, kpi: KpiInfo, period: Period, agreement_id
         quarter_targets = [year_targets[a][i] for a in reporters if a in year_targets]
         targets.append(combine([h for h in quarter_targets if h is not None], across))
     before = data.values.get((kpi.id, y - 1, q), {})
-    year_before = combine([before[a] for a in in_scope(before)], across)
-    result = rate_quarter(
-        actuals,
-        targets,
-        q - 1,
-        kpi.aggregation,
-        kpi.direction,
-        data.thresholds,
-        year_before_values=[year_before if i == q - 1 else None for i in range(4)],
-    )
+    # Like for like: only the agreements with a value in both quarters.
+    now_values, before_values, common = like_for_like({a: now[a] for a in reporters}, {a: before[a] for a in in_scope(before)})
+    compared_actual, year_before = combine(now_values, across), combine(before_values, across)
+    result = rate_quarter(actuals, targets, q - 1, kpi.aggregation, kpi.direction, data.thresholds)
+    value_trend = trend(compared_actual, year_before)
+    expected_now = data.expected_in(period)
+    with_target = in_scope(year_targets)
+    if expected_now is not None:
+        with_target = [a for a in with_target if a in expected_now]
+    statuses = data.statuses_in(period)
     return KpiRollup(
         kpi=kpi,
         period=period,
         actual=result.actual,
         target=result.target,
         rating=result.rating,
-        trend=result.trend,
-        improving=result.improving,
+        trend=value_trend,
+        improving=is_improvement(value_trend, kpi.direction),
         quarter_actual=actuals[q - 1],
         quarter_target=targets[q - 1],
         year_before=year_before,
         reporting=len(reporters),
-        expected=len(set(in_scope(year_targets)) | set(reporters)),
+        expected=len(set(with_target) | set(reporters)),
         versions=tuple(sorted(data.versions_used.get((kpi.id, y), ()))),
+        accepted=sum(1 for a in reporters if statuses.get(a) == Return.Status.ACCEPTED),
+        compared=len(common),
+        compared_providers=len({data.agreements[a].organisation_id if a in data.agreements else -a for a in common}),
+        compared_actual=compared_actual,
     )
 
 
@@ -514,6 +555,7 @@ class GroupRollup:
     rollups: list[KpiRollup]
     obj: object = None
     agreements: int = 0
+    coverage: Coverage | None = None  # the quarter's returns for the group's agreements
 
     @property
     def counts(self) -> dict[Rating, int]:
@@ -543,7 +585,8 @@ def outcome_rollups(
     by_outcome: dict[int, list[KpiRollup]] = defaultdict(list)
     for row in rows:
         by_outcome[row.kpi.outcome_id].append(row)
-    return [GroupRollup(o.title, by_outcome.get(o.id, []), obj=o) for o in data.outcomes]
+    whole = data.coverage(period)
+    return [GroupRollup(o.title, by_outcome.get(o.id, []), obj=o, coverage=whole) for o in data.outcomes]
 
 
 def provider_rollups(data: PerformanceData, period: Period) -> list[GroupRollup]:
@@ -552,7 +595,7 @@ def provider_rollups(data: PerformanceData, period: Period) -> list[GroupRollup]
     for agreement in data.agreements_with_data(period.start_year):
         ids = {agreement.id}
         rows = [kpi_rollup(data, kpi, period, ids) for kpi in data.kpis_with_data(period.start_year, ids)]
-        groups.append(GroupRollup(agreement.label, rows, obj=agreement, agreements=1))
+        groups.append(GroupRollup(agreement.label, rows, obj=agreement, agreements=1, coverage=data.coverage(period, ids)))
     return groups
 
 
@@ -568,22 +611,24 @@ def district_rollups(data: PerformanceData, period: Period) -> list[GroupRollup]
         if not ids:
             continue
         rows = [kpi_rollup(data, kpi, period, ids) for kpi in data.kpis_with_data(period.start_year, ids)]
-        groups.append(GroupRollup(area.label, rows, obj=area, agreements=len(ids)))
+        groups.append(GroupRollup(area.label, rows, obj=area, agreements=len(ids), coverage=data.coverage(period, ids)))
     return groups
 
 
-def headline(rows: Sequence[KpiRollup], period: Period) -> str:
-    """For example: 8 of 14 KPIs are on track (green) at Q2 2022-23 year to date; 3 amber, 2 red, 1 without data."""
+def headline(rows: Sequence[KpiRollup], period: Period, coverage: Coverage | None = None) -> str:
+    """For example: 8 of 14 KPIs are on track (green) at Q2 2022-23 year to date; 3 amber, 2 red, 1 without data
+    (from 9 of 10 expected returns accepted; 1 more submitted, not yet accepted)."""
     if not rows:
         return "The outcomes framework has no agreed KPIs yet."
     counts = rating_counts(r.rating for r in rows)
     green, total = counts[Rating.GREEN], len(rows)
     verb = "is" if green == 1 else "are"
     noun = "KPI" if total == 1 else "KPIs"
-    return (
+    text = (
         f"{green} of {total} {noun} {verb} on track (green) at {period.label} year to date; "
-        f"{counts[Rating.AMBER]} amber, {counts[Rating.RED]} red, {counts[Rating.GREY]} without data."
+        f"{counts[Rating.AMBER]} amber, {counts[Rating.RED]} red, {counts[Rating.GREY]} without data"
     )
+    return f"{text} (from {coverage.text})." if coverage is not None else f"{text}."
 
 
 # --- Reports the pages show -------------------------------------------------------------
@@ -595,6 +640,25 @@ class PerformanceReport:
     period: Period
     periods: list[Period]
     data: PerformanceData
+    minimum_coverage: int = DEFAULT_MINIMUM_PERCENT
+    default_found: bool = True  # some quarter meets the minimum coverage (else the default is the latest with data)
+
+    @cached_property
+    def coverage(self) -> Coverage | None:
+        return self.data.coverage(self.period)
+
+    @property
+    def default_rule(self) -> str:
+        """How the quarter shown by default is chosen, for this programme, in words."""
+        at = (
+            "every expected return"
+            if self.minimum_coverage == 100
+            else f"at least {self.minimum_coverage}% of its expected returns"
+        )
+        rule = f"Unless another quarter is chosen, this shows the latest quarter with {at} accepted (this programme's setting)."
+        if not self.default_found:
+            rule += " No quarter meets that yet, so it shows the latest quarter with any return in."
+        return rule
 
     @cached_property
     def kpis(self) -> list[KpiRollup]:
@@ -618,7 +682,7 @@ class PerformanceReport:
 
     @property
     def headline(self) -> str:
-        return headline(self.kpis, self.period)
+        return headline(self.kpis, self.period, self.coverage)
 
     @property
     def years(self) -> list[str]:
@@ -630,11 +694,20 @@ class PerformanceReport:
 
 
 def performance_report(programme: Programme, year: str | None = None, quarter: str | None = None) -> PerformanceReport:
-    """The programme at one quarter (default: the latest with data), with the year before for direction of travel."""
-    periods = available_periods(programme)
-    period = choose_period(periods, year, quarter)
-    data = load_performance(programme, [period.start_year - 1, period.start_year])
-    return PerformanceReport(programme, period, periods, data)
+    """The programme at one quarter, with the year before for direction of travel.
+
+    Default: the latest quarter with figures whose accepted returns reach the programme's minimum coverage; the
+    latest with any figures when none does yet. Nine queries (ten or eleven the first time the settings are read).
+    """
+    settings = monitoring_settings(programme)
+    returns = programme_returns(programme)
+    periods = [Period(y, q) for y, q in returns.periods]
+    minimum = settings.minimum_coverage
+    found = default_quarter(returns.periods, {p: returns.coverage_at(*p) for p in returns.periods}, minimum)
+    default = Period(*found) if found else None
+    period = choose_period(periods, year, quarter, default=default)
+    data = load_figures(programme, load_framework(programme, [period.start_year - 1, period.start_year], settings, returns))
+    return PerformanceReport(programme, period, periods, data, minimum, default_found=found is not None)
 
 
 @dataclass
@@ -650,9 +723,10 @@ def trend_report(programme: Programme, kpi_code: str | None = None) -> TrendRepo
 
     Only the chosen KPI's figures are loaded, since the span covers every year.
     """
-    periods = available_periods(programme)
+    returns = programme_returns(programme)
+    periods = [Period(y, q) for y, q in returns.periods]
     years = range(periods[0].start_year, periods[-1].start_year + 1) if periods else range(0)
-    data = load_framework(programme, years)
+    data = load_framework(programme, years, returns=returns)
     kpis = data.kpis
     if kpi_code:
         chosen = next((k for k in kpis if k.code == kpi_code.strip().upper()), None)
@@ -737,12 +811,18 @@ def rating_cell(rating: Rating) -> Cell:
 def trend_cell(row: KpiRollup) -> Cell:
     compared = f"the same quarter a year before ({row.period.year_before.label})"
     if row.trend == Trend.NONE:
-        return Cell("No comparison", "–", "trend", hidden=f"No figure for {compared} to compare with")
+        return Cell("No comparison", "–", "trend", hidden=f"No figure for {compared} from the same providers to compare with")
     if row.trend == Trend.SAME:
-        return Cell("Same", "→ no change", "trend", hidden=f"The same as {compared}")
+        return Cell("Same", "→ no change", "trend", hidden=f"The same as {compared}, {row.compared_text}")
     word = "better" if row.improving else "worse"
     arrow, direction = ("↑", "Up") if row.trend == Trend.UP else ("↓", "Down")
-    return Cell(f"{direction}, {word}", f"{arrow} {word}", "trend", hidden=f"{direction} on {compared}: {word}")
+    hidden = f"{direction} on {compared}, {row.compared_text}: {word}"
+    return Cell(f"{direction}, {word}", f"{arrow} {word}", "trend", hidden=hidden)
+
+
+def compared_cell(row: KpiRollup) -> Cell:
+    """How many agreements the trend compares: the number in a download, 'same 9 providers' on the page."""
+    return Cell(row.compared, row.compared_text)
 
 
 KPI_HEADERS = [
@@ -754,10 +834,13 @@ KPI_HEADERS = [
     ("Actual to date", True),
     ("Rating", False),
     ("This quarter", True),
-    ("Same quarter a year before", True),
-    ("Trend", False),
     ("Returns in", True),
+    ("Returns accepted", True),
     ("Returns expected", True),
+    ("Compared with a year before", False),
+    ("This quarter, same providers", True),
+    ("Same quarter a year before, same providers", True),
+    ("Trend", False),
 ]
 
 
@@ -775,10 +858,13 @@ def kpi_cells(row: KpiRollup) -> list[Cell]:
         number_cell(row.actual, unit),
         rating_cell(row.rating),
         number_cell(row.quarter_actual, unit),
+        number_cell(row.reporting),
+        number_cell(row.accepted),
+        number_cell(row.expected),
+        compared_cell(row),
+        number_cell(row.compared_actual, unit),
         number_cell(row.year_before, unit),
         trend_cell(row),
-        number_cell(row.reporting),
-        number_cell(row.expected),
     ]
 
 
@@ -799,16 +885,32 @@ def outcome_kpi_table(report: PerformanceReport, group: GroupRollup) -> Table:
     return _table("framework", group.label, [], [kpi_cells(r) for r in group.rollups])
 
 
-SUMMARY_HEADERS = [("Green", True), ("Amber", True), ("Red", True), ("No data", True), ("Overall rating", False)]
+SUMMARY_HEADERS = [
+    ("Green", True),
+    ("Amber", True),
+    ("Red", True),
+    ("No data", True),
+    ("Overall rating", False),
+    ("Returns accepted", True),
+    ("Submitted, not yet accepted", True),
+    ("Returns expected", True),
+]
+
+
+def coverage_cells(coverage: Coverage | None) -> list[Cell]:
+    """A group's returns for the quarter: accepted, in but not yet accepted, expected."""
+    if coverage is None:
+        return [number_cell(None)] * 3
+    return [number_cell(coverage.accepted), number_cell(coverage.awaiting), number_cell(coverage.expected)]
 
 
 def _summary_cells(group: GroupRollup) -> list[Cell]:
     counts = group.counts
-    return [*(number_cell(counts[r]) for r in RATING_ORDER), rating_cell(group.overall)]
+    return [*(number_cell(counts[r]) for r in RATING_ORDER), rating_cell(group.overall), *coverage_cells(group.coverage)]
 
 
 def outcomes_table(report: PerformanceReport) -> Table:
-    groups = [*report.outcomes, GroupRollup("All outcomes", report.kpis)]
+    groups = [*report.outcomes, GroupRollup("All outcomes", report.kpis, coverage=report.coverage)]
     rows = [[text_cell(g.label), *_summary_cells(g)] for g in groups]
     return _table("outcomes", f"Outcomes at {report.period.label}", [("Outcome", False)], rows, SUMMARY_HEADERS)
 
@@ -857,6 +959,8 @@ def trends_table(report: TrendReport) -> Table:
             number_cell(p.quarter_target, unit),
             number_cell(p.quarter_actual, unit),
             number_cell(p.reporting),
+            number_cell(p.accepted),
+            number_cell(p.expected),
             number_cell(p.target, unit),
             number_cell(p.actual, unit),
             rating_cell(p.rating),
@@ -868,6 +972,8 @@ def trends_table(report: TrendReport) -> Table:
         ("Target for the quarter", True),
         ("Actual for the quarter", True),
         ("Returns in", True),
+        ("Returns accepted", True),
+        ("Returns expected", True),
         ("Target to date", True),
         ("Actual to date", True),
         ("Rating to date", False),

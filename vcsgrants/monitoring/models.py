@@ -36,6 +36,13 @@ class ProgrammeMonitoring(models.Model):
     return_due_days = models.PositiveSmallIntegerField(
         "Days after quarter end a return is due", default=30, validators=[MaxValueValidator(120)]
     )
+    minimum_coverage = models.PositiveSmallIntegerField(
+        "Returns accepted before a quarter is shown by default (%)",
+        default=100,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="The performance dashboard opens at the latest quarter with at least this percentage of its expected "
+        "returns accepted (100: every one).",
+    )
     history = HistoricalRecords()
 
     def __str__(self) -> str:

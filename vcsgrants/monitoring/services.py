@@ -49,6 +49,8 @@ RETURN_DUE_LABEL = "Return due (days after the quarter ends)"
 AMBER_LABEL = "Amber band"
 RETURN_DUE_DAYS = (1, 120)
 AMBER_PERCENT = (Decimal("0"), Decimal("50"))
+COVERAGE_LABEL = "Returns accepted before a quarter is shown by default"
+MINIMUM_COVERAGE = (1, 100)
 
 
 def percent_text(fraction: Decimal) -> str:
@@ -58,18 +60,30 @@ def percent_text(fraction: Decimal) -> str:
 
 def monitoring_settings_state(settings: ProgrammeMonitoring) -> dict[str, str]:
     """The settings as their page shows them (core.concurrency); the API's ETag is of the same."""
-    return {RETURN_DUE_LABEL: str(settings.return_due_days), AMBER_LABEL: f"{percent_text(settings.amber_within)}%"}
+    return {
+        RETURN_DUE_LABEL: str(settings.return_due_days),
+        AMBER_LABEL: f"{percent_text(settings.amber_within)}%",
+        COVERAGE_LABEL: f"{settings.minimum_coverage}%",
+    }
 
 
 @transaction.atomic
 def monitoring_settings_set(
-    *, programme: Programme, return_due_days: int, amber_percent: Decimal, actor: User, version: str | None = None
+    *,
+    programme: Programme,
+    return_due_days: int,
+    amber_percent: Decimal,
+    actor: User,
+    version: str | None = None,
+    minimum_coverage: int | None = None,
 ) -> ProgrammeMonitoring:
-    """Set when the programme's returns are due and its amber band (a percentage of the target to date).
+    """Set when the programme's returns are due, its amber band (a percentage of the target to date) and, if given,
+    the minimum coverage: the percentage of a quarter's expected returns accepted before the performance dashboard
+    opens at that quarter (left as it is when None).
 
-    Refused with the field named unless returns are due 1 to 120 days after the quarter ends and the amber band is
-    0% to 50% (at most one decimal place); and (`version`, core.concurrency) if the settings changed since their
-    page was opened.
+    Refused with the field named unless returns are due 1 to 120 days after the quarter ends, the amber band is
+    0% to 50% (at most one decimal place) and the minimum coverage a whole 1% to 100%; and (`version`,
+    core.concurrency) if the settings changed since their page was opened.
     """
     Programme.objects.select_for_update().filter(pk=programme.pk).first()  # one change of the settings at a time
     settings = ProgrammeMonitoring.objects.filter(programme=programme).first() or ProgrammeMonitoring(programme=programme)
@@ -88,10 +102,20 @@ def monitoring_settings_set(
         )
     elif amber != amber.quantize(Decimal("0.1")):
         errors["amber_percent"] = "Give the amber band to at most one decimal place, such as 12.5."
+    low_cov, high_cov = MINIMUM_COVERAGE
+    if minimum_coverage is not None and (
+        isinstance(minimum_coverage, bool) or not isinstance(minimum_coverage, int) or not low_cov <= minimum_coverage <= high_cov
+    ):
+        errors["minimum_coverage"] = (
+            f"Enter the percentage of a quarter's expected returns that must be accepted as a whole number from {low_cov} "
+            f"to {high_cov}, such as 100."
+        )
     if errors:
         raise ValidationError(errors)
     created = settings.pk is None
     settings.return_due_days = return_due_days
+    if minimum_coverage is not None:
+        settings.minimum_coverage = minimum_coverage
     settings.amber_within = (amber / 100).quantize(Decimal("0.001"))
     settings._history_user = actor
     settings.save()
@@ -103,7 +127,8 @@ def monitoring_settings_set(
             verb="monitoring.settings_changed",
             obj=programme,
             summary=f"Monitoring settings for {programme}: returns due {return_due_days} days after each quarter ends, "
-            f"amber band {after[AMBER_LABEL]}",
+            f"amber band {after[AMBER_LABEL]}, quarter shown by default once {after[COVERAGE_LABEL]} of its returns "
+            "are accepted",
             data={"changes": changes},
         )
     return settings

@@ -171,6 +171,13 @@ class MonitoringSettingsSerializer(serializers.Serializer):
         help_text="The amber band: a KPI short of its target to date by up to this percentage is amber, further short "
         "is red (0 to 50, one decimal place at most).",
     )
+    minimum_coverage = serializers.IntegerField(
+        min_value=1,
+        max_value=100,
+        required=False,
+        help_text="The percentage of a quarter's expected returns that must be accepted before the performance "
+        "dashboard opens at it (1 to 100; 100 unless changed). Left as it is when not sent.",
+    )
 
 
 PERIOD_KINDS = ProgrammePeriod.Kind.values  # named in SPECTACULAR_SETTINGS["ENUM_NAME_OVERRIDES"]

@@ -209,7 +209,8 @@ class ProgrammeViewSet(ScopedViewSet):
 
     @extend_schema(
         methods=["GET"],
-        summary="The programme's monitoring settings: when returns are due and the amber band, with their ETag",
+        summary="The programme's monitoring settings: when returns are due, the amber band and the minimum coverage, "
+        "with their ETag",
         description="Answers with an ETag: send it in If-Match when changing the settings (POST).",
         responses={200: MonitoringSettingsSerializer, **refused("programme")},
     )
@@ -217,7 +218,9 @@ class ProgrammeViewSet(ScopedViewSet):
         methods=["POST"],
         summary="Set the programme's monitoring settings (officers)",
         description="As the page 'Monitoring settings': returns due 1 to 120 days after each quarter ends; an amber band "
-        "of 0% to 50% of the target. With If-Match (the ETag of this endpoint's GET), refused with 412 if the settings "
+        "of 0% to 50% of the target; optionally the minimum coverage, 1% to 100% of a quarter's expected returns "
+        "accepted before the performance dashboard opens at it. With If-Match (the ETag of this endpoint's GET), "
+        "refused with 412 if the settings "
         "changed since.",
         parameters=[IF_MATCH],
         request=MonitoringSettingsSerializer,
@@ -241,6 +244,7 @@ class ProgrammeViewSet(ScopedViewSet):
         shown = {
             "return_due_days": settings.return_due_days,
             "amber_percent": monitoring_services.percent_text(settings.amber_within),
+            "minimum_coverage": settings.minimum_coverage,
         }
         return with_etag(
             Response(MonitoringSettingsSerializer(shown).data), monitoring_services.monitoring_settings_state(settings)

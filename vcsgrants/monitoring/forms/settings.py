@@ -20,4 +20,11 @@ class MonitoringSettingsForm(GovukForm):
         "From 0 (any shortfall is red) to 50. For example 10.",
         error_messages={"required": "Enter the amber band as a percentage, such as 10."},
     )
+    minimum_coverage = forms.IntegerField(
+        label="Returns accepted before a quarter is shown by default (percentage)",
+        help_text="The performance dashboard and reports open at the latest quarter with at least this percentage of "
+        "its expected returns accepted. From 1 to 100. For example 100: every expected return accepted. "
+        "Left blank, it stays as it is.",
+        required=False,
+    )
     version = VersionField()

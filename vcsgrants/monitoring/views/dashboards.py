@@ -91,6 +91,7 @@ def _context(programme: Programme, report: dashboards.PerformanceReport, **extra
         "outcome_rule": dashboards.OUTCOME_RULE,
         "district_rule": dashboards.district_rule(),
         "like_for_like_rule": dashboards.LIKE_FOR_LIKE_RULE,
+        "trend_rule": dashboards.TREND_RULE,
         "amber_percent": f"{(report.data.thresholds.amber_within * 100).normalize():f}",
         **extra,
     }

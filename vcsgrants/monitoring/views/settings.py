@@ -1,4 +1,5 @@
-"""A programme's monitoring settings: when returns are due and the amber band of its RAG ratings."""
+"""A programme's monitoring settings: when returns are due, the amber band of its RAG ratings, and the minimum coverage
+of the quarter its dashboard opens at."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ def monitoring_settings_edit(request, slug):
     initial = {
         "return_due_days": current.return_due_days,
         "amber_percent": Decimal(services.percent_text(current.amber_within)),
+        "minimum_coverage": current.minimum_coverage,
         "version": form_token(services.monitoring_settings_state(current)),
     }
     form = MonitoringSettingsForm(request.POST or None, initial=initial)
@@ -35,6 +37,7 @@ def monitoring_settings_edit(request, slug):
                 programme=programme,
                 return_due_days=form.cleaned_data["return_due_days"],
                 amber_percent=form.cleaned_data["amber_percent"],
+                minimum_coverage=form.cleaned_data["minimum_coverage"],
                 actor=request.user,
                 version=form.cleaned_data["version"],
             )
