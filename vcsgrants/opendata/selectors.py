@@ -22,7 +22,7 @@ from django.utils import timezone
 from vcsgrants.core import council
 from vcsgrants.core.models import Area, CouncilSettings, FinancialYear, Organisation
 from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, Programme, ProgrammePeriod, Variation
-from vcsgrants.opendata import conf
+from vcsgrants.opendata import conf, quality
 from vcsgrants.opendata.grants import Award, Line, Org, Place, build_grant, load_geo_code_types, org_identifier
 from vcsgrants.opendata.models import PublishedGrant
 
@@ -288,6 +288,21 @@ def publishable_agreements(*, programme: Programme, year: FinancialYear) -> Quer
 def draft_count(*, programme: Programme, year: FinancialYear) -> int:
     with_money = FundingLine.objects.filter(agreement__programme=programme, financial_year=year).values("agreement_id")
     return Agreement.objects.filter(programme=programme, status=Agreement.Status.DRAFT, pk__in=with_money).count()
+
+
+def unpublished_findings(*, programme: Programme, year: FinancialYear, today: dt.date) -> tuple[int, int]:
+    """The data-quality findings on the programme's grants for the year that are not yet published (the officer's
+    home page): (grants with findings, findings). Builds those grants as the preview does, so the time it takes
+    grows with the grants not yet published; the queries do not."""
+    published_ids = PublishedGrant.objects.filter(programme=programme, financial_year=year).values("agreement_id")
+    ids = list(publishable_agreements(programme=programme, year=year).exclude(pk__in=published_ids).values_list("pk", flat=True))
+    if not ids:
+        return 0, 0
+    publisher_ = publisher()
+    grants = [g.grant for g in grants_now(programme=programme, year=year, agreement_ids=ids, prefix=publisher_.prefix)]
+    expected = publisher_.org.id if publisher_.org else None
+    findings = quality.check_grants(grants, today=today, expected_funder=expected)
+    return len({f.grant_id for f in findings}), len(findings)
 
 
 def programme_years_with_money(programme: Programme) -> list[FinancialYear]:
