@@ -41,7 +41,6 @@ from vcsgrants.reports.models import CabinetReport
 LIMIT = 5  # items a queue shows on the home page
 DUE_WITHIN_DAYS = 30  # instalments due this soon are finance's
 ACTIONS_DUE_WITHIN_DAYS = 14  # actions due this soon are listed with the overdue ones
-RECENT_DECISION_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -483,17 +482,15 @@ def cabinet_overview(today: dt.date, *, limit: int = LIMIT) -> CabinetOverview:
         more_url=reverse("funding:decision-list"),
         empty="No report or decision is due at a meeting yet.",
     )
-    recent = Decision.objects.filter(
-        decision_date__lte=today, decision_date__gte=today - dt.timedelta(days=RECENT_DECISION_DAYS)
-    ).order_by("-decision_date", "-pk")
+    recent = Decision.objects.filter(decision_date__lte=today).order_by("-decision_date", "-pk")
     recent_queue = _queryset_queue(
         "recent-decisions",
-        f"Decisions taken in the last {RECENT_DECISION_DAYS} days",
+        "Decisions taken, the latest first",
         recent,
         _decision_item,
         limit,
         more_url=reverse("funding:decision-list"),
-        empty=f"No decision recorded in the last {RECENT_DECISION_DAYS} days.",
+        empty="No decision is recorded yet.",
     )
     programmes = [programme_glance(p) for p in Programme.objects.select_related("funder").order_by("name")]
     return CabinetOverview(programmes, coming_up, recent_queue)
