@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.engagement.test_meetings_services import make_world, monitoring
-from tests.factories import DecisionFactory, UserFactory
-from tests.monitoring.test_returns import submitted_return
+from tests.factories import DecisionFactory, UserFactory, year
 from tests.monitoring.test_returns import setup as setup  # noqa: F401 - the monitoring tests' fixture
+from tests.monitoring.test_returns import submitted_return
 from vcsgrants.core.models import Role
 from vcsgrants.engagement.services import meetings as meeting_services
 from vcsgrants.funding.services import payments as payment_services
@@ -124,8 +124,6 @@ def test_decisions_with_an_extension_still_to_apply(setup, officer):
     covering = DecisionFactory(period_start=D(2023, 4, 1), period_end=D(2024, 3, 31), decision_date=D(2023, 2, 10))
     DecisionFactory(period_start=D(2024, 4, 1), period_end=D(2025, 3, 31), decision_date=D(2024, 2, 10))
     DecisionFactory()  # no period: nothing to apply
-    from tests.factories import year
-
     year(2023)
     year(2024)
     assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk]
