@@ -50,7 +50,9 @@ def main() -> None:
         client = Client()
         client.force_login(User.objects.get(username=username))
         with CaptureQueriesContext(connection) as queries:
-            assert client.get(url).status_code == 200, (username, url)
+            status = client.get(url).status_code
+        if status != 200:
+            raise SystemExit(f"{url} as {username} answered {status}")
         times = []
         for _ in range(args.repeat):
             start = time.perf_counter()
