@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.engagement.test_meetings_services import make_world, monitoring
-from tests.factories import DecisionFactory, UserFactory, year
+from tests.factories import DecisionFactory, ProgrammeFactory, UserFactory, year
 from tests.monitoring.test_returns import setup as setup  # noqa: F401 - the monitoring tests' fixture
 from tests.monitoring.test_returns import submitted_return
 from vcsgrants.core.models import Role
@@ -188,6 +188,9 @@ def test_cabinet_sees_each_programmes_budget_committed_and_paid_and_the_latest_d
     overview = queues.cabinet_overview(D(2022, 11, 3))
     assert [i.url for i in overview.coming_up.items] == [upcoming.get_absolute_url()]
     assert [i.url for i in overview.recent.items] == [taken.get_absolute_url()]
+    ProgrammeFactory(name="Zz second programme")
+    bounded = queues.cabinet_overview(D(2022, 11, 3), limit=1)
+    assert [g.programme for g in bounded.programmes] == [funded.programme] and bounded.more_programmes == 1
 
 
 def test_a_partner_sees_its_contributions_by_year_and_what_it_co_funds(officer, funded):

@@ -462,6 +462,11 @@ class CabinetOverview:
     programmes: list[ProgrammeGlance]
     coming_up: Queue
     recent: Queue
+    programme_count: int = 0  # all programmes; `programmes` holds the first `limit` by name
+
+    @property
+    def more_programmes(self) -> int:
+        return max(self.programme_count - len(self.programmes), 0)
 
 
 def cabinet_overview(today: dt.date, *, limit: int = LIMIT) -> CabinetOverview:
@@ -492,8 +497,8 @@ def cabinet_overview(today: dt.date, *, limit: int = LIMIT) -> CabinetOverview:
         more_url=reverse("funding:decision-list"),
         empty="No decision is recorded yet.",
     )
-    programmes = [programme_glance(p) for p in Programme.objects.select_related("funder").order_by("name")]
-    return CabinetOverview(programmes, coming_up, recent_queue)
+    programmes = Programme.objects.select_related("funder").order_by("name")
+    return CabinetOverview([programme_glance(p) for p in programmes[:limit]], coming_up, recent_queue, programmes.count())
 
 
 @dataclass
@@ -501,11 +506,16 @@ class PartnerHome:
     by_year: list = field(default_factory=list)  # funding.selectors.partners.YearTotal
     total_pledged: Decimal = ZERO
     total_committed: Decimal = ZERO
-    programmes: list[ProgrammeGlance] = field(default_factory=list)
+    programmes: list[ProgrammeGlance] = field(default_factory=list)  # the first `limit` it co-funds, by name
     detail_url: str = ""
+    programme_count: int = 0
+
+    @property
+    def more_programmes(self) -> int:
+        return max(self.programme_count - len(self.programmes), 0)
 
 
-def partner_home(user) -> PartnerHome:
+def partner_home(user, *, limit: int = LIMIT) -> PartnerHome:
     """The partner's contributions by year (pledged and committed, as its partner page) and the performance of each
     programme it co-funds."""
     if not user.organisation_id:
@@ -515,8 +525,9 @@ def partner_home(user) -> PartnerHome:
         by_year=overview.by_year,
         total_pledged=overview.total_pledged,
         total_committed=overview.total_committed,
-        programmes=[programme_glance(p, money=False) for p in overview.programmes],
+        programmes=[programme_glance(p, money=False) for p in overview.programmes[:limit]],
         detail_url=reverse("funding:partner-detail", args=[user.organisation_id]),
+        programme_count=len(overview.programmes),
     )
 
 
