@@ -8,8 +8,10 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from vcsgrants.core.models import User
+from vcsgrants.hub import selectors as queues
 from vcsgrants.monitoring.models import Return
 
 pytestmark = pytest.mark.django_db
@@ -86,3 +88,12 @@ def test_the_framework_page_does_not_send_a_provider_to_the_programme_page_it_ma
     page = client.get("/programmes/vcs-infrastructure/framework/").content.decode()
     assert 'href="/programmes/vcs-infrastructure/"' not in page
     assert 'class="govuk-back-link">Home<' in page
+
+
+def test_findings_before_publishing_check_at_most_the_limit_and_say_so(demo):
+    today = timezone.localdate()
+    (full,) = queues.findings_before_publishing(today)
+    assert full.checked == full.unpublished > 1 and full.findings >= full.with_findings > 0
+    (partial,) = queues.findings_before_publishing(today, check_limit=1)
+    assert (partial.checked, partial.unpublished) == (1, full.unpublished)
+    assert f"(the first 1 of {full.unpublished} checked here)" in queues._findings_item(partial).detail

@@ -290,19 +290,28 @@ def draft_count(*, programme: Programme, year: FinancialYear) -> int:
     return Agreement.objects.filter(programme=programme, status=Agreement.Status.DRAFT, pk__in=with_money).count()
 
 
-def unpublished_findings(*, programme: Programme, year: FinancialYear, today: dt.date) -> tuple[int, int]:
+@dataclass(frozen=True)
+class UnpublishedFindings:
+    unpublished: int  # grants for the year not yet published
+    checked: int  # of those, how many were checked (at most the limit)
+    with_findings: int
+    findings: int
+
+
+def unpublished_findings(*, programme: Programme, year: FinancialYear, today: dt.date, limit: int) -> UnpublishedFindings:
     """The data-quality findings on the programme's grants for the year that are not yet published (the officer's
-    home page): (grants with findings, findings). Builds those grants as the preview does, so the time it takes
-    grows with the grants not yet published; the queries do not."""
+    home page), checking at most `limit` of them (in reference order), built as the preview builds them."""
     published_ids = PublishedGrant.objects.filter(programme=programme, financial_year=year).values("agreement_id")
-    ids = list(publishable_agreements(programme=programme, year=year).exclude(pk__in=published_ids).values_list("pk", flat=True))
+    waiting = publishable_agreements(programme=programme, year=year).exclude(pk__in=published_ids)
+    ids = list(waiting.values_list("pk", flat=True)[:limit])
     if not ids:
-        return 0, 0
+        return UnpublishedFindings(0, 0, 0, 0)
+    unpublished = len(ids) if len(ids) < limit else waiting.count()
     publisher_ = publisher()
     grants = [g.grant for g in grants_now(programme=programme, year=year, agreement_ids=ids, prefix=publisher_.prefix)]
     expected = publisher_.org.id if publisher_.org else None
     findings = quality.check_grants(grants, today=today, expected_funder=expected)
-    return len({f.grant_id for f in findings}), len(findings)
+    return UnpublishedFindings(unpublished, len(ids), len({f.grant_id for f in findings}), len(findings))
 
 
 def programme_years_with_money(programme: Programme) -> list[FinancialYear]:
