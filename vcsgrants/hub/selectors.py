@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -377,12 +377,10 @@ def instalments_outstanding(*, due_before: dt.date | None = None, due_from: dt.d
     )
 
 
-def _outstanding_total(instalments: QuerySet) -> Decimal:
-    """The exact total outstanding: the instalments' amounts less what has been paid on them."""
-    ids = instalments.values("pk")
-    amount = PaymentInstalment.objects.filter(pk__in=ids).aggregate(t=MoneySum("amount"))["t"] or ZERO
-    paid = Payment.objects.filter(instalment_id__in=ids).aggregate(t=MoneySum("amount"))["t"] or ZERO
-    return amount - paid
+def _count_and_outstanding(instalments: QuerySet) -> tuple[int, Decimal]:
+    """How many instalments, and the exact total still to pay on them (amounts less payments), in one query."""
+    found = instalments.order_by().aggregate(n=Count("pk"), t=MoneySum("outstanding"))
+    return found["n"], found["t"] or ZERO
 
 
 def overdue_instalments(today: dt.date):
@@ -433,25 +431,21 @@ def _payment_item(payment: Payment) -> Item:
 def finance_queues(today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
     payments_url = reverse("funding:payment-list")
     overdue, due = overdue_instalments(today), instalments_due_soon(today)
-    overdue_queue = _queryset_queue(
-        "instalments-overdue", "Instalments overdue", overdue, _instalment_item(today), limit, more_url=payments_url
-    )
-    overdue_queue.total = _outstanding_total(overdue)
-    due_queue = _queryset_queue(
-        "instalments-due",
-        f"Instalments due in the next {DUE_WITHIN_DAYS} days",
-        due,
-        _instalment_item(today),
-        limit,
-        more_url=payments_url,
-    )
-    due_queue.total = _outstanding_total(due)
+    queues = []
+    for key, title, instalments in (
+        ("instalments-overdue", "Instalments overdue", overdue),
+        ("instalments-due", f"Instalments due in the next {DUE_WITHIN_DAYS} days", due),
+    ):
+        count, total = _count_and_outstanding(instalments)
+        queue = _bounded(key, title, list(instalments[:limit]), count, _instalment_item(today), more_url=payments_url)
+        queue.total = total
+        queues.append(queue)
     paid = payments_this_month(today)
     paid_queue = _queryset_queue(
         "payments-this-month", f"Payments recorded in {today:%B %Y}", paid, _payment_item, limit, more_url=payments_url
     )
     paid_queue.total = paid.aggregate(t=MoneySum("amount"))["t"] or ZERO
-    return [overdue_queue, due_queue, paid_queue]
+    return [*queues, paid_queue]
 
 
 # --- Cabinet and partners: money and performance at a glance -------------------------------------
