@@ -38,7 +38,6 @@ def main() -> None:
     from django.conf import settings
     from django.db import connection
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from vcsgrants.core.models import User
     from vcsgrants.funding.models import Agreement
@@ -49,7 +48,13 @@ def main() -> None:
     def measure(username: str, url: str) -> tuple[float, int]:
         client = Client()
         client.force_login(User.objects.get(username=username))
-        with CaptureQueriesContext(connection) as queries:
+        queries = []
+
+        def count(execute, sql, params, many, context):
+            queries.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
             status = client.get(url).status_code
         if status != 200:
             raise SystemExit(f"{url} as {username} answered {status}")
