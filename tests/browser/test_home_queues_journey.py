@@ -3,21 +3,11 @@ accepts it from there; a provider proposes a KPI from its navigation. One demo l
 
 from __future__ import annotations
 
-import pytest
-from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.browser.test_monitoring_journey import PASSWORD, PROVIDER
+from tests.browser.test_monitoring_journey import demo as demo  # noqa: F401 - the demo, loaded for the live server
 from vcsgrants.monitoring.models import Kpi, Return
-
-PASSWORD = "demo-pass-2022"
-PROVIDER = "provider-kestrel-voluntary-action-demo"
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    settings.MEDIA_ROOT = tmp_path
-    call_command("load_demo", stdout=open("/dev/null", "w"))
 
 
 def test_officer_accepts_a_return_from_the_home_queue_and_a_provider_proposes_a_kpi_from_its_navigation(
