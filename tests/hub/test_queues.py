@@ -9,6 +9,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from tests.engagement.test_meetings_services import make_world, monitoring
 from tests.factories import DecisionFactory, ProgrammeFactory, UserFactory, year
@@ -16,6 +19,7 @@ from tests.monitoring.test_returns import setup as setup  # noqa: F401 - the mon
 from tests.monitoring.test_returns import submitted_return
 from vcsgrants.core.models import Role
 from vcsgrants.engagement.services import meetings as meeting_services
+from vcsgrants.funding.models import Payment, PaymentInstalment
 from vcsgrants.funding.services import payments as payment_services
 from vcsgrants.hub import selectors as queues
 from vcsgrants.monitoring import services as monitoring_services
@@ -213,3 +217,31 @@ def test_the_full_queue_page_lists_every_item_and_only_officers_open_it(setup, f
     assert client.get(reverse("hub:queue", args=["nothing-like-this"])).status_code == 404
     client.force_login(s.provider)
     assert client.get(reverse("hub:queue", args=["returns-to-review"])).status_code == 403
+
+
+pence = st.integers(min_value=1, max_value=5_000_000)  # up to £50,000.00
+
+
+@hypothesis_settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(pence, st.integers(min_value=0, max_value=100)), min_size=1, max_size=8))
+def test_the_overdue_total_is_what_is_left_to_pay_on_each_instalment_to_the_penny(setup, fy2022, examples):
+    """For any amounts and any part payments (a percentage of each), the queue's total is the sum of what is still to
+    pay on each instalment shown in full, exactly; an instalment paid in full is not in the queue."""
+    s = setup
+    PaymentInstalment.objects.filter(agreement=s.agreement).delete()
+    expected, left = P("0"), 0
+    for i, (amount_pence, percent) in enumerate(examples):
+        amount = P(amount_pence) / 100
+        instalment = PaymentInstalment.objects.create(
+            agreement=s.agreement, financial_year=fy2022, due_date=D(2022, 4, 1) + dt.timedelta(days=i), amount=amount
+        )
+        paid = (amount * percent / 100).quantize(P("0.01"))
+        if paid:
+            Payment.objects.create(instalment=instalment, paid_on=D(2022, 12, 1), amount=paid, recorded_by=s.officer)
+        if amount - paid > 0:
+            expected += amount - paid
+            left += 1
+    (overdue, *_) = queues.finance_queues(D(2023, 1, 1), limit=100)
+    assert overdue.count == left and overdue.total == expected
+    assert sum((item.amount for item in overdue.items), P("0")) == expected
+    Payment.objects.filter(instalment__agreement=s.agreement).delete()
