@@ -245,3 +245,11 @@ def test_the_overdue_total_is_what_is_left_to_pay_on_each_instalment_to_the_penn
     assert overdue.count == left and overdue.total == expected
     assert sum((item.amount for item in overdue.items), P("0")) == expected
     Payment.objects.filter(instalment__agreement=s.agreement).delete()
+
+
+def test_an_administrator_on_a_new_install_is_still_pointed_to_people_beside_the_empty_queues(db):
+    client = Client()
+    client.force_login(UserFactory(roles=[Role.ADMIN]))
+    page = client.get("/").content.decode()
+    assert 'id="home-administrator-next"' in page and 'id="officer-work"' in page
+    assert 'id="queue-returns-to-review"' in page and "Nothing waiting." in page

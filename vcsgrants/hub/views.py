@@ -56,6 +56,8 @@ def home(request):
             else []
         ),
     }
+    # An administrator on a new install (no programme yet) is pointed to the People page, queues or not.
+    context["administrator_starts"] = user.has_perm("core.manage_people") and not Programme.objects.exists()
     if not has_queues and user.has_perm("funding.view_programme_list"):
         context["programmes"] = programme_selectors.programmes_visible_to(user)
     return render(request, "hub/home.html", context)
