@@ -97,3 +97,13 @@ def test_findings_before_publishing_check_at_most_the_limit_and_say_so(demo):
     (partial,) = queues.findings_before_publishing(today, check_limit=1)
     assert (partial.checked, partial.unpublished) == (1, full.unpublished)
     assert f"(the first 1 of {full.unpublished} checked here)" in queues._findings_item(partial).detail
+
+
+@pytest.mark.parametrize("key", ["returns-to-review", "queries", "kpi-proposals", "my-actions", "actions"])
+def test_each_queues_full_list_holds_as_many_as_the_home_page_counts(demo, key):
+    page, _ = home_as("officer")
+    client = Client()
+    client.force_login(User.objects.get(username="officer"))
+    full = client.get(f"/queues/{key}/").content.decode()
+    listed = full.split('id="queue-items"', 1)[1].split("</ul>", 1)[0].count("<li>") if 'id="queue-items"' in full else 0
+    assert listed == count_in(page, key) and f"{listed} in all" in full
