@@ -37,6 +37,7 @@ WORKING = set(ROLES) - {"anonymous", "applicant", "assessor"}
 # "provider" is the provider user of the agreement in question (its own organisation).
 MATRIX = {
     "home": (set(ROLES) - {"anonymous"}, None),
+    "queue": (MANAGERS, None),  # a home-page queue in full (returns to review)
     "healthz": (set(ROLES), None),
     "council-logo": (set(ROLES), None),
     "council-settings": ({"admin"}, {"admin"}),
@@ -446,6 +447,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "performance-trends": [slug],
         "performance-export": [slug, "framework", "csv"],
         "programme-detail": [slug],
+        "queue": ["returns-to-review"],
         "period-create": [slug],
         "programme-edit": [slug],
         "monitoring-settings": [slug],

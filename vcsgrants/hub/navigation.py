@@ -2,6 +2,27 @@ import rules
 from django.urls import reverse
 
 from vcsgrants.calls.selectors.assess import sits_on_a_panel
+from vcsgrants.core.rules import is_provider
+from vcsgrants.funding.models import Programme
+
+MAX_PROPOSE_LINKS = 3  # a provider in more programmes than this proposes from each programme's framework page
+
+
+def _propose_kpi_items(user) -> list[tuple[str, str]]:
+    """A provider's "Propose a KPI": the proposal page of each programme it holds an agreement in (one query)."""
+    if not (is_provider(user) and user.organisation_id):
+        return []
+    slugs = list(
+        Programme.objects.filter(agreements__organisation_id=user.organisation_id)
+        .distinct()
+        .order_by("name")
+        .values_list("slug", "name")[: MAX_PROPOSE_LINKS + 1]
+    )
+    if len(slugs) == 1:
+        return [("Propose a KPI", reverse("monitoring:kpi-propose", args=[slugs[0][0]]))]
+    if len(slugs) > MAX_PROPOSE_LINKS:
+        return []
+    return [(f"Propose a KPI ({name})", reverse("monitoring:kpi-propose", args=[slug])) for slug, name in slugs]
 
 
 def navigation(request):
@@ -31,6 +52,7 @@ def navigation(request):
         items.append(("Your applications", reverse("calls:application-list")))
     if rules.has_perm("calls.view_own_assessments", user) and sits_on_a_panel(user):
         items.append(("Your assessments", reverse("calls:assess-my-list")))
+    items.extend(_propose_kpi_items(user))
     if user.has_perm("funding.view_decision"):
         items.append(("Decisions", reverse("funding:decision-list")))
     if user.has_perm("core.manage_council_settings"):

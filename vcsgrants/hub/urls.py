@@ -6,6 +6,7 @@ app_name = "hub"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("queues/<slug:key>/", views.queue, name="queue"),
     path("programmes/<slug:slug>/", views.programme_detail, name="programme-detail"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
 ]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
@@ -11,35 +13,72 @@ from vcsgrants.core.audit import events_for
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.core.permissions import require
+from vcsgrants.core.rules import is_cabinet, is_finance, is_partner, manages_programmes
 from vcsgrants.core.years import year_from_label
 from vcsgrants.engagement.selectors.meetings import organisation_engagement, programme_engagement
 from vcsgrants.funding.models import Allocation, Programme, StreamBudget
 from vcsgrants.funding.selectors import agreements as agreement_selectors
 from vcsgrants.funding.selectors import programmes as programme_selectors
+from vcsgrants.hub import selectors as queues
 from vcsgrants.hub.setup import setup_checklist
 from vcsgrants.monitoring.selectors import monitoring_settings_for, overdue_returns
 from vcsgrants.monitoring.services import percent_text
 
 
 def home(request):
+    """Each role's work: an officer's, finance's, a Cabinet member's and a partner's queues; providers' and
+    applicants' own returns and applications. A person with several roles sees each role's part."""
     user = request.user
+    today = timezone.localdate()
+    officer, finance, cabinet = manages_programmes(user), is_finance(user), is_cabinet(user)
+    partner = is_partner(user) and not (officer or finance or cabinet)
+    has_queues = officer or finance or cabinet or partner
     context = {
         "page_title": "Home",
         "setup_steps": setup_checklist(user),
-        "programmes": programme_selectors.programmes_visible_to(user) if user.has_perm("funding.view_programme_list") else [],
+        "officer_queues": queues.officer_queues(user, today) if officer else [],
+        "finance_queues": queues.finance_queues(today) if finance else [],
+        "cabinet": queues.cabinet_overview(today) if cabinet else None,
+        "partner": queues.partner_home(user) if partner else None,
+        # Those without queues (providers) keep the list of their agreements.
         "agreements": agreement_selectors.agreements_visible_to(user)[:50]
-        if user.has_perm("funding.view_agreement_list")
+        if user.has_perm("funding.view_agreement_list") and not has_queues
         else [],
+        "programmes": [],
+        "has_queues": has_queues,
+        "queue_limit": queues.LIMIT,
         # Applicants (and providers) see their organisation's applications to calls for funding.
         "applications": list(applications_for(user)[:10]) if user.has_perm("calls.apply") else [],
         # A provider's returns that are late or queried: what they need to do first.
         "returns_to_do": (
-            overdue_returns(timezone.localdate(), organisation_id=user.organisation_id)
+            overdue_returns(today, organisation_id=user.organisation_id)
             if user.has_role(Role.PROVIDER) and user.organisation_id
             else []
         ),
     }
+    # An administrator on a new install (no programme yet) is pointed to the People page, queues or not.
+    context["administrator_starts"] = user.has_perm("core.manage_people") and not Programme.objects.exists()
+    if not has_queues and user.has_perm("funding.view_programme_list"):
+        context["programmes"] = programme_selectors.programmes_visible_to(user)
     return render(request, "hub/home.html", context)
+
+
+QUEUE_PAGE_SIZE = 50
+
+
+def queue(request, key):
+    """One home-page queue in full, oldest first, a page at a time."""
+    if key not in queues.FULL_QUEUES:
+        raise Http404(f"There is no queue called {key!r}.")
+    title, permission = queues.FULL_QUEUES[key]
+    require(request.user, permission)
+    rows, make = queues.full_queue(key, request.user, timezone.localdate())
+    page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "hub/queue.html",
+        {"page_title": title, "page": page, "items": [make(row) for row in page.object_list]},
+    )
 
 
 def organisation_detail(request, pk):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from vcsgrants.core import council
 from vcsgrants.core.models import Area, CouncilSettings, FinancialYear, Organisation
 from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, Programme, ProgrammePeriod, Variation
-from vcsgrants.opendata import conf
+from vcsgrants.opendata import conf, quality
 from vcsgrants.opendata.grants import Award, Line, Org, Place, build_grant, load_geo_code_types, org_identifier
 from vcsgrants.opendata.models import PublishedGrant
 from vcsgrants.opendata.transparency import RegisterRow, register_row
@@ -289,6 +289,30 @@ def publishable_agreements(*, programme: Programme, year: FinancialYear) -> Quer
 def draft_count(*, programme: Programme, year: FinancialYear) -> int:
     with_money = FundingLine.objects.filter(agreement__programme=programme, financial_year=year).values("agreement_id")
     return Agreement.objects.filter(programme=programme, status=Agreement.Status.DRAFT, pk__in=with_money).count()
+
+
+@dataclass(frozen=True)
+class UnpublishedFindings:
+    unpublished: int  # grants for the year not yet published
+    checked: int  # of those, how many were checked (at most the limit)
+    with_findings: int
+    findings: int
+
+
+def unpublished_findings(*, programme: Programme, year: FinancialYear, today: dt.date, limit: int) -> UnpublishedFindings:
+    """The data-quality findings on the programme's grants for the year that are not yet published (the officer's
+    home page), checking at most `limit` of them (in reference order), built as the preview builds them."""
+    published_ids = PublishedGrant.objects.filter(programme=programme, financial_year=year).values("agreement_id")
+    waiting = publishable_agreements(programme=programme, year=year).exclude(pk__in=published_ids)
+    ids = list(waiting.values_list("pk", flat=True)[:limit])
+    if not ids:
+        return UnpublishedFindings(0, 0, 0, 0)
+    unpublished = len(ids) if len(ids) < limit else waiting.count()
+    publisher_ = publisher()
+    grants = [g.grant for g in grants_now(programme=programme, year=year, agreement_ids=ids, prefix=publisher_.prefix)]
+    expected = publisher_.org.id if publisher_.org else None
+    findings = quality.check_grants(grants, today=today, expected_funder=expected)
+    return UnpublishedFindings(unpublished, len(ids), len({f.grant_id for f in findings}), len(findings))
 
 
 def programme_years_with_money(programme: Programme) -> list[FinancialYear]:

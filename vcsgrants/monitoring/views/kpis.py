@@ -50,6 +50,8 @@ def framework(request, slug):
         "page_title": f"Outcomes framework: {programme}",
         "can_manage": user.has_perm("monitoring.manage_framework", programme),
         "can_propose": user.has_perm("monitoring.propose_kpi", programme),
+        # A provider may read the framework but not the programme's page: its back link goes home instead.
+        "can_view_programme": user.has_perm("funding.view_programme", programme),
     }
     return render(request, "monitoring/kpis/framework.html", context)
 

@@ -1,0 +1,255 @@
+"""The home page's queues on factory-made records: who is in each queue, in what order, and the totals to the penny."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
+
+from tests.engagement.test_meetings_services import make_world, monitoring
+from tests.factories import DecisionFactory, ProgrammeFactory, UserFactory, year
+from tests.monitoring.test_returns import setup as setup  # noqa: F401 - the monitoring tests' fixture
+from tests.monitoring.test_returns import submitted_return
+from vcsgrants.core.models import Role
+from vcsgrants.engagement.services import meetings as meeting_services
+from vcsgrants.funding.models import Payment, PaymentInstalment
+from vcsgrants.funding.services import payments as payment_services
+from vcsgrants.hub import selectors as queues
+from vcsgrants.monitoring import services as monitoring_services
+from vcsgrants.monitoring.models import KpiVersion
+
+pytestmark = pytest.mark.django_db
+
+D = dt.date
+P = Decimal
+
+
+def by_key(found: list[queues.Queue]) -> dict[str, queues.Queue]:
+    return {q.key: q for q in found}
+
+
+# --- Officers ----------------------------------------------------------------------------------
+
+
+def test_returns_to_review_are_the_submitted_ones_oldest_first_and_queried_ones_wait_for_the_provider(setup, fy2022):
+    s = setup
+    later = submitted_return(s, fy2022, 2, "30")
+    earlier = submitted_return(s, fy2022, 1, "25")
+    earlier.submitted_at, later.submitted_at = timezone.now() - dt.timedelta(days=9), timezone.now() - dt.timedelta(days=2)
+    earlier.save(update_fields=["submitted_at"])
+    later.save(update_fields=["submitted_at"])
+    queried = submitted_return(s, fy2022, 3, "20")
+    monitoring_services.return_review(return_record=queried, accept=False, actor=s.officer, comment="Which groups?")
+
+    found = by_key(queues.officer_queues(s.officer, D(2023, 3, 31), limit=1))
+
+    review = found["returns-to-review"]
+    assert review.count == 2 and review.more == 1  # only the oldest is shown, with "and 1 more"
+    assert [i.url for i in review.items] == [reverse("monitoring:return-detail", args=[earlier.pk])]
+    assert review.more_url == reverse("hub:queue", args=["returns-to-review"])
+    assert [r.pk for r in queues.returns_to_review()] == [earlier.pk, later.pk]
+    assert [r.pk for r in queues.queries_awaiting_provider()] == [queried.pk]
+    assert found["queries"].count == 1
+
+    monitoring_services.return_review(return_record=earlier, accept=True, actor=s.officer)
+    assert [r.pk for r in queues.returns_to_review()] == [later.pk]  # accepted: no longer waiting
+
+
+def test_overdue_returns_leave_out_queried_ones_and_say_how_late(setup, fy2022):
+    s = setup
+    queried = submitted_return(s, fy2022, 1, "20")
+    monitoring_services.return_review(return_record=queried, accept=False, actor=s.officer, comment="Check")
+    found = by_key(queues.officer_queues(s.officer, D(2023, 3, 1)))
+    overdue = found["returns-overdue"]
+    # Q2 (due 30 October 2022) and Q3 (due 30 January 2023) are not in by 1 March 2023; Q1 is queried, not late.
+    assert overdue.count == 2
+    assert [i.days_overdue for i in overdue.items] == [122, 30]
+    assert all(reverse("monitoring:agreement-monitoring", args=[s.agreement.pk]) == i.url for i in overdue.items)
+
+
+def test_kpi_proposals_awaiting_a_decision_and_not_once_decided(setup):
+    s = setup
+    outcome = s.groups.outcome
+    proposal = monitoring_services.kpi_propose(
+        outcome=outcome,
+        code="SG9",
+        name="Groups newly registered",
+        definition="Groups registered with the Charity Commission in the quarter.",
+        unit=KpiVersion.Unit.COUNT,
+        aggregation="sum",
+        rba_type=KpiVersion.RbaType.HOW_MUCH,
+        direction="higher_is_better",
+        actor=s.provider,
+    )
+    found = by_key(queues.officer_queues(s.officer, D(2023, 3, 1)))
+    assert [i.url for i in found["kpi-proposals"].items] == [reverse("monitoring:kpi-detail", args=[proposal.pk])]
+    monitoring_services.kpi_decide(kpi=proposal, agree=False, actor=s.officer, reason="Not measurable yet")
+    assert queues.kpi_proposals().count() == 0
+
+
+def test_actions_due_within_two_weeks_or_overdue_the_officers_own_and_everyones(officer, funded):
+    world = make_world(officer, funded)
+    meeting = monitoring(world)
+    today = D(2022, 11, 1)
+
+    def add(text, due, owner=None, organisation=None):
+        return meeting_services.action_add(
+            meeting=meeting,
+            description=text,
+            due_date=due,
+            actor=world.officer,
+            owner_user=owner,
+            owner_name="" if owner else "Someone",
+            owner_organisation=organisation or world.council,
+            today=D(2022, 9, 1),
+        )
+
+    late_own = add("Send the minutes", D(2022, 10, 1), owner=world.officer)
+    soon_other = add("Book the room", D(2022, 11, 10), owner=world.kestrel_user, organisation=world.kestrel)
+    add("Plan next year", D(2022, 12, 31), owner=world.officer)  # not due for eight weeks
+    done = add("Circulate the agenda", D(2022, 9, 30), owner=world.officer)
+    meeting_services.action_mark_done(action=done, done_on=D(2022, 9, 29), actor=world.officer, today=D(2022, 9, 29))
+
+    found = by_key(queues.officer_queues(world.officer, today))
+    assert [i.label for i in found["my-actions"].items] == [late_own.description]
+    assert found["my-actions"].items[0].days_overdue == 31
+    assert [i.label for i in found["actions"].items] == [late_own.description, soon_other.description]
+
+
+def test_decisions_with_an_extension_still_to_apply(setup, officer):
+    # The agreement is active and ends on 31 March 2023, so a decision covering 2023-24 still has something to apply.
+    covering = DecisionFactory(period_start=D(2023, 4, 1), period_end=D(2024, 3, 31), decision_date=D(2023, 2, 10))
+    DecisionFactory(period_start=D(2024, 4, 1), period_end=D(2025, 3, 31), decision_date=D(2024, 2, 10))
+    DecisionFactory()  # no period: nothing to apply
+    year(2023)
+    year(2024)
+    assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk]
+
+
+# --- Finance -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def schedule(setup, fy2022, officer):
+    """The £5,000.00 agreement's 2022-23 in three instalments; £400.00 paid on the first."""
+    s = setup
+    instalments = payment_services.schedule_replace(
+        agreement=s.agreement,
+        year=fy2022,
+        instalments=[(D(2022, 10, 1), P("1666.67")), (D(2022, 11, 15), P("1666.67")), (D(2023, 1, 15), P("1666.66"))],
+        actor=officer,
+    )
+    finance = UserFactory(roles=[Role.FINANCE])
+    payment_services.payment_record(instalment=instalments[0], paid_on=D(2022, 11, 2), amount=P("400.00"), actor=finance)
+    return instalments
+
+
+def test_finance_sees_instalments_overdue_and_due_in_30_days_with_exact_totals(schedule):
+    first, second, third = schedule
+    found = by_key(queues.finance_queues(D(2022, 11, 3)))
+
+    overdue = found["instalments-overdue"]
+    assert overdue.count == 1 and overdue.total == P("1266.67")  # £1,666.67 less the £400.00 paid
+    assert overdue.items[0].amount == P("1266.67") and overdue.items[0].days_overdue == 33
+    assert overdue.items[0].url == reverse("funding:payment-record", args=[first.agreement_id, first.pk])
+
+    due = found["instalments-due"]
+    assert [i.url for i in due.items] == [reverse("funding:payment-record", args=[second.agreement_id, second.pk])]
+    assert due.total == P("1666.67")  # the January instalment is more than 30 days away
+
+    paid = found["payments-this-month"]
+    assert paid.count == 1 and paid.total == P("400.00")
+
+
+def test_an_instalment_paid_in_full_leaves_the_queue_and_last_months_payments_do_not_count(schedule):
+    first, second, _ = schedule
+    finance = UserFactory(roles=[Role.FINANCE])
+    payment_services.payment_record(instalment=first, paid_on=D(2022, 12, 1), amount=P("1266.67"), actor=finance)
+    payment_services.payment_record(instalment=second, paid_on=D(2022, 12, 2), amount=P("0.01"), actor=finance)
+    found = by_key(queues.finance_queues(D(2022, 12, 3)))
+    assert found["instalments-overdue"].count == 1  # only the second, part paid
+    assert found["instalments-overdue"].total == P("1666.66")
+    assert found["payments-this-month"].total == P("1266.68")  # November's £400.00 is not December's
+
+
+# --- Cabinet and partners -------------------------------------------------------------------------------
+
+
+def test_cabinet_sees_each_programmes_budget_committed_and_paid_and_the_latest_decisions(schedule, funded):
+    overview = queues.cabinet_overview(D(2022, 11, 3))
+    (glance,) = overview.programmes
+    assert (glance.budget, glance.committed, glance.paid) == (P("100000.00"), P("5000.00"), P("400.00"))
+    assert glance.performance_url == reverse("monitoring:performance", args=[funded.programme.slug])
+    upcoming = DecisionFactory(decision_date=D(2023, 2, 10))
+    taken = DecisionFactory(decision_date=D(2022, 2, 10))
+    overview = queues.cabinet_overview(D(2022, 11, 3))
+    assert [i.url for i in overview.coming_up.items] == [upcoming.get_absolute_url()]
+    assert [i.url for i in overview.recent.items] == [taken.get_absolute_url()]
+    ProgrammeFactory(name="Zz second programme")
+    bounded = queues.cabinet_overview(D(2022, 11, 3), limit=1)
+    assert [g.programme for g in bounded.programmes] == [funded.programme] and bounded.more_programmes == 1
+
+
+def test_a_partner_sees_its_contributions_by_year_and_what_it_co_funds(officer, funded):
+    world = make_world(officer, funded)
+    overview = queues.partner_home(world.icb_user)
+    assert overview.detail_url == reverse("funding:partner-detail", args=[world.icb.pk])
+    assert overview.total_committed == sum((row.committed for row in overview.by_year), P("0"))
+
+
+# --- The pages ------------------------------------------------------------------------------------------
+
+
+def test_the_full_queue_page_lists_every_item_and_only_officers_open_it(setup, fy2022):
+    s = setup
+    records = [submitted_return(s, fy2022, q, "10") for q in (1, 2)]
+    client = Client()
+    client.force_login(s.officer)
+    page = client.get(reverse("hub:queue", args=["returns-to-review"])).content.decode()
+    assert all(reverse("monitoring:return-detail", args=[r.pk]) in page for r in records)
+    assert client.get(reverse("hub:queue", args=["nothing-like-this"])).status_code == 404
+    client.force_login(s.provider)
+    assert client.get(reverse("hub:queue", args=["returns-to-review"])).status_code == 403
+
+
+pence = st.integers(min_value=1, max_value=5_000_000)  # up to £50,000.00
+
+
+@hypothesis_settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(pence, st.integers(min_value=0, max_value=100)), min_size=1, max_size=8))
+def test_the_overdue_total_is_what_is_left_to_pay_on_each_instalment_to_the_penny(setup, fy2022, examples):
+    """For any amounts and any part payments (a percentage of each), the queue's total is the sum of what is still to
+    pay on each instalment shown in full, exactly; an instalment paid in full is not in the queue."""
+    s = setup
+    PaymentInstalment.objects.filter(agreement=s.agreement).delete()
+    expected, left = P("0"), 0
+    for i, (amount_pence, percent) in enumerate(examples):
+        amount = P(amount_pence) / 100
+        instalment = PaymentInstalment.objects.create(
+            agreement=s.agreement, financial_year=fy2022, due_date=D(2022, 4, 1) + dt.timedelta(days=i), amount=amount
+        )
+        paid = (amount * percent / 100).quantize(P("0.01"))
+        if paid:
+            Payment.objects.create(instalment=instalment, paid_on=D(2022, 12, 1), amount=paid, recorded_by=s.officer)
+        if amount - paid > 0:
+            expected += amount - paid
+            left += 1
+    (overdue, *_) = queues.finance_queues(D(2023, 1, 1), limit=100)
+    assert overdue.count == left and overdue.total == expected
+    assert sum((item.amount for item in overdue.items), P("0")) == expected
+    Payment.objects.filter(instalment__agreement=s.agreement).delete()
+
+
+def test_an_administrator_on_a_new_install_is_still_pointed_to_people_beside_the_empty_queues(db):
+    client = Client()
+    client.force_login(UserFactory(roles=[Role.ADMIN]))
+    page = client.get("/").content.decode()
+    assert 'id="home-administrator-next"' in page and 'id="officer-work"' in page
+    assert 'id="queue-returns-to-review"' in page and "Nothing waiting." in page

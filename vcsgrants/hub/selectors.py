@@ -1,0 +1,580 @@
+"""The home page's work queues: what is waiting for each role, read from the apps below the hub.
+
+Each queue is bounded: it holds the oldest `limit` items (so a home page does not grow with the data), the count
+of all of them and a link to the full list. Queries per queue are fixed whatever the number of records, except
+where a docstring says otherwise. Money is exact (Decimal pounds to the penny, summed with `MoneySum`).
+
+- `officer_queues(user, today)` → returns to review, returns overdue, queries awaiting the provider, KPI proposals,
+  actions due or overdue (the user's own, then everyone's), consultations closing, decisions with an extension
+  still to apply, data-quality findings before publishing
+- `finance_queues(today)` → instalments overdue and due in the next 30 days (with totals and days overdue),
+  payments recorded this month
+- `cabinet_overview(today)` → each programme's budget, committed and paid for its year with the performance headline;
+  decisions coming up and recently taken
+- `partner_overview_for(user)` → the partner's contributions by year and the performance of what it co-funds
+- `full_queue(key, user, today)` → every item of one queue, for its own page (`hub:queue`)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone
+
+from vcsgrants.core.money import long_date
+from vcsgrants.engagement.models import Action, Consultation
+from vcsgrants.funding.models import ZERO, Agreement, Decision, MoneySum, Payment, PaymentInstalment, Programme, Variation
+from vcsgrants.funding.selectors import partners as partner_selectors
+from vcsgrants.funding.selectors import programmes as programme_selectors
+from vcsgrants.monitoring import dashboards
+from vcsgrants.monitoring.models import Kpi, Return
+from vcsgrants.monitoring.selectors import overdue_returns
+from vcsgrants.opendata import selectors as opendata_selectors
+from vcsgrants.reports.models import CabinetReport
+
+LIMIT = 5  # items a queue shows on the home page
+DUE_WITHIN_DAYS = 30  # instalments due this soon are finance's
+ACTIONS_DUE_WITHIN_DAYS = 14  # actions due this soon are listed with the overdue ones
+
+
+@dataclass(frozen=True)
+class Item:
+    """One thing waiting: what it is, where it is done, and how old or how late it is."""
+
+    label: str
+    url: str
+    detail: str = ""
+    days_overdue: int = 0
+    amount: Decimal | None = None
+
+
+@dataclass
+class Queue:
+    key: str
+    title: str
+    items: list[Item]
+    count: int
+    more_url: str = ""
+    more_label: str = ""
+    total: Decimal | None = None  # money queues: the total of all `count` items, not only those shown
+    empty: str = "Nothing waiting."
+
+    @property
+    def more(self) -> int:
+        return max(self.count - len(self.items), 0)
+
+
+# --- Officers --------------------------------------------------------------------------------
+
+
+def _return_item(record: Return, detail: str) -> Item:
+    agreement = record.agreement
+    return Item(
+        label=f"{agreement.reference}, {agreement.organisation}: {record.financial_year} Q{record.quarter}",
+        url=reverse("monitoring:return-detail", args=[record.pk]),
+        detail=detail,
+    )
+
+
+def _returns(status: str) -> QuerySet[Return]:
+    return (
+        Return.objects.filter(status=status)
+        .select_related("agreement__organisation", "financial_year")
+        .order_by(F("submitted_at").asc(nulls_first=True), "pk")
+    )
+
+
+def returns_to_review() -> QuerySet[Return]:
+    """Submitted returns awaiting an officer's review, oldest submission first."""
+    return _returns(Return.Status.SUBMITTED)
+
+
+def queries_awaiting_provider() -> QuerySet[Return]:
+    """Returns an officer has queried and the provider has not yet answered, oldest submission first."""
+    return _returns(Return.Status.QUERIED)
+
+
+def _submitted_detail(record: Return) -> str:
+    return f"submitted {long_date(timezone.localtime(record.submitted_at).date())}" if record.submitted_at else ""
+
+
+def _queried_detail(record: Return) -> str:
+    return "queried: awaiting the provider's answer"
+
+
+def kpi_proposals() -> QuerySet[Kpi]:
+    """KPIs proposed and not yet agreed or rejected, oldest first."""
+    return (
+        Kpi.objects.filter(status=Kpi.Status.PROPOSED)
+        .select_related("outcome__programme", "proposed_by_organisation")
+        .prefetch_related("versions")
+        .order_by("created_at", "pk")
+    )
+
+
+def _kpi_item(kpi: Kpi) -> Item:
+    by = kpi.proposed_by_organisation or "the council"
+    return Item(
+        label=f"{kpi.code} {kpi.current_version.name}",
+        url=reverse("monitoring:kpi-detail", args=[kpi.pk]),
+        detail=f"{kpi.outcome.programme}; proposed by {by} on {long_date(timezone.localtime(kpi.created_at).date())}",
+    )
+
+
+def actions_due(today: dt.date, *, owner=None) -> QuerySet[Action]:
+    """Open actions due within two weeks or overdue (of one owner, if given), the longest overdue first."""
+    actions = Action.objects.filter(status=Action.Status.OPEN, due_date__lte=today + dt.timedelta(days=ACTIONS_DUE_WITHIN_DAYS))
+    if owner is not None:
+        actions = actions.filter(owner_user=owner)
+    return actions.select_related("meeting__programme", "owner_user", "owner_organisation").order_by("due_date", "pk")
+
+
+def _action_item(today: dt.date) -> Callable[[Action], Item]:
+    def item(action: Action) -> Item:
+        late = (today - action.due_date).days
+        when = f"{late} days overdue" if late > 0 else f"due {long_date(action.due_date)}"
+        return Item(
+            label=action.description if len(action.description) <= 80 else f"{action.description[:77]}…",
+            url=reverse("engagement:action-list", args=[action.meeting.programme.slug]) + "?show=open",
+            detail=f"{action.owner_label}; {when}",
+            days_overdue=max(late, 0),
+        )
+
+    return item
+
+
+def consultations_closing(now: dt.datetime) -> QuerySet[Consultation]:
+    """Consultations open now, the soonest to close first."""
+    return (
+        Consultation.objects.filter(opens_at__lte=now, closes_at__gt=now).select_related("programme").order_by("closes_at", "pk")
+    )
+
+
+def _consultation_item(consultation: Consultation) -> Item:
+    return Item(
+        label=consultation.title,
+        url=consultation.get_absolute_url(),
+        detail=f"{consultation.programme}; closes {consultation.closes_text}",
+    )
+
+
+def decisions_to_apply(today: dt.date) -> list[Decision]:
+    """Decisions whose period authorises a year's extension that some active agreement still waits for.
+
+    An agreement waits for the extension of a year when it is active and ends the day before the year starts
+    (as `bulk_extension_preview` chooses). Four queries, plus a few for each decision whose period covers such a
+    year (few: a decision per year or two).
+    """
+    active = Agreement.objects.filter(status=Agreement.Status.ACTIVE)
+    ends = dict(active.values_list("pk", "end_date"))
+    # An agreement's current end: its latest extension's new end date (as Agreement.current_end_date), read as plain
+    # values, not model instances, so 20,000 agreements take a fraction of a second.
+    for agreement_id, new_end in (
+        Variation.objects.filter(agreement__in=active, new_end_date__isnull=False)
+        .order_by("agreement_id", "number")
+        .values_list("agreement_id", "new_end_date")
+    ):
+        ends[agreement_id] = new_end
+    programme_of = dict(active.values_list("pk", "programme_id"))
+    pending = {(programme_of[pk], end + dt.timedelta(days=1)) for pk, end in ends.items()}
+    if not pending:
+        return []
+    starts = {start for _, start in pending}
+    covering = Q()
+    for start in starts:
+        covering |= Q(period_start__lte=start, period_end__gte=start)
+    found = []
+    for decision in Decision.objects.filter(covering).order_by("decision_date", "pk"):
+        if any((p.pk, y.start) in pending for p, y in programme_selectors.decision_extensions(decision)):
+            found.append(decision)
+    return found
+
+
+def _decision_item(decision: Decision) -> Item:
+    return Item(label=str(decision), url=decision.get_absolute_url(), detail=f"taken {long_date(decision.decision_date)}")
+
+
+FINDINGS_CHECK_LIMIT = 200  # grants the home page checks at most; the open data page checks every one
+
+
+@dataclass(frozen=True)
+class FindingsRow:
+    programme: Programme
+    year: object
+    unpublished: int  # grants not yet published for the year
+    checked: int  # of those, how many were checked here
+    with_findings: int
+    findings: int
+
+
+def findings_before_publishing(today: dt.date, *, check_limit: int = FINDINGS_CHECK_LIMIT) -> list[FindingsRow]:
+    """Each programme's grants for its current year not yet published, with their data-quality findings, where there
+    are any. At most `check_limit` grants are checked in all (programmes in name order), so the home page does not
+    grow with the grants: a programme checked only in part says so, and its open data page checks them all."""
+    rows = []
+    budget = check_limit
+    for programme in Programme.objects.order_by("name"):
+        if budget <= 0:
+            break
+        year = programme_selectors.programme_default_year(programme)
+        if year is None:
+            continue
+        found = opendata_selectors.unpublished_findings(programme=programme, year=year, today=today, limit=budget)
+        budget -= found.checked
+        if found.findings:
+            rows.append(FindingsRow(programme, year, found.unpublished, found.checked, found.with_findings, found.findings))
+    return rows
+
+
+def _findings_item(row: FindingsRow) -> Item:
+    checked = "" if row.checked == row.unpublished else f" (the first {row.checked} of {row.unpublished} checked here)"
+    return Item(
+        label=f"{row.programme}, {row.year}",
+        url=reverse("opendata:opendata-manage", args=[row.programme.slug]) + f"?year={row.year.label}",
+        detail=f"{row.findings} findings on {row.with_findings} grants not yet published{checked}",
+    )
+
+
+def _bounded(key, title, rows, count, make: Callable, *, more_url="", more_label="", empty="Nothing waiting.") -> Queue:
+    return Queue(key, title, [make(r) for r in rows], count, more_url, more_label, empty=empty)
+
+
+def _queryset_queue(key, title, queryset: QuerySet, make: Callable, limit: int, **kwargs) -> Queue:
+    return _bounded(key, title, list(queryset[:limit]), queryset.count(), make, **kwargs)
+
+
+def _list_queue(key, title, rows: Sequence, make: Callable, limit: int, **kwargs) -> Queue:
+    return _bounded(key, title, rows[:limit], len(rows), make, **kwargs)
+
+
+def _overdue_item(row) -> Item:
+    return Item(
+        label=f"{row.agreement.reference}, {row.organisation}: {row.year} Q{row.quarter}",
+        url=reverse("monitoring:agreement-monitoring", args=[row.agreement.pk]),
+        detail=f"due {long_date(row.due_date)}; {row.days_overdue} days overdue",
+        days_overdue=row.days_overdue,
+    )
+
+
+def _queue_link(key: str) -> str:
+    return reverse("hub:queue", args=[key])
+
+
+def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
+    late = [row for row in overdue_returns(today) if row.status != Return.Status.QUERIED]
+    late.sort(key=lambda r: (-r.days_overdue, r.agreement.reference, r.quarter))
+    decisions = decisions_to_apply(today)
+    findings = findings_before_publishing(today)
+    return [
+        _queryset_queue(
+            "returns-to-review",
+            "Returns submitted, awaiting your review",
+            returns_to_review(),
+            lambda r: _return_item(r, _submitted_detail(r)),
+            limit,
+            more_url=_queue_link("returns-to-review"),
+        ),
+        _list_queue(
+            "returns-overdue",
+            "Returns overdue",
+            late,
+            _overdue_item,
+            limit,
+            more_url=reverse("monitoring:returns-overdue"),
+        ),
+        _queryset_queue(
+            "queries",
+            "Queries awaiting the provider's answer",
+            queries_awaiting_provider(),
+            lambda r: _return_item(r, _queried_detail(r)),
+            limit,
+            more_url=_queue_link("queries"),
+        ),
+        _queryset_queue(
+            "kpi-proposals",
+            "KPI proposals awaiting a decision",
+            kpi_proposals(),
+            _kpi_item,
+            limit,
+            more_url=_queue_link("kpi-proposals"),
+        ),
+        _queryset_queue(
+            "my-actions",
+            "Your actions due or overdue",
+            actions_due(today, owner=user),
+            _action_item(today),
+            limit,
+            more_url=_queue_link("my-actions"),
+        ),
+        _queryset_queue(
+            "actions",
+            "All actions due or overdue",
+            actions_due(today),
+            _action_item(today),
+            limit,
+            more_url=_queue_link("actions"),
+        ),
+        _queryset_queue(
+            "consultations",
+            "Consultations closing",
+            consultations_closing(timezone.now()),
+            _consultation_item,
+            limit,
+            more_url=reverse("engagement:consultation-list"),
+        ),
+        _list_queue(
+            "decisions-to-apply",
+            "Decisions with an extension still to apply",
+            decisions,
+            _decision_item,
+            limit,
+            more_url=reverse("funding:decision-list"),
+        ),
+        _list_queue(
+            "findings",
+            "Data-quality findings before publishing",
+            findings,
+            _findings_item,
+            limit,
+        ),
+    ]
+
+
+# --- Finance ---------------------------------------------------------------------------------
+
+
+def _paid_so_far() -> Subquery:
+    paid = (
+        Payment.objects.filter(instalment=OuterRef("pk"))
+        .order_by()
+        .values("instalment")
+        .annotate(total=MoneySum("amount"))
+        .values("total")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(Subquery(paid, output_field=money), Value(ZERO, output_field=money), output_field=money)
+
+
+def instalments_outstanding(*, due_before: dt.date | None = None, due_from: dt.date | None = None, due_by: dt.date | None = None):
+    """Instalments not yet paid in full, with `paid` and `outstanding` annotated, the earliest due first."""
+    instalments = PaymentInstalment.objects.annotate(paid=_paid_so_far()).annotate(outstanding=F("amount") - F("paid"))
+    if due_before is not None:
+        instalments = instalments.filter(due_date__lt=due_before)
+    if due_from is not None:
+        instalments = instalments.filter(due_date__gte=due_from)
+    if due_by is not None:
+        instalments = instalments.filter(due_date__lte=due_by)
+    return (
+        instalments.filter(outstanding__gt=0)
+        .select_related("agreement__organisation", "financial_year")
+        .order_by("due_date", "agreement__reference", "pk")
+    )
+
+
+def _count_and_outstanding(instalments: QuerySet) -> tuple[int, Decimal]:
+    """How many instalments, and the exact total still to pay on them (amounts less payments), in one query."""
+    found = instalments.order_by().aggregate(n=Count("pk"), t=MoneySum("outstanding"))
+    return found["n"], found["t"] or ZERO
+
+
+def overdue_instalments(today: dt.date):
+    return instalments_outstanding(due_before=today)
+
+
+def instalments_due_soon(today: dt.date):
+    return instalments_outstanding(due_from=today, due_by=today + dt.timedelta(days=DUE_WITHIN_DAYS))
+
+
+def _instalment_item(today: dt.date) -> Callable[[PaymentInstalment], Item]:
+    def item(instalment: PaymentInstalment) -> Item:
+        late = (today - instalment.due_date).days
+        outstanding = instalment.amount - instalment.paid
+        part = f" (£{instalment.paid:,.2f} of £{instalment.amount:,.2f} paid)" if instalment.paid else ""
+        when = f"due {long_date(instalment.due_date)}" + (f"; {late} days overdue" if late > 0 else "")
+        return Item(
+            label=f"{instalment.agreement.reference}, {instalment.agreement.organisation}: £{outstanding:,.2f}",
+            url=reverse("funding:payment-record", args=[instalment.agreement_id, instalment.pk]),
+            detail=when + part,
+            days_overdue=max(late, 0),
+            amount=outstanding,
+        )
+
+    return item
+
+
+def payments_this_month(today: dt.date) -> QuerySet[Payment]:
+    """Payments made from the first of this month to today, the latest first."""
+    return (
+        Payment.objects.filter(paid_on__gte=today.replace(day=1), paid_on__lte=today)
+        .select_related("instalment__agreement__organisation")
+        .order_by("-paid_on", "-pk")
+    )
+
+
+def _payment_item(payment: Payment) -> Item:
+    agreement = payment.instalment.agreement
+    reference = f", reference {payment.reference}" if payment.reference else ""
+    return Item(
+        label=f"{agreement.reference}, {agreement.organisation}: £{payment.amount:,.2f}",
+        url=agreement.get_absolute_url(),
+        detail=f"paid {long_date(payment.paid_on)}{reference}",
+        amount=payment.amount,
+    )
+
+
+def finance_queues(today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
+    payments_url = reverse("funding:payment-list")
+    overdue, due = overdue_instalments(today), instalments_due_soon(today)
+    queues = []
+    for key, title, instalments in (
+        ("instalments-overdue", "Instalments overdue", overdue),
+        ("instalments-due", f"Instalments due in the next {DUE_WITHIN_DAYS} days", due),
+    ):
+        count, total = _count_and_outstanding(instalments)
+        queue = _bounded(key, title, list(instalments[:limit]), count, _instalment_item(today), more_url=payments_url)
+        queue.total = total
+        queues.append(queue)
+    paid = payments_this_month(today)
+    paid_queue = _queryset_queue(
+        "payments-this-month", f"Payments recorded in {today:%B %Y}", paid, _payment_item, limit, more_url=payments_url
+    )
+    paid_queue.total = paid.aggregate(t=MoneySum("amount"))["t"] or ZERO
+    return [*queues, paid_queue]
+
+
+# --- Cabinet and partners: money and performance at a glance -------------------------------------
+
+
+@dataclass
+class ProgrammeGlance:
+    programme: Programme
+    year: object | None
+    budget: Decimal = ZERO
+    committed: Decimal = ZERO
+    paid: Decimal = ZERO
+    headline: str = ""
+    performance_url: str = ""
+
+    @property
+    def remaining(self) -> Decimal:
+        return self.committed - self.paid
+
+
+def programme_glance(programme: Programme, *, money: bool = True) -> ProgrammeGlance:
+    """The programme's budget, committed and paid for its current year (as its page opens on), and the
+    performance headline (the dashboard's, at the latest quarter with data). A dozen queries a programme."""
+    year = programme_selectors.programme_default_year(programme) if money else None
+    glance = ProgrammeGlance(programme, year)
+    if year is not None:
+        total = programme_selectors.programme_year_summary(programme=programme, year=year).stream_total
+        glance.budget, glance.committed, glance.paid = total.budget, total.committed, total.paid
+    glance.headline = dashboards.performance_report(programme).headline
+    glance.performance_url = reverse("monitoring:performance", args=[programme.slug])
+    return glance
+
+
+@dataclass
+class CabinetOverview:
+    programmes: list[ProgrammeGlance]
+    coming_up: Queue
+    recent: Queue
+    programme_count: int = 0  # all programmes; `programmes` holds the first `limit` by name
+
+    @property
+    def more_programmes(self) -> int:
+        return max(self.programme_count - len(self.programmes), 0)
+
+
+def cabinet_overview(today: dt.date, *, limit: int = LIMIT) -> CabinetOverview:
+    reports = CabinetReport.objects.filter(meeting_date__gte=today).select_related("programme").order_by("meeting_date", "pk")
+    upcoming_decisions = Decision.objects.filter(decision_date__gt=today).order_by("decision_date", "pk")
+    coming = [
+        Item(label=r.title, url=r.get_absolute_url(), detail=f"{r.meeting}, {long_date(r.meeting_date)}; {r.programme}")
+        for r in reports[:limit]
+    ] + [
+        Item(label=str(d), url=d.get_absolute_url(), detail=f"on {long_date(d.decision_date)}")
+        for d in upcoming_decisions[:limit]
+    ]
+    coming_up = Queue(
+        "coming-up",
+        "Decisions coming up",
+        coming[:limit],
+        reports.count() + upcoming_decisions.count(),
+        more_url=reverse("funding:decision-list"),
+        empty="No report or decision is due at a meeting yet.",
+    )
+    recent = Decision.objects.filter(decision_date__lte=today).order_by("-decision_date", "-pk")
+    recent_queue = _queryset_queue(
+        "recent-decisions",
+        "Decisions taken, the latest first",
+        recent,
+        _decision_item,
+        limit,
+        more_url=reverse("funding:decision-list"),
+        empty="No decision is recorded yet.",
+    )
+    programmes = Programme.objects.select_related("funder").order_by("name")
+    return CabinetOverview([programme_glance(p) for p in programmes[:limit]], coming_up, recent_queue, programmes.count())
+
+
+@dataclass
+class PartnerHome:
+    by_year: list = field(default_factory=list)  # funding.selectors.partners.YearTotal
+    total_pledged: Decimal = ZERO
+    total_committed: Decimal = ZERO
+    programmes: list[ProgrammeGlance] = field(default_factory=list)  # the first `limit` it co-funds, by name
+    detail_url: str = ""
+    programme_count: int = 0
+
+    @property
+    def more_programmes(self) -> int:
+        return max(self.programme_count - len(self.programmes), 0)
+
+
+def partner_home(user, *, limit: int = LIMIT) -> PartnerHome:
+    """The partner's contributions by year (pledged and committed, as its partner page) and the performance of each
+    programme it co-funds."""
+    if not user.organisation_id:
+        return PartnerHome()
+    overview = partner_selectors.partner_overview(user.organisation)
+    return PartnerHome(
+        by_year=overview.by_year,
+        total_pledged=overview.total_pledged,
+        total_committed=overview.total_committed,
+        programmes=[programme_glance(p, money=False) for p in overview.programmes[:limit]],
+        detail_url=reverse("funding:partner-detail", args=[user.organisation_id]),
+        programme_count=len(overview.programmes),
+    )
+
+
+# --- A queue's full list ---------------------------------------------------------------------
+
+FULL_QUEUES: dict[str, tuple[str, str]] = {
+    # key → (title, permission)
+    "returns-to-review": ("Returns submitted, awaiting review", "monitoring.review_return"),
+    "queries": ("Queries awaiting the provider's answer", "monitoring.review_return"),
+    "kpi-proposals": ("KPI proposals awaiting a decision", "monitoring.manage_framework"),
+    "my-actions": ("Your actions due or overdue", "funding.manage_programme"),
+    "actions": ("All actions due or overdue", "funding.manage_programme"),
+}
+
+
+def full_queue(key: str, user, today: dt.date) -> tuple[Iterable, Callable[[object], Item]]:
+    """Every item of one queue (a queryset, for paging) and how each becomes an item."""
+    if key == "returns-to-review":
+        return returns_to_review(), lambda r: _return_item(r, _submitted_detail(r))
+    if key == "queries":
+        return queries_awaiting_provider(), lambda r: _return_item(r, _queried_detail(r))
+    if key == "kpi-proposals":
+        return kpi_proposals(), _kpi_item
+    if key == "my-actions":
+        return actions_due(today, owner=user), _action_item(today)
+    if key == "actions":
+        return actions_due(today), _action_item(today)
+    raise KeyError(key)
