@@ -6,7 +6,6 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.test_monitoring_journey import PASSWORD, PROVIDER
-from tests.browser.test_monitoring_journey import demo as demo  # noqa: F401 - the demo, loaded for the live server
 from vcsgrants.monitoring.models import Kpi, Return
 
 
