@@ -47,6 +47,22 @@ RECOMMENDATIONS = "\n".join(
     ]
 )
 
+# The standard sections of a committee report (illustrative wording).
+SECTIONS = {
+    "areas_affected": "All",
+    "key_decision": True,
+    "alternatives": "Ending the grants on 31 March 2022 was considered and rejected: the infrastructure support would "
+    "stop before the new outcomes framework has a full year of monitoring.",
+    "financial_implications": "The grants in the grants appendix are met from the VCS infrastructure budget for 2022-23.",
+    "legal_implications": "The grants are made under Service Level Agreements varied to 31 March 2023.",
+    "hr_implications": "None.",
+    "equality_implications": "Further work on options for greater equity of provision is set out in section 4.",
+    "climate_implications": "None directly.",
+    "background_papers": "Report to Cabinet, 9 September 2021 (illustrative)\nKPI framework held by the programme team",
+    "reasons": "To keep infrastructure support in place while the new approach is monitored for a full year.",
+    "contact_officer": "Programme officer (demo)\nVCS grants team\nvcs.grants@example.org",
+}
+
 MINUTE_TITLE = "VCS infrastructure: progress and extension of grants 2022-23"
 
 
@@ -60,6 +76,8 @@ def load_reports_demo(programme: Programme, *, officer: User) -> bool:
             title="Voluntary and Community Sector infrastructure: progress and grants for 2022-23",
             meeting="Cabinet",
             meeting_date=dt.date(2022, 2, 10),
+            # Pinned to the meeting's date: the extension it recommends was approved (approved_on) that day.
+            figures_as_at=dt.date(2022, 2, 10),
             report_of="Executive Director – Corporate Services (demo)",
             purpose=PURPOSE,
             progress=PROGRESS,
@@ -67,6 +85,7 @@ def load_reports_demo(programme: Programme, *, officer: User) -> bool:
             financial_year=financial_year_get(start_year=2022),
             performance_year=financial_year_get(start_year=2021),
             performance_quarter=3,
+            **SECTIONS,
         ),
         actor=officer,
     )

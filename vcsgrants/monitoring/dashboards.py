@@ -31,7 +31,7 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BigIntegerField, Exists, F, OuterRef
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast, Round
 
 from vcsgrants.core.council import area_word, whole_area_name
@@ -223,11 +223,17 @@ class PerformanceData:
         return sorted((self.agreements[i] for i in ids if i in self.agreements), key=lambda a: (a.organisation, a.reference))
 
 
-def available_periods(programme: Programme) -> list[Period]:
+def as_at_filter(as_at: dt.date | None, prefix: str = "") -> Q:
+    """Returns counted as at a date (a report's 'figures as at'): those submitted by the end of that day."""
+    return Q(**{f"{prefix}submitted_at__date__lte": as_at}) if as_at else Q()
+
+
+def available_periods(programme: Programme, as_at: dt.date | None = None) -> list[Period]:
     """Every quarter in which the programme has any counted KPI value, oldest first (one query)."""
     # Scan the returns (one per agreement and quarter) and probe each for a value, rather than every value.
     rows = (
         Return.objects.filter(agreement__programme=programme, status__in=COUNTED_STATUSES)
+        .filter(as_at_filter(as_at))
         .filter(Exists(ReturnValue.objects.filter(return_record=OuterRef("pk"))))
         .values_list("financial_year__start_year", "quarter")
         .order_by()  # Return's default ordering would make every return distinct
@@ -318,7 +324,9 @@ def _fetch(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
-def load_figures(programme: Programme, data: PerformanceData, kpi_ids: Collection[int] | None = None) -> PerformanceData:
+def load_figures(
+    programme: Programme, data: PerformanceData, kpi_ids: Collection[int] | None = None, as_at: dt.date | None = None
+) -> PerformanceData:
     """Add the counted values and the targets for data's years (all KPIs, or only kpi_ids): two queries.
 
     Figures are read as whole hundredths (every value and target has two decimal places), straight off the
@@ -331,7 +339,7 @@ def load_figures(programme: Programme, data: PerformanceData, kpi_ids: Collectio
         return_record__agreement__programme=programme,
         return_record__status__in=COUNTED_STATUSES,
         return_record__financial_year__start_year__in=years,
-    )
+    ).filter(as_at_filter(as_at, "return_record__"))
     target_rows = KpiTarget.objects.filter(agreement__programme=programme, financial_year__start_year__in=years)
     if kpi_ids is not None:
         wanted = set(kpi_ids)
@@ -368,9 +376,11 @@ def load_figures(programme: Programme, data: PerformanceData, kpi_ids: Collectio
     return data
 
 
-def load_performance(programme: Programme, start_years: Iterable[int]) -> PerformanceData:
-    """Everything the roll-ups read for the years: seven queries (up to nine the first time), whatever the data's size."""
-    return load_figures(programme, load_framework(programme, start_years))
+def load_performance(programme: Programme, start_years: Iterable[int], as_at: dt.date | None = None) -> PerformanceData:
+    """Everything the roll-ups read for the years: seven queries (up to nine the first time), whatever the data's size.
+
+    `as_at` (a report's 'figures as at' date) counts only the returns submitted by then."""
+    return load_figures(programme, load_framework(programme, start_years), as_at=as_at)
 
 
 def choose_period(periods: Sequence[Period], year: str | None, quarter: str | None, today: dt.date | None = None) -> Period:
@@ -629,11 +639,15 @@ class PerformanceReport:
         return any(r.reporting for r in self.kpis)
 
 
-def performance_report(programme: Programme, year: str | None = None, quarter: str | None = None) -> PerformanceReport:
-    """The programme at one quarter (default: the latest with data), with the year before for direction of travel."""
-    periods = available_periods(programme)
+def performance_report(
+    programme: Programme, year: str | None = None, quarter: str | None = None, *, as_at: dt.date | None = None
+) -> PerformanceReport:
+    """The programme at one quarter (default: the latest with data), with the year before for direction of travel.
+
+    `as_at` (a report's 'figures as at' date): only the returns submitted by then count, for the default quarter too."""
+    periods = available_periods(programme, as_at)
     period = choose_period(periods, year, quarter)
-    data = load_performance(programme, [period.start_year - 1, period.start_year])
+    data = load_performance(programme, [period.start_year - 1, period.start_year], as_at)
     return PerformanceReport(programme, period, periods, data)
 
 
