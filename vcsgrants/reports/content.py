@@ -35,7 +35,7 @@ from vcsgrants.core.money import long_date, quarter_end, quarter_starts
 from vcsgrants.engagement.selectors.consultations import consultation_summary
 from vcsgrants.equity.exports import measure_cells
 from vcsgrants.equity.selectors import comparison
-from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget
+from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget, Variation
 from vcsgrants.funding.selectors.partners import stream_funders_text
 from vcsgrants.funding.services.extension import bulk_extension_preview
 from vcsgrants.monitoring import dashboards
@@ -201,9 +201,7 @@ def appendix(report: CabinetReport) -> Appendix:
     programme = report.programme
     one_off = set(programme.streams.filter(recurrence=FundingStream.Recurrence.ONE_OFF).values_list("pk", flat=True))
     amounts: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    lines = lines_as_at(report).select_related(
-        "agreement__organisation", "area"
-    )
+    lines = lines_as_at(report).select_related("agreement__organisation", "area")
     if lines.exists():
         basis = "the grants the agreements hold"
         for line in lines:
@@ -215,6 +213,16 @@ def appendix(report: CabinetReport) -> Appendix:
         for row in bulk_extension_preview(programme=programme, year=year).rows:
             for ln in row.lines:
                 amounts[(row.agreement.organisation.name, str(ln.area))] += ln.amount
+        # An extension applied after the figures-as-at date is what the proposal became: its lines stand in for the
+        # preview rows the extended agreements no longer have, so the draft goes on saying what was proposed.
+        later = FundingLine.objects.filter(
+            agreement__programme=programme,
+            financial_year=year,
+            variation__kind=Variation.Kind.EXTENSION,
+            variation__approved_on__gt=report.as_at,
+        ).select_related("agreement__organisation", "area")
+        for line in later:
+            amounts[(line.agreement.organisation.name, str(line.area))] += line.amount
     scope = "recurrent and one-off funding" if report.include_one_off else "recurrent funding, excluding one-off funding"
     rows = [AppendixRow(org, district, amount) for (org, district), amount in sorted(amounts.items()) if amount]
     return Appendix(
@@ -532,11 +540,13 @@ def report_content(report: CabinetReport) -> ReportContent:
         lambda n: consultation_section(report, n),
         lambda n: call_section(report, n),
         optional("alternatives", text_or_none(report.alternatives)),
-        lambda n: Section(
-            n, headings["implications"], [Block("paragraph", text=f"The implications are set out in {implications.label}.")]
-        )
-        if implications
-        else None,
+        lambda n: (
+            Section(
+                n, headings["implications"], [Block("paragraph", text=f"The implications are set out in {implications.label}.")]
+            )
+            if implications
+            else None
+        ),
         optional(
             "background_papers",
             [Block("lines", items=line_list(report.background_papers))] if report.background_papers.strip() else text_or_none(""),
