@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-from collections import defaultdict
 import datetime as dt
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from django import forms
 
-from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core import council
+from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.reports.models import EDITABLE_FIELDS, CabinetReport
 from vcsgrants.reports.word_template import TEMPLATE_HINT

@@ -12,12 +12,11 @@ from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.concurrency import check_version, model_state
-from vcsgrants.core.models import User
+from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.funding.models import Decision
 from vcsgrants.funding.services.programmes import decision_record
 from vcsgrants.reports.content import report_content
 from vcsgrants.reports.docx_writer import report_docx
-from vcsgrants.core.models import FinancialYear
 from vcsgrants.reports.models import EDITABLE_FIELDS, TEXT_FIELDS, CabinetReport, IssuedReport
 from vcsgrants.reports.pdf_writer import report_pdf
 

@@ -71,8 +71,8 @@ def _sections(content: ReportContent) -> list[dict]:
 
 def template_context(tpl: DocxTemplate, content: ReportContent) -> dict:
     """The variables for one report: words as text, the sections and appendices also as laid-out subdocuments."""
-    from vcsgrants.reports.docx_writer import write_appendices, write_sections
     from vcsgrants.reports.content import gbp
+    from vcsgrants.reports.docx_writer import write_appendices, write_sections
 
     report = content.report
     body = tpl.new_subdoc()
@@ -104,7 +104,7 @@ def template_context(tpl: DocxTemplate, content: ReportContent) -> dict:
 
 def _render(data: bytes, content: ReportContent) -> bytes:
     tpl = DocxTemplate(io.BytesIO(data))
-    tpl.render(template_context(tpl, content), jinja_env=Environment(undefined=StrictUndefined), autoescape=True)
+    tpl.render(template_context(tpl, content), jinja_env=Environment(undefined=StrictUndefined, autoescape=True), autoescape=True)
     buffer = io.BytesIO()
     tpl.save(buffer)
     return buffer.getvalue()
