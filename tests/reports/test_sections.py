@@ -101,6 +101,9 @@ def test_a_council_renames_and_switches_off_sections_and_the_grants_become_appen
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert council.report_section_headings()["implications"] == ""
+    summary = AuditEvent.objects.filter(verb="council.settings_saved").latest("at").summary
+    assert "Report section “Implications”: Implications → (left out)" in summary
+    assert "Report section “Key decision”: Key decision → Key Decision" in summary and "Council name" not in summary
 
     content = report_content(CabinetReport.objects.get(pk=world.report.pk))
     assert [s.heading for s in content.sections][:2] == ["Divisions affected", "Key Decision"]

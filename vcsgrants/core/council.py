@@ -247,6 +247,7 @@ def council_settings_save(
     CouncilSettings.objects.get_or_create(pk=1)
     settings = CouncilSettings.objects.select_for_update().get(pk=1)
     before = council_settings_state(settings)
+    headings_before = report_section_headings(settings)
     check_version(version, before, records=[settings])
     problems: dict[str, list[str]] = {}  # every problem at once: the fields' own and the logo's
     if "report_sections" in changes:
@@ -270,10 +271,16 @@ def council_settings_save(
         problems.update(exc.message_dict)
     if problems:
         raise ValidationError(problems)
+    sections_label = str(CouncilSettings._meta.get_field("report_sections").verbose_name).capitalize()
     changed = [
         f"{label}: {before[label] or '(blank)'} → {after or '(blank)'}"
         for label, after in council_settings_state(settings).items()
-        if before.get(label, "") != after and label != "Logo"
+        if before.get(label, "") != after and label not in ("Logo", sections_label)
+    ]
+    changed += [
+        f"Report section “{report_section_default(key)}”: {headings_before[key] or '(left out)'} → {heading or '(left out)'}"
+        for key, heading in report_section_headings(settings).items()
+        if headings_before[key] != heading
     ]
     if checked is not None and logo_bytes(settings) != checked.data:
         settings.logo.save(f"logo{checked.extension}", ContentFile(checked.data), save=False)
@@ -327,7 +334,8 @@ def report_sections_check(value) -> dict[str, str]:
             raise ValidationError(
                 {f"section_{key}": f"A section heading can be at most {REPORT_SECTION_MAX} characters ({len(heading)} given)."}
             )
-        cleaned[key] = heading
+        if heading != report_section_default(key):  # only what differs is kept: the defaults follow the area word
+            cleaned[key] = heading
     return cleaned
 
 

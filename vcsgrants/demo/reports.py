@@ -41,7 +41,7 @@ shared understanding and commitments through the NHS transition."""
 # One recommendation per line.
 RECOMMENDATIONS = "\n".join(
     [
-        "Notes the progress made and agrees the further work set out in section 2.",
+        "Notes the progress made and agrees the further work set out under Progress.",
         "Approves funding totalling £452,228 to keep each VCS infrastructure grant at its current level from 1 April 2022 "
         "to 31 March 2023, excluding the one-off Public Health funding, as set out in Appendix 2.",
     ]
@@ -53,10 +53,10 @@ SECTIONS = {
     "key_decision": True,
     "alternatives": "Ending the grants on 31 March 2022 was considered and rejected: the infrastructure support would "
     "stop before the new outcomes framework has a full year of monitoring.",
-    "financial_implications": "The grants in the grants appendix are met from the VCS infrastructure budget for 2022-23.",
+    "financial_implications": "The grants in Appendix 2 are met from the VCS infrastructure budget for 2022-23.",
     "legal_implications": "The grants are made under Service Level Agreements varied to 31 March 2023.",
     "hr_implications": "None.",
-    "equality_implications": "Further work on options for greater equity of provision is set out in section 4.",
+    "equality_implications": "Further work on options for greater equity of provision is set out under Progress.",
     "climate_implications": "None directly.",
     "background_papers": "Report to Cabinet, 9 September 2021 (illustrative)\nKPI framework held by the programme team",
     "reasons": "To keep infrastructure support in place while the new approach is monitored for a full year.",
