@@ -39,7 +39,7 @@ from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBud
 from vcsgrants.funding.selectors.partners import stream_funders_text
 from vcsgrants.funding.services.extension import bulk_extension_preview
 from vcsgrants.monitoring import dashboards
-from vcsgrants.reports.models import CabinetReport
+from vcsgrants.reports.models import IMPLICATION_FIELDS, CabinetReport
 
 
 def gbp(amount: Decimal) -> str:
@@ -464,13 +464,7 @@ def call_section(report: CabinetReport, number: int) -> Section | None:
     return Section(number, "Ranked recommendations by lot", blocks)
 
 
-IMPLICATIONS = [
-    "financial_implications",
-    "legal_implications",
-    "hr_implications",
-    "equality_implications",
-    "climate_implications",
-]
+IMPLICATIONS = IMPLICATION_FIELDS
 NONE = "None."
 
 

@@ -5,7 +5,7 @@ from django import forms
 from vcsgrants.core import council
 from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
-from vcsgrants.reports.models import EDITABLE_FIELDS, CabinetReport
+from vcsgrants.reports.models import EDITABLE_FIELDS, SECTION_TEXT_FIELDS, CabinetReport
 from vcsgrants.reports.word_template import TEMPLATE_HINT
 
 
@@ -21,20 +21,7 @@ class ReportForm(GovukModelForm):
             "progress": forms.Textarea(attrs={"rows": 8}),
             "recommendations": forms.Textarea(attrs={"rows": 4}),
             "figures_as_at": DateInput,
-            **{
-                name: forms.Textarea(attrs={"rows": 3})
-                for name in (
-                    "alternatives",
-                    "financial_implications",
-                    "legal_implications",
-                    "hr_implications",
-                    "equality_implications",
-                    "climate_implications",
-                    "background_papers",
-                    "reasons",
-                    "contact_officer",
-                )
-            },
+            **{name: forms.Textarea(attrs={"rows": 3}) for name in SECTION_TEXT_FIELDS},
         }
         labels = {
             "financial_year": "Financial year of the grants (the grants appendix)",

@@ -47,28 +47,29 @@ EDITABLE_FIELDS = [
     "performance_quarter",
 ]
 
-# The officer's words, which "start from last year's report" copies: not the figures' choices (the year, the quarter,
-# the options, the consultation, the call) nor the dates, which belong to the new year.
-TEXT_FIELDS = [
-    "title",
-    "meeting",
-    "report_of",
-    "areas_affected",
-    "key_decision",
-    "purpose",
-    "progress",
-    "alternatives",
+# The implications, and every standard section of a committee report written as text (the council may rename them).
+IMPLICATION_FIELDS = [
     "financial_implications",
     "legal_implications",
     "hr_implications",
     "equality_implications",
     "climate_implications",
-    "background_papers",
-    "recommendations",
-    "reasons",
-    "contact_officer",
-    "include_one_off",
 ]
+SECTION_TEXT_FIELDS = ["alternatives", *IMPLICATION_FIELDS, "background_papers", "reasons", "contact_officer"]
+
+# The choices behind the figures and the dates: "start from last year's report" leaves them for the new year.
+FIGURE_FIELDS = {
+    "meeting_date",
+    "figures_as_at",
+    "financial_year",
+    "option_set",
+    "consultation",
+    "call",
+    "performance_year",
+    "performance_quarter",
+}
+# The officer's words, which "start from last year's report" copies.
+TEXT_FIELDS = [name for name in EDITABLE_FIELDS if name not in FIGURE_FIELDS]
 
 
 class CabinetReport(models.Model):
