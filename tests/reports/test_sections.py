@@ -155,6 +155,8 @@ def test_figures_are_taken_as_at_the_report_date(world):
     assert report_content(CabinetReport.objects.get(pk=world.report.pk)).appendix.total == 12000
     vary(dt.date(2022, 1, 15))
     assert report_content(CabinetReport.objects.get(pk=world.report.pk)).appendix.total == 12500
+    confirm = world.client().get(reverse("reports:report-issue", args=[world.report.pk])).content.decode()
+    assert "Its figures are those as at 31 January 2022." in confirm
 
 
 def test_start_from_last_years_report_copies_the_words_not_the_figures(world):
