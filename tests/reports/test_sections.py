@@ -9,6 +9,7 @@ import re
 import zipfile
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from docx import Document
@@ -219,6 +220,12 @@ def test_an_administrator_uploads_a_word_template_and_reports_are_rendered_into_
     assert (
         "The council's template “Committee report.docx”" in world.client().get(world.report.get_absolute_url()).content.decode()
     )
+
+    # A template that no longer renders (the file damaged in the store) falls back to the built-in layout.
+    template = ReportTemplate.objects.get()
+    template.file.save("broken.docx", ContentFile(b"not a zip"), save=True)
+    data = world.client().get(reverse("reports:report-download", args=[world.report.pk, "docx"])).content
+    assert [p.text for p in Document(io.BytesIO(data)).paragraphs][0] == "TESTSHIRE COUNTY COUNCIL"
 
     # Removed: the built-in layout again.
     admin.post(reverse("reports:report-template-remove"))

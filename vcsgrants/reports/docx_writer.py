@@ -9,6 +9,7 @@ template (reports.word_template) takes the same sections and appendices as docxt
 from __future__ import annotations
 
 import io
+import logging
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -20,6 +21,7 @@ from docx.shared import Mm, Pt, RGBColor
 from vcsgrants.reports.content import Block, ReportContent, Table
 
 FONT = "Arial"
+logger = logging.getLogger(__name__)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -180,5 +182,8 @@ def report_docx(content: ReportContent) -> bytes:
 
     template = current_template()
     if template is not None:
-        return render_template(template, content)
+        try:
+            return render_template(template, content)
+        except Exception:  # checked when uploaded; should a later change break it, the report still downloads
+            logger.exception("The council's Word template “%s” did not render; the built-in layout is used", template.name)
     return builtin_docx(content)
