@@ -107,10 +107,10 @@ class CabinetReport(models.Model):
         "Contact officer", blank=True, help_text="Name, job title, telephone and e-mail, one per line."
     )
     financial_year = models.ForeignKey(
-        FinancialYear, on_delete=models.PROTECT, related_name="+", help_text="The year whose grants Appendix 2 lists."
+        FinancialYear, on_delete=models.PROTECT, related_name="+", help_text="The year whose grants the grants appendix lists."
     )
     include_one_off = models.BooleanField(
-        "Include one-off funding in Appendix 2", default=False, help_text="Leave unticked to list recurrent funding only."
+        "Include one-off funding in the grants appendix", default=False, help_text="Leave unticked to list recurrent funding only."
     )
     option_set = models.ForeignKey(
         OptionSet,
