@@ -110,7 +110,9 @@ class CabinetReport(models.Model):
         FinancialYear, on_delete=models.PROTECT, related_name="+", help_text="The year whose grants the grants appendix lists."
     )
     include_one_off = models.BooleanField(
-        "Include one-off funding in the grants appendix", default=False, help_text="Leave unticked to list recurrent funding only."
+        "Include one-off funding in the grants appendix",
+        default=False,
+        help_text="Leave unticked to list recurrent funding only.",
     )
     option_set = models.ForeignKey(
         OptionSet,
