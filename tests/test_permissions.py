@@ -202,6 +202,9 @@ MATRIX = {
     "report-decision": (MANAGERS | {"cabinet"}, MANAGERS | {"cabinet"}),
     "report-issue": (MANAGERS, MANAGERS),  # a confirmation page, then the POST that issues
     "report-new-draft": (set(), MANAGERS),  # POST only
+    "report-from-last-year": (set(), MANAGERS),  # POST only
+    "report-template": ({"admin"}, {"admin"}),
+    "report-template-remove": (set(), {"admin"}),  # POST only
     # --- opendata ---
     # Published grants are public; council staff preview and check grants; officers publish and unpublish.
     "opendata-public": (set(ROLES), None),
@@ -418,6 +421,9 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "report-decision": [report.pk],
         "report-issue": [report.pk],
         "report-new-draft": [report.pk],
+        "report-from-last-year": [slug],
+        "report-template": [],
+        "report-template-remove": [],
         "equity-list": [slug],
         "equity-create": [slug],
         "equity-detail": [option_set.pk],

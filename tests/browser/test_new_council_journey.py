@@ -241,7 +241,7 @@ def test_a_county_council_from_empty_to_open_data_and_a_cabinet_report(
         officer.get_by_label("Title").fill("Community anchors: funding for 2026-27")
         officer.get_by_label("Meeting date").fill("2026-02-12")
         officer.get_by_label("Purpose").fill("To agree the funding of community anchor organisations for 2026-27.")
-        officer.get_by_label("Recommendations").fill("Cabinet agrees the allocations in Appendix 2.")
+        officer.get_by_label("Recommendations", exact=True).fill("Cabinet agrees the allocations in Appendix 2.")
         officer.get_by_label(re.compile("Financial year of the grants")).select_option(label=YEAR)
         officer.get_by_role("button", name=re.compile("Save")).click()
         report = seen.look(officer)

@@ -73,7 +73,8 @@ def test_the_section_is_in_the_word_file_the_pdf_and_the_page(report, officer):
     ]
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf(content))).pages)
     text = " ".join(text.split())  # table cells wrap across lines
-    assert "4. Ranked recommendations by lot" in text
+    number = next(s.number for s in content.sections if s.heading == "Ranked recommendations by lot")
+    assert f"{number}. Ranked recommendations by lot" in text
     assert "1 Applicant INFRA-002 (test) 80.00% Fund with conditions £15,000.00 In" in text
     assert "In all, £35,000.00 a year is recommended across 2 lots" in text
     client = Client()

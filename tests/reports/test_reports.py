@@ -42,12 +42,26 @@ def test_appendix_2_of_the_demo_report_totals_the_minutes_figure_to_the_penny(de
     # Recurrent funding only: the one-off Public Health money is left out.
     assert "excluding one-off funding" in content.appendix.scope
     assert [s.heading for s in content.sections] == [
+        "Districts affected",
+        "Key decision",
         "Purpose",
         "Progress",
         "Funding",
         "Performance against the outcomes framework",
+        "Alternative options considered",
+        "Implications",
+        "Background papers",
+        "Appendices",
         "Recommendations",
+        "Reasons for the recommendations",
+        "Contact officer",
     ]
+    # The implications are Appendix 1 and the grants Appendix 2, as the demo's recommendation says.
+    assert [part.heading for part in content.appendices] == [
+        "Appendix 1: Implications",
+        "Appendix 2: grants for 1 April 2022 to 31 March 2023",
+    ]
+    assert content.warnings == []
     assert demo.decision.resolution.startswith(
         "(1) notes progress and agrees the further work; (2) approves funding totalling £452,228"
     )
@@ -68,8 +82,8 @@ def test_a_year_with_no_agreements_yet_lists_the_grants_proposed_at_current_leve
 def test_the_word_file_has_numbered_sections_recommendations_money_right_aligned_and_page_numbers(demo):
     document = Document(io.BytesIO(report_docx(report_content(demo))))
     headings = [p.text for p in document.paragraphs if p.style.name.startswith("Heading")]
-    assert headings[:3] == ["1. Purpose", "2. Progress", "3. Funding"]
-    assert headings[-1] == "Appendix 2: grants for 1 April 2022 to 31 March 2023"
+    assert headings[:5] == ["1. Districts affected", "2. Key decision", "3. Purpose", "4. Progress", "5. Funding"]
+    assert headings[-2:] == ["Appendix 1: Implications", "Appendix 2: grants for 1 April 2022 to 31 March 2023"]
     texts = [p.text for p in document.paragraphs]
     assert any(t.startswith("(1)\tNotes the progress made") for t in texts)
     assert any(t.startswith("(2)\tApproves funding totalling £452,228") for t in texts)
@@ -89,7 +103,7 @@ def test_the_pdf_has_the_report_appendix_and_page_numbers(demo):
     reader = PdfReader(io.BytesIO(report_pdf(report_content(demo))))
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) >= 2
-    assert "1. Purpose" in pages[0]
+    assert "3. Purpose" in pages[0]
     assert f"Page 1 of {len(pages)}" in pages[0]
     assert "Appendix 2" in pages[-1] and "£452,228.00" in pages[-1]
     assert "Total" in pages[-1]
@@ -131,7 +145,7 @@ def paragraph_numbers(text: str) -> list[str]:
 
 
 def test_paragraphs_are_numbered_without_gaps_after_tables_the_same_in_pdf_and_word(demo):
-    """Section 3 has tables between its paragraphs: the paragraph after a table is 3.2, not 3.3."""
+    """Section 5 (Funding) has tables between its paragraphs: the paragraph after a table is 5.2, not 5.3."""
     content = report_content(demo)
     in_pdf = paragraph_numbers("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(report_pdf(content))).pages))
     in_word = [p.text.split("\t")[0] for p in Document(io.BytesIO(report_docx(content))).paragraphs if "\t" in p.text]
@@ -141,8 +155,9 @@ def test_paragraphs_are_numbered_without_gaps_after_tables_the_same_in_pdf_and_w
     for number in in_word:
         section, paragraph = number.split(".")
         by_section.setdefault(section, []).append(int(paragraph))
-    assert any(block.kind == "table" for block in content.sections[2].blocks)
-    assert by_section["3"] == list(range(1, len(by_section["3"]) + 1))
+    assert content.sections[4].heading == "Funding"
+    assert any(block.kind == "table" for block in content.sections[4].blocks)
+    assert by_section["5"] == list(range(1, len(by_section["5"]) + 1))
     assert all(numbers == list(range(1, len(numbers) + 1)) for numbers in by_section.values()), by_section
 
 
@@ -183,7 +198,8 @@ def test_an_officer_drafts_a_report_with_options_downloads_it_and_records_the_de
     assert 'id="appendix-total">£452,228.00' in page
     word = officer.get(reverse("reports:report-download", args=[report.pk, "docx"]))
     assert word["Content-Type"].startswith("application/vnd.openxmlformats")
-    assert "4. Options for greater equity of provision" in [p.text for p in Document(io.BytesIO(word.content)).paragraphs]
+    headings = [p.text for p in Document(io.BytesIO(word.content)).paragraphs if p.style.name.startswith("Heading")]
+    assert "6. Options for greater equity of provision" in headings, headings
     assert officer.get(reverse("reports:report-download", args=[report.pk, "pdf"]))["Content-Type"] == "application/pdf"
 
     form = officer.get(reverse("reports:report-decision", args=[report.pk])).content.decode()

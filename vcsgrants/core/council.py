@@ -42,6 +42,23 @@ FIELDS = (
     "area_word_plural",
     "whole_area_name",
 )
+# The standard sections of a committee report that a council may rename or switch off (its settings'
+# report_sections: a heading per key, blank for off; a key not set keeps the default). "{areas}" is the area word.
+REPORT_SECTIONS = (
+    ("areas_affected", "{areas} affected"),
+    ("key_decision", "Key decision"),
+    ("alternatives", "Alternative options considered"),
+    ("implications", "Implications"),
+    ("financial_implications", "Financial"),
+    ("legal_implications", "Legal"),
+    ("hr_implications", "Human resources"),
+    ("equality_implications", "Equality"),
+    ("climate_implications", "Climate change"),
+    ("background_papers", "Background papers"),
+    ("reasons", "Reasons for the recommendations"),
+    ("contact_officer", "Contact officer"),
+)
+REPORT_SECTION_MAX = 100  # characters in a heading
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_SIDE = 2000  # pixels, each way: a header logo is shown 40 pixels high; a report's 25 mm
 LOGO_FORMATS = {"PNG": ".png", "JPEG": ".jpg"}
@@ -224,17 +241,25 @@ def council_settings_save(
     (`version`, core.concurrency) if the settings changed since the page was opened. A save that changes nothing
     writes nothing and records nothing, so running `setup_council` again is harmless.
     """
-    unknown = sorted(set(changes) - set(FIELDS))
+    unknown = sorted(set(changes) - set(FIELDS) - {"report_sections"})
     if unknown:
         raise ValidationError(f"These are not council settings: {', '.join(unknown)}.")
     CouncilSettings.objects.get_or_create(pk=1)
     settings = CouncilSettings.objects.select_for_update().get(pk=1)
     before = council_settings_state(settings)
+    headings_before = report_section_headings(settings)
     check_version(version, before, records=[settings])
+    problems: dict[str, list[str]] = {}  # every problem at once: the fields' own and the logo's
+    if "report_sections" in changes:
+        try:
+            settings.report_sections = report_sections_check(changes["report_sections"])
+        except ValidationError as exc:
+            problems.update(exc.message_dict)
     for name, value in changes.items():
+        if name == "report_sections":
+            continue
         value = "" if value is None else value
         setattr(settings, name, value.strip() if isinstance(value, str) else value)
-    problems: dict[str, list[str]] = {}  # every problem at once: the fields' own and the logo's
     try:
         settings.full_clean(exclude=["logo"])
     except ValidationError as exc:
@@ -246,10 +271,16 @@ def council_settings_save(
         problems.update(exc.message_dict)
     if problems:
         raise ValidationError(problems)
+    sections_label = str(CouncilSettings._meta.get_field("report_sections").verbose_name).capitalize()
     changed = [
         f"{label}: {before[label] or '(blank)'} → {after or '(blank)'}"
         for label, after in council_settings_state(settings).items()
-        if before.get(label, "") != after and label != "Logo"
+        if before.get(label, "") != after and label not in ("Logo", sections_label)
+    ]
+    changed += [
+        f"Report section “{report_section_default(key)}”: {headings_before[key] or '(left out)'} → {heading or '(left out)'}"
+        for key, heading in report_section_headings(settings).items()
+        if headings_before[key] != heading
     ]
     if checked is not None and logo_bytes(settings) != checked.data:
         settings.logo.save(f"logo{checked.extension}", ContentFile(checked.data), save=False)
@@ -269,6 +300,43 @@ def council_settings_save(
         data={"via": via, "changes": changed},
     )
     return settings, changed
+
+
+# --- The sections of Cabinet reports ---------------------------------------------------------------------------
+
+
+def report_section_default(key: str) -> str:
+    default = dict(REPORT_SECTIONS)[key]
+    return default.replace("{areas}", area_word(plural=True, capital=True))
+
+
+def report_section_headings(settings: CouncilSettings | None = None) -> dict[str, str]:
+    """Each standard report section's heading in this council's words; "" for a section it has switched off."""
+    chosen = (settings or current()).report_sections or {}
+    return {
+        key: (chosen[key].strip() if isinstance(chosen.get(key), str) else report_section_default(key))
+        for key, _ in REPORT_SECTIONS
+    }
+
+
+def report_sections_check(value) -> dict[str, str]:
+    """The report sections as saved: a heading (or "" for off) for each known key; refuses anything else."""
+    if not isinstance(value, Mapping):
+        raise ValidationError({"report_sections": "Give a heading for each report section, or leave it blank."})
+    known = dict(REPORT_SECTIONS)
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ValidationError({"report_sections": f"These are not report sections: {', '.join(unknown)}."})
+    cleaned = {}
+    for key, heading in value.items():
+        heading = " ".join(str(heading or "").split())
+        if len(heading) > REPORT_SECTION_MAX:
+            raise ValidationError(
+                {f"section_{key}": f"A section heading can be at most {REPORT_SECTION_MAX} characters ({len(heading)} given)."}
+            )
+        if heading != report_section_default(key):  # only what differs is kept: the defaults follow the area word
+            cleaned[key] = heading
+    return cleaned
 
 
 # --- The council's words for its areas ----------------------------------------------------------------------

@@ -5,7 +5,14 @@ from __future__ import annotations
 from django import forms
 
 from vcsgrants.core.concurrency import VersionField
-from vcsgrants.core.council import FIELDS, LOGO_HINT
+from vcsgrants.core.council import (
+    FIELDS,
+    LOGO_HINT,
+    REPORT_SECTION_MAX,
+    REPORT_SECTIONS,
+    report_section_default,
+    report_section_headings,
+)
 from vcsgrants.core.forms import GovukModelForm
 from vcsgrants.core.models import CouncilSettings
 
@@ -34,4 +41,20 @@ class CouncilSettingsForm(GovukModelForm):
         self.fields[
             "contact_email"
         ].help_text = "Where people can write to the team that runs the service: shown at the foot of every page and in e-mails."
+        headings = report_section_headings(self.instance)
+        for key, _ in REPORT_SECTIONS:
+            default = report_section_default(key)
+            field = forms.CharField(
+                label=f"Report section: {default}",
+                required=False,
+                max_length=REPORT_SECTION_MAX,
+                initial=headings[key],
+                help_text="Its heading in Cabinet reports. Leave blank to leave the section out.",
+            )
+            field.widget.attrs["class"] = "govuk-input govuk-input--width-30"
+            self.fields[f"section_{key}"] = field
         self.order_fields([*FIELDS[:3], "logo_upload", "remove_logo", *FIELDS[3:]])
+
+    def report_sections(self) -> dict[str, str]:
+        """Each standard report section's heading as given ("" switches it off)."""
+        return {key: self.cleaned_data.get(f"section_{key}", "") or "" for key, _ in REPORT_SECTIONS}

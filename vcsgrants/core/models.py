@@ -264,6 +264,12 @@ class CouncilSettings(models.Model):
         default="County-wide",
         help_text="What the council calls money for its whole area: County-wide, Borough-wide, Council-wide…",
     )
+    report_sections = models.JSONField(
+        "sections of Cabinet reports",
+        default=dict,
+        blank=True,
+        help_text="Each standard section's heading, keyed as in core.council.REPORT_SECTIONS; blank leaves it out.",
+    )
     history = HistoricalRecords()
 
     class Meta:

@@ -24,7 +24,10 @@ def council_settings(request):
         try:
             _, changed = council.council_settings_save(
                 actor=request.user,
-                changes={name: form.cleaned_data[name] for name in council.FIELDS},
+                changes={
+                    **{name: form.cleaned_data[name] for name in council.FIELDS},
+                    "report_sections": form.report_sections(),
+                },
                 logo=form.cleaned_data.get("logo_upload"),
                 remove_logo=form.cleaned_data.get("remove_logo", False),
                 version=form.cleaned_data["version"],

@@ -41,11 +41,27 @@ shared understanding and commitments through the NHS transition."""
 # One recommendation per line.
 RECOMMENDATIONS = "\n".join(
     [
-        "Notes the progress made and agrees the further work set out in section 2.",
+        "Notes the progress made and agrees the further work set out under Progress.",
         "Approves funding totalling £452,228 to keep each VCS infrastructure grant at its current level from 1 April 2022 "
         "to 31 March 2023, excluding the one-off Public Health funding, as set out in Appendix 2.",
     ]
 )
+
+# The standard sections of a committee report (illustrative wording).
+SECTIONS = {
+    "areas_affected": "All",
+    "key_decision": True,
+    "alternatives": "Ending the grants on 31 March 2022 was considered and rejected: the infrastructure support would "
+    "stop before the new outcomes framework has a full year of monitoring.",
+    "financial_implications": "The grants in Appendix 2 are met from the VCS infrastructure budget for 2022-23.",
+    "legal_implications": "The grants are made under Service Level Agreements varied to 31 March 2023.",
+    "hr_implications": "None.",
+    "equality_implications": "Further work on options for greater equity of provision is set out under Progress.",
+    "climate_implications": "None directly.",
+    "background_papers": "Report to Cabinet, 9 September 2021 (illustrative)\nKPI framework held by the programme team",
+    "reasons": "To keep infrastructure support in place while the new approach is monitored for a full year.",
+    "contact_officer": "Programme officer (demo)\nVCS grants team\nvcs.grants@example.org",
+}
 
 MINUTE_TITLE = "VCS infrastructure: progress and extension of grants 2022-23"
 
@@ -60,6 +76,8 @@ def load_reports_demo(programme: Programme, *, officer: User) -> bool:
             title="Voluntary and Community Sector infrastructure: progress and grants for 2022-23",
             meeting="Cabinet",
             meeting_date=dt.date(2022, 2, 10),
+            # Pinned to the meeting's date: the extension it recommends was approved (approved_on) that day.
+            figures_as_at=dt.date(2022, 2, 10),
             report_of="Executive Director – Corporate Services (demo)",
             purpose=PURPOSE,
             progress=PROGRESS,
@@ -67,6 +85,7 @@ def load_reports_demo(programme: Programme, *, officer: User) -> bool:
             financial_year=financial_year_get(start_year=2022),
             performance_year=financial_year_get(start_year=2021),
             performance_quarter=3,
+            **SECTIONS,
         ),
         actor=officer,
     )

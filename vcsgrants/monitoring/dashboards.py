@@ -36,7 +36,7 @@ from functools import cached_property
 
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import BigIntegerField, Exists, F, OuterRef
+from django.db.models import BigIntegerField, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast, Round
 
 from vcsgrants.core.council import area_word, whole_area_name
@@ -256,6 +256,11 @@ class PerformanceData:
         return sorted((self.agreements[i] for i in ids if i in self.agreements), key=lambda a: (a.organisation, a.reference))
 
 
+def as_at_filter(as_at: dt.date | None, prefix: str = "") -> Q:
+    """Returns counted as at a date (a report's 'figures as at'): those submitted by the end of that day."""
+    return Q(**{f"{prefix}submitted_at__date__lte": as_at}) if as_at else Q()
+
+
 def load_framework(
     programme: Programme,
     start_years: Iterable[int],
@@ -348,7 +353,9 @@ def _fetch(queryset) -> list[tuple]:
         return cursor.fetchall()
 
 
-def load_figures(programme: Programme, data: PerformanceData, kpi_ids: Collection[int] | None = None) -> PerformanceData:
+def load_figures(
+    programme: Programme, data: PerformanceData, kpi_ids: Collection[int] | None = None, as_at: dt.date | None = None
+) -> PerformanceData:
     """Add the counted values and the targets for data's years (all KPIs, or only kpi_ids): two queries.
 
     Figures are read as whole hundredths (every value and target has two decimal places), straight off the
@@ -361,7 +368,7 @@ def load_figures(programme: Programme, data: PerformanceData, kpi_ids: Collectio
         return_record__agreement__programme=programme,
         return_record__status__in=COUNTED_STATUSES,
         return_record__financial_year__start_year__in=years,
-    )
+    ).filter(as_at_filter(as_at, "return_record__"))
     target_rows = KpiTarget.objects.filter(agreement__programme=programme, financial_year__start_year__in=years)
     if kpi_ids is not None:
         wanted = set(kpi_ids)
@@ -398,9 +405,11 @@ def load_figures(programme: Programme, data: PerformanceData, kpi_ids: Collectio
     return data
 
 
-def load_performance(programme: Programme, start_years: Iterable[int]) -> PerformanceData:
-    """Everything the roll-ups read for the years: seven queries (up to nine the first time), whatever the data's size."""
-    return load_figures(programme, load_framework(programme, start_years))
+def load_performance(programme: Programme, start_years: Iterable[int], as_at: dt.date | None = None) -> PerformanceData:
+    """Everything the roll-ups read for the years: seven queries (up to nine the first time), whatever the data's size.
+
+    `as_at` (a report's 'figures as at' date) counts only the returns submitted by then."""
+    return load_figures(programme, load_framework(programme, start_years), as_at=as_at)
 
 
 def choose_period(
@@ -693,20 +702,25 @@ class PerformanceReport:
         return any(r.reporting for r in self.kpis)
 
 
-def performance_report(programme: Programme, year: str | None = None, quarter: str | None = None) -> PerformanceReport:
+def performance_report(
+    programme: Programme, year: str | None = None, quarter: str | None = None, *, as_at: dt.date | None = None
+) -> PerformanceReport:
     """The programme at one quarter, with the year before for direction of travel.
 
     Default: the latest quarter with figures whose accepted returns reach the programme's minimum coverage; the
     latest with any figures when none does yet. Nine queries (ten or eleven the first time the settings are read).
+    `as_at` (a report's 'figures as at' date): only the returns submitted by then count, for the default quarter and
+    the coverage too (a return's status is today's: when it was accepted is not recorded).
     """
     settings = monitoring_settings(programme)
-    returns = programme_returns(programme)
+    returns = programme_returns(programme, as_at=as_at)
     periods = [Period(y, q) for y, q in returns.periods]
     minimum = settings.minimum_coverage
     found = default_quarter(returns.periods, {p: returns.coverage_at(*p) for p in returns.periods}, minimum)
     default = Period(*found) if found else None
     period = choose_period(periods, year, quarter, default=default)
-    data = load_figures(programme, load_framework(programme, [period.start_year - 1, period.start_year], settings, returns))
+    framework = load_framework(programme, [period.start_year - 1, period.start_year], settings, returns)
+    data = load_figures(programme, framework, as_at=as_at)
     return PerformanceReport(programme, period, periods, data, minimum, default_found=found is not None)
 
 

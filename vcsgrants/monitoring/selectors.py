@@ -473,12 +473,13 @@ class ReturnsIndex:
         return coverage.coverage_of(self.expected(start_year, quarter), statuses, None if scope is None else set(scope))
 
 
-def programme_returns(programme: Programme) -> ReturnsIndex:
+def programme_returns(programme: Programme, as_at: dt.date | None = None) -> ReturnsIndex:
     """Which returns each quarter of the programme expects and which are in: three queries, whatever the size (the
     first also names every agreement, so the dashboards need not read the agreements again).
 
     Expected: as `overdue_returns` counts them — an active or ended agreement with a target (for a KPI not retired)
     in the quarter's financial year, running on at least one day of the quarter (its end moved by extensions).
+    In: submitted (by the end of `as_at`, a report's 'figures as at' date, when given).
     """
     extended_to = (
         Variation.objects.filter(agreement_id=OuterRef("pk"), new_end_date__isnull=False)
@@ -507,6 +508,7 @@ def programme_returns(programme: Programme) -> ReturnsIndex:
     periods: set[tuple[int, int]] = set()
     for agreement_id, start_year, quarter, status, has_values in (
         Return.objects.filter(agreement__programme=programme, status__in=REPORTED_STATUSES)
+        .filter(**({"submitted_at__date__lte": as_at} if as_at else {}))
         .annotate(has_values=Exists(ReturnValue.objects.filter(return_record=OuterRef("pk"))))
         .order_by()
         .values_list("agreement_id", "financial_year__start_year", "quarter", "status", "has_values")

@@ -1,21 +1,33 @@
 """What a Cabinet report says, computed from the records: the one source the page, the Word file and the PDF share.
 
 `report_content(report)` returns plain data — numbered sections of paragraphs, tables and numbered
-lists, and Appendix 2 — which `docx_writer` and the PDF template lay out. Every figure is summed
+lists, and the appendices — which `docx_writer` and the PDF template lay out. Every figure is summed
 from the funding lines, budgets, returns and option sets when the report is opened, never typed.
 
-Appendix 2 lists the grants for the report's financial year by organisation and district: the
+The grants appendix lists the grants for the report's financial year by organisation and district: the
 funding lines the agreements already hold for that year, or — where the year has none yet — the
 grants proposed by extending every agreement at current levels (the bulk extension's preview).
 One-off streams are left out unless the report says to include them.
+
+Every figure is taken as at the report's "figures as at" date (`CabinetReport.as_at`): funding lines added by a
+variation approved after it, programme periods approved after it and returns submitted after it do not count, so
+a draft shows what the issued report will.
+
+Appendices are numbered once, here, in the order they appear (the implications, when the council's settings keep
+any, then the grants); the text, the page, the PDF and the Word file all take the numbers from `ReportContent`.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
+import datetime as dt
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+
+from django.db.models import Q
 
 from vcsgrants.core import council
 from vcsgrants.core.council import area_word
@@ -23,11 +35,11 @@ from vcsgrants.core.money import long_date, quarter_end, quarter_starts
 from vcsgrants.engagement.selectors.consultations import consultation_summary
 from vcsgrants.equity.exports import measure_cells
 from vcsgrants.equity.selectors import comparison
-from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget
+from vcsgrants.funding.models import ZERO, FundingLine, FundingStream, StreamBudget, Variation
 from vcsgrants.funding.selectors.partners import stream_funders_text
 from vcsgrants.funding.services.extension import bulk_extension_preview
 from vcsgrants.monitoring import dashboards
-from vcsgrants.reports.models import CabinetReport
+from vcsgrants.reports.models import IMPLICATION_FIELDS, CabinetReport
 
 
 def gbp(amount: Decimal) -> str:
@@ -46,10 +58,11 @@ class Table:
 
 @dataclass(frozen=True)
 class Block:
-    kind: str  # "paragraph", "table" or "numbered"
+    kind: str  # "paragraph", "table", "numbered" or "lines" (unnumbered lines, such as an address)
     text: str = ""
     table: Table | None = None
     items: list[str] = field(default_factory=list)
+    lead: str = ""  # a bold lead-in before the paragraph's text ("Financial")
 
 
 @dataclass(frozen=True)
@@ -78,11 +91,41 @@ class AppendixRow:
 
 
 @dataclass(frozen=True)
-class Appendix:
+class AppendixPart:
+    """One appendix as the report shows it: its number, its title and what it holds (paragraphs are not numbered)."""
+
+    number: int
     title: str
+    blocks: list[Block]
+
+    @property
+    def label(self) -> str:
+        return f"Appendix {self.number}"
+
+    @property
+    def heading(self) -> str:
+        return f"{self.label}: {self.title}"
+
+    @property
+    def anchor(self) -> str:
+        return f"appendix-{self.number}"
+
+
+@dataclass(frozen=True)
+class Appendix:
+    period: str  # "1 April 2022 to 31 March 2023"
     basis: str  # where the grants come from: the agreements' funding lines, or the proposed extension
     scope: str  # recurrent only, or with one-off funding
     rows: list[AppendixRow]
+    number: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"Appendix {self.number}"
+
+    @property
+    def title(self) -> str:
+        return f"{self.label}: grants for {self.period}"
 
     @property
     def intro(self) -> str:
@@ -105,7 +148,9 @@ class Appendix:
 class ReportContent:
     report: CabinetReport
     sections: list[Section]
-    appendix: Appendix
+    appendix: Appendix  # the grants
+    appendices: list[AppendixPart] = field(default_factory=list)  # every appendix, in order (the grants among them)
+    warnings: list[str] = field(default_factory=list)  # for the officer, on a draft's page; never in the report
     council_name: str = ""  # the council's name from its settings; the programme's funder's if none is set
     logo: bytes | None = None  # the council's logo (a checked PNG or JPEG), shown above the heading
     logo_type: str = ""
@@ -118,6 +163,15 @@ class ReportContent:
         if r.report_of:
             lines.append(f"Report of the {r.report_of}")
         return lines
+
+    @property
+    def as_at(self) -> dt.date:
+        return self.report.as_at
+
+    @property
+    def intro_line(self) -> str:
+        r = self.report
+        return f"{r.programme.name}. Meeting of {long_date(r.meeting_date)}. Figures as at {long_date(r.as_at)}."
 
     @property
     def logo_src(self) -> str:
@@ -133,14 +187,21 @@ def paragraphs(text: str) -> list[Block]:
     return [Block("paragraph", text=c) for c in chunks if c]
 
 
+def lines_as_at(report: CabinetReport):
+    """The programme's funding lines for the report's year as they stood at its 'figures as at' date: the original
+    terms, and what variations approved by then added."""
+    as_at = report.as_at
+    return FundingLine.objects.filter(agreement__programme=report.programme, financial_year=report.financial_year).filter(
+        Q(variation__isnull=True) | Q(variation__approved_on__lte=as_at)
+    )
+
+
 def appendix(report: CabinetReport) -> Appendix:
     year = report.financial_year
     programme = report.programme
     one_off = set(programme.streams.filter(recurrence=FundingStream.Recurrence.ONE_OFF).values_list("pk", flat=True))
     amounts: dict[tuple[str, str], Decimal] = defaultdict(lambda: ZERO)
-    lines = FundingLine.objects.filter(agreement__programme=programme, financial_year=year).select_related(
-        "agreement__organisation", "area"
-    )
+    lines = lines_as_at(report).select_related("agreement__organisation", "area")
     if lines.exists():
         basis = "the grants the agreements hold"
         for line in lines:
@@ -152,10 +213,20 @@ def appendix(report: CabinetReport) -> Appendix:
         for row in bulk_extension_preview(programme=programme, year=year).rows:
             for ln in row.lines:
                 amounts[(row.agreement.organisation.name, str(ln.area))] += ln.amount
+        # An extension applied after the figures-as-at date is what the proposal became: its lines stand in for the
+        # preview rows the extended agreements no longer have, so the draft goes on saying what was proposed.
+        later = FundingLine.objects.filter(
+            agreement__programme=programme,
+            financial_year=year,
+            variation__kind=Variation.Kind.EXTENSION,
+            variation__approved_on__gt=report.as_at,
+        ).select_related("agreement__organisation", "area")
+        for line in later:
+            amounts[(line.agreement.organisation.name, str(line.area))] += line.amount
     scope = "recurrent and one-off funding" if report.include_one_off else "recurrent funding, excluding one-off funding"
     rows = [AppendixRow(org, district, amount) for (org, district), amount in sorted(amounts.items()) if amount]
     return Appendix(
-        title=f"Appendix 2: grants for {long_date(year.start)} to {long_date(year.end)}",
+        period=f"{long_date(year.start)} to {long_date(year.end)}",
         basis=f"{basis} for {year}",
         scope=scope,
         rows=rows,
@@ -183,7 +254,7 @@ def funding_section(report: CabinetReport, number: int, app: Appendix) -> Sectio
         numeric=[False, False, False, False, True],
         total=["Total", "", "", "", gbp(sum(budgets.values(), ZERO))],
     )
-    periods = list(programme.periods.select_related("decision"))
+    periods = list(programme.periods.filter(approved_on__lte=report.as_at).select_related("decision"))
     period_table = Table(
         headers=["Period", "From", "To", "Months", "Approved by"],
         rows=[
@@ -199,7 +270,7 @@ def funding_section(report: CabinetReport, number: int, app: Appendix) -> Sectio
         numeric=[False, False, False, True, False],
     )
     committed: dict[bool, Decimal] = defaultdict(lambda: ZERO)
-    for line in FundingLine.objects.filter(agreement__programme=programme, financial_year=year).select_related("stream"):
+    for line in lines_as_at(report).select_related("stream"):
         committed[line.stream.is_one_off] += line.amount
     blocks = [
         Block("paragraph", text=f"The programme is funded by {len(streams)} funding stream{'s' if len(streams) != 1 else ''}:"),
@@ -216,7 +287,10 @@ def funding_section(report: CabinetReport, number: int, app: Appendix) -> Sectio
         sentence += " One-off money is not carried forward: " + "; ".join(one_off_ends) + "."
     blocks.append(Block("paragraph", text=sentence))
     blocks.append(
-        Block("paragraph", text=f"Appendix 2 lists {app.basis}, {app.scope}: {len(app.rows)} grants totalling {gbp(app.total)}.")
+        Block(
+            "paragraph",
+            text=f"{app.label} lists {app.basis}, {app.scope}: {len(app.rows)} grants totalling {gbp(app.total)}.",
+        )
     )
     return Section(number, "Funding", blocks)
 
@@ -225,7 +299,7 @@ def performance_section(report: CabinetReport, number: int) -> Section:
     year = report.performance_year.label if report.performance_year else None
     quarter = str(report.performance_quarter) if report.performance_quarter else None
     try:
-        performance = dashboards.performance_report(report.programme, year, quarter)
+        performance = dashboards.performance_report(report.programme, year, quarter, as_at=report.as_at)
     except ValueError:
         performance = None
     if performance is None or not performance.has_data:
@@ -390,9 +464,68 @@ def call_section(report: CabinetReport, number: int) -> Section | None:
     return Section(number, "Ranked recommendations by lot", blocks)
 
 
+IMPLICATIONS = IMPLICATION_FIELDS
+NONE = "None."
+
+
+def text_or_none(text: str) -> list[Block]:
+    """The officer's paragraphs, or "None." for a section left blank (a standard section is shown even when empty)."""
+    return paragraphs(text) or [Block("paragraph", text=NONE)]
+
+
+def line_list(text: str) -> list[str]:
+    return [" ".join(line.split()) for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+
+
+def implications_appendix(report: CabinetReport, headings: dict[str, str], number: int) -> AppendixPart | None:
+    """The implications, each under the heading the council gives it (an appendix, as committee reports carry)."""
+    if not headings["implications"]:
+        return None
+    blocks = [
+        Block("paragraph", lead=headings[key], text=" ".join(b.text for b in paragraphs(getattr(report, key))) or NONE)
+        for key in IMPLICATIONS
+        if headings[key]
+    ]
+    return AppendixPart(number, headings["implications"], blocks) if blocks else None
+
+
+def grants_appendix(app: Appendix) -> AppendixPart:
+    return AppendixPart(
+        app.number, app.title.split(": ", 1)[1], [Block("paragraph", text=app.intro), Block("table", table=app.table())]
+    )
+
+
+APPENDIX_REFERENCE = re.compile(r"\bAppendix\s+(\d+)", re.IGNORECASE)
+
+
+def appendix_warnings(report: CabinetReport, numbers: set[int]) -> list[str]:
+    """Where the officer's words name an appendix the report does not have ("Appendix 3" in a report with two)."""
+    warnings = []
+    for name in ["purpose", "progress", "recommendations", "alternatives", "reasons", *IMPLICATIONS]:
+        for found in sorted({int(n) for n in APPENDIX_REFERENCE.findall(getattr(report, name))} - numbers):
+            label = CabinetReport._meta.get_field(name).verbose_name
+            warnings.append(
+                f"{str(label)[:1].upper()}{str(label)[1:]} refers to Appendix {found}, but the report has "
+                + (f"appendices 1 to {max(numbers)}." if len(numbers) > 1 else "only Appendix 1.")
+            )
+    return warnings
+
+
 def report_content(report: CabinetReport) -> ReportContent:
-    app = appendix(report)
+    settings = council.current()
+    headings = council.report_section_headings(settings)
+
+    # The appendices first, so that the text can name them by number.
+    implications = implications_appendix(report, headings, 1)
+    app = dataclasses.replace(appendix(report), number=2 if implications else 1)
+    appendices = [part for part in (implications, grants_appendix(app)) if part is not None]
+
+    def optional(key: str, blocks: list[Block]):
+        return lambda n: Section(n, headings[key], blocks) if headings[key] else None
+
     builders = [
+        optional("areas_affected", [Block("paragraph", text=report.areas_affected.strip() or NONE)]),
+        optional("key_decision", [Block("paragraph", text="Yes." if report.key_decision else "No.")]),
         lambda n: Section(n, "Purpose", paragraphs(report.purpose)),
         lambda n: Section(n, "Progress", paragraphs(report.progress)) if report.progress.strip() else None,
         lambda n: funding_section(report, n, app),
@@ -400,8 +533,26 @@ def report_content(report: CabinetReport) -> ReportContent:
         lambda n: equity_section(report, n),
         lambda n: consultation_section(report, n),
         lambda n: call_section(report, n),
+        optional("alternatives", text_or_none(report.alternatives)),
+        lambda n: (
+            Section(
+                n, headings["implications"], [Block("paragraph", text=f"The implications are set out in {implications.label}.")]
+            )
+            if implications
+            else None
+        ),
+        optional(
+            "background_papers",
+            [Block("lines", items=line_list(report.background_papers))] if report.background_papers.strip() else text_or_none(""),
+        ),
+        lambda n: Section(n, "Appendices", [Block("lines", items=[part.heading for part in appendices])]),
         lambda n: Section(
             n, "Recommendations", [Block("paragraph", text="That Cabinet:"), Block("numbered", items=report.recommendation_list)]
+        ),
+        optional("reasons", text_or_none(report.reasons)),
+        optional(
+            "contact_officer",
+            [Block("lines", items=line_list(report.contact_officer))] if report.contact_officer.strip() else text_or_none(""),
         ),
     ]
     sections: list[Section] = []
@@ -409,13 +560,14 @@ def report_content(report: CabinetReport) -> ReportContent:
         section = build(len(sections) + 1)
         if section is not None:
             sections.append(section)
-    settings = council.current()
     logo = council.logo_bytes(settings)
     logo_type = "image/png" if logo and logo.startswith(b"\x89PNG") else "image/jpeg"
     return ReportContent(
         report=report,
         sections=sections,
         appendix=app,
+        appendices=appendices,
+        warnings=appendix_warnings(report, {part.number for part in appendices}),
         council_name=settings.council_name.strip(),
         logo=logo,
         logo_type=logo_type if logo else "",

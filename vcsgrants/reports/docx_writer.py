@@ -1,13 +1,15 @@
 """The report as an A4 Word document laid out like a council committee report (python-docx).
 
 Numbered sections with numbered paragraphs (2.1, 2.2 …), tables with money right-aligned and a bold
-total row, recommendations numbered (1), (2) …, Appendix 2 on its own page, and "Page X of Y" in the
-footer as Word fields, so Word fills in the numbers.
+total row, recommendations numbered (1), (2) …, each appendix on its own page under the number the text
+gives it, and "Page X of Y" in the footer as Word fields, so Word fills in the numbers. A council's own
+template (reports.word_template) takes the same sections and appendices as docxtpl subdocuments.
 """
 
 from __future__ import annotations
 
 import io
+import logging
 
 from docx import Document
 from docx.enum.table import WD_TABLE_ALIGNMENT
@@ -16,10 +18,10 @@ from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt, RGBColor
 
-from vcsgrants.core.money import long_date
-from vcsgrants.reports.content import ReportContent, Table
+from vcsgrants.reports.content import Block, ReportContent, Table
 
 FONT = "Arial"
+logger = logging.getLogger(__name__)
 
 
 def _field(paragraph, instruction: str) -> None:
@@ -82,8 +84,7 @@ def _a4(section) -> None:
     section.left_margin, section.right_margin = Mm(18), Mm(18)
 
 
-def report_docx(content: ReportContent) -> bytes:
-    report = content.report
+def _styled_document() -> Document:
     document = Document()
     normal = document.styles["Normal"]
     normal.font.name = FONT
@@ -92,6 +93,56 @@ def report_docx(content: ReportContent) -> bytes:
         style = document.styles[style_name]
         style.font.name = FONT
         style.font.color.rgb = RGBColor(0, 0, 0)
+    return document
+
+
+def _block(document, block: Block, label: str = "") -> None:
+    if block.kind == "paragraph":
+        paragraph = document.add_paragraph()
+        if label:
+            paragraph.add_run(f"{label}\t").bold = True
+        if block.lead:
+            paragraph.add_run(f"{block.lead}. ").bold = True
+        paragraph.add_run(block.text)
+    elif block.kind == "table" and block.table is not None:
+        _table(document, block.table)
+    elif block.kind == "numbered":
+        for i, item in enumerate(block.items, start=1):
+            paragraph = document.add_paragraph()
+            paragraph.paragraph_format.left_indent = Pt(24)
+            paragraph.add_run(f"({i})\t").bold = True
+            paragraph.add_run(item)
+    elif block.kind == "lines":
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.left_indent = Pt(24)
+        for i, item in enumerate(block.items):
+            run = paragraph.add_run(item)
+            if i < len(block.items) - 1:
+                run.add_break()
+
+
+def write_sections(document, content: ReportContent) -> None:
+    """The numbered sections (headings, numbered paragraphs, tables, lists) into a document or a docxtpl subdocument."""
+    for section in content.sections:
+        document.add_heading(f"{section.number}. {section.heading}", level=1)
+        for label, block in section.numbered_blocks():
+            _block(document, block, label)
+
+
+def write_appendices(document, content: ReportContent, *, page_breaks: bool = True) -> None:
+    """Every appendix, each on a new page, under the number the text gives it."""
+    for part in content.appendices:
+        if page_breaks:
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+        document.add_heading(part.heading, level=1)
+        for block in part.blocks:
+            _block(document, block)
+
+
+def builtin_docx(content: ReportContent) -> bytes:
+    """The built-in layout: used when the council has no Word template of its own."""
+    report = content.report
+    document = _styled_document()
     _a4(document.sections[0])
     document.core_properties.title = report.title
     document.core_properties.author = content.council_name or report.programme.funder.name
@@ -107,28 +158,10 @@ def report_docx(content: ReportContent) -> bytes:
         paragraph.add_run(line).bold = True
     title = document.add_paragraph(style="Title")
     title.add_run(report.title).font.size = Pt(18)
-    document.add_paragraph(f"{report.programme.name}. Meeting of {long_date(report.meeting_date)}.")
+    document.add_paragraph(content.intro_line)
 
-    for section in content.sections:
-        document.add_heading(f"{section.number}. {section.heading}", level=1)
-        for label, block in section.numbered_blocks():
-            if block.kind == "paragraph":
-                paragraph = document.add_paragraph()
-                paragraph.add_run(f"{label}\t").bold = True
-                paragraph.add_run(block.text)
-            elif block.kind == "table" and block.table is not None:
-                _table(document, block.table)
-            elif block.kind == "numbered":
-                for i, item in enumerate(block.items, start=1):
-                    paragraph = document.add_paragraph()
-                    paragraph.paragraph_format.left_indent = Pt(24)
-                    paragraph.add_run(f"({i})\t").bold = True
-                    paragraph.add_run(item)
-
-    document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-    document.add_heading(content.appendix.title, level=1)
-    document.add_paragraph(content.appendix.intro)
-    _table(document, content.appendix.table())
+    write_sections(document, content)
+    write_appendices(document, content)
 
     footer = document.sections[0].footer.paragraphs[0]
     footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
@@ -140,3 +173,17 @@ def report_docx(content: ReportContent) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def report_docx(content: ReportContent) -> bytes:
+    """The report as a Word file: rendered into the council's own template if it has uploaded one
+    (reports.word_template), else the built-in layout."""
+    from vcsgrants.reports.word_template import current_template, render_template
+
+    template = current_template()
+    if template is not None:
+        try:
+            return render_template(template, content)
+        except Exception:  # checked when uploaded; should a later change break it, the report still downloads
+            logger.exception("The council's Word template “%s” did not render; the built-in layout is used", template.name)
+    return builtin_docx(content)

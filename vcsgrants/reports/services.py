@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 
 from django.core.exceptions import ValidationError
@@ -11,12 +12,12 @@ from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.concurrency import check_version, model_state
-from vcsgrants.core.models import User
+from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.funding.models import Decision
 from vcsgrants.funding.services.programmes import decision_record
 from vcsgrants.reports.content import report_content
 from vcsgrants.reports.docx_writer import report_docx
-from vcsgrants.reports.models import EDITABLE_FIELDS, CabinetReport, IssuedReport
+from vcsgrants.reports.models import EDITABLE_FIELDS, TEXT_FIELDS, CabinetReport, IssuedReport
 from vcsgrants.reports.pdf_writer import report_pdf
 
 # The fields a new draft copies from the report it starts from (the decision, author and issue are its own).
@@ -151,5 +152,47 @@ def report_new_draft(*, report: CabinetReport, actor: User) -> CabinetReport:
         obj=draft,
         summary=f"Started a new draft '{draft.title}' from the report '{report.title}'",
         data={"from_report_id": report.pk},
+    )
+    return draft
+
+
+def last_report(programme) -> CabinetReport | None:
+    """The programme's latest report by meeting date: what "start from last year's report" copies."""
+    return programme.reports.order_by("-meeting_date", "-id").first()
+
+
+def _a_year_later(day: dt.date) -> dt.date:
+    try:
+        return day.replace(year=day.year + 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year + 1, day=28)
+
+
+@transaction.atomic
+def report_from_last_year(*, programme, actor: User) -> CabinetReport:
+    """A new draft that starts from the programme's last report's words (TEXT_FIELDS), a year on.
+
+    The figures are not copied: the grants' year moves on a year (the year after the last report's, where the
+    council has set it up), the meeting a year on, and the choices of quarter, options, consultation and call are
+    left for the officer, since last year's would describe last year."""
+    previous = last_report(programme)
+    if previous is None:
+        raise ValidationError("This programme has no report to start from yet: draft one.")
+    year = previous.financial_year
+    next_year = FinancialYear.objects.filter(start_year=year.start_year + 1).first()
+    draft = CabinetReport(programme=programme, **{name: getattr(previous, name) for name in TEXT_FIELDS})
+    if next_year is not None:
+        draft.title = previous.title.replace(year.label, next_year.label)
+    draft.title = draft.title[:300]
+    draft.financial_year = next_year or year
+    draft.meeting_date = _a_year_later(previous.meeting_date)
+    draft.author = actor
+    draft.save()
+    record_event(
+        actor=actor,
+        verb="report.drafted",
+        obj=draft,
+        summary=f"Started the report '{draft.title}' from last year's report '{previous.title}'",
+        data={"from_report_id": previous.pk},
     )
     return draft

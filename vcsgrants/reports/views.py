@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.concurrency import form_token
@@ -11,10 +12,10 @@ from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.forms.programmes import DecisionForm
 from vcsgrants.funding.models import Programme
-from vcsgrants.reports import services
+from vcsgrants.reports import services, word_template
 from vcsgrants.reports.content import report_content
 from vcsgrants.reports.docx_writer import report_docx
-from vcsgrants.reports.forms import ReportForm
+from vcsgrants.reports.forms import ReportForm, TemplateForm
 from vcsgrants.reports.models import CabinetReport, IssuedReport
 from vcsgrants.reports.pdf_writer import report_pdf
 
@@ -47,6 +48,7 @@ def report_list(request, slug):
         "reports/report_list.html",
         {
             "programme": programme,
+            "last_report": services.last_report(programme),
             "reports": programme.reports.select_related("decision", "financial_year", "author"),
             "can_manage": request.user.has_perm("reports.manage_report", programme),
             "page_title": f"Reports for decisions: {programme}",
@@ -93,6 +95,7 @@ def report_detail(request, pk):
     report = _report(request, pk, "reports.view_report")
     issued = _issued(report)
     can_manage = request.user.has_perm("reports.manage_report", report.programme)
+    content = None if issued else report_content(report)
     return render(
         request,
         "reports/report_detail.html",
@@ -101,10 +104,13 @@ def report_detail(request, pk):
             "programme": report.programme,
             "issued": issued,
             # An issued report is shown as stored at issue, never recomputed from today's records.
-            "body": issued.html if issued else services.render_body(report),
-            "appendix_total": issued.appendix_total if issued else report_content(report).appendix.total,
+            "body": issued.html if issued else services.render_body(report, content),
+            "appendix_total": issued.appendix_total if issued else content.appendix.total,
+            "appendix_label": content.appendix.label if content else "",
+            "warnings": content.warnings if content else [],
             "can_manage": can_manage,
             "can_edit": can_manage and not issued,
+            "template": None if issued else word_template.current_template(),
             "can_issue": can_manage and not issued,
             "can_decide": request.user.has_perm("funding.record_decision") and not report.decision_id,
             "page_title": report.title,
@@ -201,3 +207,54 @@ def report_decision(request, pk):
             "submit_label": "Record the decision",
         },
     )
+
+
+@require_http_methods(["POST"])
+def report_from_last_year(request, slug):
+    programme = get_object_or_404(Programme, slug=slug)
+    require(request.user, "reports.manage_report", programme)
+    try:
+        draft = services.report_from_last_year(programme=programme, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect("reports:report-list", programme.slug)
+    messages.success(
+        request, "New report started from last year's words. Check every section, the dates and the figures' choices."
+    )
+    return redirect("reports:report-edit", draft.pk)
+
+
+@require_http_methods(["GET", "POST"])
+def report_template(request):
+    """The council's own Word template for reports (administrators): upload, see what is in use, remove."""
+    require(request.user, "core.manage_council_settings")
+    form = TemplateForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            template = word_template.template_upload(upload=form.cleaned_data["file"], actor=request.user)
+        except ValidationError as exc:
+            apply_validation_error(form, exc)
+        else:
+            messages.success(request, f"Word template “{template.name}” saved: reports' Word files now use it.")
+            return redirect("reports:report-template")
+    return render(
+        request,
+        "reports/report_template.html",
+        {
+            "form": form,
+            "template": word_template.current_template(),
+            "variables": word_template.VARIABLES,
+            "page_title": "Word template for reports",
+            "multipart": True,
+            "back": reverse("core:council-settings"),
+            "submit_label": "Upload the template",
+        },
+    )
+
+
+@require_http_methods(["POST"])
+def report_template_remove(request):
+    require(request.user, "core.manage_council_settings")
+    if word_template.template_remove(actor=request.user):
+        messages.success(request, "Word template removed: reports' Word files use the built-in layout again.")
+    return redirect("reports:report-template")
