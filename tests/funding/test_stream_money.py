@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 
 import pytest
@@ -10,12 +11,13 @@ from django.core.exceptions import ValidationError
 
 import tests.api.conftest  # noqa: F401 — loads tests.api.writing without a circular import
 from tests.api.writing import WriteClient
-from tests.factories import AreaFactory, FundingStreamFactory, OrganisationFactory, ProgrammeFactory, UserFactory, line
+from tests.factories import AreaFactory, FundingStreamFactory, OrganisationFactory, ProgrammeFactory, UserFactory, line, year
+from tests.funding.test_multiyear_services import create as create_multiyear
 from tests.funding.test_services import nothing_written
 from vcsgrants.api.models import ApiToken
 from vcsgrants.core.models import Role
 from vcsgrants.funding.models import Agreement, FundingStream, Variation
-from vcsgrants.funding.selectors.programmes import programme_year_summary
+from vcsgrants.funding.selectors.programmes import programme_default_year, programme_year_summary, programme_years
 from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.funding.services import payments as payment_services
 from vcsgrants.funding.services import programmes as programme_services
@@ -122,3 +124,22 @@ def test_the_form_and_the_api_give_the_same_refusal(paid_winter, officer, fy2022
         )
     assert response.status_code == 400, response.content
     assert REFUSAL.format(area=area) in str(response.json())
+
+
+def test_every_year_with_budgets_or_commitments_is_listed_and_the_default_year_is_one_of_them(funded, client):
+    """Multi-year terms commit money to 2023-24 and 2024-25 before their budgets are known: the page lists them, and
+    defaults to the latest year with commitments (2024-25), selected in its own list."""
+    create_multiyear(funded)  # 30,000.00 / 30,750.00 / 31,518.75 for 2022-23 to 2024-25; only 2022-23 has a budget
+    assert [y.label for y in programme_years(funded.programme)] == ["2022-23", "2023-24", "2024-25"]
+    assert programme_default_year(funded.programme).label == "2024-25"
+    client.force_login(UserFactory(roles=[Role.OFFICER]))
+    page = client.get(f"/programmes/{funded.programme.slug}/").content.decode()
+    options = re.findall(r'<option value="(\d{4}-\d{2})"( selected)?>', page)
+    assert options == [("2022-23", ""), ("2023-24", ""), ("2024-25", " selected")]
+    assert "£31,518.75" in page
+
+
+def test_a_programme_with_budgets_only_defaults_to_its_latest_budget_year(funded):
+    programme_services.budget_set(stream=funded.stream, year=year(2023), amount=D("1000.00"), actor=funded.actor)
+    assert [y.label for y in programme_years(funded.programme)] == ["2022-23", "2023-24"]
+    assert programme_default_year(funded.programme).label == "2023-24"

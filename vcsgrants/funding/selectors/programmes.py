@@ -266,9 +266,11 @@ def programme_year_summary(*, programme: Programme, year: FinancialYear) -> Year
 
 
 def programme_years(programme: Programme) -> list[FinancialYear]:
-    """Financial years with any budget for the programme, oldest first."""
-    ids = StreamBudget.objects.filter(stream__programme=programme).values_list("financial_year_id", flat=True)
-    return list(FinancialYear.objects.filter(pk__in=ids).order_by("start_year"))
+    """Financial years with any budget or any commitment for the programme, oldest first: a year that multi-year
+    terms commit money to before its budget is known is listed too."""
+    budgeted = StreamBudget.objects.filter(stream__programme=programme).values_list("financial_year_id", flat=True)
+    committed = FundingLine.objects.filter(agreement__programme=programme).values_list("financial_year_id", flat=True)
+    return list(FinancialYear.objects.filter(Q(pk__in=budgeted) | Q(pk__in=committed)).order_by("start_year"))
 
 
 def programmes_co_funded_by(lineage: set[int]) -> QuerySet[Programme]:
@@ -289,12 +291,16 @@ def stream_totals(stream: FundingStream) -> Decimal:
 
 
 def programme_default_year(programme: Programme) -> FinancialYear | None:
-    """This financial year if the programme has money in it, else the latest year it committed money."""
+    """This financial year if the programme has money committed in it, else the latest year it committed money, else
+    the latest year with a budget: always one of programme_years (None when that list is empty)."""
     today = FinancialYear.objects.filter(start_year=financial_year_start(dt.date.today())).first()
     lines = FundingLine.objects.filter(agreement__programme=programme)
     if today and lines.filter(financial_year=today).exists():
         return today
     latest = lines.order_by("-financial_year__start_year").values_list("financial_year_id", flat=True).first()
+    if latest is None:
+        budgets = StreamBudget.objects.filter(stream__programme=programme).order_by("-financial_year__start_year")
+        latest = budgets.values_list("financial_year_id", flat=True).first()
     return FinancialYear.objects.filter(pk=latest).first() if latest else None
 
 
