@@ -545,3 +545,35 @@ def test_interior_areas_share_one_scale_factor():
             hi = min(hi, (a.allocation_pence + 1) / t)
     assert interior > 10
     assert lo <= hi
+
+
+# --------------------------------------------------------------------------------------------- exact at any budget
+
+
+def test_ties_follow_the_area_id_rule_at_ten_billion_pounds():
+    """Per head over populations 12, 1 and 29 (42) of £10,000,000,004.97: the exact remainders are 12/42, 15/42 and
+    15/42, one penny over; B and C tie, so B (the smaller id) gets it. Floating point gave it to C."""
+    areas = [AreaInput(i, i, pop, 100) for i, pop in (("A", 12), ("B", 1), ("C", 29))]
+    result = appraise(areas, 1_000_000_000_497, OptionSpec(blend={"per_head": Decimal(1)}))
+    assert result.areas.target_pence == [285_714_285_856, 23_809_523_822, 690_476_190_819]
+    assert result.areas.allocation_pence == result.areas.target_pence
+    assert sum(result.areas.allocation_pence) == 1_000_000_000_497
+
+
+def test_ties_follow_the_area_id_rule_when_a_limit_binds_at_any_budget():
+    """D is held at a £5bn ceiling; A, B and C (populations 28, 20 and 9) share the other £5,000,000,003.07 by
+    their targets: remainders 30/57, 54/57 and 30/57, two pennies over: B first, then A before C (the tie)."""
+    areas = [AreaInput(i, i, pop, 100) for i, pop in (("A", 28), ("B", 20), ("C", 9), ("D", 1000))]
+    spec = OptionSpec(blend={"per_head": Decimal(1)}, ceiling_pence=500_000_000_000)
+    result = appraise(areas, 1_000_000_000_307, spec)
+    assert result.areas.allocation_pence == [245_614_035_239, 175_438_596_599, 78_947_368_469, 500_000_000_000]
+
+
+def test_blend_shares_that_do_not_divide_exactly_still_add_up_to_the_budget_exactly():
+    areas = [AreaInput(i, i, pop, cur, {"imd": Decimal(imd)}) for i, pop, cur, imd in (
+        ("A", 7, 300, "1.5"), ("B", 11, 700, "2.25"), ("C", 13, 100, "0.1"))]  # fmt: skip
+    spec = OptionSpec(
+        blend={"current": Decimal("0.333"), "per_head": Decimal("0.333"), "needs": Decimal("0.334")}, weights={"imd": 1}
+    )
+    for budget in (1, 99_999, 10**12 + 1, 10**14):
+        assert sum(appraise(areas, budget, spec).areas.allocation_pence) == budget
