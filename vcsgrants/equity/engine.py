@@ -27,6 +27,7 @@ areas are given, and ties in rounding go to the smaller ``area_id``.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -613,6 +614,13 @@ def apportion_pence(total_pence: int, quotas, ids: Sequence[str]) -> np.ndarray:
     return result
 
 
+def _ratio(value) -> tuple[int, int]:
+    """An indicator's exact value as (numerator, denominator): Decimal, int, float (its binary value) or text."""
+    if isinstance(value, str):
+        value = Decimal(value)
+    return value.as_integer_ratio()
+
+
 def _round_exact(total: int, nums: Sequence[int], den: int) -> np.ndarray:
     """Whole numbers summing to ``total``, each the floor or ceiling of ``nums[i] / den`` (exact: Python integers).
 
@@ -620,18 +628,17 @@ def _round_exact(total: int, nums: Sequence[int], den: int) -> np.ndarray:
     exactly; equal remainders go by position, which is canonical (area_id) order: the documented tie rule, at any
     budget, with no floating point anywhere.
     """
-    floors, rems = [], []
-    for num in nums:
-        q, r = divmod(num, den)
-        floors.append(q)
-        rems.append(r)
+    n = len(nums)
+    floors = [num // den for num in nums]
     left = total - sum(floors)
-    if not 0 <= left <= len(floors):
+    if not 0 <= left <= n:
         raise AssertionError("the exact amounts do not add up to the total")  # pragma: no cover
+    result = np.array(floors, dtype=np.int64)
     if left:
-        for i in sorted(range(len(rems)), key=lambda i: (-rems[i], i))[:left]:
-            floors[i] += 1
-    return np.array(floors, dtype=np.int64)
+        # The largest remainders; nlargest is stable, so equal remainders go to the earlier position.
+        rems = [num - f * den for num, f in zip(nums, floors, strict=True)]
+        result[heapq.nlargest(left, range(n), key=rems.__getitem__)] += 1
+    return result
 
 
 def _ratio_bound(values: np.ndarray, ratio: Decimal, *, up: bool) -> np.ndarray:
@@ -891,9 +898,9 @@ class PreparedAreas:
 
     def _exact_column(self, key: str) -> list[int]:
         """The indicator's values as integers on one scale (value_i = c_i / scale for a common scale), exactly."""
-        values = [Fraction(d[key]) if not isinstance(d[key], str) else Fraction(Decimal(d[key])) for d in self._raw_indicators]
-        scale = lcm(*{v.denominator for v in values})
-        return [v.numerator * (scale // v.denominator) for v in values]
+        ratios = [_ratio(d[key]) for d in self._raw_indicators]
+        scale = lcm(*{den for _, den in ratios})
+        return [num * (scale // den) for num, den in ratios]
 
     def exact_weights(self, method: str, weights: tuple[tuple[str, Fraction], ...]) -> list[int]:
         """A method's weight per area (canonical order) as integers, exactly proportional to what ``shares`` uses:
@@ -948,31 +955,35 @@ class PreparedAreas:
         share over their exact targets) and every area's amount is a fraction over one denominator, so the pennies
         follow the tie rule at any budget. None when the areas at their limits are not consistent with the exact
         lambda (or money went to zero-target areas): the caller then rounds ``x`` as it stands."""
-        lo, hi = lower.tolist(), upper.tolist()
-        xs = x.tolist()
+        n = self.n
+        at_lower = x <= lower
+        at_upper = ~at_lower & (upper != _NO_LIMIT) & (x >= upper)
+        free = ~(at_lower | at_upper)
         targets = [core * den + t for t in target_nums]
-        at_lower = [xi <= li for xi, li in zip(xs, lo, strict=True)]
-        at_upper = [not al and hi[i] != _NO_LIMIT and xs[i] >= hi[i] for i, al in enumerate(at_lower)]
-        free = [not (al or au) for al, au in zip(at_lower, at_upper, strict=True)]
-        shared = sum(t for t, f in zip(targets, free, strict=True) if f)
+        free_list = free.tolist()
+        shared = sum(t for t, f in zip(targets, free_list, strict=True) if f)
         if shared <= 0:
             return None
-        rest = budget - sum(lo[i] for i in range(self.n) if at_lower[i]) - sum(hi[i] for i in range(self.n) if at_upper[i])
-        nums = []
-        for i in range(self.n):
-            lam_t = rest * targets[i]  # lambda x target_i, times ``shared``
-            if free[i]:
-                if lam_t < lo[i] * shared or (hi[i] != _NO_LIMIT and lam_t > hi[i] * shared):
+        if np.any(at_lower & (x != lower)):  # money given to zero-target areas above their lower limits
+            return None  # pragma: no cover - only when every area with a target is full
+        lo, hi = lower.tolist(), upper.tolist()
+        rest = budget - sum(lower[at_lower].tolist()) - sum(upper[at_upper].tolist())
+        lam_t = [rest * t for t in targets]  # lambda x target_i, times ``shared``
+        nums = [0] * n
+        lower_list = at_lower.tolist()
+        for i in range(n):
+            if free_list[i]:
+                if lam_t[i] < lo[i] * shared or (hi[i] != _NO_LIMIT and lam_t[i] > hi[i] * shared):
                     return None
-                nums.append(lam_t)
-            elif at_lower[i]:
-                if lam_t > lo[i] * shared or (targets[i] == 0 and xs[i] != lo[i]):
+                nums[i] = lam_t[i]
+            elif lower_list[i]:
+                if lam_t[i] > lo[i] * shared:
                     return None
-                nums.append(lo[i] * shared)
+                nums[i] = lo[i] * shared
             else:
-                if lam_t < hi[i] * shared:
+                if lam_t[i] < hi[i] * shared:
                     return None
-                nums.append(hi[i] * shared)
+                nums[i] = hi[i] * shared
         return _round_exact(budget, nums, shared)
 
     # -- one option ---------------------------------------------------------------------------------
