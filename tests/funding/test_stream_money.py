@@ -11,16 +11,28 @@ from django.core.exceptions import ValidationError
 
 import tests.api.conftest  # noqa: F401 — loads tests.api.writing without a circular import
 from tests.api.writing import WriteClient
-from tests.factories import AreaFactory, FundingStreamFactory, OrganisationFactory, ProgrammeFactory, UserFactory, line, year
+from tests.factories import (
+    AreaFactory,
+    FundingStreamFactory,
+    OrganisationFactory,
+    ProgrammeFactory,
+    UserFactory,
+    funded_programme,
+    line,
+    year,
+)
 from tests.funding.test_multiyear_services import create as create_multiyear
 from tests.funding.test_services import nothing_written
 from vcsgrants.api.models import ApiToken
 from vcsgrants.core.models import Role
 from vcsgrants.funding.models import Agreement, FundingStream, Variation
+from vcsgrants.funding.multiyear import annual_level
 from vcsgrants.funding.selectors.programmes import programme_default_year, programme_year_summary, programme_years
 from vcsgrants.funding.services import agreements as agreement_services
+from vcsgrants.funding.services import extension as extension_services
 from vcsgrants.funding.services import payments as payment_services
 from vcsgrants.funding.services import programmes as programme_services
+from vcsgrants.funding.services.multiyear import multiyear_plan_conversion
 
 D = Decimal
 pytestmark = pytest.mark.django_db
@@ -143,3 +155,104 @@ def test_a_programme_with_budgets_only_defaults_to_its_latest_budget_year(funded
     programme_services.budget_set(stream=funded.stream, year=year(2023), amount=D("1000.00"), actor=funded.actor)
     assert [y.label for y in programme_years(funded.programme)] == ["2022-23", "2023-24"]
     assert programme_default_year(funded.programme).label == "2023-24"
+
+
+# --- Current levels for a part-year agreement -----------------------------------------------------------------
+
+
+def test_a_part_year_is_annualised_by_whole_months_else_by_days():
+    year_start, year_end = dt.date(2022, 4, 1), dt.date(2023, 3, 31)
+    autumn = annual_level(D("5000.00"), start=dt.date(2022, 10, 1), end=year_end, year_start=year_start, year_end=year_end)
+    assert (autumn.annual, autumn.months, autumn.part_year) == (D("10000.00"), 6, True)
+    assert autumn.basis == "6 months (1 October 2022 to 31 March 2023)"
+    odd = annual_level(D("5000.00"), start=dt.date(2022, 10, 15), end=year_end, year_start=year_start, year_end=year_end)
+    assert (odd.annual, odd.months, odd.basis) == (D("10863.10"), None, "168 days of 365 (15 October 2022 to 31 March 2023)")
+    whole = annual_level(D("5000.00"), start=dt.date(2021, 4, 1), end=year_end, year_start=year_start, year_end=year_end)
+    assert (whole.annual, whole.part_year) == (D("5000.00"), False)
+    # Half a penny rounds up: £0.05 for 7 months is 0.0857… a year → £0.09.
+    tiny = annual_level(D("0.05"), start=dt.date(2022, 9, 1), end=year_end, year_start=year_start, year_end=year_end)
+    assert tiny.annual == D("0.09")
+
+
+@pytest.fixture
+def autumn_start(officer, districts, fy2022, fy2023):
+    """An active agreement that ran 1 October 2022 to 31 March 2023 for £5,000.00 (recurrent), split 3:2 between
+    two districts; the stream is budgeted and allocated for 2022-23 and 2023-24."""
+    funded = funded_programme(actor=officer, areas=districts, start_years=(2022, 2023))
+    a, b = districts
+    agreement = agreement_services.agreement_create(
+        programme=funded.programme,
+        organisation=OrganisationFactory(),
+        areas=[a, b],
+        title="Winter start",
+        start_date=dt.date(2022, 10, 1),
+        end_date=dt.date(2023, 3, 31),
+        actor=officer,
+        lines=[line(funded.stream, fy2022, a, "3000.00"), line(funded.stream, fy2022, b, "2000.00")],
+    )
+    agreement_services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=officer)
+    return funded, agreement
+
+
+def test_rolling_on_annualises_a_part_year_with_a_warning_and_the_officer_may_give_another_level(autumn_start, fy2023):
+    funded, agreement = autumn_start
+    preview = extension_services.bulk_extension_preview(programme=funded.programme, year=fy2023)
+    [row] = preview.rows
+    assert (row.old_value, row.new_value, row.level.basis) == (
+        D("5000.00"),
+        D("10000.00"),
+        "6 months (1 October 2022 to 31 March 2023)",
+    )
+    assert [ln.amount for ln in row.lines] == [D("6000.00"), D("4000.00")]  # shared 3:2 as in 2022-23
+    assert preview.warnings == [
+        f"{agreement.reference} ran 6 months (1 October 2022 to 31 March 2023) in 2022-23: its £5,000.00 of recurrent "
+        "funding is annualised to £10,000.00 for the twelve months of 2023-24. Give another level if the work will not "
+        "run at that rate for a whole year."
+    ]
+    given = extension_services.bulk_extension_preview(
+        programme=funded.programme, year=fy2023, levels={agreement.pk: D("7500.01")}
+    )
+    assert (given.total, given.rows[0].overridden, given.warnings) == (D("7500.01"), True, [])
+    assert [ln.amount for ln in given.rows[0].lines] == [D("4500.01"), D("3000.00")]
+    with pytest.raises(ValidationError, match="in pounds and pence"):
+        extension_services.bulk_extension_preview(programme=funded.programme, year=fy2023, levels={agreement.pk: D("-1")})
+    extension_services.bulk_extension_apply(
+        programme=funded.programme,
+        year=fy2023,
+        reason="Roll on",
+        approved_by="Cabinet",
+        approved_on=dt.date(2023, 2, 9),
+        actor=funded.actor,
+        expected_total=D("7500.01"),
+        levels={agreement.pk: D("7500.01")},
+    )
+    assert agreement.value_for(fy2023) == D("7500.01")
+
+
+def test_the_preview_page_shows_the_months_and_recalculates_with_the_officers_level(autumn_start, client, officer):
+    funded, agreement = autumn_start
+    client.force_login(officer)
+    url = f"/programmes/{funded.programme.slug}/extend/"
+    page = client.get(url, {"financial_year": "2023-24"}).content.decode()
+    assert "annualised from 6 months (1 October 2022 to 31 March 2023)" in page
+    assert 'id="annualised"' in page and f'name="level-{agreement.pk}"' in page and 'value="10000.00"' in page
+    body = {"financial_year": "2023-24", "expected_total": "10000.00", f"level-{agreement.pk}": "£8,000", "recalculate": "1"}
+    page = client.post(url, body).content.decode()
+    assert '<td class="govuk-table__cell govuk-table__cell--numeric" id="preview-total">£8,000.00</td>' in page
+    assert "as you gave it" in page
+    assert agreement.value_for(year(2023)) == D("0")  # recalculating writes nothing
+
+
+def test_a_conversion_to_multi_year_uplifts_from_the_annualised_level(autumn_start):
+    funded, agreement = autumn_start
+    plan = multiyear_plan_conversion(agreement=agreement, last_year=year(2024), uplift_percent=D("2.5"))
+    assert [(r.year.label, r.amount) for r in plan.rows] == [
+        ("2022-23", D("5000.00")),
+        ("2023-24", D("10250.00")),
+        ("2024-25", D("10506.25")),
+    ]
+    assert plan.warnings == [
+        "The agreement ran 6 months (1 October 2022 to 31 March 2023) in 2022-23: its £5,000.00 of recurrent funding is "
+        "annualised to £10,000.00 a year, and the uplifts start from that. Give each year's amount instead if the work "
+        "will not run at that rate for a whole year."
+    ]
