@@ -22,7 +22,8 @@ How it works, in short (docs/rules/equity.md says it at length):
    (floors, the floor share of *today's* level and the ceiling stay as they are).
 
 Every computation runs on the areas sorted by ``area_id``, so the results do not depend on the order in which
-areas are given, and ties in rounding go to the smaller ``area_id``.
+areas are given, and ties in rounding go to the smaller ``area_id``. Targets and allocations are rounded from exact integer
+arithmetic (``exact_targets``, ``exact_allocation``), so the tie rule holds at any budget.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ METHOD_LABELS = {"current": "Current levels", "equal": "Equal shares", "per_head
 MAX_BUDGET_PENCE = 10**14
 MAX_POPULATION = 10**10
 _NO_LIMIT = np.iinfo(np.int64).max
-# Remainders are compared to a millionth of a penny: closer than that is a tie, broken by area_id, so that
+# In the floating-point fallback and apportion_pence (quotas given as floats) remainders are compared to a
+# millionth of a penny: closer than that is a tie, broken by area_id, so that
 # floating-point dust never decides who gets a penny.
 _REMAINDER_SCALE = 1_000_000
 
