@@ -262,6 +262,12 @@ def test_random_co_funded_programmes_reconcile_to_the_penny(officer, nhs, exampl
                     by_payer[s.payer] = by_payer.get(s.payer, D("0")) + s.amount
             assert {p: v for p, v in shares.committed_by_payer.items() if v} == by_payer
             assert sum(shares.pledged_by_payer.values(), D("0")) == from_pence(budget)
+            # No body (the CCG and its ICB together) is shown committed above what it pledged.
+            funders = list(zip((nhs[0], "Random Partner"), contributions, strict=False))
+            for funder, pledged in funders:
+                ids = {nhs[0].pk, nhs[1].pk} if funder == nhs[0] else {Organisation.objects.get(name=funder).pk}
+                body = sum((v for p, v in shares.committed_by_payer.items() if p.org_id in ids), D("0"))
+                assert body <= from_pence(pledged)
             if shares.committed == from_pence(budget) and contributions:
                 # Fully committed: the NHS lineage's shares, under both names, add up to its contribution exactly.
                 paid = sum((v for p, v in by_payer.items() if p.org_id in {nhs[0].pk, nhs[1].pk}), D("0"))
