@@ -12,10 +12,7 @@ from django.core.exceptions import ValidationError
 import tests.api.conftest  # noqa: F401 — loads tests.api.writing without a circular import
 from tests.api.writing import WriteClient
 from tests.factories import (
-    AreaFactory,
-    FundingStreamFactory,
     OrganisationFactory,
-    ProgrammeFactory,
     UserFactory,
     funded_programme,
     line,
@@ -23,9 +20,10 @@ from tests.factories import (
 )
 from tests.funding.test_multiyear_services import create as create_multiyear
 from tests.funding.test_services import nothing_written
+from tests.funding.test_stream_payments import shared  # noqa: F401, F811 — the fixture
 from vcsgrants.api.models import ApiToken
 from vcsgrants.core.models import Role
-from vcsgrants.funding.models import Agreement, FundingStream, Variation
+from vcsgrants.funding.models import Agreement, Variation
 from vcsgrants.funding.multiyear import annual_level
 from vcsgrants.funding.selectors.programmes import programme_default_year, programme_year_summary, programme_years
 from vcsgrants.funding.services import agreements as agreement_services
@@ -43,32 +41,14 @@ REFUSAL = (
 
 
 @pytest.fixture
-def paid_winter(officer, fy2022):
-    """An active agreement for 2022-23: £4,000.00 Core (recurrent), £1,000.00 Winter (one-off, to 30 September);
+def paid_winter(shared, officer):  # noqa: F811 — the fixture imported above
+    """The shared agreement (£4,000.00 Core, £1,000.00 Winter one-off to 30 September, 2022-23) made active, with
     the April instalment (£1,000.00 Core and £500.00 Winter) paid."""
-    programme = ProgrammeFactory()
-    area = AreaFactory()
-    core = FundingStreamFactory(programme=programme, name="Core")
-    winter = FundingStreamFactory(
-        programme=programme, name="Winter", recurrence=FundingStream.Recurrence.ONE_OFF, end=dt.date(2022, 9, 30)
-    )
-    for stream, budget in ((core, "5000.00"), (winter, "1000.00")):
-        programme_services.budget_set(stream=stream, year=fy2022, amount=D(budget), actor=officer)
-        programme_services.allocations_set(stream=stream, year=fy2022, amounts={area: D(budget)}, actor=officer)
-    agreement = agreement_services.agreement_create(
-        programme=programme,
-        organisation=OrganisationFactory(),
-        areas=[area],
-        title="Shared agreement",
-        start_date=dt.date(2022, 4, 1),
-        end_date=dt.date(2023, 3, 31),
-        actor=officer,
-        lines=[line(core, fy2022, area, "4000.00"), line(winter, fy2022, area, "1000.00")],
-    )
+    programme, agreement, core, winter = shared
     agreement_services.agreement_set_status(agreement=agreement, status=Agreement.Status.ACTIVE, actor=officer)
     april = agreement.instalments.order_by("due_date").first()
     payment_services.payment_record(instalment=april, paid_on=dt.date(2022, 4, 1), amount=D("1500.00"), actor=officer)
-    return agreement, core, winter, area
+    return agreement, core, winter, agreement.areas.get()
 
 
 def cut(agreement, officer, stream, year, area, amount):
