@@ -236,3 +236,25 @@ def test_a_conversion_to_multi_year_uplifts_from_the_annualised_level(autumn_sta
         "annualised to £10,000.00 a year, and the uplifts start from that. Give each year's amount instead if the work "
         "will not run at that rate for a whole year."
     ]
+
+
+def test_the_api_previews_the_annualised_level_and_extends_at_the_officers_level(autumn_start, officer):
+    funded, agreement = autumn_start
+    api = WriteClient(ApiToken.issue(officer, name="tests")[1])
+    path = f"/api/programmes/{funded.programme.pk}/bulk-extension/"
+    preview = api.get(path, financial_year="2023-24").json()
+    [row] = preview["rows"]
+    assert (row["new_value"], row["annualised_from"]) == ("10000.00", "6 months (1 October 2022 to 31 March 2023)")
+    assert len(preview["warnings"]) == 1
+    body = {
+        "financial_year": "2023-24",
+        "reason": "Roll on",
+        "approved_by": "Cabinet",
+        "approved_on": "2023-02-09",
+        "expected_total": "7500.00",
+        "levels": {str(agreement.pk): "7500.00"},
+    }
+    assert api.post(path, body | {"levels": {"SLA": "1.00"}}).status_code == 400
+    response = api.post(path, body)
+    assert response.status_code == 201, response.content
+    assert agreement.value_for(year(2023)) == D("7500.00")
