@@ -258,3 +258,11 @@ def test_the_api_previews_the_annualised_level_and_extends_at_the_officers_level
     response = api.post(path, body)
     assert response.status_code == 201, response.content
     assert agreement.value_for(year(2023)) == D("7500.00")
+
+
+def test_the_api_preview_of_a_conversion_warns_that_the_level_is_annualised(autumn_start, officer):
+    funded, agreement = autumn_start
+    api = WriteClient(ApiToken.issue(officer, name="tests")[1])
+    plan = api.get(f"/api/agreements/{agreement.pk}/multi-year/", last_year="2024-25", uplift_percent="2.5").json()
+    assert [r["amount"] for r in plan["rows"]] == ["5000.00", "10250.00", "10506.25"]
+    assert plan["warnings"][0].startswith("The agreement ran 6 months (1 October 2022 to 31 March 2023) in 2022-23")

@@ -723,6 +723,11 @@ class ProfilePlanSerializer(serializers.Serializer):
     problems = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Allocations that would not hold the profile."
     )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Said when the agreement ran part of its last year: the uplifts start from that level annualised.",
+    )
 
 
 # --- Decisions ---
