@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from vcsgrants.equity import engine
 from vcsgrants.equity.engine import (
@@ -577,3 +579,39 @@ def test_blend_shares_that_do_not_divide_exactly_still_add_up_to_the_budget_exac
     )
     for budget in (1, 99_999, 10**12 + 1, 10**14):
         assert sum(appraise(areas, budget, spec).areas.allocation_pence) == budget
+
+
+def _exact_oracle(areas, budget, blend):
+    """Largest remainder over exact Fraction targets, ties to the smaller area_id: the documented rule, by hand."""
+    ordered = sorted(areas, key=lambda a: a.area_id)
+    weights = {
+        "current": [Fraction(a.current_pence) for a in ordered],
+        "equal": [Fraction(1)] * len(ordered),
+        "per_head": [Fraction(a.population) for a in ordered],
+    }
+    total_share = sum(Fraction(s) for s in blend.values())
+    exact = [
+        sum(Fraction(s) / total_share * budget * weights[m][i] / sum(weights[m]) for m, s in blend.items())
+        for i in range(len(ordered))
+    ]
+    floors = [int(x) for x in exact]
+    for i in sorted(range(len(ordered)), key=lambda i: (-(exact[i] - floors[i]), ordered[i].area_id))[: budget - sum(floors)]:
+        floors[i] += 1
+    by_id = {a.area_id: f for a, f in zip(ordered, floors, strict=True)}
+    return [by_id[a.area_id] for a in areas]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    # Small populations with common factors make exact ties common; budgets up to the £1tn limit, most above £10bn.
+    pops=st.lists(st.sampled_from([1, 2, 3, 5, 9, 12, 20, 28, 29]), min_size=2, max_size=5),
+    budget=st.one_of(st.integers(1, 10**14), st.integers(10**12, 10**14)),
+    blend=st.sampled_from(
+        [{"per_head": "1"}, {"equal": "1"}, {"current": "0.3", "per_head": "0.7"}, {"equal": "0.25", "per_head": "0.75"}]
+    ),
+)
+@example(pops=[12, 1, 29], budget=1_000_000_000_497, blend={"per_head": "1"})
+def test_targets_are_the_exact_largest_remainder_at_any_budget(pops, budget, blend):
+    areas = [AreaInput(f"area {9 - i}", f"Area {i}", pop, 100 + 7 * i) for i, pop in enumerate(pops)]
+    spec = OptionSpec(blend={m: Decimal(s) for m, s in blend.items()})
+    assert appraise(areas, budget, spec).areas.target_pence == _exact_oracle(areas, budget, blend)
