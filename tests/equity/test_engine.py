@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from vcsgrants.equity import engine
 from vcsgrants.equity.engine import (
@@ -545,3 +547,71 @@ def test_interior_areas_share_one_scale_factor():
             hi = min(hi, (a.allocation_pence + 1) / t)
     assert interior > 10
     assert lo <= hi
+
+
+# --------------------------------------------------------------------------------------------- exact at any budget
+
+
+def test_ties_follow_the_area_id_rule_at_ten_billion_pounds():
+    """Per head over populations 12, 1 and 29 (42) of £10,000,000,004.97: the exact remainders are 12/42, 15/42 and
+    15/42, one penny over; B and C tie, so B (the smaller id) gets it. Floating point gave it to C."""
+    areas = [AreaInput(i, i, pop, 100) for i, pop in (("A", 12), ("B", 1), ("C", 29))]
+    result = appraise(areas, 1_000_000_000_497, OptionSpec(blend={"per_head": Decimal(1)}))
+    assert result.areas.target_pence == [285_714_285_856, 23_809_523_822, 690_476_190_819]
+    assert result.areas.allocation_pence == result.areas.target_pence
+    assert sum(result.areas.allocation_pence) == 1_000_000_000_497
+
+
+def test_ties_follow_the_area_id_rule_when_a_limit_binds_at_any_budget():
+    """D is held at a £5bn ceiling; A, B and C (populations 28, 20 and 9) share the other £5,000,000,003.07 by
+    their targets: remainders 30/57, 54/57 and 30/57, two pennies over: B first, then A before C (the tie)."""
+    areas = [AreaInput(i, i, pop, 100) for i, pop in (("A", 28), ("B", 20), ("C", 9), ("D", 1000))]
+    spec = OptionSpec(blend={"per_head": Decimal(1)}, ceiling_pence=500_000_000_000)
+    result = appraise(areas, 1_000_000_000_307, spec)
+    assert result.areas.allocation_pence == [245_614_035_239, 175_438_596_599, 78_947_368_469, 500_000_000_000]
+
+
+def test_blend_shares_that_do_not_divide_exactly_still_add_up_to_the_budget_exactly():
+    areas = [AreaInput(i, i, pop, cur, {"imd": Decimal(imd)}) for i, pop, cur, imd in (
+        ("A", 7, 300, "1.5"), ("B", 11, 700, "2.25"), ("C", 13, 100, "0.1"))]  # fmt: skip
+    spec = OptionSpec(
+        blend={"current": Decimal("0.333"), "per_head": Decimal("0.333"), "needs": Decimal("0.334")}, weights={"imd": 1}
+    )
+    for budget in (1, 99_999, 10**12 + 1, 10**14):
+        assert sum(appraise(areas, budget, spec).areas.allocation_pence) == budget
+
+
+def _exact_oracle(areas, budget, blend):
+    """Largest remainder over exact Fraction targets, ties to the smaller area_id: the documented rule, by hand."""
+    ordered = sorted(areas, key=lambda a: a.area_id)
+    weights = {
+        "current": [Fraction(a.current_pence) for a in ordered],
+        "equal": [Fraction(1)] * len(ordered),
+        "per_head": [Fraction(a.population) for a in ordered],
+    }
+    total_share = sum(Fraction(s) for s in blend.values())
+    exact = [
+        sum(Fraction(s) / total_share * budget * weights[m][i] / sum(weights[m]) for m, s in blend.items())
+        for i in range(len(ordered))
+    ]
+    floors = [int(x) for x in exact]
+    for i in sorted(range(len(ordered)), key=lambda i: (-(exact[i] - floors[i]), ordered[i].area_id))[: budget - sum(floors)]:
+        floors[i] += 1
+    by_id = {a.area_id: f for a, f in zip(ordered, floors, strict=True)}
+    return [by_id[a.area_id] for a in areas]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    # Small populations with common factors make exact ties common; budgets up to the £1tn limit, most above £10bn.
+    pops=st.lists(st.sampled_from([1, 2, 3, 5, 9, 12, 20, 28, 29]), min_size=2, max_size=5),
+    budget=st.one_of(st.integers(1, 10**14), st.integers(10**12, 10**14)),
+    blend=st.sampled_from(
+        [{"per_head": "1"}, {"equal": "1"}, {"current": "0.3", "per_head": "0.7"}, {"equal": "0.25", "per_head": "0.75"}]
+    ),
+)
+@example(pops=[12, 1, 29], budget=1_000_000_000_497, blend={"per_head": "1"})
+def test_targets_are_the_exact_largest_remainder_at_any_budget(pops, budget, blend):
+    areas = [AreaInput(f"area {9 - i}", f"Area {i}", pop, 100 + 7 * i) for i, pop in enumerate(pops)]
+    spec = OptionSpec(blend={m: Decimal(s) for m, s in blend.items()})
+    assert appraise(areas, budget, spec).areas.target_pence == _exact_oracle(areas, budget, blend)

@@ -43,11 +43,20 @@ def test_each_year_by_funder_stream_and_district_with_its_flags(committed):
     assert [(r.label, r.committed, r.budget, r.over) for r in y2023.by_stream] == [
         (stream, D("30750.00"), D("30000.00"), D("750.00"))
     ]
-    assert y2023.flags == [f"{stream}: commitments of £30,750.00 exceed the known 2023-24 budget of £30,000.00 by £750.00."]
-    # A fifth each way: the partner's share of the commitments and of the budget.
-    assert {(r.label, r.committed, r.budget) for r in y2023.by_funder} == {
-        ("Forecast Partner", D("6150.00"), D("6000.00")),
-        (funded.stream.funder.name, D("24600.00"), D("24000.00")),
+    assert y2023.flags == [
+        f"{stream}: commitments of £30,750.00 exceed the known 2023-24 budget of £30,000.00 by £750.00.",
+        f"{stream}: partners' pledges are fixed, so the £750.00 committed above the budget falls on {funded.stream.funder.name}.",
+    ]
+    # The partner pledged a fifth of the budget: it is never shown committed above its £6,000.00; the over-commitment
+    # falls on the stream's own funder, and its row says so.
+    assert {(r.label, r.committed, r.budget, r.note) for r in y2023.by_funder} == {
+        ("Forecast Partner", D("6000.00"), D("6000.00"), ""),
+        (
+            funded.stream.funder.name,
+            D("24750.00"),
+            D("24000.00"),
+            "Includes £750.00 committed above the budget (partners' pledges are fixed)",
+        ),
     }
     assert [(r.label, r.committed, r.budget) for r in y2023.by_district] == [(funded.areas[0].name, D("30750.00"), D("0"))]
     assert y2023.by_district[0].note == "Committed ahead of allocation: nothing is allocated to it for 2023-24 yet"

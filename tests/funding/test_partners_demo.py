@@ -13,12 +13,13 @@ from django.test import Client
 
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.core.services import financial_year_get
-from vcsgrants.demo.multiyear import CCG_NAME, ICB_NAME, NHS_USERNAME, PROGRAMME_SLUG, load_multiyear_demo
+from vcsgrants.demo.multiyear import CCG_NAME, FOUNDATION_NAME, ICB_NAME, NHS_USERNAME, PROGRAMME_SLUG, load_multiyear_demo
 from vcsgrants.funding.models import Agreement, Programme, Variation
 from vcsgrants.funding.selectors import programmes as selectors
 from vcsgrants.funding.selectors.forecast import commitments_forecast
 from vcsgrants.funding.selectors.multiyear import agreement_multiyear
 from vcsgrants.funding.selectors.partners import partner_overview
+from vcsgrants.funding.selectors.programmes import programme_default_year, programme_years
 from vcsgrants.funding.services import extension as services
 
 D = Decimal
@@ -71,6 +72,15 @@ def test_the_demo_shows_co_funding_succession_and_multi_year_funding_without_cha
         ("2025-26", D("76757.38"), None),
     ]
     assert all(fy.flagged for fy in forecast.years)
+    # The foundation pledged £15,000.00 of the 2024-25 budget: it is shown at its pledge (not 15/70 of the
+    # £74,982.75 committed, £16,067.73); the £4,982.75 over the budget falls on the stream's funder, flagged.
+    funders = {r.label: (r.committed, r.budget, r.note) for r in forecast.years[0].by_funder}
+    assert funders[FOUNDATION_NAME] == (D("15000.00"), D("15000.00"), "")
+    assert sum((r.committed for r in forecast.years[0].by_funder), D("0")) == D("74982.75")
+    assert any("£4,982.75 committed above the budget falls on" in flag for flag in forecast.years[0].flags)
+    # Its year list holds every year with budgets or commitments, and the default year is one of them.
+    years = [y.label for y in programme_years(partnership)]
+    assert "2025-26" in years and programme_default_year(partnership).label in years
 
     # The demo partner user signs in and sees their page, the programme and its performance, read-only.
     client = Client()

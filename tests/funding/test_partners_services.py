@@ -152,6 +152,32 @@ def test_a_year_spanning_the_succession_shows_both_names_and_reconciles(funded, 
     assert partner_overview(ccg).by_year == overview.by_year
 
 
+def test_the_succession_split_uses_the_agreements_own_days_not_the_streams(funded, nhs, fy2022):
+    """An agreement that ran 1 April to 30 June 2022 shows £0.00 from the ICB, which began on 1 July 2022; one that
+    began on 1 October shows nothing from the CCG; the names' totals still add up to the commitments."""
+    ccg, icb = nhs
+    a, b = funded.areas
+    spring = make_agreement(funded, lines=[line(funded.stream, fy2022, a, "20000.00")], areas=[a], end=dt.date(2022, 6, 30))
+    autumn = make_agreement(funded, lines=[line(funded.stream, fy2022, b, "9000.00")], areas=[b], start=dt.date(2022, 10, 1))
+    contribute(funded, ccg, "50000.00")  # half the budget
+    [fy] = agreement_funders(spring)
+    assert {s.payer.label: s.amount for s in fy.shares} == {
+        funded.stream.funder.name: D("10000.00"),
+        "Test CCG (to 30 June 2022)": D("10000.00"),
+    }
+    [fy] = agreement_funders(autumn)
+    assert {s.payer.label: s.amount for s in fy.shares} == {
+        funded.stream.funder.name: D("4500.00"),
+        "Test ICB (from 1 July 2022)": D("4500.00"),
+    }
+    shares = shares_for(streams=[funded.stream])[(funded.stream.pk, fy2022.pk)]
+    assert {p.label: v for p, v in shares.committed_by_payer.items()} == {
+        "Test CCG (to 30 June 2022)": D("10000.00"),
+        "Test ICB (from 1 July 2022)": D("4500.00"),
+        funded.stream.funder.name: D("14500.00"),
+    }
+
+
 def test_without_contributions_the_stream_funder_pays_everything(funded, fy2022):
     agreement = make_agreement(funded, lines=[line(funded.stream, fy2022, funded.areas[0], "1234.56")])
     [fy] = agreement_funders(agreement)
@@ -236,6 +262,12 @@ def test_random_co_funded_programmes_reconcile_to_the_penny(officer, nhs, exampl
                     by_payer[s.payer] = by_payer.get(s.payer, D("0")) + s.amount
             assert {p: v for p, v in shares.committed_by_payer.items() if v} == by_payer
             assert sum(shares.pledged_by_payer.values(), D("0")) == from_pence(budget)
+            # No body (the CCG and its ICB together) is shown committed above what it pledged.
+            funders = list(zip((nhs[0], "Random Partner"), contributions, strict=False))
+            for funder, pledged in funders:
+                ids = {nhs[0].pk, nhs[1].pk} if funder == nhs[0] else {Organisation.objects.get(name=funder).pk}
+                body = sum((v for p, v in shares.committed_by_payer.items() if p.org_id in ids), D("0"))
+                assert body <= from_pence(pledged)
             if shares.committed == from_pence(budget) and contributions:
                 # Fully committed: the NHS lineage's shares, under both names, add up to its contribution exactly.
                 paid = sum((v for p, v in by_payer.items() if p.org_id in {nhs[0].pk, nhs[1].pk}), D("0"))

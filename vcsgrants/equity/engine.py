@@ -22,14 +22,18 @@ How it works, in short (docs/rules/equity.md says it at length):
    (floors, the floor share of *today's* level and the ceiling stay as they are).
 
 Every computation runs on the areas sorted by ``area_id``, so the results do not depend on the order in which
-areas are given, and ties in rounding go to the smaller ``area_id``.
+areas are given, and ties in rounding go to the smaller ``area_id``. Targets and allocations are rounded from exact integer
+arithmetic (``exact_targets``, ``exact_allocation``), so the tie rule holds at any budget.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from math import lcm
 from operator import itemgetter
 from typing import overload
 
@@ -64,7 +68,8 @@ METHOD_LABELS = {"current": "Current levels", "equal": "Equal shares", "per_head
 MAX_BUDGET_PENCE = 10**14
 MAX_POPULATION = 10**10
 _NO_LIMIT = np.iinfo(np.int64).max
-# Remainders are compared to a millionth of a penny: closer than that is a tie, broken by area_id, so that
+# In the floating-point fallback and apportion_pence (quotas given as floats) remainders are compared to a
+# millionth of a penny: closer than that is a tie, broken by area_id, so that
 # floating-point dust never decides who gets a penny.
 _REMAINDER_SCALE = 1_000_000
 
@@ -430,6 +435,8 @@ class _Spec:
     ceiling: int | None
     damping: Decimal | None
     years: int
+    blend_exact: tuple[tuple[str, Fraction], ...] = ()  # the same shares as exact fractions summing to exactly 1
+    weights_exact: tuple[tuple[str, Fraction], ...] = ()  # the same weights as exact fractions
 
 
 def _check_spec(spec: OptionSpec, indicator_names: Sequence[str]) -> _Spec:
@@ -486,7 +493,11 @@ def _check_spec(spec: OptionSpec, indicator_names: Sequence[str]) -> _Spec:
         raise InvalidInput(f"The glide path must last 1 to 100 years, not {spec.years!r}.")
     if floor is not None and ceiling is not None and floor > ceiling:
         raise InfeasibleOption(f"The floor of {format_gbp(floor)} is above the ceiling of {format_gbp(ceiling)}.")
-    return _Spec(blend_items, weight_items, core, floor, floor_share, ceiling, damping, int(spec.years))
+    blend_exact = tuple((m, Fraction(blend[m]) / Fraction(total)) for m in METHODS if blend.get(m, 0) > 0)
+    weights_exact = tuple((k, Fraction(weights[k]) / Fraction(wsum)) for k in sorted(weights) if weights[k] > 0) if wsum else ()
+    return _Spec(
+        blend_items, weight_items, core, floor, floor_share, ceiling, damping, int(spec.years), blend_exact, weights_exact
+    )
 
 
 def describe_spec(spec: OptionSpec) -> str:
@@ -602,6 +613,33 @@ def apportion_pence(total_pence: int, quotas, ids: Sequence[str]) -> np.ndarray:
         qs = qs * (total / s)
     result = np.empty(q.shape[0], dtype=np.int64)
     result[order] = _largest_remainder(total, qs)
+    return result
+
+
+def _ratio(value) -> tuple[int, int]:
+    """An indicator's exact value as (numerator, denominator): Decimal, int, float (its binary value) or text."""
+    if isinstance(value, str):
+        value = Decimal(value)
+    return value.as_integer_ratio()
+
+
+def _round_exact(total: int, nums: Sequence[int], den: int) -> np.ndarray:
+    """Whole numbers summing to ``total``, each the floor or ceiling of ``nums[i] / den`` (exact: Python integers).
+
+    ``sum(nums)`` must be ``total x den``. The pennies left after the floors go to the largest remainders, compared
+    exactly; equal remainders go by position, which is canonical (area_id) order: the documented tie rule, at any
+    budget, with no floating point anywhere.
+    """
+    n = len(nums)
+    floors = [num // den for num in nums]
+    left = total - sum(floors)
+    if not 0 <= left <= n:
+        raise AssertionError("the exact amounts do not add up to the total")  # pragma: no cover
+    result = np.array(floors, dtype=np.int64)
+    if left:
+        # The largest remainders; nlargest is stable, so equal remainders go to the earlier position.
+        rems = [num - f * den for num, f in zip(nums, floors, strict=True)]
+        result[heapq.nlargest(left, range(n), key=rems.__getitem__)] += 1
     return result
 
 
@@ -803,7 +841,9 @@ class PreparedAreas:
         self.total_population = int(self.population.sum())
         self.total_current = int(self.current.sum())
         self.indicators = matrix[order]
+        self._raw_indicators = [dicts[i] for i in order.tolist()]  # exact values, canonical order
         self._need_cache: dict[tuple, np.ndarray] = {}
+        self._exact_cache: dict[tuple, list[int]] = {}
         self._id_list = sorted_ids.tolist()
 
     @staticmethod
@@ -858,6 +898,96 @@ class PreparedAreas:
         self._need_cache[weights] = index
         return index
 
+    def _exact_column(self, key: str) -> list[int]:
+        """The indicator's values as integers on one scale (value_i = c_i / scale for a common scale), exactly."""
+        ratios = [_ratio(d[key]) for d in self._raw_indicators]
+        scale = lcm(*{den for _, den in ratios})
+        return [num * (scale // den) for num, den in ratios]
+
+    def exact_weights(self, method: str, weights: tuple[tuple[str, Fraction], ...]) -> list[int]:
+        """A method's weight per area (canonical order) as integers, exactly proportional to what ``shares`` uses:
+        current pence, 1, population, or population x need index (the need index scaled by a common integer)."""
+        key = (method, weights if method == "needs" else ())
+        cached = self._exact_cache.get(key)
+        if cached is not None:
+            return cached
+        pops = self.population.tolist()
+        if method == "current":
+            result = self.current.tolist()
+        elif method == "equal":
+            result = [1] * self.n
+        elif method == "per_head":
+            result = pops
+        else:
+            # need_i = sum_k a_k x_ik / (population-weighted mean of x_k); the factor total population is common to
+            # every area and drops out of the shares, so pop_i x need_i is proportional to
+            # pop_i x sum_k a_k c_ik / C_k with C_k = sum_i pop_i c_ik, and L = lcm(a_k's denominator x C_k) clears it.
+            columns, parts = [], []
+            for name, weight in weights:
+                column = self._exact_column(name)
+                total = sum(p * c for p, c in zip(pops, column, strict=True))
+                columns.append(column)
+                parts.append((weight, total))
+            common = lcm(*(w.denominator * total for w, total in parts))
+            multipliers = [w.numerator * (common // (w.denominator * total)) for w, total in parts]
+            result = [0] * self.n
+            for column, m in zip(columns, multipliers, strict=True):
+                result = [r + c * m for r, c in zip(result, column, strict=True)]
+            result = [p * r for p, r in zip(pops, result, strict=True)]
+        self._exact_cache[key] = result
+        return result
+
+    def exact_targets(self, formula: int, spec: _Spec) -> tuple[list[int], int]:
+        """formula x blended share per area as numerators over one denominator, exactly (Python integers)."""
+        methods = [(self.exact_weights(m, spec.weights_exact), share) for m, share in spec.blend_exact]
+        sums = [sum(w) for w, _ in methods]
+        den = lcm(*(share.denominator * total for (_, share), total in zip(methods, sums, strict=True)))
+        nums = [0] * self.n
+        for (w, share), total in zip(methods, sums, strict=True):
+            factor = formula * share.numerator * (den // (share.denominator * total))
+            nums = [x + factor * wi for x, wi in zip(nums, w, strict=True)]
+        return nums, den
+
+    def exact_allocation(
+        self, budget: int, target_nums: list[int], den: int, core: int, x: np.ndarray, lower: np.ndarray, upper: np.ndarray
+    ) -> np.ndarray | None:
+        """The constrained allocation rounded exactly, given the real solution ``x`` of the solve.
+
+        ``x`` says which areas sit at a limit; lambda is then recomputed exactly from them (the money the free areas
+        share over their exact targets) and every area's amount is a fraction over one denominator, so the pennies
+        follow the tie rule at any budget. None when the areas at their limits are not consistent with the exact
+        lambda (or money went to zero-target areas): the caller then rounds ``x`` as it stands."""
+        n = self.n
+        at_lower = x <= lower
+        at_upper = ~at_lower & (upper != _NO_LIMIT) & (x >= upper)
+        free = ~(at_lower | at_upper)
+        targets = [core * den + t for t in target_nums]
+        free_list = free.tolist()
+        shared = sum(t for t, f in zip(targets, free_list, strict=True) if f)
+        if shared <= 0:
+            return None
+        if np.any(at_lower & (x != lower)):  # money given to zero-target areas above their lower limits
+            return None  # pragma: no cover - only when every area with a target is full
+        lo, hi = lower.tolist(), upper.tolist()
+        rest = budget - sum(lower[at_lower].tolist()) - sum(upper[at_upper].tolist())
+        lam_t = [rest * t for t in targets]  # lambda x target_i, times ``shared``
+        nums = [0] * n
+        lower_list = at_lower.tolist()
+        for i in range(n):
+            if free_list[i]:
+                if lam_t[i] < lo[i] * shared or (hi[i] != _NO_LIMIT and lam_t[i] > hi[i] * shared):
+                    return None
+                nums[i] = lam_t[i]
+            elif lower_list[i]:
+                if lam_t[i] > lo[i] * shared:
+                    return None
+                nums[i] = lo[i] * shared
+            else:
+                if lam_t[i] < hi[i] * shared:
+                    return None
+                nums[i] = hi[i] * shared
+        return _round_exact(budget, nums, shared)
+
     # -- one option ---------------------------------------------------------------------------------
     def shares(self, spec: _Spec) -> tuple[list[tuple[float, np.ndarray]], np.ndarray | None]:
         """(blend share, weight vector) per method, and the need index if the option has weights."""
@@ -897,7 +1027,8 @@ class PreparedAreas:
         t = np.zeros(n, dtype=np.float64)
         for share, w in parts:
             t += share * (w * formula / float(w.sum()))
-        target = _largest_remainder(formula, t) + s.core
+        target_nums, den = self.exact_targets(formula, s)
+        target = _round_exact(formula, target_nums, den) + s.core
         t = t + s.core
 
         floor_lower = np.zeros(n, dtype=np.int64)
@@ -921,7 +1052,10 @@ class PreparedAreas:
             if np.all(target >= lower) and np.all(target <= upper):
                 alloc = target.copy()  # no constraint binds: the allocation is the target itself
             else:
-                alloc = _largest_remainder(budget, _solve(budget, t, lower, upper), lower, upper)
+                x = _solve(budget, t, lower, upper)
+                alloc = self.exact_allocation(budget, target_nums, den, s.core, x, lower, upper)
+                if alloc is None:
+                    alloc = _largest_remainder(budget, x, lower, upper)
             years.append(alloc)
             if s.damping is None:
                 years.extend(alloc for _ in range(s.years - 1))

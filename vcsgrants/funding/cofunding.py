@@ -21,7 +21,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TypeVar
 
-from vcsgrants.core.money import apportion, long_date
+from vcsgrants.core.money import apportion, from_pence, long_date
 
 ZERO = Decimal("0.00")
 ONE_DAY = dt.timedelta(days=1)
@@ -127,15 +127,7 @@ def payer_weights(
 
     With no contributions, or no budget to share, the stream's funder pays everything.
     """
-    weighted: list[tuple[int, Fraction]] = []
-    contributed = sum((amount for _, amount in contributions), ZERO)
-    if contributions and budget is not None and contributed > 0:
-        for org_id, amount in sorted(contributions, key=lambda c: (orgs[c[0]].name, c[0])):
-            if amount > 0:
-                weighted.append((org_id, Fraction(amount)))
-        weighted.append((lead_id, Fraction(max(budget - contributed, ZERO))))
-    else:
-        weighted.append((lead_id, Fraction(1)))
+    weighted = funder_weights(lead_id=lead_id, budget=budget, contributions=contributions, orgs=orgs)
     result: list[tuple[Payer, Fraction]] = []
     for org_id, weight in weighted:
         payers = responsible(org_id, start, end, orgs)
@@ -153,35 +145,156 @@ def share(amount: Decimal, weights: Sequence[tuple[P, Fraction]]) -> dict[P, Dec
     return result
 
 
-def split_commitments(
-    amounts: Mapping[K, Decimal], weights: Sequence[tuple[P, Fraction]]
-) -> tuple[dict[P, Decimal], dict[K, dict[P, Decimal]]]:
-    """Share a stream's commitments (amount per key: agreement and district) between payers, exact both ways.
+def funder_weights(
+    *, lead_id: int, budget: Decimal | None, contributions: Sequence[tuple[int, Decimal]], orgs: Mapping[int, OrgNode]
+) -> list[tuple[int, Fraction]]:
+    """Each funding body's share of a stream for a year, before succession: contributors first (by name), the
+    stream's funder last with what the contributions leave of the budget (everything when nobody contributes)."""
+    contributed = sum((amount for _, amount in contributions), ZERO)
+    if not (contributions and budget is not None and contributed > 0):
+        return [(lead_id, Fraction(1))]
+    weighted = [
+        (org_id, Fraction(amount))
+        for org_id, amount in sorted(contributions, key=lambda c: (orgs[c[0]].name, c[0]))
+        if amount > 0
+    ]
+    weighted.append((lead_id, Fraction(max(budget - contributed, ZERO))))
+    return weighted
 
-    The payers' totals are the whole commitment apportioned by their weights; each key's amounts add up to
-    its commitment. Payers are taken in order: each one's total is apportioned over what the keys still
-    have to find, and the last payer takes what is left, so every share is at least zero and each key's
-    shares are within a penny or two of its exact proportion.
+
+@dataclass
+class StreamSplit:
+    """A stream's commitments for a year by payer (``totals``) and by key and payer (``by_key``), exact both ways.
+
+    ``lead_excess`` is what is committed beyond the budget where partners have pledged fixed sums: it falls on the
+    stream's own funder (partners are never shown committed above their pledges), and pages flag it.
     """
-    if any(v < 0 for v in amounts.values()):
-        raise ValueError("A commitment to share cannot be negative.")
-    if not weights:
-        raise ValueError("Somebody has to pay: give at least one payer.")
+
+    totals: dict[Payer, Decimal]
+    by_key: dict
+    lead_excess: Decimal = ZERO
+
+
+def _distribute(totals: Sequence[Decimal], amounts: Mapping[K, Decimal]) -> list[dict[K, Decimal]]:
+    """Each total apportioned over what the keys still have to find, in order; the last takes what is left.
+
+    The totals must add up to the amounts; every part is then at least zero and each key's parts add up to it."""
     keys = list(amounts)
-    total = sum(amounts.values(), ZERO)
-    totals = share(total, weights)
-    payers = list(totals)
-    remaining = {k: amounts[k] for k in keys}
-    by_key: dict[K, dict[P, Decimal]] = {k: {} for k in keys}
-    for index, payer in enumerate(payers):
-        if index == len(payers) - 1:
+    remaining = dict(amounts)
+    result = []
+    for index, total in enumerate(totals):
+        if index == len(totals) - 1:
             parts = [remaining[k] for k in keys]
         elif keys:
-            parts = apportion(totals[payer], [remaining[k] for k in keys])
+            parts = apportion(total, [remaining[k] for k in keys])
         else:
             parts = []
         for key, part in zip(keys, parts, strict=True):
-            if part:
-                by_key[key][payer] = part
             remaining[key] -= part
-    return totals, by_key
+        result.append(dict(zip(keys, parts, strict=True)))
+    return result
+
+
+def _by_own_days(
+    parts: Mapping[K, Decimal],
+    payers: Sequence[Payer],
+    org_id: int,
+    start: dt.date,
+    end: dt.date,
+    periods: Mapping[K, tuple[dt.date, dt.date]],
+    orgs: Mapping[int, OrgNode],
+) -> dict[Payer, dict[K, Decimal]]:
+    """One body's part of each key shared between it and its successor(s) by the days of the key's own period.
+
+    Exactly, both ways: key k's exact share for payer p is part_k x (k's days under p) / (k's days); each payer's
+    total is the body's total apportioned by the sums of those (so a stream-long agreement gives the same figures
+    as the budget's split by days); then each payer but the last takes the whole pence of its exact shares plus a
+    penny on the keys with the largest fractions until it reaches its total, and the last takes what is left. A
+    key whose own days fall wholly under one name has a whole-penny exact share there, so it owes the other
+    name nothing: an agreement that ended before the successor existed shows nothing from it.
+    """
+    keys = list(parts)
+    index = {p.org_id: i for i, p in enumerate(payers)}
+    exact: dict[K, list[Fraction]] = {}
+    for key in keys:
+        pence = Fraction(int(parts[key] * 100))
+        key_start, key_end = periods.get(key, (start, end))
+        key_start, key_end = max(key_start, start), min(key_end, end)
+        if key_start > key_end:
+            key_start, key_end = start, end
+        own = responsible(org_id, key_start, key_end, orgs)
+        days = sum(p.days for p in own)
+        row = [Fraction(0)] * len(payers)
+        for p in own:
+            row[index[p.org_id]] += pence * p.days / days
+        exact[key] = row
+    column_sums = [sum((exact[k][j] for k in keys), Fraction(0)) for j in range(len(payers))]
+    body_total = sum(parts.values(), ZERO)
+    payer_totals = [int(t * 100) for t in apportion(body_total, column_sums)] if body_total else [0] * len(payers)
+    left = {k: int(parts[k] * 100) for k in keys}
+    result: dict[Payer, dict[K, Decimal]] = {}
+    for j, payer in enumerate(payers):
+        if j == len(payers) - 1:
+            column = dict(left)
+        else:
+            column = {k: int(exact[k][j]) for k in keys}
+            fractional = sorted((k for k in keys if exact[k][j] != column[k]), key=lambda k: -(exact[k][j] - column[k]))
+            for k in fractional[: max(payer_totals[j] - sum(column.values()), 0)]:
+                column[k] += 1
+            column = {k: min(v, left[k]) for k, v in column.items()}
+        for k in keys:
+            left[k] -= column[k]
+        result[payer] = {k: from_pence(v) for k, v in column.items()}
+    return result
+
+
+def split_stream(
+    amounts: Mapping[K, Decimal],
+    *,
+    lead_id: int,
+    budget: Decimal | None,
+    contributions: Sequence[tuple[int, Decimal]],
+    start: dt.date,
+    end: dt.date,
+    orgs: Mapping[int, OrgNode],
+    key_periods: Mapping[K, tuple[dt.date, dt.date]] | None = None,
+) -> StreamSplit:
+    """Share a stream's commitments for the period start-end (amount per key: agreement and district) by payer.
+
+    1. Between the funding bodies: the whole commitment apportioned by their shares of the budget (largest
+       remainder, to the penny), except that a partner's part never exceeds what it pledged: when more is
+       committed than the budget, the excess falls on the stream's own funder (``lead_excess``).
+    2. Over the keys: each body's total is apportioned over what the keys still have to find, the stream's funder
+       (last) taking what is left, so every share is at least zero and each key's shares add up to it.
+    3. Between a body and its successor: each key's part by the days of the key's own period (``key_periods``,
+       the agreement's dates within start-end; the whole period when not given) before and from the handover,
+       so an agreement that ended before the successor existed owes it nothing.
+    """
+    if any(v < 0 for v in amounts.values()):
+        raise ValueError("A commitment to share cannot be negative.")
+    weights = funder_weights(lead_id=lead_id, budget=budget, contributions=contributions, orgs=orgs)
+    total = sum(amounts.values(), ZERO)
+    org_totals = apportion(total, [w for _, w in weights]) if total else [ZERO] * len(weights)
+    lead_excess = ZERO
+    if len(weights) > 1 and budget is not None:
+        pledged = dict(contributions)
+        capped = [min(t, pledged[o]) if o != lead_id else t for (o, _), t in zip(weights, org_totals, strict=True)]
+        capped[-1] = total - sum(capped[:-1], ZERO)
+        org_totals = capped
+        lead_excess = max(total - budget, ZERO)
+    per_org = _distribute(org_totals, amounts)
+    periods = key_periods or {}
+    totals: dict[Payer, Decimal] = {}
+    by_key: dict = {k: {} for k in amounts}
+    for (org_id, _), parts in zip(weights, per_org, strict=True):
+        payers = responsible(org_id, start, end, orgs)
+        if len(payers) == 1:
+            columns = {payers[0]: parts}
+        else:
+            columns = _by_own_days(parts, payers, org_id, start, end, periods, orgs)
+        for payer, column in columns.items():
+            totals[payer] = sum(column.values(), ZERO)
+            for key, amount in column.items():
+                if amount:
+                    by_key[key][payer] = amount
+    return StreamSplit(totals=totals, by_key=by_key, lead_excess=lead_excess)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 from vcsgrants.core.money import apportion, from_pence, to_pence
@@ -97,3 +98,61 @@ def is_year_start(day: dt.date) -> bool:
 
 def is_year_end(day: dt.date) -> bool:
     return (day.month, day.day) == (3, 31)
+
+
+ANNUALISE_RULE = (
+    "A part-year agreement's level is annualised: an agreement that ran whole calendar months of the year is scaled "
+    "to twelve months (1 October to 31 March is 6 months, so £5,000.00 is £10,000.00 a year); any other part of a "
+    "year is scaled by days (365 or 366). Rounded to the nearest penny, half a penny up."
+)
+
+
+@dataclass(frozen=True)
+class AnnualLevel:
+    """A year's amount as a level for a whole year, and what it is based on."""
+
+    amount: Decimal  # what the agreement had in the year
+    annual: Decimal  # the level for twelve months
+    start: dt.date  # the part of the year the agreement ran
+    end: dt.date
+    months: int | None  # whole calendar months it ran (None when not whole months)
+    days: int
+    year_days: int
+
+    @property
+    def part_year(self) -> bool:
+        return self.days < self.year_days
+
+    @property
+    def basis(self) -> str:
+        """For example "6 months (1 October 2022 to 31 March 2023)"."""
+        span = f"{self.start.day} {self.start:%B %Y} to {self.end.day} {self.end:%B %Y}"
+        if self.months is not None:
+            return f"{self.months} month{'s' if self.months != 1 else ''} ({span})"
+        return f"{self.days} days of {self.year_days} ({span})"
+
+
+def whole_months(start: dt.date, end: dt.date) -> int | None:
+    """Calendar months from start to end inclusive when they are whole months (1 Oct – 31 Mar is 6), else None."""
+    after_end = end + dt.timedelta(days=1)
+    if start.day != 1 or after_end.day != 1:
+        return None
+    return (after_end.year - start.year) * 12 + (after_end.month - start.month)
+
+
+def annual_level(amount: Decimal, *, start: dt.date, end: dt.date, year_start: dt.date, year_end: dt.date) -> AnnualLevel:
+    """The year's amount for an agreement running start to end, as a level for the whole year (ANNUALISE_RULE)."""
+    first, last = max(start, year_start), min(end, year_end)
+    year_days = (year_end - year_start).days + 1
+    if last < first:
+        first, last = year_start, year_end
+    days = (last - first).days + 1
+    months = whole_months(first, last)
+    pence = to_pence(amount)
+    if days >= year_days:
+        annual = pence
+    elif months is not None:
+        annual = (2 * pence * 12 + months) // (2 * months)
+    else:
+        annual = (2 * pence * year_days + days) // (2 * days)
+    return AnnualLevel(amount, from_pence(annual), first, last, months, days, year_days)

@@ -605,6 +605,19 @@ class BulkExtensionApplySerializer(ExtensionYearSerializer):
         help_text="The total the preview showed (GET this endpoint). If the agreements have changed since, nothing is "
         "written and the answer says to preview again."
     )
+    levels = serializers.DictField(
+        child=money_input(min_value=Decimal("0.01")),
+        required=False,
+        default=dict,
+        help_text="The annual level to extend an agreement at instead of its current level, by agreement id, for example "
+        '{"12": "7500.00"} (an agreement that ran part of the year before is otherwise annualised; the preview\'s rows '
+        "say what from). expected_total is then the total with these levels.",
+    )
+
+    def validate_levels(self, value: dict) -> dict[int, Decimal]:
+        if not all(str(key).isdigit() for key in value):
+            raise serializers.ValidationError('Give each level under its agreement\'s id, for example {"12": "7500.00"}.')
+        return {int(key): amount for key, amount in value.items()}
 
 
 class ExtensionRowSerializer(serializers.Serializer):
@@ -612,8 +625,15 @@ class ExtensionRowSerializer(serializers.Serializer):
     old_end = serializers.DateField(read_only=True, help_text="Its current end date: the day before the year starts.")
     new_end = serializers.DateField(read_only=True)
     old_value = Money(help_text="Its value in the year before, one-off money included.")
-    new_value = Money(help_text="What the extension adds: the year before's recurrent funding.")
+    new_value = Money(help_text="What the extension adds: the year before's recurrent funding, as a level for a year.")
+    annualised_from = serializers.SerializerMethodField(
+        help_text="For an agreement that ran part of the year before: what its level is based on, for example "
+        "'6 months (1 October 2022 to 31 March 2023)'; null when it ran the whole year."
+    )
     lines = FundingLineSerializer(many=True, read_only=True)
+
+    def get_annualised_from(self, row) -> str | None:
+        return row.level.basis if row.level is not None else None
 
 
 class SkippedAgreementSerializer(serializers.Serializer):
@@ -632,6 +652,9 @@ class ExtensionPreviewSerializer(serializers.Serializer):
     excluded_streams = StreamRefSerializer(many=True, read_only=True, help_text="One-off streams, and streams not running.")
     problems = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Allocations that would not hold the extension."
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(), read_only=True, help_text="Agreements whose level is annualised from part of a year."
     )
 
     @extend_schema_field(SkippedAgreementSerializer(many=True))
@@ -706,6 +729,11 @@ class ProfilePlanSerializer(serializers.Serializer):
     rows = ProfileRowSerializer(many=True, read_only=True)
     problems = serializers.ListField(
         child=serializers.CharField(), read_only=True, help_text="Allocations that would not hold the profile."
+    )
+    warnings = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Said when the agreement ran part of its last year: the uplifts start from that level annualised.",
     )
 
 

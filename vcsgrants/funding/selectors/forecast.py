@@ -21,7 +21,9 @@ from vcsgrants.funding.selectors.partners import shares_for
 
 FLAG_RULE = (
     "A year is flagged where a stream's commitments are more than its budget for the year, or where money is "
-    "committed for a year whose budget is not known yet (multi-year terms commit money subject to future budgets)."
+    "committed for a year whose budget is not known yet (multi-year terms commit money subject to future budgets). "
+    "Partners' pledges are fixed: a partner is never shown committed above what it pledged, and what is committed "
+    "above a co-funded stream's budget falls on the stream's own funder, flagged."
 )
 
 
@@ -134,15 +136,26 @@ def commitments_forecast(*, programme: Programme, from_year: FinancialYear) -> F
                 )
             fy.by_stream.append(ForecastRow(s.stream.name, s.committed, s.budget, note))
             pledged = s.pledged_by_payer
+            lead = s.payers[-1]  # the stream's funder (under its latest name) pays what partners do not
+            if s.lead_excess:
+                fy.flags.append(
+                    f"{s.stream}: partners' pledges are fixed, so the {pounds(s.lead_excess)} committed above the budget "
+                    f"falls on {lead.name}."
+                )
             for payer in s.payers:
-                entry = funders.setdefault(payer.label, {"committed": ZERO, "budget": None, "unknown": False})
+                entry = funders.setdefault(payer.label, {"committed": ZERO, "budget": None, "unknown": False, "excess": ZERO})
+                if payer == lead:
+                    entry["excess"] += s.lead_excess
                 entry["committed"] += s.committed_by_payer.get(payer, ZERO)
                 if s.budget is None:
                     entry["unknown"] = entry["unknown"] or bool(s.committed_by_payer.get(payer))
                 else:
                     entry["budget"] = (entry["budget"] or ZERO) + pledged.get(payer, ZERO)
         for label, entry in sorted(funders.items()):
-            note = "Includes money committed with no budget known yet" if entry["unknown"] else ""
+            notes = ["Includes money committed with no budget known yet"] if entry["unknown"] else []
+            if entry["excess"]:
+                notes.append(f"Includes {pounds(entry['excess'])} committed above the budget (partners' pledges are fixed)")
+            note = "; ".join(notes)
             fy.by_funder.append(ForecastRow(label, entry["committed"], entry["budget"], note))
         for year_id, area_id in sorted({*allocations, *committed_by_area}, key=lambda k: (areas[k[1]].kind, areas[k[1]].name)):
             if year_id != year.pk:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-from django.db.models import Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.core.rules import organisation_lineage
@@ -27,7 +27,7 @@ from vcsgrants.funding.cofunding import (
     payer_weights,
     responsible,
     share,
-    split_commitments,
+    split_stream,
 )
 from vcsgrants.funding.models import (
     ZERO,
@@ -38,6 +38,7 @@ from vcsgrants.funding.models import (
     Programme,
     StreamBudget,
     StreamContribution,
+    Variation,
 )
 
 Key = tuple[int, int]  # (agreement id, area id)
@@ -64,6 +65,7 @@ class StreamYearShares:
     committed_by_payer: dict[Payer, Decimal] = field(default_factory=dict)
     by_key: dict[Key, dict[Payer, Decimal]] = field(default_factory=dict)
     line_amounts: dict[Key, Decimal] = field(default_factory=dict)
+    lead_excess: Decimal = ZERO  # committed beyond the budget, on the stream's funder: partners' pledges are fixed
 
     @property
     def pledged_by_payer(self) -> dict[Payer, Decimal]:
@@ -86,6 +88,27 @@ def _stream_period(stream: FundingStream, year: FinancialYear):
     start = max(year.start, stream.start)
     end = min(year.end, stream.end) if stream.end else year.end
     return (start, end) if start <= end else (year.start, year.end)
+
+
+def _agreement_periods(lines, fy, orgs) -> dict[int, tuple[dt.date, dt.date]]:
+    """Each agreement's own dates (start to end as extended), for splitting its money at a handover by its days.
+
+    Read (two queries) only when some payer of these streams was succeeded during a year in question."""
+    handovers = [o.succeeded_on for o in orgs.values() if o.successor_id and o.succeeded_on]
+    if not any(fy[year_id].start < day <= fy[year_id].end for _, year_id in lines for day in handovers):
+        return {}
+    ids = {agreement_id for amounts in lines.values() for agreement_id, _ in amounts}
+    agreements = (
+        Agreement.objects.filter(pk__in=ids)
+        .only("pk", "start_date", "end_date")
+        .prefetch_related(
+            Prefetch(
+                "variations",
+                queryset=Variation.objects.filter(new_end_date__isnull=False).only("agreement_id", "number", "new_end_date"),
+            )
+        )
+    )
+    return {a.pk: (a.start_date, a.current_end_date) for a in agreements}
 
 
 def shares_for(
@@ -120,6 +143,7 @@ def shares_for(
     pairs = set(budgets) | set(contributions) | set(lines)
     fy = FinancialYear.objects.in_bulk({year_id for _, year_id in pairs})
     orgs = org_nodes()
+    periods = _agreement_periods(lines, fy, orgs)
     result = {}
     for stream_id, year_id in sorted(pairs, key=lambda p: (fy[p[1]].start_year, streams[p[0]].name)):
         stream, year = streams[stream_id], fy[year_id]
@@ -135,7 +159,16 @@ def shares_for(
             orgs=orgs,
         )
         amounts = lines.get((stream_id, year_id), {})
-        committed_by_payer, by_key = split_commitments(amounts, weights)
+        split = split_stream(
+            amounts,
+            lead_id=stream.funder_id,
+            budget=budget,
+            contributions=[(c.funder_id, c.amount) for c in pair_contributions],
+            start=start,
+            end=end,
+            orgs=orgs,
+            key_periods={key: periods[key[0]] for key in amounts if key[0] in periods},
+        )
         result[(stream_id, year_id)] = StreamYearShares(
             stream=stream,
             year=year,
@@ -143,9 +176,10 @@ def shares_for(
             contributions=pair_contributions,
             weights=weights,
             committed=sum(amounts.values(), ZERO),
-            committed_by_payer=committed_by_payer,
-            by_key=by_key,
+            committed_by_payer=split.totals,
+            by_key=split.by_key,
             line_amounts=amounts,
+            lead_excess=split.lead_excess,
         )
     return result
 

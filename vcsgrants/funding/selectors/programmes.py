@@ -195,6 +195,38 @@ def paid_by_line(*, programme: Programme, year: FinancialYear) -> dict[tuple[int
     return result
 
 
+def agreement_paid_by_line(agreement: Agreement, years: list[FinancialYear]) -> dict[tuple[int, int, int], Decimal]:
+    """What has been paid on each of one agreement's lines, per (year, stream, area), as paid_by_line attributes it:
+    the year's payments meet the lines in the order their money falls due (four queries, whatever the lines)."""
+    year_ids = [y.pk for y in years]
+    paid_rows = {
+        row["instalment__financial_year_id"]: row["total"]
+        for row in Payment.objects.filter(instalment__agreement=agreement, instalment__financial_year_id__in=year_ids)
+        .values("instalment__financial_year_id")
+        .annotate(total=MoneySum("amount"))
+    }
+    if not paid_rows:
+        return {}
+    net: dict[int, dict[PlanKey, Decimal]] = defaultdict(dict)
+    for row in (
+        FundingLine.objects.filter(agreement=agreement, financial_year_id__in=list(paid_rows))
+        .values("financial_year_id", "stream_id", "area_id")
+        .annotate(total=MoneySum("amount"))
+        .order_by("financial_year_id", "stream_id", "area_id")
+    ):
+        net[row["financial_year_id"]][(row["stream_id"], row["area_id"])] = row["total"]
+    streams = FundingStream.objects.in_bulk({k[0] for lines in net.values() for k in lines})
+    end = agreement.current_end_date
+    result: dict[tuple[int, int, int], Decimal] = {}
+    for year in years:
+        if year.pk not in paid_rows:
+            continue
+        plan = line_plan(year=year, agreement_start=agreement.start_date, agreement_end=end, lines=net[year.pk], streams=streams)
+        for key, share in attribute_paid(paid_rows[year.pk], plan).items():
+            result[(year.pk, *key)] = share
+    return result
+
+
 def programme_year_summary(*, programme: Programme, year: FinancialYear) -> YearSummary:
     summary = YearSummary(programme=programme, year=year)
     streams = [s for s in programme.streams.select_related("funder") if s.runs_in(year)]
@@ -234,9 +266,11 @@ def programme_year_summary(*, programme: Programme, year: FinancialYear) -> Year
 
 
 def programme_years(programme: Programme) -> list[FinancialYear]:
-    """Financial years with any budget for the programme, oldest first."""
-    ids = StreamBudget.objects.filter(stream__programme=programme).values_list("financial_year_id", flat=True)
-    return list(FinancialYear.objects.filter(pk__in=ids).order_by("start_year"))
+    """Financial years with any budget or any commitment for the programme, oldest first: a year that multi-year
+    terms commit money to before its budget is known is listed too."""
+    budgeted = StreamBudget.objects.filter(stream__programme=programme).values_list("financial_year_id", flat=True)
+    committed = FundingLine.objects.filter(agreement__programme=programme).values_list("financial_year_id", flat=True)
+    return list(FinancialYear.objects.filter(Q(pk__in=budgeted) | Q(pk__in=committed)).order_by("start_year"))
 
 
 def programmes_co_funded_by(lineage: set[int]) -> QuerySet[Programme]:
@@ -257,12 +291,16 @@ def stream_totals(stream: FundingStream) -> Decimal:
 
 
 def programme_default_year(programme: Programme) -> FinancialYear | None:
-    """This financial year if the programme has money in it, else the latest year it committed money."""
+    """This financial year if the programme has money committed in it, else the latest year it committed money, else
+    the latest year with a budget: always one of programme_years (None when that list is empty)."""
     today = FinancialYear.objects.filter(start_year=financial_year_start(dt.date.today())).first()
     lines = FundingLine.objects.filter(agreement__programme=programme)
     if today and lines.filter(financial_year=today).exists():
         return today
     latest = lines.order_by("-financial_year__start_year").values_list("financial_year_id", flat=True).first()
+    if latest is None:
+        budgets = StreamBudget.objects.filter(stream__programme=programme).order_by("-financial_year__start_year")
+        latest = budgets.values_list("financial_year_id", flat=True).first()
     return FinancialYear.objects.filter(pk=latest).first() if latest else None
 
 

@@ -36,6 +36,7 @@ from vcsgrants.funding.models import (
     Variation,
 )
 from vcsgrants.funding.selectors.agreements import agreement_state
+from vcsgrants.funding.selectors.programmes import agreement_paid_by_line
 from vcsgrants.funding.services.payments import schedule_rebuild
 from vcsgrants.funding.services.programmes import committed_total
 
@@ -112,13 +113,27 @@ def _check_lines(
     streams = {s.pk: s for s in FundingStream.objects.filter(pk__in=[k[0] for k in pending])}
     years = {y.pk: y for y in FinancialYear.objects.filter(pk__in=[k[1] for k in pending])}
     areas = {a.pk: a for a in Area.objects.filter(pk__in=[k[2] for k in pending])}
+    # What has been paid on each line as it stands: no change may take a stream's line below it (paid one-off
+    # money must not quietly become another stream's).
+    cut_years = [years[year_id] for (_, year_id, _), extra in pending.items() if extra < 0]
+    paid = agreement_paid_by_line(agreement, list(dict.fromkeys(cut_years))) if cut_years else {}
     for (stream_id, year_id, area_id), extra in pending.items():
         stream, year, area = streams[stream_id], years[year_id], areas[area_id]
-        own = FundingLine.objects.filter(agreement=agreement, stream=stream, financial_year=year, area=area).aggregate(
-            t=MoneySum("amount")
-        )["t"]
-        if (own or ZERO) + extra < 0:
+        own = (
+            FundingLine.objects.filter(agreement=agreement, stream=stream, financial_year=year, area=area).aggregate(
+                t=MoneySum("amount")
+            )["t"]
+            or ZERO
+        )
+        paid_on_line = paid.get((year_id, stream_id, area_id), ZERO)
+        if own + extra < 0:
             errors.append(f"{stream} {year} {area}: the change would take this agreement's funding below zero.")
+        elif extra < 0 and own + extra < paid_on_line:
+            errors.append(
+                f"{stream} {year} {area}: {pounds(paid_on_line)} has already been paid from {stream} on this agreement, "
+                f"so its {pounds(own)} cannot be reduced by {pounds(-extra)} to {pounds(own + extra)}; "
+                f"the most it can be reduced by is {pounds(own - paid_on_line)}."
+            )
         if extra <= 0:
             continue
         if ahead_of_budget and not StreamBudget.objects.filter(stream=stream, financial_year=year).exists():

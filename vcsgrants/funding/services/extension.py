@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -16,8 +17,9 @@ from django.db import transaction
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.models import FinancialYear, User
-from vcsgrants.core.money import pounds
+from vcsgrants.core.money import apportion, pounds
 from vcsgrants.core.services import financial_year_get
+from vcsgrants.funding import multiyear
 from vcsgrants.funding.models import (
     ZERO,
     Agreement,
@@ -29,6 +31,7 @@ from vcsgrants.funding.models import (
     ProgrammePeriod,
     Variation,
 )
+from vcsgrants.funding.multiyear import AnnualLevel
 from vcsgrants.funding.services.agreements import LineInput, variation_create
 from vcsgrants.funding.services.programmes import committed_total, period_record
 
@@ -40,6 +43,8 @@ class ExtensionRow:
     new_end: dt.date
     old_value: Decimal
     lines: list[LineInput]
+    level: AnnualLevel | None = None  # set when the year before was part of a year: the level is annualised
+    overridden: bool = False  # the officer gave the annual level
 
     @property
     def new_value(self) -> Decimal:
@@ -54,19 +59,32 @@ class ExtensionPreview:
     skipped: list[tuple[Agreement, str]] = field(default_factory=list)
     excluded_streams: list[FundingStream] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
         return sum((r.new_value for r in self.rows), ZERO)
 
     @property
+    def has_levels(self) -> bool:
+        """Some agreement's level is annualised or given by the officer: the page offers to change and recalculate."""
+        return any(r.level is not None or r.overridden for r in self.rows)
+
+    @property
     def previous_year(self) -> str:
         return f"{self.year.start_year - 1}-{self.year.start_year % 100:02d}"
 
 
-def bulk_extension_preview(*, programme: Programme, year: FinancialYear) -> ExtensionPreview:
+def bulk_extension_preview(
+    *, programme: Programme, year: FinancialYear, levels: Mapping[int, Decimal] | None = None
+) -> ExtensionPreview:
     """Extend every active agreement that ends the day before `year` starts, for that whole year,
-    at the level of its recurrent funding in the year before; one-off streams are left out."""
+    at the level of its recurrent funding in the year before; one-off streams are left out.
+
+    An agreement that ran only part of the year before is annualised (multiyear.annual_level: 1 October to 31 March
+    for £5,000.00 is £10,000.00 a year), with a warning; `levels` (agreement id → annual amount) replaces the level
+    the officer has decided on instead, shared over the streams and districts as in the year before."""
+    levels = levels or {}
     preview = ExtensionPreview(programme=programme, year=year)
     previous = financial_year_get(start_year=year.start_year - 1)
     streams = list(programme.streams.all())
@@ -90,18 +108,45 @@ def bulk_extension_preview(*, programme: Programme, year: FinancialYear) -> Exte
         if end != day_before:
             preview.skipped.append((agreement, f"ends {end:%d %b %Y}, not {day_before:%d %b %Y}"))
             continue
-        levels: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
+        current: dict[tuple[int, int], Decimal] = defaultdict(lambda: ZERO)
         keys = {}
         for line in prior_lines[agreement.pk]:
             if line.stream_id in included:
-                levels[(line.stream_id, line.area_id)] += line.amount
+                current[(line.stream_id, line.area_id)] += line.amount
                 keys[(line.stream_id, line.area_id)] = (line.stream, line.area)
-        lines = [LineInput(keys[k][0], year, keys[k][1], amount) for k, amount in sorted(levels.items()) if amount > 0]
-        if not lines:
+        parts = [(k, amount) for k, amount in sorted(current.items()) if amount > 0]
+        if not parts:
             preview.skipped.append((agreement, f"no recurrent funding in {previous}"))
             continue
+        recurrent = sum((amount for _, amount in parts), ZERO)
+        level = multiyear.annual_level(
+            recurrent, start=agreement.start_date, end=end, year_start=previous.start, year_end=previous.end
+        )
+        given = levels.get(agreement.pk)
+        if given is not None and (given <= 0 or given != given.quantize(Decimal("0.01"))):
+            raise ValidationError(
+                {"level": f"{agreement.reference}: give the level for {year} in pounds and pence, more than £0.00."}
+            )
+        annual = given if given is not None else level.annual
+        amounts = apportion(annual, [amount for _, amount in parts]) if annual != recurrent else [a for _, a in parts]
+        lines = [LineInput(keys[k][0], year, keys[k][1], a) for (k, _), a in zip(parts, amounts, strict=True) if a > 0]
         old_value = sum((ln.amount for ln in prior_lines[agreement.pk]), ZERO)
-        preview.rows.append(ExtensionRow(agreement=agreement, old_end=end, new_end=year.end, old_value=old_value, lines=lines))
+        row = ExtensionRow(
+            agreement=agreement,
+            old_end=end,
+            new_end=year.end,
+            old_value=old_value,
+            lines=lines,
+            level=level if level.part_year else None,
+            overridden=given is not None and given != level.annual,
+        )
+        preview.rows.append(row)
+        if level.part_year and not row.overridden:
+            preview.warnings.append(
+                f"{agreement.reference} ran {level.basis} in {previous}: its {pounds(recurrent)} of recurrent funding "
+                f"is annualised to {pounds(level.annual)} for the twelve months of {year}. Give another level if the "
+                "work will not run at that rate for a whole year."
+            )
     # Say now, before anyone confirms, where the allocations will not hold the extension.
     needed: dict[tuple, Decimal] = defaultdict(lambda: ZERO)
     for row in preview.rows:
@@ -129,8 +174,9 @@ def bulk_extension_apply(
     actor: User,
     decision: Decision | None = None,
     expected_total: Decimal | None = None,
+    levels: Mapping[int, Decimal] | None = None,
 ) -> list[Variation]:
-    preview = bulk_extension_preview(programme=programme, year=year)
+    preview = bulk_extension_preview(programme=programme, year=year, levels=levels)
     if expected_total is not None and preview.total != expected_total:
         raise ValidationError(f"The agreements changed since the preview (now {pounds(preview.total)}): preview again.")
     if preview.problems:
@@ -173,6 +219,11 @@ def bulk_extension_apply(
             "decision": decision.pk if decision else None,
             "period": period.pk if period else None,
             "allocations": [a.pk for a in allocations],
+            "annualised": {
+                r.agreement.reference: {"based_on": r.level.basis, "level": str(r.new_value), "given": r.overridden}
+                for r in preview.rows
+                if r.level is not None or r.overridden
+            },
         },
     )
     return variations

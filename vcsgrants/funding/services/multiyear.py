@@ -74,6 +74,17 @@ class ProfilePlan:
     rows: list[ProfileRow]
     components: list[Component]
     problems: list[str] = field(default_factory=list)
+    level: multiyear.AnnualLevel | None = None  # a conversion from a part year: the level its uplifts start from
+
+    @property
+    def warnings(self) -> list[str]:
+        if self.level is None:
+            return []
+        return [
+            f"The agreement ran {self.level.basis} in {self.first_year}: its {pounds(self.level.amount)} of recurrent "
+            f"funding is annualised to {pounds(self.level.annual)} a year, and the uplifts start from that. Give each "
+            "year's amount instead if the work will not run at that rate for a whole year."
+        ]
 
     @property
     def first_year(self) -> FinancialYear:
@@ -427,8 +438,11 @@ def multiyear_plan_conversion(
     if not_running:
         raise ValidationError({"last_year": f"Not every stream runs that long: {', '.join(not_running)}."})
     base = sum((c.weight for c in components), ZERO)
-    rule = [base, *multiyear.continue_profile(base, uplift_percent, len(years) - 1)]
-    return _build(
+    level = multiyear.annual_level(
+        base, start=agreement.start_date, end=base_year.end, year_start=base_year.start, year_end=base_year.end
+    )
+    rule = [base, *multiyear.continue_profile(level.annual, uplift_percent, len(years) - 1)]
+    plan = _build(
         years=years,
         rule_amounts=rule,
         amounts=amounts,
@@ -436,6 +450,8 @@ def multiyear_plan_conversion(
         components=components,
         uplift_percent=uplift_percent,
     )
+    plan.level = level if level.part_year else None
+    return plan
 
 
 @transaction.atomic

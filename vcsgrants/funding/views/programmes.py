@@ -14,7 +14,7 @@ from vcsgrants.core.concurrency import form_token, model_state
 from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import Area, Organisation
-from vcsgrants.core.money import long_date
+from vcsgrants.core.money import is_plain_number, long_date
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_from_form, year_from_label
 from vcsgrants.funding.forms import programmes as forms
@@ -212,14 +212,20 @@ def bulk_extension(request, slug):
         if year is None:
             year_form = chooser
         else:
-            preview = extension_services.bulk_extension_preview(programme=programme, year=year)
-            if request.method == "POST" and approval.is_valid():
+            levels = _levels(request.POST if request.method == "POST" else request.GET)
+            try:
+                preview = extension_services.bulk_extension_preview(programme=programme, year=year, levels=levels)
+            except ValidationError as exc:  # a level the officer gave is not an amount: preview without it, and say so
+                preview = extension_services.bulk_extension_preview(programme=programme, year=year)
+                preview.problems.extend(exc.messages)
+            if request.method == "POST" and "recalculate" not in request.POST and approval.is_valid():
                 try:
                     variations = extension_services.bulk_extension_apply(
                         programme=programme,
                         year=year,
                         actor=request.user,
                         expected_total=_decimal(request.POST.get("expected_total")),
+                        levels=levels,
                         **approval.cleaned_data,
                     )
                 except ValidationError as exc:
@@ -259,6 +265,17 @@ def bulk_extension(request, slug):
             "page_title": f"Extend agreements at current levels: {programme}",
         },
     )
+
+
+def _levels(data) -> dict[int, Decimal]:
+    """The annual levels an officer gave on the preview, by agreement id (fields level-<id>; blanks ignored).
+    Text that is not a plain amount is passed on as -1, so the service refuses it by the agreement's reference."""
+    levels = {}
+    for name, value in data.items():
+        if name.startswith("level-") and name[6:].isdigit() and value.strip():
+            text = value.strip().replace(",", "").removeprefix("£")
+            levels[int(name[6:])] = _decimal(text) if is_plain_number(text) else Decimal(-1)
+    return levels
 
 
 def _decimal(value: str | None) -> Decimal | None:
