@@ -119,6 +119,8 @@ audit: $(STAMP)
 # --- tests ---------------------------------------------------------------------
 # Browser tests share one live_server and one Chromium, so they run without xdist.
 # --dist loadfile keeps a module's tests on one worker, so a module that shares the demo (demo_module) loads it once.
+# tests/conftest.py sets the order the modules are handed out in (the demo's first, then the slow ones) and turns
+# off xdist's own reordering (--loadscope-reorder), so each worker loads the demo once.
 XDIST := -n 2 --dist loadfile
 test-sqlite: $(STAMP) ensure-chromium
 	env -u DATABASE_URL $(PYTEST) $(XDIST) --ignore=tests/browser

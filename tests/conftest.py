@@ -3,6 +3,7 @@ loaded once for a whole test module."""
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import io
 
@@ -100,10 +101,39 @@ def reads_the_demo(item) -> bool:
     return DEMO_FIXTURE in getattr(item, "fixturenames", ())
 
 
+# Modules with few tests that take tens of seconds each (they start gunicorn, build a demo database in a subprocess
+# or restore a backup). Among the modules that do not read the demo they go first, so that no worker is left
+# running one of them alone at the end of the run. Add a module here when it takes more than ~10 s.
+SLOW_MODULES = (
+    "tests/core/test_sqlite_concurrency.py",
+    "tests/api/test_schemathesis_live.py",
+    "tests/core/test_production.py",
+    "tests/core/test_backup.py",
+    "tests/workbook/test_damaged.py",
+)
+
+
+def pytest_configure(config):
+    """xdist would hand out the modules largest first (`--loadscope-reorder`, its default), scattering the demo
+    modules among the others so that each worker loaded and rolled back the demo three or four times; keep the
+    order set below (`--no-loadscope-reorder`)."""
+    if hasattr(config.option, "loadscopereorder"):
+        config.option.loadscopereorder = False
+
+
 def pytest_collection_modifyitems(session, config, items):
-    """Modules that read the demo first (a stable sort: the order is otherwise as collected)."""
+    """The order the modules run in (a stable sort: a module's tests stay together, in the order collected): the
+    modules that read the demo first, so that each xdist worker loads it once; then the slow modules above; then
+    the rest, those with the most tests first (xdist's own heuristic), so the run ends on short modules."""
     demo_modules = {getattr(item, "module", None) for item in items if reads_the_demo(item)}
-    items.sort(key=lambda item: getattr(item, "module", None) not in demo_modules)
+    tests_in = collections.Counter(getattr(item, "module", None) for item in items)
+
+    def order(item):
+        module = getattr(item, "module", None)
+        slow = any(str(item.path).endswith(path) for path in SLOW_MODULES)
+        return (module not in demo_modules, not slow, -tests_in[module])
+
+    items.sort(key=order)
 
 
 class SharedDemo:
