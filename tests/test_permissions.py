@@ -85,6 +85,7 @@ MATRIX = {
     "area-indicator-create": (MANAGERS, MANAGERS),
     "area-indicator-edit": (MANAGERS, MANAGERS),
     "audit-log": (STAFF, None),
+    "audit-log-export": (STAFF, None),
     # People: administrators (and superusers) only. The person acted on is a spare user made for the walk.
     "people-list": ({"admin"}, None),
     "person-invite": ({"admin"}, {"admin"}),
@@ -460,6 +461,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "payment-list-export": ["xlsx"],
         "decision-list-export": ["csv"],
         "returns-overdue-export": ["csv"],
+        "audit-log-export": ["csv"],
         "programme-detail": [slug],
         "queue": ["returns-to-review"],
         "period-create": [slug],
