@@ -38,6 +38,7 @@ WORKING = set(ROLES) - {"anonymous", "applicant", "assessor"}
 MATRIX = {
     "home": (set(ROLES) - {"anonymous"}, None),
     "queue": (MANAGERS, None),  # a home-page queue in full (returns to review)
+    "queue-export": (MANAGERS, None),
     "healthz": (set(ROLES), None),
     "council-logo": (set(ROLES), None),
     "council-settings": ({"admin"}, {"admin"}),
@@ -464,6 +465,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "audit-log-export": ["csv"],
         "programme-detail": [slug],
         "queue": ["returns-to-review"],
+        "queue-export": ["returns-to-review", "csv"],
         "period-create": [slug],
         "programme-edit": [slug],
         "monitoring-settings": [slug],

@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from vcsgrants.calls.selectors.apply import applications_for
+from vcsgrants.core import exports
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import Organisation, Role
@@ -66,18 +67,41 @@ def home(request):
 QUEUE_PAGE_SIZE = 50
 
 
-def queue(request, key):
-    """One home-page queue in full, oldest first, a page at a time."""
+def _full_queue(request, key):
     if key not in queues.FULL_QUEUES:
         raise Http404(f"There is no queue called {key!r}.")
     title, permission = queues.FULL_QUEUES[key]
     require(request.user, permission)
     rows, make = queues.full_queue(key, request.user, timezone.localdate())
+    return title, rows, make
+
+
+def queue(request, key):
+    """One home-page queue in full, oldest first, a page at a time."""
+    title, rows, make = _full_queue(request, key)
     page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "hub/queue.html",
-        {"page_title": title, "page": page, "items": [make(row) for row in page.object_list]},
+        {
+            "page_title": title,
+            "page": page,
+            "items": [make(row) for row in page.object_list],
+            "downloads": exports.download_links(request, "hub:queue-export", key),
+        },
+    )
+
+
+def queue_export(request, key, fmt):
+    """Every item of one queue (all its pages), oldest first, as CSV or XLSX."""
+    title, rows, make = _full_queue(request, key)
+    items = [make(row) for row in rows]
+    return exports.download(
+        fmt,
+        f"{key}-{timezone.localdate().isoformat()}",
+        queues.QUEUE_HEADERS,
+        queues.queue_rows(items, request.build_absolute_uri),
+        title,
     )
 
 
