@@ -44,6 +44,7 @@ MATRIX = {
     "council-settings": ({"admin"}, {"admin"}),
     "programme-list": (STAFF | {"partner", "partner-icb"}, None),
     "programme-detail": (STAFF | {"partner"}, None),
+    "programme-money-export": (STAFF | {"partner"}, None),  # the page's money tables as CSV/XLSX
     "programme-create": (MANAGERS, MANAGERS),
     "programme-edit": (MANAGERS, MANAGERS),
     "monitoring-settings": (MANAGERS, MANAGERS),
@@ -464,6 +465,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "returns-overdue-export": ["csv"],
         "audit-log-export": ["csv"],
         "programme-detail": [slug],
+        "programme-money-export": [slug, "streams", "csv"],
         "queue": ["returns-to-review"],
         "queue-export": ["returns-to-review", "csv"],
         "period-create": [slug],

@@ -9,5 +9,6 @@ urlpatterns = [
     path("queues/<slug:key>/", views.queue, name="queue"),
     path("queues/<slug:key>.<str:fmt>", views.queue_export, name="queue-export"),
     path("programmes/<slug:slug>/", views.programme_detail, name="programme-detail"),
+    path("programmes/<slug:slug>/money/<str:table>.<str:fmt>", views.programme_money_export, name="programme-money-export"),
     path("organisations/<int:pk>/", views.organisation_detail, name="organisation-detail"),
 ]

@@ -11,6 +11,7 @@ from django.utils import timezone
 from vcsgrants.calls.selectors.apply import applications_for
 from vcsgrants.core import exports
 from vcsgrants.core.audit import events_for
+from vcsgrants.core.council import area_word
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.core.permissions import require
@@ -125,12 +126,26 @@ def organisation_detail(request, pk):
     )
 
 
-def programme_detail(request, slug):
+def _programme_year(request, slug):
+    """The programme in the path (if the user may see it), the year asked for (?year=) and its money summary."""
     programme = get_object_or_404(Programme.objects.select_related("funder"), slug=slug)
     require(request.user, "funding.view_programme", programme)
-    years = programme_selectors.programme_years(programme)
     year = year_from_label(request.GET.get("year"), programme_selectors.programme_default_year(programme))
-    summary = programme_selectors.programme_year_summary(programme=programme, year=year)
+    return programme, year, programme_selectors.programme_year_summary(programme=programme, year=year)
+
+
+def programme_money_export(request, slug, table, fmt):
+    """The programme page's money by stream or by district for the year, as CSV or XLSX."""
+    programme, year, summary = _programme_year(request, slug)
+    if table not in programme_selectors.MONEY_TABLES:
+        raise Http404(f"There is no {table} table: use streams or districts.")
+    headers, rows = programme_selectors.money_table(summary, table, area_word(capital=True))
+    return exports.download(fmt, f"{programme.slug}-{table}-{year.label}", headers, rows, sheet_title=f"By {table} {year}")
+
+
+def programme_detail(request, slug):
+    programme, year, summary = _programme_year(request, slug)
+    years = programme_selectors.programme_years(programme)
     streams = programme.streams.select_related("funder").prefetch_related(
         Prefetch("budgets", queryset=StreamBudget.objects.select_related("financial_year"))
     )
@@ -156,5 +171,9 @@ def programme_detail(request, slug):
         "can_budget": request.user.has_perm("funding.manage_budget"),
         "can_allocate": request.user.has_perm("funding.manage_allocations"),
         "can_extend": request.user.has_perm("funding.manage_agreement"),
+        "money_downloads": {
+            table: exports.download_links(request, "hub:programme-money-export", programme.slug, table)
+            for table in programme_selectors.MONEY_TABLES
+        },
     }
     return render(request, "hub/programme_detail.html", context)
