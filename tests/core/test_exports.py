@@ -8,6 +8,7 @@ import io
 from decimal import Decimal as D
 
 import pytest
+from django.http import Http404
 from openpyxl import Workbook, load_workbook
 
 from vcsgrants.core import exports
@@ -54,3 +55,16 @@ def test_a_hand_laid_workbook_and_a_streamed_one_type_text_as_text():
 def test_characters_xlsx_cannot_hold_are_dropped_not_a_server_error():
     sheet = load_workbook(io.BytesIO(exports.xlsx_bytes(["Name"], [["Bell\x07 and\x00 nul"]]))).active
     assert sheet["A2"].value == "Bell and nul"
+
+
+def test_a_lists_download_links_keep_its_filters_but_not_its_page_and_other_formats_are_not_found(rf):
+    request = rf.get("/payments/", {"view": "overdue", "year": "2022-23", "page": "3"})
+    links = exports.download_links(request, "funding:payment-list-export")
+    assert links == {
+        "csv": "/payments.csv?view=overdue&year=2022-23",
+        "xlsx": "/payments.xlsx?view=overdue&year=2022-23",
+    }
+    assert exports.download_links(rf.get("/audit/"), "core:audit-log-export")["csv"] == "/audit.csv"
+    with pytest.raises(Http404):
+        exports.download("pdf", "list", ["A"], [["1"]])
+    assert exports.download("csv", "list", ["A"], [["=1"]]).content.decode() == "\ufeffA\r\n'=1\r\n"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 from vcsgrants.core.models import AuditEvent, User
 
@@ -24,3 +25,14 @@ def record_event(
 
 def events_for(obj: models.Model):
     return AuditEvent.objects.filter(object_type=obj._meta.label_lower, object_id=obj.pk).select_related("actor")
+
+
+AUDIT_LOG_HEADERS = ["When", "Who", "What"]
+
+
+def audit_log_rows(events) -> list[list]:
+    """The audit log's rows for its CSV/XLSX download, newest first as on the page (local time, YYYY-MM-DD HH:MM)."""
+    return [
+        [timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"), e.actor.display_name, e.summary]
+        for e in events.select_related("actor").iterator(chunk_size=2000)
+    ]

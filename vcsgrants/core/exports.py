@@ -26,7 +26,8 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
+from django.urls import reverse
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -169,3 +170,24 @@ def response(fmt: str, filename: str, headers: Sequence[str], rows: Sequence[Seq
         raise ValueError(f"Unknown export format {fmt!r}: use one of {', '.join(FORMATS)}.")
     result["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return result
+
+
+# --- Lists' downloads ---------------------------------------------------------------------------------------------
+# Every list page (agreements, payments, overdue returns, decisions, the audit log) offers its rows at
+# `<list>.csv` / `<list>.xlsx` with the page's own query string, so the file holds every row of the filtered list
+# (all pages, when the page is paginated) with the same figures and totals as the page.
+
+
+def download(fmt: str, filename: str, headers: Sequence[str], rows: Sequence[Sequence[Value]], sheet_title: str = "Table"):
+    """A list's download as `response`, or 404 for a format other than csv or xlsx."""
+    if fmt not in FORMATS:
+        raise Http404(f"No download as {fmt}: use {' or '.join(FORMATS)}.")
+    return response(fmt, filename, headers, rows, sheet_title=sheet_title)
+
+
+def download_links(request, url_name: str, *args) -> dict[str, str]:
+    """The CSV and XLSX links of a list page: its download URL with the page's filters (not its page number)."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    suffix = f"?{query.urlencode()}" if query else ""
+    return {fmt: reverse(url_name, args=[*args, fmt]) + suffix for fmt in FORMATS}

@@ -18,6 +18,7 @@ urlpatterns = [
     path("areas/indicators/new/", views.indicator_edit, name="area-indicator-create"),
     path("areas/indicators/<int:pk>/edit/", views.indicator_edit, name="area-indicator-edit"),
     path("audit/", views.audit_log, name="audit-log"),
+    path("audit.<str:fmt>", views.audit_log_export, name="audit-log-export"),
     path("people/", views_people.people_list, name="people-list"),
     path("people/invite/", views_people.person_invite, name="person-invite"),
     path("people/<int:pk>/", views_people.person_detail, name="person-detail"),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from vcsgrants.core import council, services
+from vcsgrants.core import audit, council, exports, services
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import AreaForm, AreaIndicatorForm, AreaRetireForm, OrganisationForm, apply_validation_error
 from vcsgrants.core.models import Area, AreaIndicator, AuditEvent, Organisation
@@ -179,7 +179,15 @@ def audit_log(request):
     require(request.user, "core.view_audit")
     events = AuditEvent.objects.select_related("actor")
     page = Paginator(events, 50).get_page(request.GET.get("page"))
-    return render(request, "core/audit_log.html", {"page": page, "page_title": "Audit log"})
+    downloads = exports.download_links(request, "core:audit-log-export")
+    return render(request, "core/audit_log.html", {"page": page, "page_title": "Audit log", "downloads": downloads})
+
+
+def audit_log_export(request, fmt):
+    """The whole audit log (every page of it), newest first, as CSV or XLSX."""
+    require(request.user, "core.view_audit")
+    rows = audit.audit_log_rows(AuditEvent.objects.all())
+    return exports.download(fmt, f"audit-log-{timezone.localdate().isoformat()}", audit.AUDIT_LOG_HEADERS, rows, "Audit log")
 
 
 def server_error(request):

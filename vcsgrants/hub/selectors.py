@@ -565,6 +565,15 @@ FULL_QUEUES: dict[str, tuple[str, str]] = {
 }
 
 
+QUEUE_HEADERS = ["Item", "Detail", "Link"]
+
+
+def queue_rows(items: list[Item], link: Callable[[str], str]) -> list[list]:
+    """A queue's items for its CSV/XLSX download: what each is and its detail as on the page, and its full link
+    (`link` makes an item's path a full address)."""
+    return [[item.label, item.detail, link(item.url)] for item in items]
+
+
 def full_queue(key: str, user, today: dt.date) -> tuple[Iterable, Callable[[object], Item]]:
     """Every item of one queue (a queryset, for paging) and how each becomes an item."""
     if key == "returns-to-review":

@@ -9,7 +9,9 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
 from vcsgrants.calls.selectors.apply import applications_for
+from vcsgrants.core import exports
 from vcsgrants.core.audit import events_for
+from vcsgrants.core.council import area_word
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.core.permissions import require
@@ -66,18 +68,41 @@ def home(request):
 QUEUE_PAGE_SIZE = 50
 
 
-def queue(request, key):
-    """One home-page queue in full, oldest first, a page at a time."""
+def _full_queue(request, key):
     if key not in queues.FULL_QUEUES:
         raise Http404(f"There is no queue called {key!r}.")
     title, permission = queues.FULL_QUEUES[key]
     require(request.user, permission)
     rows, make = queues.full_queue(key, request.user, timezone.localdate())
+    return title, rows, make
+
+
+def queue(request, key):
+    """One home-page queue in full, oldest first, a page at a time."""
+    title, rows, make = _full_queue(request, key)
     page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "hub/queue.html",
-        {"page_title": title, "page": page, "items": [make(row) for row in page.object_list]},
+        {
+            "page_title": title,
+            "page": page,
+            "items": [make(row) for row in page.object_list],
+            "downloads": exports.download_links(request, "hub:queue-export", key),
+        },
+    )
+
+
+def queue_export(request, key, fmt):
+    """Every item of one queue (all its pages), oldest first, as CSV or XLSX."""
+    title, rows, make = _full_queue(request, key)
+    items = [make(row) for row in rows]
+    return exports.download(
+        fmt,
+        f"{key}-{timezone.localdate().isoformat()}",
+        queues.QUEUE_HEADERS,
+        queues.queue_rows(items, request.build_absolute_uri),
+        title,
     )
 
 
@@ -101,12 +126,26 @@ def organisation_detail(request, pk):
     )
 
 
-def programme_detail(request, slug):
+def _programme_year(request, slug):
+    """The programme in the path (if the user may see it), the year asked for (?year=) and its money summary."""
     programme = get_object_or_404(Programme.objects.select_related("funder"), slug=slug)
     require(request.user, "funding.view_programme", programme)
-    years = programme_selectors.programme_years(programme)
     year = year_from_label(request.GET.get("year"), programme_selectors.programme_default_year(programme))
-    summary = programme_selectors.programme_year_summary(programme=programme, year=year)
+    return programme, year, programme_selectors.programme_year_summary(programme=programme, year=year)
+
+
+def programme_money_export(request, slug, table, fmt):
+    """The programme page's money by stream or by district for the year, as CSV or XLSX."""
+    programme, year, summary = _programme_year(request, slug)
+    if table not in programme_selectors.MONEY_TABLES:
+        raise Http404(f"There is no {table} table: use streams or districts.")
+    headers, rows = programme_selectors.money_table(summary, table, area_word(capital=True))
+    return exports.download(fmt, f"{programme.slug}-{table}-{year.label}", headers, rows, sheet_title=f"By {table} {year}")
+
+
+def programme_detail(request, slug):
+    programme, year, summary = _programme_year(request, slug)
+    years = programme_selectors.programme_years(programme)
     streams = programme.streams.select_related("funder").prefetch_related(
         Prefetch("budgets", queryset=StreamBudget.objects.select_related("financial_year"))
     )
@@ -132,5 +171,9 @@ def programme_detail(request, slug):
         "can_budget": request.user.has_perm("funding.manage_budget"),
         "can_allocate": request.user.has_perm("funding.manage_allocations"),
         "can_extend": request.user.has_perm("funding.manage_agreement"),
+        "money_downloads": {
+            table: exports.download_links(request, "hub:programme-money-export", programme.slug, table)
+            for table in programme_selectors.MONEY_TABLES
+        },
     }
     return render(request, "hub/programme_detail.html", context)

@@ -473,6 +473,25 @@ class ReturnsIndex:
         return coverage.coverage_of(self.expected(start_year, quarter), statuses, None if scope is None else set(scope))
 
 
+OVERDUE_HEADERS = ["Agreement", "Organisation", "Year", "Quarter", "Due", "Days overdue", "Status"]
+
+
+def overdue_returns_rows(rows: list[OverdueReturn]) -> list[list]:
+    """The overdue returns list's rows for its CSV/XLSX download, as the page shows them (due dates YYYY-MM-DD)."""
+    return [
+        [
+            row.agreement.reference,
+            row.organisation.name,
+            str(row.year),
+            f"Q{row.quarter}",
+            row.due_date.isoformat(),
+            row.days_overdue,
+            row.status_label,
+        ]
+        for row in rows
+    ]
+
+
 def programme_returns(programme: Programme, as_at: dt.date | None = None) -> ReturnsIndex:
     """Which returns each quarter of the programme expects and which are in: three queries, whatever the size (the
     first also names every agreement, so the dashboards need not read the agreements again).

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.db.models import F, Q, QuerySet
 
 from vcsgrants.core.concurrency import model_state
+from vcsgrants.core.council import area_word
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.money import long_date, pounds
 from vcsgrants.core.rules import partner_lineage
@@ -36,6 +37,32 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
             funding_lines__stream__contributions__financial_year=F("funding_lines__financial_year"),
         )
     return agreements.filter(allowed).distinct()
+
+
+def agreement_list_filtered(user, *, status: str | None = None, programme: str | None = None) -> QuerySet[Agreement]:
+    """The agreements list as its page shows it: those the user may see, by ?status= and ?programme=."""
+    agreements = agreements_visible_to(user)
+    if status in Agreement.Status.values:
+        agreements = agreements.filter(status=status)
+    if programme:
+        agreements = agreements.filter(programme__slug=programme)
+    return agreements
+
+
+def agreement_list_table(agreements) -> tuple[list[str], list[list]]:
+    """The agreements list's columns and rows for its CSV/XLSX download (the page's columns, dates YYYY-MM-DD)."""
+    headers = ["Reference", "Organisation", area_word(plural=True, capital=True), "Start", "Status"]
+    rows = [
+        [
+            a.reference,
+            a.organisation.name,
+            ", ".join(str(area) for area in a.areas.all()),
+            a.start_date.isoformat(),
+            a.get_status_display(),
+        ]
+        for a in agreements
+    ]
+    return headers, rows
 
 
 @dataclass

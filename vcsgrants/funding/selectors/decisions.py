@@ -54,3 +54,11 @@ def decision_extension_status(decision: Decision) -> list[DecisionExtension]:
         )
         for programme, year in pairs
     ]
+
+
+DECISION_LIST_HEADERS = ["Date", "Meeting", "Minute reference", "Decision", "Amount approved"]
+
+
+def decision_list_rows(decisions) -> list[list]:
+    """The decisions list's rows for its CSV/XLSX download (dates YYYY-MM-DD, amounts as plain decimals)."""
+    return [[d.decision_date.isoformat(), d.meeting, d.minute_reference, d.title, d.amount_approved] for d in decisions]

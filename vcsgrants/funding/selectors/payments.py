@@ -112,6 +112,29 @@ def payment_list(*, view: str = "due", year: FinancialYear | None = None, today:
     )
 
 
+LIST_HEADERS = ["Agreement", "Organisation", "Due", "Amount", "Paid", "Outstanding", "Days overdue", "Status"]
+
+
+def payment_list_rows(page: PaymentListPage) -> list[list]:
+    """The payments list's rows for its CSV/XLSX download, in LIST_HEADERS order, then its Total row: the page's
+    figures exactly (amounts as plain decimals, dates YYYY-MM-DD)."""
+    rows = [
+        [
+            row.instalment.agreement.reference,
+            row.instalment.agreement.organisation.name,
+            row.instalment.due_date.isoformat(),
+            row.instalment.amount,
+            row.paid,
+            row.outstanding,
+            row.days_overdue,
+            row.status,
+        ]
+        for row in page.rows
+    ]
+    rows.append(["Total", None, None, page.amount, page.paid, page.outstanding, None, None])
+    return rows
+
+
 # --- Payment runs -----------------------------------------------------------------------------------------------
 
 

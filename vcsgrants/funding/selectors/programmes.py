@@ -227,6 +227,29 @@ def agreement_paid_by_line(agreement: Agreement, years: list[FinancialYear]) -> 
     return result
 
 
+MONEY_TABLES = ("streams", "districts")
+
+
+def money_table(summary: YearSummary, table: str, area_heading: str) -> tuple[list[str], list[list]]:
+    """The programme page's money table for the year ("streams" or "districts"), its rows then its Total row, for
+    its CSV/XLSX download: exactly the page's figures, amounts as plain decimals."""
+    if table == "streams":
+        headers = ["Stream", "One-off", "Budget", "Allocated", "Committed in agreements", "Uncommitted", "Paid"]
+        headers.append("Remaining to pay")
+        rows = [
+            [r.label, "Yes" if r.obj.is_one_off else "No", r.budget, r.allocated, r.committed, r.uncommitted, r.paid, r.remaining]
+            for r in summary.streams
+        ]
+        t = summary.stream_total
+        rows.append(["Total", None, t.budget, t.allocated, t.committed, t.uncommitted, t.paid, t.remaining])
+        return headers, rows
+    headers = [area_heading, "Allocated", "Committed in agreements", "Not yet committed", "Paid", "Remaining to pay"]
+    rows = [[r.label, r.allocated, r.committed, r.uncommitted, r.paid, r.remaining] for r in summary.districts]
+    t = summary.district_total
+    rows.append(["Total", t.allocated, t.committed, t.uncommitted, t.paid, t.remaining])
+    return headers, rows
+
+
 def programme_year_summary(*, programme: Programme, year: FinancialYear) -> YearSummary:
     summary = YearSummary(programme=programme, year=year)
     streams = [s for s in programme.streams.select_related("funder") if s.runs_in(year)]

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from vcsgrants.core import downloads
+from vcsgrants.core import downloads, exports
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.council import area_word
@@ -32,13 +32,8 @@ from vcsgrants.funding.services import agreements as services
 
 def agreement_list(request):
     require(request.user, "funding.view_agreement_list")
-    agreements = selectors.agreements_visible_to(request.user)
     status = request.GET.get("status")
-    if status in Agreement.Status.values:
-        agreements = agreements.filter(status=status)
-    programme = request.GET.get("programme")
-    if programme:
-        agreements = agreements.filter(programme__slug=programme)
+    agreements = selectors.agreement_list_filtered(request.user, status=status, programme=request.GET.get("programme"))
     return render(
         request,
         "funding/agreement_list.html",
@@ -48,8 +43,19 @@ def agreement_list(request):
             "status": status,
             "page_title": "Agreements",
             "can_create": request.user.has_perm("funding.manage_agreement"),
+            "downloads": exports.download_links(request, "funding:agreement-list-export"),
         },
     )
+
+
+def agreement_list_export(request, fmt):
+    """The agreements list (with the page's filters) as CSV or XLSX."""
+    require(request.user, "funding.view_agreement_list")
+    agreements = selectors.agreement_list_filtered(
+        request.user, status=request.GET.get("status"), programme=request.GET.get("programme")
+    )
+    headers, rows = selectors.agreement_list_table(agreements)
+    return exports.download(fmt, "agreements", headers, rows, sheet_title="Agreements")
 
 
 def agreement_or_404(request, pk, perm="funding.view_agreement") -> Agreement:

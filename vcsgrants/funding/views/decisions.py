@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.core import exports
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.forms import programmes as forms
 from vcsgrants.funding.models import (
@@ -27,8 +28,16 @@ def decision_list(request):
             "decisions": Decision.objects.all(),
             "page_title": "Decisions",
             "can_record": request.user.has_perm("funding.record_decision"),
+            "downloads": exports.download_links(request, "funding:decision-list-export"),
         },
     )
+
+
+def decision_list_export(request, fmt):
+    """The decisions list as CSV or XLSX."""
+    require(request.user, "funding.view_decision")
+    rows = decision_selectors.decision_list_rows(Decision.objects.all())
+    return exports.download(fmt, "decisions", decision_selectors.DECISION_LIST_HEADERS, rows, sheet_title="Decisions")
 
 
 def decision_detail(request, pk):

@@ -134,11 +134,17 @@ def _payments_back(request) -> str | None:
 _STATUS_VIEWS = {"due": "due", "overdue": "overdue", "paid": "paid", "scheduled": "later", "": "due"}
 
 
-def _payment_list_page(request, *, form=None, earlier=None, ticked=(), status=200):
+def _listed(request) -> payment_selectors.PaymentListPage:
+    """The payments list in the view (?view=, or the old ?status=) and year (?year=) the request asks for."""
     view = request.GET.get("view") or _STATUS_VIEWS.get(request.GET.get("status", ""), "due")
     year_label = request.GET.get("year", "")
     year = year_from_label(year_label) if year_label else None
-    page = payment_selectors.payment_list(view=view, year=year)
+    return payment_selectors.payment_list(view=view, year=year)
+
+
+def _payment_list_page(request, *, form=None, earlier=None, ticked=(), status=200):
+    page = _listed(request)
+    year_label = request.GET.get("year", "")
     can_record = request.user.has_perm("funding.record_payment")
     if can_record and form is None:
         form = forms.PaymentRunForm(initial={"paid_on": dt.date.today()})
@@ -157,6 +163,7 @@ def _payment_list_page(request, *, form=None, earlier=None, ticked=(), status=20
             "here": request.path + (f"?{query}" if query else ""),
             "run_action": reverse("funding:payment-run-create") + (f"?{query}" if query else ""),
             "page_title": f"Payments: {payment_selectors.VIEWS[page.view].lower()}",
+            "downloads": exports.download_links(request, "funding:payment-list-export"),
         },
         status=status,
     )
@@ -169,6 +176,16 @@ def _instalment_years():
 def payment_list(request):
     require(request.user, "funding.view_payment_list")
     return _payment_list_page(request)
+
+
+def payment_list_export(request, fmt):
+    """The payments list (with the page's ?view= and ?year=) as CSV or XLSX, its totals as the page's."""
+    require(request.user, "funding.view_payment_list")
+    page = _listed(request)
+    filename = f"payments-{page.view}" + (f"-{page.year.label}" if page.year else "")
+    return exports.download(
+        fmt, filename, payment_selectors.LIST_HEADERS, payment_selectors.payment_list_rows(page), sheet_title="Payments"
+    )
 
 
 @require_http_methods(["GET", "POST"])

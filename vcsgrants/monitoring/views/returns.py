@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
+from vcsgrants.core import exports
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import FinancialYear
@@ -267,5 +268,20 @@ def returns_overdue(request):
     return render(
         request,
         "monitoring/returns/overdue.html",
-        {"rows": rows, "today": today, "page_title": "Overdue and queried returns"},
+        {
+            "rows": rows,
+            "today": today,
+            "page_title": "Overdue and queried returns",
+            "downloads": exports.download_links(request, "monitoring:returns-overdue-export"),
+        },
+    )
+
+
+def returns_overdue_export(request, fmt):
+    """The overdue and queried returns list as CSV or XLSX, as at today like the page."""
+    require(request.user, "monitoring.view_overdue")
+    today = dt.date.today()
+    rows = selectors.overdue_returns_rows(selectors.overdue_returns(today))
+    return exports.download(
+        fmt, f"returns-overdue-{today.isoformat()}", selectors.OVERDUE_HEADERS, rows, sheet_title="Overdue returns"
     )
