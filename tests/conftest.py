@@ -11,10 +11,15 @@ import pytest
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import AreaFactory, CountyAreaFactory, UserFactory, funded_programme, year
 from vcsgrants.core.council import forget
 from vcsgrants.core.models import Role
+
+# No wall-clock deadline per example: on a busy machine a slow example is not a wrong answer.
+hypothesis_settings.register_profile("vcsgrants", deadline=None)
+hypothesis_settings.load_profile("vcsgrants")
 
 # The loopback SMTP server fixtures (smtp, no_smtp), for every test that sends e-mail.
 pytest_plugins = ["tests.smtp_server"]
