@@ -24,7 +24,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Exists, ExpressionWrapper, F, IntegerField, OuterRef, Q, Subquery, Value, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Coalesce
 
 from vcsgrants.core.models import FinancialYear, Organisation
@@ -392,11 +404,26 @@ def _current_end() -> Coalesce:
     return Coalesce(Subquery(extended_to), F("end_date"))
 
 
-def _due_days() -> Coalesce:
-    """The agreement's programme's return_due_days in SQL, or the default when the programme has no settings."""
-    stored = ProgrammeMonitoring.objects.filter(programme_id=OuterRef("programme_id")).values("return_due_days")[:1]
+def _stored_due_days() -> dict[int, int]:
+    """Each programme's return_due_days where its monitoring settings are stored (one query; programmes are few)."""
+    return dict(ProgrammeMonitoring.objects.values_list("programme_id", "return_due_days"))
+
+
+def _due_days(stored: dict[int, int]) -> Case:
+    """The agreement's programme's return_due_days in SQL, as constants: the stored ones, else the default."""
+    by_days: dict[int, list[int]] = defaultdict(list)
+    for programme_id, days in stored.items():
+        by_days[days].append(programme_id)
     default = ProgrammeMonitoring._meta.get_field("return_due_days").get_default()
-    return Coalesce(Subquery(stored), Value(default), output_field=IntegerField())
+    whens = [When(programme_id__in=ids, then=Value(days)) for days, ids in sorted(by_days.items())]
+    return Case(*whens, default=Value(default), output_field=IntegerField())
+
+
+def _years_with_targets() -> dict[int, FinancialYear]:
+    """Every financial year recorded, each marked `has_targets` when some agreement has a target for it (one query)."""
+    targets = KpiTarget.objects.filter(financial_year_id=OuterRef("pk"))
+    years = FinancialYear.objects.annotate(has_targets=Exists(targets)).order_by("start_year")
+    return {y.pk: y for y in years}
 
 
 @dataclass(frozen=True, order=True)
@@ -418,10 +445,13 @@ class LateQuarter:
 def late_quarters(today: dt.date, *, organisation_id: int | None = None) -> list[LateQuarter]:
     """Every quarter whose return is not in by its due date (no return, or a draft), as plain values, longest
     overdue first, then by agreement reference and quarter. Two queries, whatever the number of agreements."""
-    return _late_quarters(today, FinancialYear.objects.order_by("start_year"), organisation_id)
+    years = _years_with_targets().values()
+    return _late_quarters(today, [y for y in years if y.has_targets], _stored_due_days(), organisation_id)
 
 
-def _late_quarters(today: dt.date, years: Iterable[FinancialYear], organisation_id: int | None) -> list[LateQuarter]:
+def _late_quarters(
+    today: dt.date, years: Iterable[FinancialYear], due_days: dict[int, int], organisation_id: int | None
+) -> list[LateQuarter]:
     """The rule of `overdue_returns`, worked out in the database in one query.
 
     For each financial year and quarter that has ended: the active or ended agreements that run on some day of the
@@ -442,7 +472,7 @@ def _late_quarters(today: dt.date, years: Iterable[FinancialYear], organisation_
             this_quarter = Return.objects.filter(agreement_id=OuterRef("pk"), financial_year_id=year.pk, quarter=quarter)
             targets = KpiTarget.objects.filter(agreement_id=OuterRef("pk"), financial_year_id=year.pk)
             branches.append(
-                agreements.annotate(current_end=_current_end(), due_days=_due_days())
+                agreements.annotate(current_end=_current_end(), due_days=_due_days(due_days))
                 .filter(current_end__gte=start, due_days__lt=since_end)
                 .filter(Exists(targets.exclude(kpi__status=Kpi.Status.RETIRED)))
                 .exclude(Exists(this_quarter.exclude(status=Return.Status.DRAFT)))
@@ -462,7 +492,11 @@ def _late_quarters(today: dt.date, years: Iterable[FinancialYear], organisation_
 
 
 def _overdue_rows(
-    today: dt.date, late: Sequence[LateQuarter], years: dict[int, FinancialYear], queried: Q | None
+    today: dt.date,
+    late: Sequence[LateQuarter],
+    years: dict[int, FinancialYear],
+    due_days: dict[int, int],
+    queried: Q | None,
 ) -> list[OverdueReturn]:
     """The late quarters, and the returns `queried` selects, as OverdueReturn rows, ordered by due date, then agreement
     reference and quarter (three queries, whatever the number)."""
@@ -476,12 +510,13 @@ def _overdue_rows(
         a.pk: a
         for a in Agreement.objects.filter(pk__in={q.agreement_id for q in late} | {r.agreement_id for r in queried_records})
         .select_related("programme", "organisation")
-        .annotate(due_days=_due_days())
         .prefetch_related("variations")
     }
 
+    default = ProgrammeMonitoring._meta.get_field("return_due_days").get_default()
+
     def row(agreement: Agreement, year: FinancialYear, quarter: int, record: Return | None) -> OverdueReturn:
-        due = due_date_for(year.start_year, quarter, agreement.due_days)
+        due = due_date_for(year.start_year, quarter, due_days.get(agreement.programme_id, default))
         return OverdueReturn(agreement, year, quarter, due, max((today - due).days, 0), record)
 
     rows = [row(agreements[q.agreement_id], years[q.year_id], q.quarter, by_pk.get(q.draft_id)) for q in late]
@@ -500,18 +535,18 @@ def overdue_returns(today: dt.date, *, organisation_id: int | None = None) -> li
     `late_quarters`). Ordered by due date (oldest first), then agreement reference and quarter. Five queries,
     whatever the number of agreements; the time grows with what is listed, not with every agreement's quarters.
     """
-    years = {y.pk: y for y in FinancialYear.objects.order_by("start_year")}
-    late = _late_quarters(today, years.values(), organisation_id)
+    years, due_days = _years_with_targets(), _stored_due_days()
+    late = _late_quarters(today, [y for y in years.values() if y.has_targets], due_days, organisation_id)
     own = Q(agreement__organisation_id=organisation_id) if organisation_id is not None else Q()
-    return _overdue_rows(today, late, years, own)
+    return _overdue_rows(today, late, years, due_days, own)
 
 
 def late_returns(today: dt.date, *, limit: int) -> tuple[int, list[OverdueReturn]]:
     """How many returns are late (not in by their due date; queried ones are not counted) and the first `limit` of
     them, longest overdue first, then by agreement reference and quarter: for a home page's queue. Five queries."""
-    years = {y.pk: y for y in FinancialYear.objects.order_by("start_year")}
-    late = _late_quarters(today, years.values(), None)
-    return len(late), _overdue_rows(today, late[:limit], years, None)
+    years, due_days = _years_with_targets(), _stored_due_days()
+    late = _late_quarters(today, [y for y in years.values() if y.has_targets], due_days, None)
+    return len(late), _overdue_rows(today, late[:limit], years, due_days, None)
 
 
 # --- Returns expected and in, for like-for-like dashboards -----------------------------------
