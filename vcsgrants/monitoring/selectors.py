@@ -11,7 +11,8 @@ Plain functions returning plain dataclasses:
 - `agreement_quarters(agreement, today)` → `list[YearQuarters]`: each quarter's return, due date and overdue flag
 - `kpi_ratings(agreement, year, quarter)` → `list[KpiRow]`: each KPI's actual and target to date, RAG and trend
 - `kpi_ratings_for_agreements(agreements, year, quarter)` → `{agreement_id: list[KpiRow]}` in the same few queries
-- `overdue_returns(today)` → `list[OverdueReturn]`
+- `overdue_returns(today)` → `list[OverdueReturn]` (the late quarters worked out in the database)
+- `late_quarters(today)` → `list[LateQuarter]`: plain values, one query; `late_returns(today, limit=)` → count and first few
 - `format_kpi_value(value, unit)` → "1,234", "85.5%", "£1,200.00"
 - `programme_returns(programme)` → `ReturnsIndex`: which returns each quarter expects and which are in (three queries)
 """
