@@ -420,9 +420,12 @@ def _due_days(stored: dict[int, int]) -> Case:
     return Case(*whens, default=Value(default), output_field=IntegerField())
 
 
-def _years_with_targets() -> dict[int, FinancialYear]:
-    """Every financial year recorded, each marked `has_targets` when some agreement has a target for it (one query)."""
+def _years_with_targets(organisation_id: int | None = None) -> dict[int, FinancialYear]:
+    """Every financial year recorded, each marked `has_targets` when some agreement (of the organisation, if given) has
+    a target for it (one query): late quarters are looked for only in those, each a SELECT to build."""
     targets = KpiTarget.objects.filter(financial_year_id=OuterRef("pk"))
+    if organisation_id is not None:
+        targets = targets.filter(agreement__organisation_id=organisation_id)
     years = FinancialYear.objects.annotate(has_targets=Exists(targets)).order_by("start_year")
     return {y.pk: y for y in years}
 
@@ -446,7 +449,7 @@ class LateQuarter:
 def late_quarters(today: dt.date, *, organisation_id: int | None = None) -> list[LateQuarter]:
     """Every quarter whose return is not in by its due date (no return, or a draft), as plain values, longest
     overdue first, then by agreement reference and quarter. Two queries, whatever the number of agreements."""
-    years = _years_with_targets().values()
+    years = _years_with_targets(organisation_id).values()
     return _late_quarters(today, [y for y in years if y.has_targets], _stored_due_days(), organisation_id)
 
 
@@ -536,7 +539,7 @@ def overdue_returns(today: dt.date, *, organisation_id: int | None = None) -> li
     `late_quarters`). Ordered by due date (oldest first), then agreement reference and quarter. Five queries,
     whatever the number of agreements; the time grows with what is listed, not with every agreement's quarters.
     """
-    years, due_days = _years_with_targets(), _stored_due_days()
+    years, due_days = _years_with_targets(organisation_id), _stored_due_days()
     late = _late_quarters(today, [y for y in years.values() if y.has_targets], due_days, organisation_id)
     own = Q(agreement__organisation_id=organisation_id) if organisation_id is not None else Q()
     return _overdue_rows(today, late, years, due_days, own)
