@@ -288,6 +288,8 @@ class PaymentInstalment(models.Model):
 
     class Meta:
         ordering = ["due_date", "id"]
+        # Finance's home page lists the instalments overdue and due soon by due date, oldest first, among 160,000.
+        indexes = [models.Index(fields=["due_date", "id"], name="instalment_due_date")]
 
     def __str__(self) -> str:
         return f"{self.agreement.reference} due {long_date(self.due_date)}: £{self.amount:,}"

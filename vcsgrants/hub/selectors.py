@@ -34,7 +34,7 @@ from vcsgrants.funding.selectors import partners as partner_selectors
 from vcsgrants.funding.selectors import programmes as programme_selectors
 from vcsgrants.monitoring import dashboards
 from vcsgrants.monitoring.models import Kpi, Return
-from vcsgrants.monitoring.selectors import overdue_returns
+from vcsgrants.monitoring.selectors import late_returns
 from vcsgrants.opendata import selectors as opendata_selectors
 from vcsgrants.reports.models import CabinetReport
 
@@ -267,8 +267,7 @@ def _queue_link(key: str) -> str:
 
 
 def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
-    late = [row for row in overdue_returns(today) if row.status != Return.Status.QUERIED]
-    late.sort(key=lambda r: (-r.days_overdue, r.agreement.reference, r.quarter))
+    late_count, late = late_returns(today, limit=limit)  # the longest overdue first; queried ones are not late
     decisions = decisions_to_apply(today)
     findings = findings_before_publishing(today)
     return [
@@ -280,12 +279,12 @@ def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
             limit,
             more_url=_queue_link("returns-to-review"),
         ),
-        _list_queue(
+        _bounded(
             "returns-overdue",
             "Returns overdue",
             late,
+            late_count,
             _overdue_item,
-            limit,
             more_url=reverse("monitoring:returns-overdue"),
         ),
         _queryset_queue(
