@@ -11,7 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from vcsgrants.core.models import User
+from vcsgrants.funding.models import Programme
 from vcsgrants.hub import selectors as queues
+from vcsgrants.monitoring import dashboards
 from vcsgrants.monitoring.models import Return
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +69,12 @@ def test_cabinet_sees_money_performance_and_decisions(demo):
     page, queries = home_as("cabinet")
     assert 'id="cabinet-money"' in page and "on track (green)" in page
     assert 'id="queue-coming-up"' in page and 'id="queue-recent-decisions"' in page
-    assert queries <= 58  # 58 for two programmes; at most five are shown (98 at the large preset)
+    assert queries <= 58  # 58 for two programmes; at most five are shown (103 at the large preset: bench/bench_home.py)
+
+
+def test_the_home_pages_headline_is_each_demo_programmes_performance_report_headline(demo):
+    for programme in Programme.objects.all():
+        assert dashboards.performance_headline(programme) == dashboards.performance_report(programme).headline
 
 
 def test_partner_sees_its_contributions_by_year_and_performance(demo):

@@ -473,7 +473,7 @@ def programme_glance(programme: Programme, *, money: bool = True) -> ProgrammeGl
     if year is not None:
         total = programme_selectors.programme_year_summary(programme=programme, year=year).stream_total
         glance.budget, glance.committed, glance.paid = total.budget, total.committed, total.paid
-    glance.headline = dashboards.performance_report(programme).headline
+    glance.headline = dashboards.performance_headline(programme)
     glance.performance_url = reverse("monitoring:performance", args=[programme.slug])
     return glance
 

@@ -712,16 +712,35 @@ def performance_report(
     `as_at` (a report's 'figures as at' date): only the returns submitted by then count, for the default quarter and
     the coverage too (a return's status is today's: when it was accepted is not recorded).
     """
+    settings, returns, periods, period, found = _report_period(programme, year, quarter, as_at)
+    framework = load_framework(programme, [period.start_year - 1, period.start_year], settings, returns)
+    data = load_figures(programme, framework, as_at=as_at)
+    return PerformanceReport(programme, period, periods, data, settings.minimum_coverage, default_found=found is not None)
+
+
+def _report_period(programme: Programme, year: str | None, quarter: str | None, as_at: dt.date | None):
+    """The programme's monitoring settings, its returns index, the periods with figures, the period a report shows and
+    the default quarter found by coverage (None when no quarter meets it): four queries (five or six the first time
+    the settings are read)."""
     settings = monitoring_settings(programme)
     returns = programme_returns(programme, as_at=as_at)
     periods = [Period(y, q) for y, q in returns.periods]
-    minimum = settings.minimum_coverage
-    found = default_quarter(returns.periods, {p: returns.coverage_at(*p) for p in returns.periods}, minimum)
-    default = Period(*found) if found else None
-    period = choose_period(periods, year, quarter, default=default)
-    framework = load_framework(programme, [period.start_year - 1, period.start_year], settings, returns)
-    data = load_figures(programme, framework, as_at=as_at)
-    return PerformanceReport(programme, period, periods, data, minimum, default_found=found is not None)
+    found = default_quarter(returns.periods, {p: returns.coverage_at(*p) for p in returns.periods}, settings.minimum_coverage)
+    period = choose_period(periods, year, quarter, default=Period(*found) if found else None)
+    return settings, returns, periods, period, found
+
+
+def performance_headline(programme: Programme) -> str:
+    """The headline of `performance_report(programme)` (its default quarter's RAG counts and coverage), the same words
+    and figures, reading only what it needs: the quarter's own financial year, not the year before (which only the
+    direction of travel reads). Nine queries (ten or eleven the first time the settings are read), whatever the size,
+    as the full report, but about half the figures it reads; for the home pages, which show five programmes' headlines.
+
+    Equal to the report's headline because the KPIs shown and their ratings read only the quarter's year: the
+    framework's retired KPIs are shown only where they have figures that year, and a rating is the year to date."""
+    settings, returns, _, period, _ = _report_period(programme, None, None, None)
+    data = load_figures(programme, load_framework(programme, [period.start_year], settings, returns))
+    return headline(programme_rollup(data, period), period, data.coverage(period))
 
 
 @dataclass
