@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 
 from tests.factories import UserFactory
@@ -96,3 +98,21 @@ def test_the_councils_settings_fill_the_statement_the_notice_and_the_banner(admi
     assert "public interest" not in privacy
     statement = text(Client().get("/about/accessibility/"))
     assert "contact us at grants@northshire.example" in statement  # no accessibility contact: the team's address
+
+
+def test_a_scripted_install_sets_the_phase_contact_and_notice(admin_user):
+    call_command(
+        "setup_council",
+        "--as",
+        "it-admin",
+        "--service-phase",
+        "Beta",
+        "--accessibility-contact",
+        "access@northshire.example",
+        "--privacy-notice",
+        "Our own notice.",
+        stdout=io.StringIO(),
+    )
+    assert "Our own notice." in Client().get("/about/privacy/").content.decode()
+    statement = Client().get("/about/accessibility/").content.decode()
+    assert 'href="mailto:access@northshire.example"' in statement and 'tag">Beta<' in statement
