@@ -35,7 +35,8 @@ def cookies() -> list[Cookie]:
     return [
         Cookie(
             settings.SESSION_COOKIE_NAME,
-            f"Keeps you signed in. It is set when you sign in; you are signed out after {idle} minutes without using the service.",
+            f"Keeps you signed in. It is set when you sign in; you are signed out after {idle} minutes "
+            "without using the service.",
             session_end,
         ),
         Cookie(
