@@ -67,6 +67,17 @@ def test_lockout_then_sign_in_and_change_password(person, page, live_server, axe
     person.refresh_from_db()
     assert person.check_password("moorland-beacon-83-kettle")
 
+    # The pages the law asks for, from the footer: each opens and passes axe (issue 18).
+    for link, heading in (
+        ("Accessibility statement", "Accessibility statement for"),
+        ("Cookies", "Cookies"),
+        ("Privacy notice", "Privacy notice"),
+    ):
+        with page.expect_navigation():
+            page.locator("footer").get_by_role("link", name=link, exact=True).click()
+        assert heading in page.get_by_role("heading", level=1).inner_text()
+        assert not axe_check(page)
+
     # (The page fixture fails the test if the Content-Security-Policy refused anything on the way.)
 
 

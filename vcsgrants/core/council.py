@@ -41,6 +41,9 @@ FIELDS = (
     "area_word",
     "area_word_plural",
     "whole_area_name",
+    "service_phase",
+    "accessibility_contact",
+    "privacy_notice",
 )
 # The standard sections of a committee report that a council may rename or switch off (its settings'
 # report_sections: a heading per key, blank for off; a key not set keeps the default). "{areas}" is the area word.

@@ -27,13 +27,17 @@ class CouncilSettingsForm(GovukModelForm):
     class Meta:
         model = CouncilSettings
         fields = list(FIELDS)
-        widgets = {"footer_text": forms.Textarea(attrs={"rows": 3}), "email_sign_off": forms.Textarea(attrs={"rows": 3})}
+        widgets = {
+            "footer_text": forms.Textarea(attrs={"rows": 3}),
+            "email_sign_off": forms.Textarea(attrs={"rows": 3}),
+            "privacy_notice": forms.Textarea(attrs={"rows": 8}),
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.instance.logo:
             del self.fields["remove_logo"]
-        for name in ("area_word", "area_word_plural", "whole_area_name", "service_name"):
+        for name in ("area_word", "area_word_plural", "whole_area_name", "service_name", "service_phase"):
             self.fields[name].widget.attrs["class"] += " govuk-input--width-20"
         self.fields["area_word_plural"].label = "Area word, for more than one"
         self.fields["area_word_plural"].help_text = "Districts, wards, community areas…"

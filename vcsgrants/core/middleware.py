@@ -16,6 +16,7 @@ PUBLIC_PREFIXES = (
     "/api/",
     "/open-data/",
     "/consult/",
+    "/about/",  # accessibility statement, cookies, privacy notice (linked from every page's footer)
     "/open-calls/",
 )
 

@@ -264,6 +264,26 @@ class CouncilSettings(models.Model):
         default="County-wide",
         help_text="What the council calls money for its whole area: County-wide, Borough-wide, Council-wide…",
     )
+    service_phase = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="Alpha or Beta while the service is being proven: shown in a phase banner on every page. Blank for none.",
+    )
+    accessibility_contact = models.CharField(
+        max_length=200,
+        blank=True,
+        help_text=(
+            "An e-mail address or telephone number for anyone who needs information in another format or finds an "
+            "accessibility problem: shown in the accessibility statement. Blank uses the contact e-mail address."
+        ),
+    )
+    privacy_notice = models.TextField(
+        blank=True,
+        help_text=(
+            "The service's privacy notice, in plain paragraphs (a blank line between them). Blank shows the standard "
+            "notice, which names the council and its contact."
+        ),
+    )
     report_sections = models.JSONField(
         "sections of Cabinet reports",
         default=dict,

@@ -1,11 +1,14 @@
 from django.urls import path
 
-from vcsgrants.core import views, views_council, views_people
+from vcsgrants.core import views, views_about, views_council, views_people
 
 app_name = "core"
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
+    path("about/accessibility/", views_about.accessibility, name="about-accessibility"),
+    path("about/cookies/", views_about.cookies, name="about-cookies"),
+    path("about/privacy/", views_about.privacy, name="about-privacy"),
     path("council/logo", views.council_logo, name="council-logo"),
     path("council/settings/", views_council.council_settings, name="council-settings"),
     path("organisations/", views.organisation_list, name="organisation-list"),

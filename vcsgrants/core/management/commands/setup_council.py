@@ -26,12 +26,16 @@ OPTIONS = {
     "area_word": "--area-word",
     "area_word_plural": "--area-word-plural",
     "whole_area_name": "--whole-area-name",
+    "service_phase": "--service-phase",
+    "accessibility_contact": "--accessibility-contact",
+    "privacy_notice": "--privacy-notice",
 }
 
 
 class Command(BaseCommand):
     help = (
-        "Set the council's settings (name, Org-ID, service name, logo, contact, footer, e-mail sign-off, area words), "
+        "Set the council's settings (name, Org-ID, service name, logo, contact, footer, e-mail sign-off, area words, "
+        "phase banner, accessibility contact, privacy notice), "
         "as the council settings page does. Only the options given change; an empty value ('') clears a field."
     )
 
