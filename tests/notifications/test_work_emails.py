@@ -1,0 +1,163 @@
+"""The e-mails that move work along: a return submitted (to the officers), queried and accepted (to the provider),
+a KPI proposal decided (to the proposer); each once per event; and the daily digest a person may choose instead."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tests.monitoring.test_returns import setup, submitted_return  # noqa: F401 - `setup` is a fixture
+from vcsgrants.core.models import Role
+from vcsgrants.monitoring import services
+from vcsgrants.monitoring.emails import return_event_emails
+from vcsgrants.monitoring.models import KpiVersion, ReturnEvent
+from vcsgrants.notifications.models import EmailPreference, Notification
+from vcsgrants.notifications.services import email_frequency_set
+
+pytestmark = pytest.mark.django_db
+
+BASE = "https://grants.council.example"
+K = Notification.Kind
+
+
+@pytest.fixture(autouse=True)
+def base_url(settings):
+    settings.VCSGRANTS_BASE_URL = BASE
+
+
+def outbox(kind: str) -> list[Notification]:
+    return list(Notification.objects.filter(kind=kind).order_by("id"))
+
+
+def test_a_submitted_return_is_e_mailed_once_to_the_agreements_officer_with_a_link_to_review_it(setup, fy2022):
+    other_officer = UserFactory(roles=[Role.OFFICER])  # not responsible for this agreement: not told
+    record = submitted_return(setup, fy2022, 1, "20")
+    [mail] = outbox(K.RETURN_SUBMITTED)
+    assert mail.recipient == setup.officer and mail.to_email == setup.officer.email
+    assert mail.recipient != other_officer
+    assert setup.agreement.reference in mail.subject
+    assert f"{BASE}{reverse('monitoring:return-detail', args=[record.pk])}" in mail.body
+    assert mail.status == Notification.Status.QUEUED
+    # The same event again queues nothing more.
+    event = ReturnEvent.objects.get(return_record=record, action=ReturnEvent.Action.SUBMITTED)
+    assert return_event_emails(event) == 0
+    assert len(outbox(K.RETURN_SUBMITTED)) == 1
+
+
+def test_without_a_responsible_officer_every_active_officer_is_told(setup, fy2022):
+    setup.officer.is_active = False
+    setup.officer.save()
+    first, second = UserFactory(roles=[Role.OFFICER]), UserFactory(roles=[Role.OFFICER])
+    UserFactory(roles=[Role.OFFICER], is_active=False)
+    UserFactory(roles=[Role.FINANCE])
+    submitted_return(setup, fy2022, 1, "20")
+    assert {n.recipient for n in outbox(K.RETURN_SUBMITTED)} == {first, second}
+
+
+def test_queried_and_accepted_go_to_the_providers_users_and_each_submission_is_a_new_event(setup, fy2022):
+    colleague = UserFactory(roles=[Role.PROVIDER], organisation=setup.agreement.organisation)
+    UserFactory(roles=[Role.PROVIDER])  # another organisation's user: not told
+    record = submitted_return(setup, fy2022, 1, "20")
+    services.return_review(return_record=record, accept=False, actor=setup.officer, comment="Check SG1 please.")
+    queried = outbox(K.RETURN_QUERIED)
+    assert {n.recipient for n in queried} == {setup.provider, colleague}
+    edit = reverse("monitoring:return-edit", args=[setup.agreement.pk, "2022-23", 1])
+    assert all(f"{BASE}{edit}" in n.body and "Check SG1 please." in n.body for n in queried)
+
+    services.return_submit(return_record=record, actor=setup.provider, comment="Corrected.")
+    assert len(outbox(K.RETURN_SUBMITTED)) == 2  # the first submission and the answer
+    services.return_review(return_record=record, accept=True, actor=setup.officer)
+    accepted = outbox(K.RETURN_ACCEPTED)
+    assert {n.recipient for n in accepted} == {setup.provider, colleague}
+    assert all(f"{BASE}{reverse('monitoring:return-detail', args=[record.pk])}" in n.body for n in accepted)
+    assert len(outbox(K.RETURN_QUERIED)) == 2  # nothing queued twice
+
+
+DEFINITION = {
+    "name": "Volunteers recruited",
+    "definition": "New volunteers placed.",
+    "unit": KpiVersion.Unit.COUNT,
+    "aggregation": "sum",
+    "direction": "higher_is_better",
+    "rba_type": KpiVersion.RbaType.HOW_MUCH,
+}
+
+
+@pytest.mark.parametrize("agree", [True, False])
+def test_a_kpi_decision_is_e_mailed_to_the_proposer(setup, agree):
+    outcome = setup.groups.outcome
+    kpi = services.kpi_propose(outcome=outcome, code="VR1", actor=setup.provider, **DEFINITION)
+    services.kpi_decide(kpi=kpi, agree=agree, actor=setup.officer, reason="" if agree else "Overlaps SG1.")
+    [mail] = outbox(K.KPI_DECIDED)  # the officer's own KPIs (agreed in the set-up) told nobody
+    assert mail.recipient == setup.provider
+    assert ("agreed" if agree else "refused") in mail.subject
+    assert f"{BASE}{reverse('monitoring:kpi-detail', args=[kpi.pk])}" in mail.body
+    if not agree:
+        assert "Overlaps SG1." in mail.body
+
+
+def run_daily() -> str:
+    out = io.StringIO()
+    call_command("send_notifications", stdout=out, stderr=out)
+    return out.getvalue()
+
+
+def test_the_daily_digest_gathers_a_days_events_into_one_e_mail_and_no_single_ones(setup, fy2022, smtp):
+    email_frequency_set(user=setup.provider, frequency=EmailPreference.Frequency.DAILY)
+    first = submitted_return(setup, fy2022, 1, "20")
+    second = submitted_return(setup, fy2022, 2, "25")
+    services.return_review(return_record=first, accept=False, actor=setup.officer, comment="Check SG1 please.")
+    services.return_review(return_record=second, accept=True, actor=setup.officer)
+    held = list(Notification.objects.filter(recipient=setup.provider))
+    assert len(held) == 2 and all(n.status == Notification.Status.HELD for n in held)
+
+    assert "Queued 1 daily digests." in run_daily()
+    [digest] = smtp.to(setup.provider.email)
+    assert "daily digest" in str(digest["Subject"]).lower()
+    text = digest.get_body(("plain",)).get_content()
+    assert "1. Monitoring return queried" in text and "2. Monitoring return accepted" in text
+    assert f"{BASE}{reverse('monitoring:return-edit', args=[setup.agreement.pk, '2022-23', 1])}" in text
+    assert "Check SG1 please." in text
+    assert len(smtp.to(setup.officer.email)) == 2  # the officer chose nothing: two submissions, two e-mails
+    assert all(n.status == Notification.Status.SENT for n in Notification.objects.filter(pk__in=[n.pk for n in held]))
+
+    run_daily()  # the same day again: nothing more for the provider
+    assert len(smtp.to(setup.provider.email)) == 1
+
+
+def test_choosing_immediate_again_releases_what_was_held(setup, fy2022, smtp):
+    email_frequency_set(user=setup.provider, frequency=EmailPreference.Frequency.DAILY)
+    record = submitted_return(setup, fy2022, 1, "20")
+    services.return_review(return_record=record, accept=True, actor=setup.officer)
+    email_frequency_set(user=setup.provider, frequency=EmailPreference.Frequency.IMMEDIATE)
+    run_daily()
+    [mail] = smtp.to(setup.provider.email)
+    assert str(mail["Subject"]).startswith("Monitoring return accepted")
+
+
+def test_each_person_chooses_in_their_account(client, setup):
+    client.force_login(setup.provider)
+    home = client.get(reverse("hub:home")).content.decode()
+    url = reverse("notifications:email-frequency")
+    assert f'href="{url}"' in home
+    page = client.get(url).content.decode()
+    assert 'value="immediate" checked' in page  # the default
+    response = client.post(url, {"frequency": "daily"}, follow=True)
+    assert "Once a day, in one daily digest" in response.content.decode()
+    assert 'value="daily" checked' in response.content.decode()
+    assert EmailPreference.objects.get(user=setup.provider).frequency == "daily"
+    response = client.post(url, {"frequency": "weekly"})
+    assert "Choose how often you want e-mails." in response.content.decode()
+    assert EmailPreference.objects.get(user=setup.provider).frequency == "daily"
+
+
+def test_the_outbox_is_in_officers_navigation_not_providers(client, setup):
+    outbox_url = reverse("notifications:notification-list")
+    client.force_login(setup.officer)
+    assert f'href="{outbox_url}"' in client.get(reverse("hub:home")).content.decode()
+    client.force_login(setup.provider)
+    assert f'href="{outbox_url}"' not in client.get(reverse("hub:home")).content.decode()
