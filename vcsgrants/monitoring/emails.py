@@ -40,7 +40,8 @@ def provider_users(return_record: Return) -> list[User]:
 
 def _what(return_record: Return) -> str:
     agreement = return_record.agreement
-    return f"the monitoring return for {agreement.reference} ({agreement.title}) for {return_record.financial_year} quarter {return_record.quarter}"
+    year, quarter = return_record.financial_year, return_record.quarter
+    return f"the monitoring return for {agreement.reference} ({agreement.title}) for {year} quarter {quarter}"
 
 
 def _short(return_record: Return) -> str:

@@ -8,8 +8,9 @@
 
 What is sent when and to whom: vcsgrants/hub/reminders.py. A run that queues reminders (not --only-send) also
 gathers, for each person who chose a daily digest, what is held for them into one digest e-mail (one a day), so
-run it in full once a day and with --only-send as often as you like (docs/operations/email.md). Two copies started at once never send the
-same e-mail twice (see services._claim); a run queues nothing it queued before (each reminder has a key).
+run it in full once a day and with --only-send as often as you like (docs/operations/email.md).
+Two copies started at once never send the same e-mail twice (see services._claim); a run queues nothing it
+queued before (each reminder has a key).
 Ends with a summary: queued by kind, sent, failed. A failure to send is not an error of the command (it exits 0;
 the e-mail waits for the next run); the errors are listed on stderr.
 """
