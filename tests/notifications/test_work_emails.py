@@ -27,6 +27,7 @@ K = Notification.Kind
 @pytest.fixture(autouse=True)
 def base_url(settings):
     settings.VCSGRANTS_BASE_URL = BASE
+    settings.VCSGRANTS_DIGEST_HOUR = 0  # whatever the hour the test runs at, the run makes the day's digests
 
 
 @pytest.fixture
@@ -137,6 +138,16 @@ def test_the_daily_digest_gathers_a_days_events_into_one_e_mail_and_no_single_on
 
     run_daily()  # the same day again: nothing more for the provider
     assert len(smtp.to(work.provider.email)) == 1
+
+
+def test_no_digest_is_made_before_the_digest_hour(work, fy2022, settings):
+    settings.VCSGRANTS_DIGEST_HOUR = 24  # never reached
+    email_frequency_set(user=work.provider, frequency=EmailPreference.Frequency.DAILY)
+    record = submitted_return(work, fy2022, 1, "20")
+    services.return_review(return_record=record, accept=True, actor=work.officer)
+    call_command("send_notifications", "--only-queue", stdout=io.StringIO())
+    assert not Notification.objects.filter(kind=K.DIGEST).exists()
+    assert Notification.objects.get(recipient=work.provider).status == Notification.Status.HELD
 
 
 def test_choosing_immediate_again_releases_what_was_held(work, fy2022, smtp):

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.mime.image import MIMEImage
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
@@ -92,6 +93,15 @@ def _digest_body(user: User, items: list[Notification]) -> str:
     intro = f"Here is your daily digest: {len(items)} {'thing' if len(items) == 1 else 'things'} from the grants service."
     parts = [greeting(user), intro, *sections, "You chose a daily digest in your account; you can change it there.", closing]
     return "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
+
+
+def digest_hour() -> int:
+    """From what hour (local time) the day's digests are made: settings.VCSGRANTS_DIGEST_HOUR, default 7."""
+    return int(getattr(settings, "VCSGRANTS_DIGEST_HOUR", 7))
+
+
+def digests_due(now: dt.datetime | None = None) -> bool:
+    return timezone.localtime(now).hour >= digest_hour()
 
 
 def build_digests(*, today: dt.date | None = None) -> int:
