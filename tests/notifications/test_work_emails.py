@@ -13,7 +13,7 @@ from tests.factories import UserFactory
 from tests.monitoring.test_returns import Setup, make_agreement, make_kpis, set_targets, submitted_return
 from vcsgrants.core.models import Role
 from vcsgrants.monitoring import services
-from vcsgrants.monitoring.emails import return_event_emails
+from vcsgrants.monitoring.emails import not_emailed, return_event_emails
 from vcsgrants.monitoring.models import KpiVersion, ReturnEvent
 from vcsgrants.notifications.models import EmailPreference, Notification
 from vcsgrants.notifications.services import email_frequency_set
@@ -57,6 +57,13 @@ def test_a_submitted_return_is_e_mailed_once_to_the_agreements_officer_with_a_li
     event = ReturnEvent.objects.get(return_record=record, action=ReturnEvent.Action.SUBMITTED)
     assert return_event_emails(event) == 0
     assert len(outbox(K.RETURN_SUBMITTED)) == 1
+
+
+def test_history_loaded_without_e_mails_queues_none(work, fy2022):
+    with not_emailed():  # how the demo loads its years of past returns
+        record = submitted_return(work, fy2022, 1, "20")
+        services.return_review(return_record=record, accept=True, actor=work.officer)
+    assert not Notification.objects.exists()
 
 
 def test_without_a_responsible_officer_every_active_officer_is_told(work, fy2022):

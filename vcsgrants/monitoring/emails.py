@@ -15,6 +15,10 @@ they proposed). A person who chose a daily digest gets these in it (notification
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.urls import reverse
 
 from vcsgrants.core.models import Role, User
@@ -22,6 +26,18 @@ from vcsgrants.monitoring.models import Kpi, Return, ReturnEvent
 from vcsgrants.notifications.messages import body_text, people_with_email
 from vcsgrants.notifications.models import Notification
 from vcsgrants.notifications.services import enqueue
+
+_quiet: contextvars.ContextVar[bool] = contextvars.ContextVar("monitoring_emails_quiet", default=False)
+
+
+@contextmanager
+def not_emailed() -> Iterator[None]:
+    """Record steps without e-mailing anyone: for loading history (the demo's past returns), not for real work."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
 
 
 def _active(queryset) -> list[User]:
@@ -50,6 +66,8 @@ def _short(return_record: Return) -> str:
 
 def _queue(kind: str, event_key: str, people: list[User], actor: User, subject: str, paragraphs, link: str, intro: str) -> int:
     queued = 0
+    if _quiet.get():
+        return queued
     for person in people:
         if person.pk == actor.pk:
             continue
