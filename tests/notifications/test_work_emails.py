@@ -3,6 +3,7 @@ a KPI proposal decided (to the proposer); each once per event; and the daily dig
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import pytest
@@ -116,6 +117,17 @@ def test_a_kpi_decision_is_e_mailed_to_the_proposer(work, agree):
     assert f"{BASE}{reverse('monitoring:kpi-detail', args=[kpi.pk])}" in mail.body
     if not agree:
         assert "Overlaps SG1." in mail.body
+
+
+def test_a_queried_return_is_not_chased_in_the_week_after_the_query_e_mail(work, fy2022):
+    """The query's own e-mail tells the provider; the weekly 'answer the query' reminder starts a week later."""
+    record = submitted_return(work, fy2022, 1, "20")
+    queried = dt.datetime(2022, 8, 2, 10, tzinfo=dt.UTC)
+    services.return_review(return_record=record, accept=False, actor=work.officer, comment="Check SG1.", at=queried)
+    call_command("send_notifications", "--only-queue", "--today", "2022-08-04", stdout=io.StringIO())
+    assert [n.kind for n in Notification.objects.filter(recipient=work.provider)] == [K.RETURN_QUERIED]
+    call_command("send_notifications", "--only-queue", "--today", "2022-08-09", stdout=io.StringIO())
+    assert sorted(n.kind for n in Notification.objects.filter(recipient=work.provider)) == [K.RETURN_OVERDUE, K.RETURN_QUERIED]
 
 
 def run_daily() -> str:
