@@ -200,6 +200,7 @@ MATRIX = {
     "notification-list": (MANAGERS, None),
     "notification-detail": (MANAGERS, None),
     "notification-send-again": (set(), MANAGERS),  # POST only
+    "email-frequency": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),  # each person's own choice
     # --- api tokens ---
     # Any signed-in user lists and makes their own tokens; a token is revoked by its own user only (here the officer's).
     "api-tokens": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),

@@ -278,3 +278,5 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", f"no-reply@{_BASE_HOST if _BASE_HOST.strip('0123456789.:') else 'localhost'}"
 )
 VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS = int(os.environ.get("VCSGRANTS_NOTIFICATION_MAX_ATTEMPTS", 5))
+# The daily digests are made by the first run of send_notifications at or after this hour (UK time), once a day.
+VCSGRANTS_DIGEST_HOUR = int(os.environ.get("VCSGRANTS_DIGEST_HOUR", 7))

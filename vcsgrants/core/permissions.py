@@ -78,6 +78,7 @@ ACTIONS = {
     "calls.override_eligibility": "override an application's eligibility",
     "notifications.view_outbox": "see the e-mail outbox",
     "notifications.send_again": "queue a failed e-mail again",
+    "notifications.choose_frequency": "choose how often you get e-mails",
     "workbook.import_workbook": "bring in existing data from a workbook",
 }
 

@@ -25,6 +25,7 @@ from vcsgrants.core.money import quarter_end, quarter_starts
 from vcsgrants.core.services import financial_year_get
 from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, Programme
 from vcsgrants.monitoring import services
+from vcsgrants.monitoring.emails import not_emailed
 from vcsgrants.monitoring.models import Kpi, KpiComment, KpiVersion, Outcome
 from vcsgrants.monitoring.rag import Aggregation, Direction
 
@@ -637,8 +638,14 @@ def _load_returns(
 def load_monitoring_demo(programme: Programme, *, officer: User, provider_users: Iterable[User]) -> bool:
     """Load the demo outcomes framework, targets and returns for programme; False if it already has outcomes.
 
-    provider_users: one login per provider organisation, who proposes KPIs and submits its returns.
+    provider_users: one login per provider organisation, who proposes KPIs and submits its returns. The years of
+    past returns and KPI decisions are history, not news: they queue no e-mails (monitoring/emails.py).
     """
+    with not_emailed():
+        return _load_monitoring_demo(programme, officer=officer, provider_users=provider_users)
+
+
+def _load_monitoring_demo(programme: Programme, *, officer: User, provider_users: Iterable[User]) -> bool:
     services.monitoring_settings(programme)  # the defaults: amber within 10%, returns due 30 days after quarter end
     if Outcome.objects.filter(programme=programme).exists():
         return False

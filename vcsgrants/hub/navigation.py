@@ -59,6 +59,8 @@ def navigation(request):
         items.append(("Council settings", reverse("core:council-settings")))
     if user.has_perm("core.manage_people"):
         items.append(("People", reverse("core:people-list")))
+    if user.has_perm("notifications.view_outbox"):
+        items.append(("E-mail outbox", reverse("notifications:notification-list")))
     if user.has_perm("core.view_audit"):
         items.append(("Audit log", reverse("core:audit-log")))
     current = request.path

@@ -9,7 +9,8 @@ every hour, queues nothing new):
 - **Return overdue** — the returns on the officers' overdue list (monitoring.selectors.overdue_returns, the same
   rule): to the provider's users once a week, for the first `overdue_weeks` weeks (default 6) after the due date;
   after that the officers chase by hand from the overdue list. A queried return is chased the same way ("answer
-  the query"). The officer who set up the agreement (if still an active officer or administrator with an
+  the query"), except in the week after the query, when the query's own e-mail (monitoring/emails.py) has just
+  told them. The officer who set up the agreement (if still an active officer or administrator with an
   e-mail) is told once when a return first becomes overdue.
 - **Action due / overdue** — an open meeting action due within `action_days` (default 7): once to its owner;
   then once a week while it is overdue, for the first `overdue_weeks` weeks. The owner is the user named on the
@@ -28,13 +29,15 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
+from django.utils import timezone
 
 from vcsgrants.core.models import Role, User
 from vcsgrants.core.money import long_date, quarter_end, quarter_starts
 from vcsgrants.engagement.models.meetings import Action
 from vcsgrants.engagement.selectors.meetings import can_see_action, can_see_meeting, engagement_dates
-from vcsgrants.monitoring.models import Return
+from vcsgrants.monitoring.models import Return, ReturnEvent
 from vcsgrants.monitoring.selectors import OverdueReturn, overdue_returns
 from vcsgrants.notifications.messages import body_text
 from vcsgrants.notifications.models import Notification
@@ -105,6 +108,16 @@ def _responsible_officers(user_ids: set[int]) -> dict[int, User]:
         .distinct()
     )
     return {u.pk: u for u in users}
+
+
+def _queried_on(return_ids: list[int]) -> dict[int, dt.date]:
+    """When each of these returns was last queried (local date)."""
+    latest = (
+        ReturnEvent.objects.filter(return_record_id__in=return_ids, action=ReturnEvent.Action.QUERIED)
+        .values("return_record_id")
+        .annotate(at=Max("at"))
+    )
+    return {row["return_record_id"]: timezone.localdate(row["at"]) for row in latest}
 
 
 def _due_reminder(row: OverdueReturn, user: User) -> Reminder:
@@ -191,8 +204,11 @@ def return_reminders(today: dt.date, *, days: int = RETURN_DAYS, overdue_weeks: 
     providers = _provider_users({row.agreement.organisation_id for row in rows})
     officers = _responsible_officers({row.agreement.created_by_id for row in late})
     reminders = [_due_reminder(row, user) for row in due for user in providers.get(row.agreement.organisation_id, [])]
+    queried_on = _queried_on([row.return_record.pk for row in late if row.status == Return.Status.QUERIED])
     for row in late:
         week = overdue_week(row.days_overdue)
+        if row.return_record is not None and 0 <= (today - queried_on.get(row.return_record.pk, dt.date.min)).days < 7:
+            continue  # queried in the last week: the provider has just had the query's own e-mail (monitoring/emails.py)
         reminders += [_overdue_reminder(row, user, week) for user in providers.get(row.agreement.organisation_id, [])]
         officer = officers.get(row.agreement.created_by_id)
         if officer and row.status != Return.Status.QUERIED and row.days_overdue > 0:

@@ -21,6 +21,7 @@ from vcsgrants.core.concurrency import check_version, model_state
 from vcsgrants.core.models import FinancialYear, User
 from vcsgrants.core.money import quarter_end, quarter_starts
 from vcsgrants.funding.models import Agreement, Programme
+from vcsgrants.monitoring.emails import kpi_decided_email, return_event_emails
 from vcsgrants.monitoring.models import (
     Kpi,
     KpiComment,
@@ -202,6 +203,7 @@ def kpi_decide(*, kpi: Kpi, agree: bool, actor: User, reason: str = "", **amendm
     if reason.strip():
         KpiComment.objects.create(kpi=kpi, author=actor, text=reason.strip())
     record_event(actor=actor, verb="kpi.decided", obj=kpi, summary=f"{'Agreed' if agree else 'Rejected'} KPI {kpi}")
+    kpi_decided_email(kpi, actor, reason)
     return kpi
 
 
@@ -474,8 +476,9 @@ def return_submit(*, return_record: Return, actor: User, comment: str = "", at: 
     return_record.submitted_at = at
     return_record.save()
     action = ReturnEvent.Action.RESUBMITTED if answering else ReturnEvent.Action.SUBMITTED
-    ReturnEvent.objects.create(return_record=return_record, action=action, actor=actor, comment=comment.strip(), at=at)
+    event = ReturnEvent.objects.create(return_record=return_record, action=action, actor=actor, comment=comment.strip(), at=at)
     record_event(actor=actor, verb=f"return.{action}", obj=return_record, summary=f"{return_record}: {action}")
+    return_event_emails(event)
     return return_record
 
 
@@ -494,10 +497,11 @@ def return_review(
     return_record.status = Return.Status.ACCEPTED if accept else Return.Status.QUERIED
     return_record.save()
     action = ReturnEvent.Action.ACCEPTED if accept else ReturnEvent.Action.QUERIED
-    ReturnEvent.objects.create(
+    event = ReturnEvent.objects.create(
         return_record=return_record, action=action, actor=actor, comment=comment.strip(), at=at or timezone.now()
     )
     record_event(actor=actor, verb=f"return.{action}", obj=return_record, summary=f"{return_record}: {action}")
+    return_event_emails(event)
     return return_record
 
 

@@ -7,3 +7,4 @@ from vcsgrants.core.rules import manages_programmes
 
 rules.add_perm("notifications.view_outbox", manages_programmes)
 rules.add_perm("notifications.send_again", manages_programmes)
+rules.add_perm("notifications.choose_frequency", rules.is_authenticated)  # each person, for themselves

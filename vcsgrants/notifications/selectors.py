@@ -8,13 +8,16 @@ from vcsgrants.notifications.models import Notification, max_attempts
 
 
 def status_filter(status: str) -> Q:
-    """Queued: not sent, attempts left. Failed: not sent, every attempt used. Sent: sent."""
+    """Queued: not sent, attempts left. Failed: not sent, every attempt used. Held: waiting for the daily digest.
+    Sent: sent (alone, or in a digest)."""
     if status == Notification.Status.SENT:
         return Q(sent_at__isnull=False)
+    if status == Notification.Status.HELD:
+        return Q(sent_at=None, held_for_digest=True)
     if status == Notification.Status.FAILED:
-        return Q(sent_at=None, attempts__gte=max_attempts())
+        return Q(sent_at=None, held_for_digest=False, attempts__gte=max_attempts())
     if status == Notification.Status.QUEUED:
-        return Q(sent_at=None, attempts__lt=max_attempts())
+        return Q(sent_at=None, held_for_digest=False, attempts__lt=max_attempts())
     return Q()
 
 

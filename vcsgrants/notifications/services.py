@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass, field
 from email.mime.image import MIMEImage
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage, EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
@@ -22,8 +23,8 @@ from django.utils import timezone
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.council import display_name, email_domain, from_address, logo_bytes
 from vcsgrants.core.models import User
-from vcsgrants.notifications.messages import html_version
-from vcsgrants.notifications.models import Notification, max_attempts
+from vcsgrants.notifications.messages import greeting, html_version, sign_off
+from vcsgrants.notifications.models import DIGESTIBLE_KINDS, EmailPreference, Notification, max_attempts
 
 
 def enqueue(*, kind: str, key: str, to_email: str, subject: str, body: str, recipient: User | None = None) -> Notification | None:
@@ -34,11 +35,106 @@ def enqueue(*, kind: str, key: str, to_email: str, subject: str, body: str, reci
     """
     if not to_email:
         return None
+    held = kind in DIGESTIBLE_KINDS and recipient is not None and wants_digest(recipient)
     notification, created = Notification.objects.get_or_create(
         key=key[:200],
-        defaults={"kind": kind, "to_email": to_email, "subject": subject[:200], "body": body, "recipient": recipient},
+        defaults={
+            "kind": kind,
+            "to_email": to_email,
+            "subject": subject[:200],
+            "body": body,
+            "recipient": recipient,
+            "held_for_digest": held,
+        },
     )
     return notification if created else None
+
+
+# --- Each person's choice: every e-mail at once, or a daily digest ------------------------------------------
+
+
+def email_frequency(user: User) -> str:
+    """'immediate' (the default, when the person has never chosen) or 'daily'."""
+    preference = EmailPreference.objects.filter(user=user).values_list("frequency", flat=True).first()
+    return preference or EmailPreference.Frequency.IMMEDIATE
+
+
+def wants_digest(user: User) -> bool:
+    return email_frequency(user) == EmailPreference.Frequency.DAILY
+
+
+@transaction.atomic
+def email_frequency_set(*, user: User, frequency: str) -> EmailPreference:
+    """A person chooses how they take their work e-mails. Choosing 'immediate' releases what is held for the
+    digest, so the next sending run sends it one by one; nothing is lost either way."""
+    if frequency not in EmailPreference.Frequency.values:
+        raise ValidationError({"frequency": "Choose how often you want e-mails."})
+    preference, _ = EmailPreference.objects.update_or_create(user=user, defaults={"frequency": frequency})
+    if frequency == EmailPreference.Frequency.IMMEDIATE:
+        Notification.objects.filter(recipient=user, held_for_digest=True, sent_at=None, digest=None).update(held_for_digest=False)
+    record_event(
+        actor=user, verb="notification.frequency", obj=preference, summary=f"E-mails: {preference.get_frequency_display()}"
+    )
+    return preference
+
+
+def _digest_body(user: User, items: list[Notification]) -> str:
+    """One e-mail: a numbered section for each held e-mail (its subject, then its words without greeting and
+    sign-off, its links kept), oldest first."""
+    closing = sign_off().strip()
+    sections = []
+    for number, item in enumerate(items, start=1):
+        paragraphs = [p for p in item.body.strip().split("\n\n") if p.strip()]
+        if paragraphs and paragraphs[0].startswith(("Dear ", "Hello,")):
+            paragraphs = paragraphs[1:]
+        if paragraphs and paragraphs[-1].strip() == closing:
+            paragraphs = paragraphs[:-1]
+        sections.append("\n\n".join([f"{number}. {item.subject}", *paragraphs]))
+    intro = f"Here is your daily digest: {len(items)} {'thing' if len(items) == 1 else 'things'} from the grants service."
+    parts = [greeting(user), intro, *sections, "You chose a daily digest in your account; you can change it there.", closing]
+    return "\n\n".join(p.strip() for p in parts if p.strip()) + "\n"
+
+
+def digest_hour() -> int:
+    """From what hour (local time) the day's digests are made: settings.VCSGRANTS_DIGEST_HOUR, default 7."""
+    return int(getattr(settings, "VCSGRANTS_DIGEST_HOUR", 7))
+
+
+def digests_due(now: dt.datetime | None = None) -> bool:
+    return timezone.localtime(now).hour >= digest_hour()
+
+
+def build_digests(*, today: dt.date | None = None) -> int:
+    """Gather each person's held e-mails into one digest for `today` (one a day: key digest:<user>:<date>); returns
+    how many digests were queued. What is held after today's digest waits for tomorrow's."""
+    today = today or timezone.localdate()
+    held = (
+        Notification.objects.filter(held_for_digest=True, sent_at=None, digest=None, recipient__isnull=False)
+        .select_related("recipient")
+        .order_by("recipient_id", "created_at", "id")
+    )
+    by_person: dict[int, list[Notification]] = {}
+    for item in held:
+        by_person.setdefault(item.recipient_id, []).append(item)
+    made = 0
+    for items in by_person.values():
+        person = items[0].recipient
+        with transaction.atomic():
+            digest, created = Notification.objects.get_or_create(
+                key=f"digest:{person.pk}:{today.isoformat()}",
+                defaults={
+                    "kind": Notification.Kind.DIGEST,
+                    "to_email": person.email or items[-1].to_email,
+                    "subject": f"Your daily digest from {display_name()}: {today:%-d %B %Y}"[:200],
+                    "body": _digest_body(person, items),
+                    "recipient": person,
+                },
+            )
+            if not created:
+                continue  # today's digest is made; these wait for tomorrow's
+            Notification.objects.filter(pk__in=[i.pk for i in items]).update(digest=digest)
+            made += 1
+    return made
 
 
 # --- Sending ---------------------------------------------------------------------------------------------
@@ -58,7 +154,7 @@ class SendResult:
 
 def sendable(now: dt.datetime) -> QuerySet[Notification]:
     """Queued notifications that may be tried now: not sent, attempts left, not waiting for a retry or claimed."""
-    return Notification.objects.filter(sent_at=None, attempts__lt=max_attempts()).filter(
+    return Notification.objects.filter(sent_at=None, held_for_digest=False, attempts__lt=max_attempts()).filter(
         Q(not_before=None) | Q(not_before__lte=now)
     )
 
@@ -152,9 +248,12 @@ def send_queued(*, now: dt.datetime | None = None, batch_size: int = BATCH_SIZE)
                 except Exception as error:  # noqa: BLE001 - recorded, and tried again by a later run
                     _record_failure(notification, error, now, result)
                     continue
+                sent_at = timezone.now()
                 Notification.objects.filter(pk=notification.pk).update(
-                    sent_at=timezone.now(), attempts=notification.attempts + 1, last_error="", claim="", not_before=None
+                    sent_at=sent_at, attempts=notification.attempts + 1, last_error="", claim="", not_before=None
                 )
+                if notification.kind == Notification.Kind.DIGEST:  # what it gathered went with it
+                    Notification.objects.filter(digest=notification, sent_at=None).update(sent_at=sent_at)
                 result.sent += 1
         finally:
             try:

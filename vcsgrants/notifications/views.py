@@ -6,12 +6,12 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from vcsgrants.core.permissions import require
 from vcsgrants.notifications import selectors
-from vcsgrants.notifications.models import Notification, max_attempts
-from vcsgrants.notifications.services import notification_send_again
+from vcsgrants.notifications.models import EmailPreference, Notification, max_attempts
+from vcsgrants.notifications.services import email_frequency, email_frequency_set, notification_send_again
 
 PAGE_SIZE = 50
 
@@ -69,3 +69,31 @@ def notification_send_again_view(request, pk):
         messages.success(request, f"The e-mail to {notification.to_email} is queued again. The next run sends it.")
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/notifications/") else "notifications:notification-list")
+
+
+@require_http_methods(["GET", "POST"])
+def email_frequency_view(request):
+    """Each person chooses: every work e-mail at once, or one daily digest."""
+    require(request.user, "notifications.choose_frequency")
+    error = ""
+    chosen = email_frequency(request.user)
+    if request.method == "POST":
+        chosen = request.POST.get("frequency", "")
+        try:
+            preference = email_frequency_set(user=request.user, frequency=chosen)
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            label = preference.get_frequency_display()
+            messages.success(request, f"Saved: you will get e-mails {label[0].lower()}{label[1:]}.")
+            return redirect("notifications:email-frequency")
+    return render(
+        request,
+        "notifications/email_frequency.html",
+        {
+            "page_title": "How often you get e-mails",
+            "choices": EmailPreference.Frequency.choices,
+            "chosen": chosen,
+            "error": error,
+        },
+    )

@@ -3,11 +3,15 @@
     manage.py send_notifications                      # queue reminders, then send
     manage.py send_notifications --dry-run            # list what would be queued and sent; writes and sends nothing
     manage.py send_notifications --only-send          # just empty the outbox (e.g. every 10 minutes)
-    manage.py send_notifications --only-queue         # just queue reminders
+    manage.py send_notifications --only-queue         # just queue reminders (and the daily digests)
     manage.py send_notifications --today 2022-07-20   # reminders as on that day (testing, catching up)
 
-What is sent when and to whom: vcsgrants/hub/reminders.py. Two copies started at once never send the
-same e-mail twice (see services._claim); a run queues nothing it queued before (each reminder has a key).
+What is sent when and to whom: vcsgrants/hub/reminders.py. A run that queues reminders (not --only-send) also
+gathers, for each person who chose a daily digest, what is held for them into one digest e-mail: one a day, made
+by the first such run at or after settings.VCSGRANTS_DIGEST_HOUR (7am), or whenever --today is given
+(docs/operations/email.md).
+Two copies started at once never send the same e-mail twice (see services._claim); a run queues nothing it
+queued before (each reminder has a key).
 Ends with a summary: queued by kind, sent, failed. A failure to send is not an error of the command (it exits 0;
 the e-mail waits for the next run); the errors are listed on stderr.
 """
@@ -23,7 +27,7 @@ from django.utils import timezone
 from vcsgrants.hub import reminders
 from vcsgrants.notifications.models import Notification
 from vcsgrants.notifications.selectors import status_counts
-from vcsgrants.notifications.services import send_queued, sendable
+from vcsgrants.notifications.services import build_digests, digests_due, send_queued, sendable
 
 
 def _date(text: str) -> dt.date:
@@ -85,6 +89,8 @@ class Command(BaseCommand):
                 queued = reminders.queue_reminders(due)
         word = "Would queue" if dry_run else "Queued"
         self.stdout.write(f"{word} reminders as on {today:%d %B %Y}: {_kinds(queued)}.")
+        if not options["only_send"] and not dry_run and (options["today"] or digests_due()):
+            self.stdout.write(f"Queued {build_digests(today=today)} daily digests.")
         if options["only_queue"]:
             return
         if dry_run:
