@@ -12,7 +12,7 @@ Plain functions returning plain dataclasses:
 - `kpi_ratings(agreement, year, quarter)` → `list[KpiRow]`: each KPI's actual and target to date, RAG and trend
 - `kpi_ratings_for_agreements(agreements, year, quarter)` → `{agreement_id: list[KpiRow]}` in the same few queries
 - `overdue_returns(today)` → `list[OverdueReturn]` (the late quarters worked out in the database)
-- `overdue_keys(today)` → `list[OverdueKey]` (the same rows as plain values, for a page) and `overdue_rows(today, keys)` → `list[OverdueReturn]`
+- `overdue_keys(today)` → `list[OverdueKey]`: the same rows as plain values, for a page; `overdue_rows(today, keys)` builds them
 - `late_quarters(today)` → `list[LateQuarter]`: plain values, one query; `late_returns(today, limit=)` → count and first few
 - `format_kpi_value(value, unit)` → "1,234", "85.5%", "£1,200.00"
 - `programme_returns(programme)` → `ReturnsIndex`: which returns each quarter expects and which are in (three queries)
