@@ -12,6 +12,7 @@ Plain functions returning plain dataclasses:
 - `kpi_ratings(agreement, year, quarter)` → `list[KpiRow]`: each KPI's actual and target to date, RAG and trend
 - `kpi_ratings_for_agreements(agreements, year, quarter)` → `{agreement_id: list[KpiRow]}` in the same few queries
 - `overdue_returns(today)` → `list[OverdueReturn]` (the late quarters worked out in the database)
+- `overdue_keys(today)` → `list[OverdueKey]`: the same rows as plain values, for a page; `overdue_rows(today, keys)` builds them
 - `late_quarters(today)` → `list[LateQuarter]`: plain values, one query; `late_returns(today, limit=)` → count and first few
 - `format_kpi_value(value, unit)` → "1,234", "85.5%", "£1,200.00"
 - `programme_returns(programme)` → `ReturnsIndex`: which returns each quarter expects and which are in (three queries)
@@ -582,6 +583,68 @@ def overdue_returns(today: dt.date, *, organisation_id: int | None = None) -> li
     late = _late_quarters(today, [y for y in years.values() if y.has_targets], due_days, organisation_id)
     own = Q(agreement__organisation_id=organisation_id) if organisation_id is not None else Q()
     return _overdue_rows(today, late, years, due_days, own)
+
+
+@dataclass(frozen=True, order=True)
+class OverdueKey:
+    """One row of the overdue list as plain values, in the list's order (due date, agreement reference, quarter):
+    cheap enough to hold every row, so a page builds only its own `OverdueReturn`s (`overdue_rows`)."""
+
+    due_date: dt.date
+    reference: str
+    quarter: int
+    agreement_id: int
+    year_id: int
+    return_id: int | None  # the draft or queried return, if any
+    year: FinancialYear = field(compare=False)  # loaded with the keys (years are few), so a page need not ask again
+
+
+def overdue_keys(today: dt.date) -> list[OverdueKey]:
+    """Every row of `overdue_returns(today)` as plain values in the same order: how many there are, and what to show
+    a page at a time with `overdue_rows`. Four queries (five on PostgreSQL), whatever the number of rows."""
+    years, due_days = _years_with_targets(), _stored_due_days()
+    late = _late_quarters(today, [y for y in years.values() if y.has_targets], due_days, None)
+    keys = [
+        OverdueKey(
+            today + dt.timedelta(days=q.sort_days),
+            q.reference,
+            q.quarter,
+            q.agreement_id,
+            q.year_id,
+            q.draft_id,
+            years[q.year_id],
+        )
+        for q in late
+    ]
+    default = ProgrammeMonitoring._meta.get_field("return_due_days").get_default()
+    queried = Return.objects.filter(status=Return.Status.QUERIED).values_list(
+        "pk", "agreement_id", "financial_year_id", "quarter", "agreement__reference", "agreement__programme_id"
+    )
+    for pk, agreement_id, year_id, quarter, reference, programme_id in queried.order_by():
+        due = due_date_for(years[year_id].start_year, quarter, due_days.get(programme_id, default))
+        keys.append(OverdueKey(due, reference, quarter, agreement_id, year_id, pk, years[year_id]))
+    keys.sort()
+    return keys
+
+
+def overdue_rows(today: dt.date, keys: Sequence[OverdueKey]) -> list[OverdueReturn]:
+    """The `OverdueReturn`s of the given rows of `overdue_keys(today)`, in their order (two queries, one without a
+    return among them, none for no rows)."""
+    return_ids = [k.return_id for k in keys if k.return_id is not None]
+    records = {r.pk: r for r in Return.objects.filter(pk__in=return_ids).only("pk", "status").order_by()} if return_ids else {}
+    agreements = Agreement.objects.filter(pk__in={k.agreement_id for k in keys}).select_related("programme", "organisation")
+    by_pk = {a.pk: a for a in agreements} if keys else {}
+    return [
+        OverdueReturn(
+            by_pk[k.agreement_id],
+            k.year,
+            k.quarter,
+            k.due_date,
+            max((today - k.due_date).days, 0),
+            records.get(k.return_id),
+        )
+        for k in keys
+    ]
 
 
 def late_returns(today: dt.date, *, limit: int) -> tuple[int, list[OverdueReturn]]:

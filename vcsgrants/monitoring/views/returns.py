@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -261,15 +262,20 @@ def return_review(request, pk):
     return _return_detail_page(request, record, form)
 
 
+OVERDUE_PAGE_SIZE = 50
+
+
 def returns_overdue(request):
+    """The overdue and queried returns, 50 to a page; the downloads give every row."""
     require(request.user, "monitoring.view_overdue")
     today = dt.date.today()
-    rows = selectors.overdue_returns(today)
+    page = Paginator(selectors.overdue_keys(today), OVERDUE_PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "monitoring/returns/overdue.html",
         {
-            "rows": rows,
+            "page": page,
+            "rows": selectors.overdue_rows(today, page.object_list),
             "today": today,
             "page_title": "Overdue and queried returns",
             "downloads": exports.download_links(request, "monitoring:returns-overdue-export"),
@@ -281,7 +287,7 @@ def returns_overdue_export(request, fmt):
     """The overdue and queried returns list as CSV or XLSX, as at today like the page."""
     require(request.user, "monitoring.view_overdue")
     today = dt.date.today()
-    rows = selectors.overdue_returns_rows(selectors.overdue_returns(today))
+    rows = selectors.overdue_returns_rows(selectors.overdue_rows(today, selectors.overdue_keys(today)))
     return exports.download(
         fmt, f"returns-overdue-{today.isoformat()}", selectors.OVERDUE_HEADERS, rows, sheet_title="Overdue returns"
     )
