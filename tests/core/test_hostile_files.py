@@ -5,7 +5,8 @@ person would use: a provider's agreement document and quarterly return (XLSX and
 applicant's file answer.
 
 How it is measured, in this test process, around the request alone:
-- time: `time.perf_counter`, asserted under 2 s (with tracemalloc on, which slows Python down: the real figure is lower);
+- time: the CPU time this process spent (`time.process_time`), asserted under 2 s (with tracemalloc on, which slows
+  Python down: the real figure is lower). CPU time, not the wall clock, so other work on a busy machine cannot fail it;
 - memory: tracemalloc's peak of what Python allocated during the request (bytes objects such as unpacked data, the
   parsed rows, the page), asserted under 200 MB. It is reset at the start, so it is the request's own peak, and it is
   precise, where the process's resident size (`ru_maxrss`) is a lifetime high-water mark that a request under the
@@ -76,7 +77,7 @@ class Measure:
     rss_growth: int = 0
 
     def __str__(self) -> str:
-        return f"{self.seconds:.3f} s, tracemalloc peak {self.peak / MB:.1f} MB, ru_maxrss growth {self.rss_growth / MB:.1f} MB"
+        return f"{self.seconds:.3f} s CPU, peak {self.peak / MB:.1f} MB, ru_maxrss growth {self.rss_growth / MB:.1f} MB"
 
     def within_bounds(self) -> bool:
         return self.seconds < SECONDS and self.peak < MEMORY and self.rss_growth < MEMORY
@@ -89,11 +90,11 @@ def measured():
     tracemalloc.start()
     tracemalloc.reset_peak()
     measure = Measure()
-    started = time.perf_counter()
+    started = time.process_time()
     try:
         yield measure
     finally:
-        measure.seconds = time.perf_counter() - started
+        measure.seconds = time.process_time() - started
         measure.peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         measure.rss_growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 - rss_before
