@@ -26,7 +26,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 .PHONY: bench bench-load bench-import
 .PHONY: test-api-live
 .PHONY: help install run test test-sqlite test-postgres test-browser lint format \
-	migrations-check deploy-check ensure-chromium ensure-postgres
+	migrations-check deploy-check ensure-chromium ensure-postgres ensure-node ensure-oidc-provider
 .PHONY: security audit docs
 
 help:
@@ -81,6 +81,25 @@ ensure-postgres:
 		[ -x $(PG_INITDB) ] || { echo "ERROR: postgresql-15 installed but $(PG_INITDB) is still missing" >&2; exit 1; }; \
 	fi
 
+# The single sign-on browser test (tests/browser/test_sso.py) runs a real OpenID provider: the certified npm package
+# oidc-provider under Node 20 or later, installed by `npm ci` from tests/oidc/package-lock.json into
+# tests/oidc/node_modules (git-ignored), again only when the lock file changes.
+OIDC_PROVIDER := tests/oidc/node_modules/.package-lock.json
+ensure-node:
+	@if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then \
+		echo "node or npm is missing: installing Debian's nodejs and npm"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y nodejs npm \
+			|| { echo "ERROR: could not install nodejs and npm; the single sign-on test cannot run" >&2; exit 1; }; \
+	fi
+	@node -e 'process.exit(Number(process.versions.node.split(".")[0]) >= 20 ? 0 : 1)' \
+		|| { echo "ERROR: node $$(node --version) is too old: the single sign-on test needs Node 20 or later" >&2; exit 1; }
+
+$(OIDC_PROVIDER): tests/oidc/package.json tests/oidc/package-lock.json | ensure-node
+	npm ci --prefix tests/oidc --no-audit --no-fund
+	touch $@
+
+ensure-oidc-provider: $(OIDC_PROVIDER)
+
 # --- checks --------------------------------------------------------------------
 # lint-imports checks the contracts in pyproject.toml: the apps' layers, pure modules free of Django, the demo apart.
 lint: $(STAMP)
@@ -122,7 +141,7 @@ audit: $(STAMP)
 # tests/conftest.py sets the order the modules are handed out in (the demo's first, then the slow ones) and turns
 # off xdist's own reordering (--loadscope-reorder), so each worker loads the demo once.
 XDIST := -n 2 --dist loadfile
-test-sqlite: $(STAMP) ensure-chromium
+test-sqlite: $(STAMP) ensure-chromium ensure-oidc-provider
 	env -u DATABASE_URL $(PYTEST) $(XDIST) --ignore=tests/browser
 	env -u DATABASE_URL $(PYTEST) tests/browser
 
@@ -131,7 +150,7 @@ test-sqlite: $(STAMP) ensure-chromium
 test-api-live: $(STAMP)
 	env -u DATABASE_URL $(PYTEST) -q tests/api/test_schemathesis_live.py
 
-test-browser: $(STAMP) ensure-chromium
+test-browser: $(STAMP) ensure-chromium ensure-oidc-provider
 	env -u DATABASE_URL $(PYTEST) tests/browser
 
 # The live-server modules always run on a SQLite database of their own (they test SQLite through DATABASE_URL and

@@ -140,6 +140,8 @@ AUTHENTICATION_BACKENDS = [
     "vcsgrants.core.signin.LockoutBackend",
     "rules.permissions.ObjectPermissionBackend",
     "vcsgrants.core.backends.PasswordBackend",
+    # Keeps single sign-on sessions (vcsgrants/core/sso.py); it never accepts a password.
+    "vcsgrants.core.sso.SsoBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "hub:home"
@@ -154,6 +156,18 @@ AUTH_PASSWORD_VALIDATORS = [
 # an account gets at most 3 reset e-mails an hour.
 PASSWORD_RESET_TIMEOUT = int(os.environ.get("PASSWORD_RESET_HOURS", 24)) * 60 * 60
 PASSWORD_RESET_EMAILS_PER_HOUR = 3
+# Staff single sign-on with the council's identity provider (OpenID Connect, vcsgrants/core/sso.py; see
+# docs/operations/single-sign-on.md). Off unless both the issuer and the client id are set.
+VCSGRANTS_OIDC_ISSUER = os.environ.get("VCSGRANTS_OIDC_ISSUER", "").strip()
+VCSGRANTS_OIDC_CLIENT_ID = os.environ.get("VCSGRANTS_OIDC_CLIENT_ID", "").strip()
+VCSGRANTS_OIDC_CLIENT_SECRET = os.environ.get("VCSGRANTS_OIDC_CLIENT_SECRET", "")
+# The button on the sign-in page says "Sign in with <this>".
+VCSGRANTS_OIDC_PROVIDER_NAME = os.environ.get("VCSGRANTS_OIDC_PROVIDER_NAME", "your council account")
+# JSON: the identity provider's group (or app role) → the service's role, e.g. {"grants-officers": "officer"}.
+VCSGRANTS_OIDC_ROLE_MAP = os.environ.get("VCSGRANTS_OIDC_ROLE_MAP", "")
+# The ID token claim holding the groups: "groups" (Entra ID security groups), or "roles" (Entra ID app roles).
+VCSGRANTS_OIDC_ROLES_CLAIM = os.environ.get("VCSGRANTS_OIDC_ROLES_CLAIM", "groups")
+VCSGRANTS_OIDC_SCOPES = os.environ.get("VCSGRANTS_OIDC_SCOPES", "openid email profile")
 # Sessions end after 2 hours without a request and when the browser closes. Requests move the
 # end on (IdleSessionMiddleware: a save at most once a minute, not on every request).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_IDLE_SECONDS", 2 * 60 * 60))

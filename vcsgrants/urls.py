@@ -2,10 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
-from vcsgrants.core import password_reset
+from vcsgrants.core import password_reset, views_sso
 
-# Django's sign-in, sign-out and change-password pages; the password-reset pages are ours (GOV.UK, public).
-ACCOUNT_URLS = [p for p in auth_urls.urlpatterns if not p.name.startswith("password_reset")]
+# Django's sign-in, sign-out and change-password pages, and single sign-on's start and callback (core.sso); the
+# password-reset pages are ours (GOV.UK, public).
+ACCOUNT_URLS = [p for p in auth_urls.urlpatterns if not p.name.startswith("password_reset")] + views_sso.urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),

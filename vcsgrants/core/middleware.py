@@ -8,6 +8,7 @@ logger = logging.getLogger(__name__)
 # Paths anyone may reach without signing in.
 PUBLIC_PREFIXES = (
     "/accounts/login/",
+    "/accounts/sso/",  # single sign-on: off to the council's identity provider, and back (core.sso)
     "/accounts/password_reset/",  # forgotten password: ask for a link
     "/accounts/reset/",  # forgotten password: the link, and done
     "/static/",

@@ -225,6 +225,27 @@ class User(AbstractUser):
         return self.display_name
 
 
+class SsoIdentity(models.Model):
+    """A council account at the council's identity provider that signs in as this user (single sign-on, core.sso).
+
+    Matched by the provider's issuer and the account's subject (`sub`), which never change, never by e-mail address:
+    an address is not proof of the account (see ADR 0020). A user with one has no usable password.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="sso_identity")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    groups = models.JSONField(default=list, blank=True, help_text="The groups claim at the last sign-in")
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_signed_in_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="sso_identity_issuer_subject")]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.issuer}"
+
+
 class CouncilSettings(models.Model):
     """Who runs this service and the words it uses: one row (pk 1), edited by administrators.
 

@@ -60,10 +60,15 @@ class Status:
     CHOICES = [(ACTIVE, "Active"), (INVITED, "Invited (no password yet)"), (DEACTIVATED, "Deactivated")]
 
 
+def signs_in_with_sso(person: User) -> bool:
+    """True for someone who signs in with the council's identity provider (core.sso): they never have a password."""
+    return hasattr(person, "sso_identity")
+
+
 def status_of(person: User) -> str:
     if not person.is_active:
         return Status.DEACTIVATED
-    return Status.ACTIVE if person.has_usable_password() else Status.INVITED
+    return Status.ACTIVE if person.has_usable_password() or signs_in_with_sso(person) else Status.INVITED
 
 
 def status_label(person: User) -> str:
@@ -84,16 +89,18 @@ NO_PASSWORD = {"password__startswith": UNUSABLE_PASSWORD_PREFIX}
 def people_list(*, role: str = "", status: str = "") -> QuerySet[User]:
     """Everyone, by name, with their organisation and roles (prefetched): filtered by role and status if given."""
     people = (
-        User.objects.select_related("organisation").prefetch_related("groups").order_by("last_name", "first_name", "username")
+        User.objects.select_related("organisation", "sso_identity")
+        .prefetch_related("groups")
+        .order_by("last_name", "first_name", "username")
     )
     if role in Role.values:
         people = people.filter(groups__name=role)
     if status == Status.DEACTIVATED:
         people = people.filter(is_active=False)
     elif status == Status.INVITED:
-        people = people.filter(is_active=True, **NO_PASSWORD)
+        people = people.filter(is_active=True, sso_identity__isnull=True, **NO_PASSWORD)
     elif status == Status.ACTIVE:
-        people = people.filter(is_active=True).exclude(**NO_PASSWORD)
+        people = people.filter(is_active=True).filter(~Q(**NO_PASSWORD) | Q(sso_identity__isnull=False))
     return people.distinct()
 
 
@@ -379,6 +386,8 @@ def person_resend_invitation(*, person: User, actor: User) -> User:
     person = User.objects.select_for_update().get(pk=person.pk)
     if not person.is_active:
         raise ValidationError(f"{person.display_name} is deactivated: reactivate them before inviting them again.")
+    if signs_in_with_sso(person):
+        raise ValidationError(f"{person.display_name} signs in with the council's single sign-on: they have no password to set.")
     if person.has_usable_password():
         raise ValidationError(
             f"{person.display_name} has already set a password. If they have forgotten it, they can use "
