@@ -54,11 +54,11 @@ help:
 	@echo "make bench-load     50 users for 60 s against gunicorn on 1,000,000 KPI values, beside a trivial view"
 
 # --- virtualenv ----------------------------------------------------------------
-# .venv is made by venv (so it has pip, for trying a package out), then uv makes it exactly uv.lock: every group
-# (pyproject.toml [dependency-groups]: lint, test, bench, docs), and it removes any package the lock does not list.
-$(PY):
-	@test -n "$(PYTHON)" || { echo "ERROR: python3.11 (or python3) not found on PATH" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+# uv makes .venv from the machine's Python (with pip in it, for trying a package out: a second, where venv takes
+# several), then makes it exactly uv.lock: every group (pyproject.toml [dependency-groups]: lint, test, bench, docs),
+# removing any package the lock does not list.
+$(PY): | $(UV_STAMP)
+	$(UV_ENV) $(UV) venv --clear --seed --quiet --python $(PYTHON) $(VENV)
 
 $(UV_STAMP):
 	@test -n "$(PYTHON)" || { echo "ERROR: python3.11 (or python3) not found on PATH" >&2; exit 1; }

@@ -214,11 +214,17 @@ def gunicorn_site(tmp_path):
 IMPORT_EVERY_MODULE = """
 import importlib, pkgutil, django
 django.setup()
-import vcsgrants
-names = [m.name for m in pkgutil.walk_packages(vcsgrants.__path__, "vcsgrants.") if not m.name.startswith("vcsgrants.demo")]
-for name in names:
-    importlib.import_module(name)
-print(len(names))
+count = 0
+def walk(package):
+    global count
+    for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        if module.name != "vcsgrants.demo":
+            imported = importlib.import_module(module.name)
+            count += 1
+            if module.ispkg:
+                walk(imported)
+walk(importlib.import_module("vcsgrants"))
+print(count)
 """
 
 
