@@ -11,7 +11,16 @@ PORT ?= 8000
 PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3 2>/dev/null)
 VENV := .venv
 PY := $(VENV)/bin/python
-PIP := $(PY) -m pip
+# uv installs .venv from uv.lock (docs/adr/0019-lean-locked-install.md). It comes from PyPI, by pip, into a venv of its
+# own (.venv-uv), so a machine with Python 3.11 and pip needs nothing else and `uv sync` is free to rebuild .venv.
+UV_VERSION := 0.13.8
+UV_VENV := .venv-uv
+UV_STAMP := $(UV_VENV)/.uv-$(UV_VERSION)
+UV := $(UV_VENV)/bin/uv
+# uv never fetches a Python of its own (also set in pyproject.toml) and installs into .venv, whatever the shell says.
+UV_ENV := env UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=$(VENV)
+# `make install UV_SYNC_FLAGS=--inexact` keeps packages the lock doesn't list (a .venv shared by several branches).
+UV_SYNC_FLAGS ?=
 RUFF := $(VENV)/bin/ruff
 PYTEST := $(VENV)/bin/pytest
 STAMP := $(VENV)/.installed
@@ -38,20 +47,29 @@ help:
 	@echo "make lint           ruff check + ruff format --check + the import contracts (lint-imports)"
 	@echo "make format         ruff format + ruff check --fix"
 	@echo "make security       bandit over vcsgrants/: fails on any high-severity finding (part of make test)"
-	@echo "make audit          pip-audit over requirements.txt: known vulnerabilities (needs the internet)"
+	@echo "make audit          pip-audit over every package in uv.lock: known vulnerabilities (needs the internet)"
 	@echo "make docs           build the docs site into var/site with mkdocs --strict (part of make test)"
 	@echo "make bench          the dashboard, equity and 360Giving benchmarks (see docs/development/benchmarks.md)"
 	@echo "make bench-import   the bulk return import beside executemany and django-import-export, SQLite and PostgreSQL"
 	@echo "make bench-load     50 users for 60 s against gunicorn on 1,000,000 KPI values, beside a trivial view"
 
 # --- virtualenv ----------------------------------------------------------------
-$(PY):
-	@test -n "$(PYTHON)" || { echo "ERROR: python3.11 (or python3) not found on PATH" >&2; exit 1; }
-	$(PYTHON) -m venv $(VENV)
+# uv makes .venv from the machine's Python (with pip in it, for trying a package out: a second, where venv takes
+# several), then makes it exactly uv.lock: every group (pyproject.toml [dependency-groups]: lint, test, bench, docs),
+# removing any package the lock does not list.
+$(PY): | $(UV_STAMP)
+	$(UV_ENV) $(UV) venv --clear --seed --quiet --python $(PYTHON) $(VENV)
 
-# Reinstall only when requirements.txt is newer than the stamp.
-$(STAMP): requirements.txt | $(PY)
-	$(PIP) install --disable-pip-version-check -r requirements.txt
+$(UV_STAMP):
+	@test -n "$(PYTHON)" || { echo "ERROR: python3.11 (or python3) not found on PATH" >&2; exit 1; }
+	$(PYTHON) -m venv $(UV_VENV)
+	$(UV_VENV)/bin/pip install --disable-pip-version-check -q uv==$(UV_VERSION)
+	touch $(UV_STAMP)
+
+# Reinstall when pyproject.toml or uv.lock is newer than the stamp (an edit, a pull, a branch switch).
+# --locked: a pyproject.toml changed without `uv lock` fails here, rather than install something the lock doesn't say.
+$(STAMP): pyproject.toml uv.lock | $(PY) $(UV_STAMP)
+	$(UV_ENV) $(UV) sync --locked --all-groups $(UV_SYNC_FLAGS)
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -128,12 +146,15 @@ docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 # pip-audit asks the PyPI vulnerability database, so it needs the internet: not part of `make test`.
-# It is installed into the venv on demand rather than listed in requirements.txt.
+# It checks every package in uv.lock (runtime and every group), exported with hashes so pip-audit resolves nothing;
+# it is installed beside uv in .venv-uv on first use rather than locked.
 PIP_AUDIT_VERSION := 2.10.1
-audit: $(STAMP)
-	@$(VENV)/bin/pip-audit --version 2>/dev/null | grep -q "$(PIP_AUDIT_VERSION)" \
-		|| $(PIP) install --disable-pip-version-check -q pip-audit==$(PIP_AUDIT_VERSION)
-	$(VENV)/bin/pip-audit -r requirements.txt --strict
+audit: $(UV_STAMP)
+	@$(UV_VENV)/bin/pip-audit --version 2>/dev/null | grep -q "$(PIP_AUDIT_VERSION)" \
+		|| $(UV_VENV)/bin/pip install --disable-pip-version-check -q pip-audit==$(PIP_AUDIT_VERSION)
+	@mkdir -p var
+	$(UV) export --frozen --all-groups --no-emit-project --format requirements-txt -o var/audit-requirements.txt -q
+	$(UV_VENV)/bin/pip-audit --disable-pip -r var/audit-requirements.txt --strict
 
 # --- tests ---------------------------------------------------------------------
 # Browser tests share one live_server and one Chromium, so they run without xdist.
@@ -154,8 +175,10 @@ test-browser: $(STAMP) ensure-chromium ensure-oidc-provider
 	env -u DATABASE_URL $(PYTEST) tests/browser
 
 # The live-server modules always run on a SQLite database of their own (they test SQLite through DATABASE_URL and
-# the API over HTTP), so the PostgreSQL run leaves them to test-sqlite rather than repeat them.
-LIVE_SQLITE_ONLY := --ignore=tests/api/test_schemathesis_live.py --ignore=tests/core/test_sqlite_concurrency.py
+# the API over HTTP, and the production gunicorn, from the runtime-only install, on a throwaway SQLite file), so the
+# PostgreSQL run leaves them to test-sqlite rather than repeat them.
+LIVE_SQLITE_ONLY := --ignore=tests/api/test_schemathesis_live.py --ignore=tests/core/test_sqlite_concurrency.py \
+	--ignore=tests/core/test_production.py
 test-postgres: $(STAMP) ensure-postgres
 	scripts/with_postgres.sh $(PYTEST) $(XDIST) --ignore=tests/browser $(LIVE_SQLITE_ONLY)
 

@@ -1,4 +1,5 @@
-"""Production: the deploy/ files fit the code, and gunicorn with the production settings serves
+"""Production: the deploy/ files fit the code, and gunicorn with the production settings, run from an install of
+the runtime dependencies only (`uv sync --locked --no-dev`, as docs/operations/deploy.md installs a server), serves
 the sign-in page, a compressed static file and a real sign-in with every security header."""
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ import http.client
 import importlib.util
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -20,7 +22,6 @@ from django.conf import settings
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-VENV_BIN = Path(sys.executable).parent
 SECRET = "production-test-key-4b1d9e7a0c2f48d6a913e5b7c8d0f1a2-not-a-real-one"
 PASSWORD = "a-long-production-password"
 
@@ -76,13 +77,16 @@ def test_nginx_passes_https_and_the_visitor_address_to_the_socket_gunicorn_binds
     assert int(re.search(r"proxy_read_timeout (\d+)s;", nginx).group(1)) > timeout
 
 
-# --- gunicorn with the production settings ------------------------------------------------------
+# --- gunicorn with the production settings, from the runtime-only install --------------------------------------
 # One test, one server: migrate + collectstatic + gunicorn take most of a minute on these machines,
-# and a module-scoped fixture would run once per xdist worker.
+# and a module-scoped fixture would run once per xdist worker. The install itself takes seconds: uv links the
+# packages from its cache, which `make install` filled.
 
 
-def test_gunicorn_with_the_production_settings_serves_the_service_safely(gunicorn_site):
+def test_gunicorn_from_the_runtime_only_install_with_the_production_settings_serves_the_service_safely(gunicorn_site):
     site, tmp = gunicorn_site
+    check_the_runtime_install_holds_no_development_tool_and_imports_every_module(tmp)
+    check_the_health_check_answers(site, tmp)
     check_the_sign_in_page_carries_every_security_header(site, tmp)
     check_plain_http_is_sent_to_https(site, tmp)
     check_whitenoise_serves_the_collected_static_files_compressed_and_cached_for_ever(site, tmp)
@@ -130,6 +134,27 @@ def run(args: list[str], env: dict[str, str]) -> None:
     assert done.returncode == 0, f"{' '.join(args)} failed:\n{done.stdout}\n{done.stderr}"
 
 
+def uv() -> str:
+    """The uv that `make install` put in .venv-uv (or one on PATH)."""
+    found = shutil.which("uv", path=str(ROOT / ".venv-uv" / "bin")) or shutil.which("uv")
+    assert found, "uv is missing: `make install` installs it into .venv-uv"
+    return found
+
+
+# Development tools that a production install must not hold (each is in a dependency group of pyproject.toml).
+NOT_IN_PRODUCTION = ("pytest", "playwright", "schemathesis", "hypothesis", "locust", "flattentool", "ruff", "mkdocs")
+
+
+def runtime_install(tmp: Path) -> Path:
+    """The bin folder of a venv holding [project] dependencies at uv.lock's versions and nothing else, installed by
+    the command docs/operations/deploy.md gives a server."""
+    venv = tmp / "runtime-venv"
+    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}}
+    env.update(UV_PROJECT_ENVIRONMENT=str(venv), UV_PYTHON_DOWNLOADS="never")
+    run([uv(), "sync", "--locked", "--no-dev", "--python", sys.executable, "--quiet"], env)
+    return venv / "bin"
+
+
 def production_env(tmp: Path) -> dict[str, str]:
     """This process's environment with the production settings, a throwaway SQLite database and files under tmp."""
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "PYTEST_XDIST_WORKER", "PYTEST_CURRENT_TEST"}}
@@ -153,7 +178,8 @@ def gunicorn_site(tmp_path):
         GUNICORN_WORKERS="2",
         DJANGO_SUPERUSER_PASSWORD=PASSWORD,
     )
-    python = sys.executable
+    bin_dir = runtime_install(tmp)
+    python = str(bin_dir / "python")
     # The deployment steps of docs/operations/deploy.md, in order.
     run([python, "manage.py", "migrate", "--noinput"], env)
     run([python, "manage.py", "createcachetable"], env)
@@ -162,7 +188,7 @@ def gunicorn_site(tmp_path):
 
     log = (tmp / "gunicorn.log").open("w")
     server = subprocess.Popen(  # noqa: S603 - the venv's gunicorn with our config file; no shell
-        [str(VENV_BIN / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py")],
+        [str(bin_dir / "gunicorn"), "--config", str(DEPLOY / "gunicorn.conf.py")],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -183,6 +209,41 @@ def gunicorn_site(tmp_path):
         server.terminate()
         server.wait(timeout=30)
         log.close()
+
+
+IMPORT_EVERY_MODULE = """
+import importlib, pkgutil, django
+django.setup()
+count = 0
+def walk(package):
+    global count
+    for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
+        if module.name != "vcsgrants.demo":
+            imported = importlib.import_module(module.name)
+            count += 1
+            if module.ispkg:
+                walk(imported)
+walk(importlib.import_module("vcsgrants"))
+print(count)
+"""
+
+
+def check_the_runtime_install_holds_no_development_tool_and_imports_every_module(tmp):
+    python = str(tmp / "runtime-venv" / "bin" / "python")
+    env = production_env(tmp)
+    script = f"import importlib.util as u; print([m for m in {NOT_IN_PRODUCTION!r} if u.find_spec(m)])"
+    done = subprocess.run([python, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True, check=True)  # noqa: S603
+    assert done.stdout.strip() == "[]", f"development tools in the production install: {done.stdout}"
+    # Every module of the service (the demo aside: production refuses it) imports with the runtime packages alone,
+    # so a page this test does not visit cannot fail in production for a package only the groups install.
+    done = subprocess.run([python, "-c", IMPORT_EVERY_MODULE], cwd=ROOT, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.split()[-1]) > 100
+
+
+def check_the_health_check_answers(site, tmp):
+    response, content = site.request("GET", "/healthz")
+    assert (response.status, content) == (200, b"ok")
 
 
 def check_the_sign_in_page_carries_every_security_header(site, tmp):

@@ -8,7 +8,7 @@ Two quirks of the official files (see data/360giving/SOURCE.md):
 
 Dates use ``oneOf: [{format: date-time}, {pattern: YYYY-MM-DD}]``: without a format checker a plain date
 matches both branches and fails, and an impossible date-time passes. The checker below knows ``date-time``
-(rfc3339-validator is installed for it).
+(rfc3339-validator, a runtime dependency, is installed for it).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def _registry() -> Registry:
 def format_checker():
     checker = Draft202012Validator.FORMAT_CHECKER
     if "date-time" not in checker.checkers:  # pragma: no cover - a broken install must not pass dates silently
-        raise RuntimeError("date-time format checking needs the rfc3339-validator package (see requirements.txt).")
+        raise RuntimeError("date-time format checking needs the rfc3339-validator package (in pyproject.toml).")
     return checker
 
 
