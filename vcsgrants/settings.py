@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "vcsgrants.core.middleware.LoginRequiredMiddleware",
+    # "Error: " before the <title> of any page showing an error (GOV.UK error summary pattern).
+    "vcsgrants.core.middleware.ErrorTitleMiddleware",
     # A lock wait beyond the database's busy timeout: 503 with a retry message (JSON for /api/), never a 500.
     "vcsgrants.core.middleware.DatabaseBusyMiddleware",
     # Last, so that it sees the outcome of every sign-in (see vcsgrants/core/signin.py).

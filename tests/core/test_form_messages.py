@@ -98,9 +98,7 @@ BUILDERS = {
         {}, targets=d.targets, quarter=1, answering=True
     ),
     "vcsgrants.monitoring.forms.returns.TargetsFormBase": lambda d, cls: _returns().targets_form({}, kpis=d.kpis),
-    "vcsgrants.monitoring.forms.returns.CarryForwardFormBase": lambda d, cls: _returns().carry_forward_form(
-        {}, carried=[]
-    ),
+    "vcsgrants.monitoring.forms.returns.CarryForwardFormBase": lambda d, cls: _returns().carry_forward_form({}, carried=[]),
     "vcsgrants.opendata.forms.PublishForm": lambda d, cls: cls({}, agreements=d.agreement.__class__.objects.all()),
     "vcsgrants.reports.forms.ReportForm": lambda d, cls: cls({}, programme=d.programme),
 }
@@ -146,16 +144,14 @@ def _multiyear():
 def _response(d, public: bool = False):
     from vcsgrants.engagement.forms.consultations import response_form
 
-    return response_form(
-        consultation=d.consultation, questions=list(d.consultation.questions.all()), public=public, data={}
-    )
+    return response_form(consultation=d.consultation, questions=list(d.consultation.questions.all()), public=public, data={})
 
 
 def _shown_and_held(form: forms.BaseForm) -> list[str]:
     """The messages of the empty submission, and every message the fields hold for other mistakes."""
     form.is_valid()
     texts = [str(m) for errors in form.errors.values() for m in errors]
-    for name, field in form.fields.items():
+    for field in form.fields.values():
         texts += [str(m) for m in field.error_messages.values()]
         for validator in field.validators:  # a validator's own words show unless the field holds words for its code
             if getattr(validator, "code", None) not in field.error_messages and hasattr(validator, "message"):
@@ -185,7 +181,5 @@ def test_no_form_shows_or_holds_djangos_default_messages(demo_module):
                 for fname, errors in form.errors.items():
                     for m in errors:
                         out.write(f"{key}\t{fname}\t{form.fields[fname].label if fname in form.fields else ''}\t{m}\n")
-    problems = [
-        f"{key}: {text!r}" for key, form in made.items() for text in _shown_and_held(form) if is_django_default(text)
-    ]
+    problems = [f"{key}: {text!r}" for key, form in made.items() for text in _shown_and_held(form) if is_django_default(text)]
     assert not problems, "Django's default words:\n" + "\n".join(problems)

@@ -83,6 +83,9 @@ def phrase(label: str) -> str:
     """The label as words inside a sentence: 'Start date' -> 'the start date', 'GSS code' -> 'the GSS code',
     'Annual uplift (%)' -> 'the annual uplift', 'Which direction is better' -> 'which direction is better'."""
     text = re.sub(r"\s*\([^()]*\)\s*$", "", label.strip()).rstrip(":").strip() or label.strip()
+    words = [w for w in text.split() if w[:1].isalpha()]
+    if len(words) > 1 and all(w[0].isupper() for w in words):  # a name, such as a district's: Amber Valley
+        return text
     first_word = text.split(" ")[0]
     if not any(c.isupper() for c in first_word[1:]):  # keep GSS, KPI, Org-ID, Results-Based as they are
         text = text[0].lower() + text[1:]
@@ -153,11 +156,11 @@ def _written(field: forms.Field, label: str, *, model_name: str = "") -> dict[st
     if isinstance(field, forms.MultipleChoiceField | forms.ModelMultipleChoiceField):
         words.update(
             invalid_list=f"Select {what}",
-            invalid_choice=f"Select {what} from the options shown",
-            invalid_pk_value=f"Select {what} from the options shown",
+            invalid_choice=f"Select {what} again: that choice is not one of the options",
+            invalid_pk_value=f"Select {what} again: that choice is not one of the options",
         )
     elif isinstance(field, forms.ChoiceField | forms.ModelChoiceField):
-        words["invalid_choice"] = f"Select {what} from the options shown"
+        words["invalid_choice"] = f"Select {what} again: that choice is not one of the options"
     words.update(
         max_length=f"{name} must be %(limit_value)d characters or fewer",
         min_length=f"{name} must be %(limit_value)d characters or more",

@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -82,3 +83,29 @@ class DatabaseBusyMiddleware:
             logger.warning("Database busy beyond its timeout on %s %s: answered 503", request.method, request.path)
             return busy_response(request)
         return None
+
+
+ERROR_MARKERS = (b'class="govuk-error-summary"', b'class="govuk-error-message"')
+TITLE = re.compile(rb"<title>(\s*)(?!Error: )")
+
+
+class ErrorTitleMiddleware:
+    """A page that shows an error (a GOV.UK error summary or an error message) has "Error: " before its <title>, so a
+    screen reader says so first (GOV.UK error summary pattern, WCAG 3.3.1). One rule for every page: those rendering
+    a form's errors through govuk/error_summary.html and those that write their summary by hand."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.streaming
+            or not response.get("Content-Type", "").startswith("text/html")
+            or not any(marker in response.content for marker in ERROR_MARKERS)
+        ):
+            return response
+        content = TITLE.sub(rb"<title>\1Error: ", response.content, count=1)
+        if content != response.content:
+            response.content = content
+        return response
