@@ -85,12 +85,12 @@ class DatabaseBusyMiddleware:
         return None
 
 
-ERROR_MARKERS = (b'class="govuk-error-summary"', b'class="govuk-error-message"')
+ERROR_SUMMARY = b'class="govuk-error-summary"'
 TITLE = re.compile(rb"<title>(\s*)(?!Error: )")
 
 
 class ErrorTitleMiddleware:
-    """A page that shows an error (a GOV.UK error summary or an error message) has "Error: " before its <title>, so a
+    """A page that shows errors (every such page has a GOV.UK error summary) has "Error: " before its <title>, so a
     screen reader says so first (GOV.UK error summary pattern, WCAG 3.3.1). One rule for every page: those rendering
     a form's errors through govuk/error_summary.html and those that write their summary by hand."""
 
@@ -102,7 +102,7 @@ class ErrorTitleMiddleware:
         if (
             response.streaming
             or not response.get("Content-Type", "").startswith("text/html")
-            or not any(marker in response.content for marker in ERROR_MARKERS)
+            or ERROR_SUMMARY not in response.content
         ):
             return response
         content = TITLE.sub(rb"<title>\1Error: ", response.content, count=1)
