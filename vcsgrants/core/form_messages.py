@@ -125,8 +125,10 @@ def required_message(field: forms.Field, label: str) -> str:
 
 def _written(field: forms.Field, label: str, *, model_name: str = "") -> dict[str, str]:
     """The messages for field, by Django's error code."""
-    name = capfirst(phrase(label)) if not is_question(label) else "Your answer"
-    what = phrase(label) if not is_question(label) else "your answer"
+    what = phrase(label)
+    if is_question(label) or what.lower().startswith(_QUESTION_WORDS):
+        what = f"the answer to ‘{label.strip()}’"
+    name = capfirst(what)
     words = {"required": required_message(field, label)}
     if isinstance(field, forms.DateTimeField):
         words["invalid"] = f"{name} must be a real date and time"
