@@ -172,14 +172,5 @@ def test_no_form_shows_or_holds_djangos_default_messages(demo_module):
         made[key] = build(demo, cls)
     for name, build in MADE.items():
         made[name] = build(demo)
-    import os
-
-    if os.environ.get("DUMP_MESSAGES"):
-        with open(os.environ["DUMP_MESSAGES"], "w") as out:
-            for key, form in made.items():
-                form.is_valid()
-                for fname, errors in form.errors.items():
-                    for m in errors:
-                        out.write(f"{key}\t{fname}\t{form.fields[fname].label if fname in form.fields else ''}\t{m}\n")
     problems = [f"{key}: {text!r}" for key, form in made.items() for text in _shown_and_held(form) if is_django_default(text)]
     assert not problems, "Django's default words:\n" + "\n".join(problems)
