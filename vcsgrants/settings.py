@@ -146,11 +146,12 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "hub:home"
 LOGOUT_REDIRECT_URL = "login"
+# Django's rules, with refusals in GOV.UK words (vcsgrants/core/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "vcsgrants.core.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "vcsgrants.core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "vcsgrants.core.passwords.CommonPasswordValidator"},
+    {"NAME": "vcsgrants.core.passwords.NumericPasswordValidator"},
 ]
 # Forgotten passwords (vcsgrants/core/password_reset.py): the link in the e-mail works once, for 24 hours;
 # an account gets at most 3 reset e-mails an hour.

@@ -2,13 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
-from vcsgrants.core import password_reset
+from vcsgrants.core import account_forms, password_reset
 
-# Django's sign-in, sign-out and change-password pages; the password-reset pages are ours (GOV.UK, public).
-ACCOUNT_URLS = [p for p in auth_urls.urlpatterns if not p.name.startswith("password_reset")]
+# Django's sign-out and password-changed pages; the sign-in, change-password and password-reset pages with our forms.
+OURS = {"login", "password_change"}
+ACCOUNT_URLS = [p for p in auth_urls.urlpatterns if not p.name.startswith("password_reset") and p.name not in OURS]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    *account_forms.urlpatterns,
     path("accounts/", include(ACCOUNT_URLS)),
     *password_reset.urlpatterns,
     path("api/", include("vcsgrants.api.urls")),
