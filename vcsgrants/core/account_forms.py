@@ -6,6 +6,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.urls import path
 
+from vcsgrants.core.form_messages import write_form_messages
+
 
 class SignInForm(AuthenticationForm):
     error_messages = {
@@ -17,6 +19,7 @@ class SignInForm(AuthenticationForm):
         super().__init__(*args, **kwargs)
         self.fields["username"].error_messages["required"] = "Enter your username"
         self.fields["password"].error_messages["required"] = "Enter your password"
+        write_form_messages(self)
 
 
 class ChangePasswordForm(PasswordChangeForm):
@@ -30,6 +33,7 @@ class ChangePasswordForm(PasswordChangeForm):
         self.fields["old_password"].error_messages["required"] = "Enter your current password"
         self.fields["new_password1"].error_messages["required"] = "Enter a new password"
         self.fields["new_password2"].error_messages["required"] = "Enter your new password again"
+        write_form_messages(self)
 
 
 # Django's own paths, with these forms (the other account pages are Django's, or core.password_reset's).

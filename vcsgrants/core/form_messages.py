@@ -66,7 +66,7 @@ def django_defaults() -> frozenset[str]:
     for v in (validators.EmailValidator, validators.URLValidator, validators.RegexValidator):
         texts.add(str(v.message))
     texts.add(str(validators.ProhibitNullCharactersValidator.message))
-    return frozenset(texts)
+    return frozenset(texts - {""})
 
 
 def is_django_default(message) -> bool:
@@ -189,3 +189,12 @@ def write_messages(field: forms.Field, label: str, *, model_name: str = "") -> N
         if current is None or is_django_default(current):
             field.error_messages[code] = message
     field.messages_written = True
+
+
+def write_form_messages(form: forms.BaseForm) -> None:
+    """write_messages for every field of form (GovukFormMixin does it; so do the sign-in and password forms)."""
+    model = getattr(getattr(form, "_meta", None), "model", None)
+    model_name = str(model._meta.verbose_name) if model is not None else ""
+    for name, field in form.fields.items():
+        label = str(field.label) if field.label else name.replace("_", " ").capitalize()
+        write_messages(field, label, model_name=model_name)

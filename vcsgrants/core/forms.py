@@ -10,7 +10,7 @@ from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 
 from vcsgrants.core.concurrency import VersionField
-from vcsgrants.core.form_messages import write_messages
+from vcsgrants.core.form_messages import write_form_messages
 from vcsgrants.core.models import Area, AreaIndicator, Organisation
 from vcsgrants.core.money import implausible_date_message, is_plain_number, looks_like_money, plain_number_message
 
@@ -163,11 +163,7 @@ class GovukFormMixin:
 
     def _write_messages(self):
         """Words written for each question in place of Django's default messages (core.form_messages)."""
-        model = getattr(getattr(self, "_meta", None), "model", None)
-        model_name = str(model._meta.verbose_name) if model is not None else ""
-        for name, field in self.fields.items():
-            label = str(field.label) if field.label else name.replace("_", " ").capitalize()
-            write_messages(field, label, model_name=model_name)
+        write_form_messages(self)
 
     def _mark_error_widgets(self):
         """Give the widgets of fields with errors GOV.UK's error classes."""
