@@ -123,7 +123,8 @@ class GovukFormMixin:
 
     Every form built on it also refuses careless input, in one place: a decimal typed as 1e3, 1E-2, Infinity or
     NaN, and a date before 1 January 2000 or more than ten years after today (core.money's window; a field with
-    `any_date = True` is left alone), each with a message naming the field.
+    `any_date = True` is left alone), each with a message naming the field. And no field shows one of Django's
+    default messages ("This field is required."): core.form_messages writes them for the question before validating.
     """
 
     bound_field_class = GovukBoundField
