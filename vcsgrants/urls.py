@@ -10,8 +10,7 @@ ACCOUNT_URLS = [p for p in auth_urls.urlpatterns if not p.name.startswith("passw
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    *account_forms.urlpatterns,
-    path("accounts/", include(ACCOUNT_URLS)),
+    path("accounts/", include([*account_forms.urlpatterns, *ACCOUNT_URLS])),
     *password_reset.urlpatterns,
     path("api/", include("vcsgrants.api.urls")),
     path("account/", include("vcsgrants.api.urls_tokens")),  # a user's own API tokens

@@ -36,11 +36,12 @@ class ChangePasswordForm(PasswordChangeForm):
         write_form_messages(self)
 
 
-# Django's own paths, with these forms (the other account pages are Django's, or core.password_reset's).
+# Django's own paths under accounts/ (vcsgrants/urls.py), with these forms; the other account pages are Django's, or
+# core.password_reset's.
 urlpatterns = [
-    path("accounts/login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
+    path("login/", auth_views.LoginView.as_view(authentication_form=SignInForm), name="login"),
     path(
-        "accounts/password_change/",
+        "password_change/",
         auth_views.PasswordChangeView.as_view(form_class=ChangePasswordForm),
         name="password_change",
     ),
