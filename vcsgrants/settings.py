@@ -75,6 +75,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "vcsgrants.core.middleware.LoginRequiredMiddleware",
+    # "Error: " before the <title> of any page showing an error (GOV.UK error summary pattern).
+    "vcsgrants.core.middleware.ErrorTitleMiddleware",
     # A lock wait beyond the database's busy timeout: 503 with a retry message (JSON for /api/), never a 500.
     "vcsgrants.core.middleware.DatabaseBusyMiddleware",
     # Last, so that it sees the outcome of every sign-in (see vcsgrants/core/signin.py).
@@ -146,11 +148,12 @@ AUTHENTICATION_BACKENDS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "hub:home"
 LOGOUT_REDIRECT_URL = "login"
+# Django's rules, with refusals in GOV.UK words (vcsgrants/core/passwords.py).
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "vcsgrants.core.passwords.UserAttributeSimilarityValidator"},
+    {"NAME": "vcsgrants.core.passwords.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "vcsgrants.core.passwords.CommonPasswordValidator"},
+    {"NAME": "vcsgrants.core.passwords.NumericPasswordValidator"},
 ]
 # Forgotten passwords (vcsgrants/core/password_reset.py): the link in the e-mail works once, for 24 hours;
 # an account gets at most 3 reset e-mails an hour.

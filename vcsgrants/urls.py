@@ -2,15 +2,18 @@ from django.contrib import admin
 from django.contrib.auth import urls as auth_urls
 from django.urls import include, path
 
-from vcsgrants.core import password_reset, views_sso
+from vcsgrants.core import account_forms, password_reset, views_sso
 
-# Django's sign-in, sign-out and change-password pages, and single sign-on's start and callback (core.sso); the
-# password-reset pages are ours (GOV.UK, public).
-ACCOUNT_URLS = [p for p in auth_urls.urlpatterns if not p.name.startswith("password_reset")] + views_sso.urlpatterns
+# Django's sign-out and password-changed pages; the sign-in, change-password and password-reset pages with our forms;
+# single sign-on's start and callback (core.sso).
+OURS = {"login", "password_change"}
+ACCOUNT_URLS = [
+    p for p in auth_urls.urlpatterns if not p.name.startswith("password_reset") and p.name not in OURS
+] + views_sso.urlpatterns
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("accounts/", include(ACCOUNT_URLS)),
+    path("accounts/", include([*account_forms.urlpatterns, *ACCOUNT_URLS])),
     *password_reset.urlpatterns,
     path("api/", include("vcsgrants.api.urls")),
     path("account/", include("vcsgrants.api.urls_tokens")),  # a user's own API tokens

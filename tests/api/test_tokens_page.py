@@ -59,7 +59,7 @@ def test_a_user_creates_a_token_shown_once_that_works_with_the_api(world, signed
 
 def test_a_token_needs_a_name_that_is_not_already_in_use(world, signed_in):
     client = signed_in(world.officer)
-    assert "This field is required" in client.post(URL, {"name": ""}).content.decode()
+    assert "Enter the name" in client.post(URL, {"name": ""}).content.decode()
     client.post(URL, {"name": "Reports"})
     duplicate = client.post(URL, {"name": "Reports"}).content.decode()
     assert "You already have a token called Reports" in duplicate

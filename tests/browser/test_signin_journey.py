@@ -53,7 +53,7 @@ def test_lockout_then_sign_in_and_change_password(person, page, live_server, axe
     with page.expect_navigation():
         page.get_by_role("button", name="Change password").click()
     errors = page.locator(".govuk-error-summary").inner_text()
-    assert "The password is too similar to the username." in errors
+    assert "The password must not be like your username: choose a different one" in errors
     screenshot(page, "password-change-refused")
     assert not axe_check(page)
 

@@ -76,9 +76,9 @@ def test_the_whole_journey_from_the_sign_in_page(person):
     weak = client.post(set_password_url, {"new_password1": "jo.provider1", "new_password2": "jo.provider1"})
     page = weak.content.decode()
     assert weak.status_code == 200 and "There is a problem" in page
-    assert "too similar to the username" in page
+    assert "The password must not be like your username" in page
     short = client.post(set_password_url, {"new_password1": "abc123", "new_password2": "abc123"}).content.decode()
-    assert "too short" in short
+    assert "must be 10 characters or more" in short
     mismatch = client.post(set_password_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD + "x"})
     assert "The passwords do not match" in mismatch.content.decode()
 

@@ -43,7 +43,7 @@ def test_four_failures_only_warn_and_the_fifth_locks_the_username_with_the_time_
     response = fail(client, officer.username, 4)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Please enter a correct username and password" in page
+    assert "Enter a correct username and password: both are case-sensitive" in page
     assert LOCKED not in page
 
     response = fail(client, officer.username, 1)
@@ -146,7 +146,7 @@ def test_the_header_links_to_a_password_change_page_that_refuses_a_weak_password
     assert response.status_code == 200
     html = response.content.decode()
     assert "There is a problem" in html
-    assert "This password is too common." in html
+    assert "The password is one that many people use: choose one that is harder to guess" in html
     officer.refresh_from_db()
     assert officer.check_password(TEST_PASSWORD)
 
@@ -170,7 +170,7 @@ def test_an_administrator_cannot_create_a_user_with_a_weak_password_in_the_admin
     )
     assert response.status_code == 200
     html = response.content.decode()
-    assert "This password is too short" in html and "entirely numeric" in html
+    assert "The password must be 10 characters or more" in html and "must not be only numbers" in html
     assert not type(admin).objects.filter(username="newperson").exists()
 
 

@@ -88,7 +88,7 @@ def test_bad_input_is_shown_on_the_page_and_nothing_is_written(funded, officer_c
     basis = html.split('name="profile-basis" value="')[1].split('"')[0]
     profile = {"profile-basis": basis, "profile-amount_2022": "30000.00", "profile-amount_2023": "-5", "profile-amount_2024": "1"}
     html = officer_client.post("/agreements/new/multi-year/", data | profile | {"action": "confirm"}).content.decode()
-    assert "Amount for 2023-24: Ensure this value is greater than or equal to 0.01." in html
+    assert "The amount for 2023-24 must be 0.01 or more" in html
     profile["profile-amount_2023"] = "5.00"
     html = officer_client.post("/agreements/new/multi-year/", data | profile | {"action": "confirm"}).content.decode()
     assert "before it ends (31 March 2025)" in html

@@ -69,7 +69,7 @@ def test_a_taken_name_or_address_and_a_provider_as_funder_are_refused_with_the_f
     reserved = page(client.post("/programmes/new/", {"name": "Chest four", "slug": "new", "funder": council.pk}))
     assert "is the address of a page" in reserved
     not_funder = page(client.post("/programmes/new/", {"name": "Chest five", "funder": provider.pk}))
-    assert "Select a valid choice" in not_funder  # a provider is not offered as a funder
+    assert "Select the funder again: that choice is not one of the options" in not_funder  # a provider is not offered as a funder
     assert Programme.objects.count() == before
     assert not AuditEvent.objects.filter(verb="programme.created").exists()
 

@@ -140,7 +140,7 @@ def test_outcome_choice_is_limited_to_the_programme(client, provider, officer, p
         reverse("monitoring:kpi-propose", args=[programme.slug]), {"outcome": other.pk, "code": "X1", **DEFINITION}
     )
     assert response.status_code == 200
-    assert "Select a valid choice" in response.content.decode()
+    assert "Select the outcome it measures again: that choice is not one of the options" in response.content.decode()
     assert not Kpi.objects.exists()
 
 
@@ -165,7 +165,7 @@ def test_provider_and_officer_discuss_a_proposed_kpi_oldest_first(client, provid
 def test_an_empty_comment_is_refused_with_a_message(client, provider, proposed):
     response = as_user(client, provider).post(reverse("monitoring:kpi-comment", args=[proposed.pk]), {"text": "  "})
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    assert "Enter a comment" in response.content.decode()
     assert not KpiComment.objects.exists()
 
 
@@ -254,7 +254,7 @@ def test_refining_an_agreed_kpi_with_a_change_note_makes_a_new_version(client, o
 
     response = post_opened(client, url, {**new_definition, "change_note": ""})
     assert response.status_code == 200
-    assert "This field is required" in response.content.decode()
+    assert "Enter what changed and why" in response.content.decode()
 
     response = post_opened(client, url, {**DEFINITION, "change_note": "No change really"})
     assert response.status_code == 200

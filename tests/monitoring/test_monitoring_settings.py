@@ -62,7 +62,7 @@ def test_an_officer_sets_when_returns_are_due_and_the_amber_band(programme, offi
         ("30", "-1", "from 0 to 50"),
         ("30", "75", "from 0 to 50"),
         ("30", "10.25", "at most one decimal place"),
-        ("thirty", "10", "Enter a whole number"),
+        ("thirty", "10", "as a whole number, like 30"),
     ],
 )
 def test_settings_out_of_bounds_are_refused_with_a_clear_message(programme, officer, days, amber, field_message):

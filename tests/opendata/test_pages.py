@@ -144,7 +144,7 @@ def test_choosing_nothing_or_a_draft_is_refused_with_a_message(scene, client):
     page = client.post(MANAGE + "?year=2023-24", {"action": "publish"}).content.decode()
     assert "Choose at least one grant." in page
     page = client.post(MANAGE + "?year=2023-24", {"agreements": [scene.d.pk], "action": "publish"}).content.decode()
-    assert "is not one of the available choices" in page  # a draft is not even on the list
+    assert "Select the grants again: that choice is not one of the options" in page  # a draft is not even listed
     assert not PublishedGrant.objects.exists()
 
 

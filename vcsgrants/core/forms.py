@@ -10,13 +10,50 @@ from django.forms.renderers import TemplatesSetting
 from django.utils import timezone
 
 from vcsgrants.core.concurrency import VersionField
+from vcsgrants.core.form_messages import write_form_messages
 from vcsgrants.core.models import Area, AreaIndicator, Organisation
 from vcsgrants.core.money import implausible_date_message, is_plain_number, looks_like_money, plain_number_message
+
+
+class GovukBoundField(forms.BoundField):
+    """A field as the GOV.UK templates show it: the ids its error and hint carry, and what the summary links to."""
+
+    @property
+    def error_id(self) -> str:
+        return f"{self.html_name}-error"
+
+    @property
+    def hint_id(self) -> str:
+        return f"{self.auto_id}_helptext" if self.help_text and self.auto_id else ""
+
+    @property
+    def described_by(self) -> str:
+        """The ids of the hint and the error message, for the aria-describedby of the input or its fieldset."""
+        return " ".join(i for i in (self.hint_id, self.error_id if self.errors else "") if i)
+
+    def build_widget_attrs(self, attrs, widget=None):
+        """An input outside a fieldset is described by its hint and error (a fieldset's markup carries them)."""
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if not self.use_fieldset and self.described_by:
+            given = attrs.get("aria-describedby") or widget.attrs.get("aria-describedby", "")
+            ids = [*given.split(), *self.described_by.split()]
+            attrs["aria-describedby"] = " ".join(dict.fromkeys(ids))
+        return attrs
+
+    @property
+    def error_target_id(self) -> str:
+        """The id the error summary links to: the input's, or for radios and checkboxes the first option's."""
+        if self.id_for_label:
+            return self.id_for_label
+        options = self.subwidgets
+        return (options[0].id_for_label if options else "") or self.auto_id
 
 
 class GovukFormRenderer(TemplatesSetting):
     form_template_name = "govuk/form.html"
     field_template_name = "govuk/field.html"
+    bound_field_class = GovukBoundField  # every form, the sign-in and password ones too
 
 
 WIDGET_CLASSES = {
@@ -86,8 +123,11 @@ class GovukFormMixin:
 
     Every form built on it also refuses careless input, in one place: a decimal typed as 1e3, 1E-2, Infinity or
     NaN, and a date before 1 January 2000 or more than ten years after today (core.money's window; a field with
-    `any_date = True` is left alone), each with a message naming the field.
+    `any_date = True` is left alone), each with a message naming the field. And no field shows one of Django's
+    default messages ("This field is required."): core.form_messages writes them for the question before validating.
     """
+
+    bound_field_class = GovukBoundField
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,12 +154,17 @@ class GovukFormMixin:
             widget.attrs["class"] = f"{css} {existing}".strip() if css not in existing else existing
 
     def full_clean(self):
+        self._write_messages()
         super().full_clean()
         self._mark_error_widgets()
 
     def add_error(self, field, error):
         super().add_error(field, error)
         self._mark_error_widgets()
+
+    def _write_messages(self):
+        """Words written for each question in place of Django's default messages (core.form_messages)."""
+        write_form_messages(self)
 
     def _mark_error_widgets(self):
         """Give the widgets of fields with errors GOV.UK's error classes."""
@@ -173,6 +218,7 @@ class OrganisationForm(GovukModelForm):
             "succeeded_on",
         ]
         widgets = {"succeeded_on": DateInput, "kind": forms.RadioSelect}
+        error_messages = {"kind": {"required": "Select the kind of organisation"}}
 
 
 class AnyChoiceField(forms.ChoiceField):

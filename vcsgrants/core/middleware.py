@@ -1,4 +1,5 @@
 import logging
+import re
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -83,3 +84,29 @@ class DatabaseBusyMiddleware:
             logger.warning("Database busy beyond its timeout on %s %s: answered 503", request.method, request.path)
             return busy_response(request)
         return None
+
+
+ERROR_SUMMARY = b'class="govuk-error-summary"'
+TITLE = re.compile(rb"<title>(\s*)(?!Error: )")
+
+
+class ErrorTitleMiddleware:
+    """A page that shows errors (every such page has a GOV.UK error summary) has "Error: " before its <title>, so a
+    screen reader says so first (GOV.UK error summary pattern, WCAG 3.3.1). One rule for every page: those rendering
+    a form's errors through govuk/error_summary.html and those that write their summary by hand."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if (
+            response.streaming
+            or not response.get("Content-Type", "").startswith("text/html")
+            or ERROR_SUMMARY not in response.content
+        ):
+            return response
+        content = TITLE.sub(rb"<title>\1Error: ", response.content, count=1)
+        if content != response.content:
+            response.content = content
+        return response

@@ -28,6 +28,7 @@ from django.template import loader
 from django.urls import path, reverse_lazy
 
 from vcsgrants.core import council
+from vcsgrants.core.form_messages import write_form_messages
 
 RULES_HINT = "At least 10 characters. Not a common password, not all numbers, and not like your username."
 
@@ -55,6 +56,7 @@ class ResetRequestForm(PasswordResetForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].help_text = f"The address we have for you in {council.current().service_name}."
+        write_form_messages(self)
 
     def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
         """Send the link, unless this account has had PASSWORD_RESET_EMAILS_PER_HOUR of them this hour (the page
@@ -93,6 +95,7 @@ class ResetSetPasswordForm(SetPasswordForm):
         self.fields["new_password2"].label = "Confirm new password"
         self.fields["new_password2"].help_text = ""
         self.fields["new_password2"].error_messages["required"] = "Enter your new password again"
+        write_form_messages(self)
 
 
 class ResetRequestView(auth_views.PasswordResetView):

@@ -19,10 +19,11 @@ from axes.backends import AxesStandaloneBackend
 from axes.helpers import get_client_username, get_cool_off, get_failure_limit
 from axes.models import AccessAttempt
 from django.conf import settings
-from django.contrib.auth.forms import AuthenticationForm
 from django.db.models import Max, Sum
 from django.shortcuts import render
 from django.utils import timezone
+
+from vcsgrants.core.account_forms import SignInForm
 
 
 class LockoutBackend(AxesStandaloneBackend):
@@ -121,7 +122,7 @@ def govuk_time(moment: dt.datetime) -> str:
 def lockout_response(request, original_response=None, credentials=None):
     """The sign-in page again, saying why sign-in is refused and when to try again (HTTP 429)."""
     until = locked_until(request, credentials) or timezone.now() + (get_cool_off(request) or dt.timedelta(0))
-    form = AuthenticationForm(request, initial={"username": get_client_username(request, credentials) or ""})
+    form = SignInForm(request, initial={"username": get_client_username(request, credentials) or ""})
     context = {
         "form": form,
         "locked_until": govuk_time(until),

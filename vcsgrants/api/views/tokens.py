@@ -29,6 +29,7 @@ class TokenForm(GovukForm):
         empty_value=None,
         required=False,
         label="Expires",
+        error_messages={"invalid_choice": "Select when the token expires: one of the choices shown"},
         help_text="A token that expires stops working by itself. Every token stops when your password changes.",
     )
 

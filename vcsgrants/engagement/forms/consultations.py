@@ -206,7 +206,11 @@ def response_form(
         ]
         for name, asked, label in details:
             if asked:
-                attrs = {"autocomplete": "email", "spellcheck": "false"} if name == "respondent_email" else {}
+                attrs = {
+                    "respondent_name": {"autocomplete": "name", "spellcheck": "false"},
+                    "respondent_organisation": {"autocomplete": "organization"},
+                    "respondent_email": {"autocomplete": "email", "spellcheck": "false"},
+                }[name]
                 fields[name] = forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=attrs))
     for question in questions:
         fields[answer_field(question)] = _field_for(question)

@@ -96,7 +96,22 @@ class FinancialYearChoiceForm(GovukForm):
 
 
 def allocation_form_class(areas: list[Area]):
-    fields = {f"area_{a.pk}": forms.DecimalField(label=str(a), required=False, min_value=0, **MONEY) for a in areas}
+    fields = {
+        f"area_{a.pk}": forms.DecimalField(
+            label=str(a),
+            required=False,
+            min_value=0,
+            **MONEY,
+            error_messages={
+                "invalid": f"Enter the allocation for {a} in pounds and pence, such as 1000.00",
+                "min_value": f"The allocation for {a} must be £0 or more",
+                "max_digits": f"The allocation for {a} must be less than £10,000,000,000",
+                "max_whole_digits": f"The allocation for {a} must be less than £10,000,000,000",
+                "max_decimal_places": f"Enter the allocation for {a} in pounds and pence, with no more than 2 decimal places",
+            },
+        )
+        for a in areas
+    }
     fields["version"] = VersionField()
     return type("AllocationForm", (GovukForm,), fields)
 

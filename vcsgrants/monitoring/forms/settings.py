@@ -12,7 +12,10 @@ class MonitoringSettingsForm(GovukForm):
     return_due_days = forms.IntegerField(
         label="When a return is due (days after the quarter ends)",
         help_text="From 1 to 120. For example 30: the return for April to June is due on 30 July.",
-        error_messages={"required": "Enter the number of days after the quarter ends that a return is due."},
+        error_messages={
+            "required": "Enter the number of days after the quarter ends that a return is due.",
+            "invalid": "Enter the number of days after the quarter ends as a whole number, like 30",
+        },
     )
     amber_percent = forms.DecimalField(
         label="Amber band (percentage of the target)",
