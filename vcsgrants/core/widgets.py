@@ -185,7 +185,7 @@ def number_input(field: forms.Field) -> None:
     if not isinstance(widget, forms.NumberInput):
         return
     widget.input_type = "text"
-    whole = isinstance(field, forms.IntegerField)
+    whole = isinstance(field, forms.IntegerField) and not isinstance(field, forms.DecimalField)  # a subclass
     widget.attrs["inputmode"] = "numeric" if whole else "decimal"
     widget.attrs["spellcheck"] = "false"
     for attr in ("step", "min", "max"):
@@ -204,8 +204,20 @@ def choose_label(label: str) -> str:
 
 
 def select_first_option(field: forms.Field, label: str) -> None:
-    """Replace Django's '---------' with 'Choose a …' (a value is required) or 'None' (it may be left blank)."""
-    if not isinstance(field.widget, forms.Select) or isinstance(field.widget, forms.RadioSelect):
+    """Replace Django's '---------' with 'Choose a …' (a value is required) or 'None' (it may be left blank).
+
+    Radios have no blank first choice when one is required (the question is the choice), and 'None' when not.
+    """
+    if isinstance(field.widget, forms.RadioSelect) and field.required:
+        if isinstance(field, forms.ModelChoiceField):
+            field.empty_label = None
+            field.widget.choices = field.choices
+        else:
+            choices = list(getattr(field, "choices", []))
+            if choices and choices[0][0] in ("", None) and choices[0][1] == "---------":
+                field.choices = choices[1:]
+        return
+    if not isinstance(field.widget, forms.Select | forms.RadioSelect):
         return
     first = "None" if not field.required else choose_label(label)
     if isinstance(field, forms.ModelChoiceField):
