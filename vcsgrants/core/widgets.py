@@ -85,8 +85,8 @@ class DateParts(str):
 class GovukDateInput(forms.MultiWidget):
     """The GOV.UK date input: day, month and year boxes in a fieldset with a legend and an example hint.
 
-    The boxes post NAME_day, NAME_month and NAME_year. When none of them is posted the widget reads a single
-    NAME=YYYY-MM-DD instead (what tests and scripts post), so either works. The field's error marks only the wrong
+    The boxes post NAME_day, NAME_month and NAME_year. A single NAME=YYYY-MM-DD, when posted, is read instead
+    (what tests and scripts post; a browser never sends it), so either works. The field's error marks only the wrong
     boxes when the date could not be read, and all three for any other error (missing, out of range, in the past).
     """
 
@@ -117,9 +117,11 @@ class GovukDateInput(forms.MultiWidget):
         return [None, None, None]
 
     def value_from_datadict(self, data, files, name):
+        if data.get(name) is not None:
+            return data.get(name)  # a single YYYY-MM-DD (tests, scripts): a browser posts only the boxes
         boxes = [data.get(f"{name}_{part}") for part in DATE_PARTS]
         if all(box is None for box in boxes):
-            return data.get(name)  # a single YYYY-MM-DD (tests, scripts), or nothing posted
+            return None
         boxes = [(box or "").strip() for box in boxes]
         if not any(boxes):
             return ""
@@ -250,7 +252,7 @@ def style_widget(field: forms.Field, label: str) -> None:
     if isinstance(widget, forms.RadioSelect):
         widget.template_name = "govuk/widgets/radios.html"
         return
-    if isinstance(widget, forms.CheckboxInput | forms.HiddenInput | GovukDateInput):
+    if isinstance(widget, forms.CheckboxInput | GovukDateInput):
         return
     css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "govuk-input")
     existing = widget.attrs.get("class", "")
