@@ -207,7 +207,7 @@ MATRIX = {
     # --- api tokens ---
     # Any signed-in user lists and makes their own tokens; a token is revoked by its own user only (here the officer's).
     "api-tokens": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),
-    "api-token-revoke": (set(), {"officer"}),  # POST only
+    "api-token-revoke": ({"officer"}, {"officer"}),  # GET: the warning step
     # --- reports ---
     "report-list": (STAFF, None),
     "report-create": (MANAGERS, MANAGERS),

@@ -71,6 +71,10 @@ def test_revoking_a_token_stops_it_at_once(world, signed_in):
     token = shown_token(client.post(URL, {"name": "Old script"}))
     api_token = ApiToken.objects.get(user=world.officer)
 
+    warning = client.get(f"/account/api-tokens/{api_token.pk}/revoke/").content.decode()
+    assert "Revoke the token Old script?" in warning and "govuk-button--warning" in warning
+    api_token.refresh_from_db()
+    assert api_token.revoked_at is None  # opening the warning step revokes nothing
     response = client.post(f"/account/api-tokens/{api_token.pk}/revoke/")
     assert response.status_code == 302 and response["Location"] == URL
     api_token.refresh_from_db()
