@@ -131,7 +131,7 @@ MATRIX = {
     "equity-option-create": (MANAGERS, MANAGERS),
     "equity-export": (STAFF, None),
     "equity-areas-csv": (STAFF, None),
-    "equity-option-delete": (set(), MANAGERS),  # POST only
+    "equity-option-delete": (MANAGERS, MANAGERS),  # GET: the warning step
     "equity-option-adopt": (MANAGERS, MANAGERS),
     # --- calls (build and apply) ---
     # Council staff see calls and applications; officers build them. The demo call is closed, so every change is
@@ -172,7 +172,7 @@ MATRIX = {
     "application-eligibility": ({"applicant"}, {"applicant"}),
     "application-section": ({"applicant"}, {"applicant"}),
     "application-co-applicants": ({"applicant"}, {"applicant"}),
-    "application-co-applicant-remove": (set(), {"applicant"}),  # POST only
+    "application-co-applicant-remove": ({"applicant"}, {"applicant"}),  # GET: the warning step
     "application-check": ({"applicant"}, {"applicant"}),
     "application-withdraw": ({"applicant"}, {"applicant"}),
     "application-answer-file": (STAFF | {"applicant"}, None),
@@ -182,7 +182,10 @@ MATRIX = {
     "assess-setup": (MANAGERS, None),
     "assess-criterion-create": (MANAGERS, MANAGERS),
     "assess-criterion-edit": (MANAGERS, MANAGERS),
-    "assess-criterion-delete": (set(), MANAGERS),  # POST only; refused with a redirect once scoring has started
+    "assess-criterion-delete": (
+        MANAGERS,
+        MANAGERS,
+    ),  # GET: the warning step; POST refused once scoring has started
     "assess-kpis": (MANAGERS, MANAGERS),
     "assess-panel": (MANAGERS, MANAGERS),
     "assess-application-panel": (MANAGERS, MANAGERS),
@@ -204,7 +207,7 @@ MATRIX = {
     # --- api tokens ---
     # Any signed-in user lists and makes their own tokens; a token is revoked by its own user only (here the officer's).
     "api-tokens": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),
-    "api-token-revoke": (set(), {"officer"}),  # POST only
+    "api-token-revoke": ({"officer"}, {"officer"}),  # GET: the warning step
     # --- reports ---
     "report-list": (STAFF, None),
     "report-create": (MANAGERS, MANAGERS),
@@ -245,7 +248,7 @@ MATRIX = {
     "consultation-edit": (MANAGERS, MANAGERS),
     "consultation-question-create": (MANAGERS, MANAGERS),
     "consultation-question-edit": (MANAGERS, MANAGERS),
-    "consultation-question-delete": (set(), MANAGERS),  # POST only
+    "consultation-question-delete": (MANAGERS, MANAGERS),  # GET: the warning step
     "consultation-question-move": (set(), MANAGERS),  # POST only
     "consultation-document-upload": (MANAGERS, MANAGERS),
     "consultation-document-download": (STAFF | {"partner", "provider"}, None),

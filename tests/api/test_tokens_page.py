@@ -71,6 +71,10 @@ def test_revoking_a_token_stops_it_at_once(world, signed_in):
     token = shown_token(client.post(URL, {"name": "Old script"}))
     api_token = ApiToken.objects.get(user=world.officer)
 
+    warning = client.get(f"/account/api-tokens/{api_token.pk}/revoke/").content.decode()
+    assert "Revoke the token Old script?" in warning and "govuk-button--warning" in warning
+    api_token.refresh_from_db()
+    assert api_token.revoked_at is None  # opening the warning step revokes nothing
     response = client.post(f"/account/api-tokens/{api_token.pk}/revoke/")
     assert response.status_code == 302 and response["Location"] == URL
     api_token.refresh_from_db()
@@ -105,7 +109,10 @@ def test_anyone_signed_in_may_use_the_page_and_it_is_in_the_menu(world, signed_i
     assert 'href="/account/api-tokens/"' in page.content.decode()
     anonymous = Client().get(URL)
     assert anonymous.status_code == 302 and anonymous["Location"].startswith("/accounts/login/")
-    assert signed_in(world.officer).get(f"/account/api-tokens/{ApiToken.issue(world.officer)[0].pk}/revoke/").status_code == 405
+    token = ApiToken.issue(world.officer)[0]
+    assert signed_in(world.officer).get(f"/account/api-tokens/{token.pk}/revoke/").status_code == 200  # the warning step
+    token.refresh_from_db()
+    assert token.revoked_at is None
 
 
 def test_the_page_names_the_api_after_the_councils_service(world, signed_in):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.govuk_dates import fill_date
 from vcsgrants.core.models import User
 from vcsgrants.demo.meetings import load_meetings_demo
 from vcsgrants.engagement.models.meetings import Action, Meeting
@@ -33,7 +34,7 @@ def test_officer_records_a_meeting_with_an_action_and_the_provider_marks_it_done
     engagement.get_by_role("link", name="Record a meeting with Bilberry Volunteer Network (demo)").click()
     assert page.locator("h1").inner_text() == "Record a monitoring meeting"
     assert page.get_by_label("Provider", exact=True).input_value() != ""  # chosen from the row
-    page.get_by_label("Date of the meeting").fill("2023-03-20")
+    fill_date(page, "Date of the meeting", "2023-03-20")
     page.get_by_label("Subject (optional)").fill("Catching up")
     page.get_by_label("Olivia Ashworth, Derbyshire County Council").check()  # by name, not username
     page.get_by_label("Ruth Kowalski, Bilberry Volunteer Network (demo)").check()
@@ -51,7 +52,7 @@ def test_officer_records_a_meeting_with_an_action_and_the_provider_marks_it_done
     page.get_by_role("link", name="Add an action").click()
     page.get_by_label("Action", exact=True).fill("Send the quarter 2 return by the end of April")
     page.get_by_label("Owner: a user of this service").select_option(label="Ruth Kowalski, Bilberry Volunteer Network (demo)")
-    page.get_by_label("Due date").fill("2023-04-28")
+    fill_date(page, "Due date", "2023-04-28")
     assert not axe_check(page)
     page.get_by_role("button", name="Add the action").click()
     added = Action.objects.get(meeting=meeting)
@@ -74,7 +75,7 @@ def test_officer_records_a_meeting_with_an_action_and_the_provider_marks_it_done
     screenshot(page, "provider-home")
     page.goto(f"{live_server.url}/meetings/{meeting.pk}/")
     page.get_by_role("link", name="Mark done – Send the quarter 2 return").click()
-    page.get_by_label("Date done").fill("2023-04-20")
+    fill_date(page, "Date done", "2023-04-20")
     assert not axe_check(page)
     page.get_by_role("button", name="Mark done").click()
     added.refresh_from_db()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.govuk_dates import fill_date
 from vcsgrants.core.models import User
 from vcsgrants.demo.multiyear import CCG_NAME, NHS_USERNAME, load_multiyear_demo
 from vcsgrants.funding.models import Programme
@@ -35,7 +36,7 @@ def test_officer_converts_an_agreement_to_multi_year_and_reads_the_forecast(
     page.get_by_label("Last financial year").fill("2025-26")
     page.get_by_label("Annual uplift (%)").fill("2")
     page.get_by_label("Approved by").fill("Cabinet")
-    page.get_by_label("Date approved").fill("2023-02-09")
+    fill_date(page, "Date approved", "2023-02-09")
     page.get_by_role("button", name="Preview the profile").click()
     # 2023-24's budget is known: its allocation holds £58,120.00, and 2% more would not fit.
     assert "the profile needs £59,282.40" in page.locator("#profile-problems").inner_text()

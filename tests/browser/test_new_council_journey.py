@@ -20,6 +20,7 @@ from PIL import Image
 from pypdf import PdfReader
 
 from tests.browser.conftest import VIEWPORT
+from tests.govuk_dates import fill_date
 
 ADMIN_PASSWORD = "Northshire-admin-2026"
 OFFICER_PASSWORD = "Northshire-officer-2026"
@@ -146,8 +147,8 @@ def test_a_county_council_from_empty_to_open_data_and_a_cabinet_report(
         officer.get_by_label("Name", exact=True).fill("Core grants")
         officer.get_by_label("Funder").select_option(label="Northshire County Council")
         officer.get_by_label("Recurrent", exact=True).check()
-        officer.get_by_label("Start date").fill("2025-04-01")
-        officer.get_by_label("End date").fill("2027-03-31")
+        fill_date(officer, "Start date", "2025-04-01")
+        fill_date(officer, "End date", "2027-03-31")
         officer.get_by_role("button", name=re.compile("Save|Add")).click()
         seen.look(officer)
 
@@ -239,7 +240,7 @@ def test_a_county_council_from_empty_to_open_data_and_a_cabinet_report(
         # The Cabinet report, under the council's name and logo.
         officer.goto(f"{programme_url}reports/new/")
         officer.get_by_label("Title").fill("Community anchors: funding for 2026-27")
-        officer.get_by_label("Meeting date").fill("2026-02-12")
+        fill_date(officer, "Meeting date", "2026-02-12")
         officer.get_by_label("Purpose").fill("To agree the funding of community anchor organisations for 2026-27.")
         officer.get_by_label("Recommendations", exact=True).fill("Cabinet agrees the allocations in Appendix 2.")
         officer.get_by_label(re.compile("Financial year of the grants")).select_option(label=YEAR)
@@ -320,8 +321,8 @@ def test_a_unitary_allocates_models_and_adopts_by_its_own_community_areas_withou
     page.get_by_label("Name", exact=True).fill("Community grants")
     page.get_by_label("Funder").select_option(label="Westbrook Borough Council")
     page.get_by_label("Recurrent", exact=True).check()
-    page.get_by_label("Start date").fill("2026-04-01")
-    page.get_by_label("End date").fill("2029-03-31")
+    fill_date(page, "Start date", "2026-04-01")
+    fill_date(page, "End date", "2029-03-31")
     page.get_by_role("button", name=re.compile("Save|Add")).click()
     page.get_by_role("link", name=re.compile("budget", re.I)).first.click()
     page.get_by_label("Financial year").fill("2026-27")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.govuk_dates import fill_date
+
 PASSWORD = "demo-pass-2022"
 
 
@@ -24,7 +26,7 @@ def test_officer_extends_all_agreements_at_current_levels(demo, page, live_serve
     assert not axe_check(page)
 
     page.get_by_label("Approved by").fill("Cabinet")
-    page.get_by_label("Date approved").fill("2023-02-09")
+    fill_date(page, "Date approved", "2023-02-09")
     page.get_by_role("button", name="Confirm and extend 10 agreements").click()
 
     assert (

@@ -13,6 +13,7 @@ from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.form_messages import write_form_messages
 from vcsgrants.core.models import Area, AreaIndicator, Organisation
 from vcsgrants.core.money import implausible_date_message, is_plain_number, looks_like_money, plain_number_message
+from vcsgrants.core.widgets import GovukDateInput, style_widget
 
 
 class GovukBoundField(forms.BoundField):
@@ -56,19 +57,8 @@ class GovukFormRenderer(TemplatesSetting):
     bound_field_class = GovukBoundField  # every form, the sign-in and password ones too
 
 
-WIDGET_CLASSES = {
-    forms.Select: "govuk-select",
-    forms.Textarea: "govuk-textarea",
-    forms.ClearableFileInput: "govuk-file-upload",
-    forms.FileInput: "govuk-file-upload",
-}
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs={"class": "govuk-input govuk-input--width-10", **(attrs or {})}, format="%Y-%m-%d")
+# The date input is GOV.UK's day, month and year (core.widgets); DateInput stays the name forms import.
+DateInput = GovukDateInput
 
 
 class TimeInput(forms.TimeInput):
@@ -132,26 +122,22 @@ class GovukFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            label = str(field.label) if field.label else name.replace("_", " ").capitalize()
-            if isinstance(field, forms.DecimalField):
-                refuse_exponents(field, label)
-            if isinstance(field, forms.DateField):
-                keep_dates_plausible(field, label)
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxSelectMultiple):
-                widget.template_name = "govuk/widgets/checkboxes.html"
-                continue
-            if isinstance(widget, forms.RadioSelect):
-                widget.template_name = "govuk/widgets/radios.html"
-                continue
-            if isinstance(widget, forms.CheckboxInput):
-                continue
-            css = next((c for t, c in WIDGET_CLASSES.items() if isinstance(widget, t)), "govuk-input")
-            if isinstance(field, forms.DecimalField):
-                css += " govuk-input--width-10"
-                widget.attrs.setdefault("inputmode", "decimal")
-            existing = widget.attrs.get("class", "")
-            widget.attrs["class"] = f"{css} {existing}".strip() if css not in existing else existing
+            self._prepare_field(name, field)
+
+    def __getitem__(self, name):
+        field = self.fields.get(name)
+        if field is not None and not getattr(field, "govuk_prepared", False):
+            self._prepare_field(name, field)  # a field the form added after __init__
+        return super().__getitem__(name)
+
+    def _prepare_field(self, name, field):
+        label = str(field.label) if field.label else name.replace("_", " ").capitalize()
+        if isinstance(field, forms.DecimalField):
+            refuse_exponents(field, label)
+        if isinstance(field, forms.DateField):
+            keep_dates_plausible(field, label)
+        style_widget(field, label)  # core.widgets: classes, the date input, numbers as text, first options
+        field.govuk_prepared = True
 
     def full_clean(self):
         self._write_messages()

@@ -6,7 +6,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.charts import PALETTE, Series, grouped_bars
 from vcsgrants.core.concurrency import form_token
@@ -185,10 +185,23 @@ def option_create(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def option_delete(request, pk):
+    """GET: the warning step; POST: remove the option."""
     option = _option(request, pk, "equity.manage_options")
     option_set = option.option_set
+    if request.method == "GET":
+        return render(
+            request,
+            "core/confirm_remove.html",
+            {
+                "back": option_set.get_absolute_url(),
+                "caption": option_set.name,
+                "heading": f"Remove the option ‘{option.label}’?",
+                "page_title": f"Remove the option ‘{option.label}’?",
+                "body": "Its column leaves the comparison. The option set and its other options are kept.",
+            },
+        )
     try:
         services.option_delete(option=option, actor=request.user)
     except ValidationError as exc:

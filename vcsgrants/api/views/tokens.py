@@ -6,8 +6,9 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from vcsgrants.api.models import ApiToken
 from vcsgrants.api.services import EXPIRY_CHOICES_DAYS, api_token_create, api_token_revoke
@@ -64,10 +65,25 @@ def token_list(request):
     return response
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def token_revoke(request, pk):
+    """GET: the warning step; POST: revoke the token."""
     api_token = get_object_or_404(ApiToken, pk=pk, user=request.user)  # someone else's token is not found
     require(request.user, "api.revoke_token", api_token)
+    if request.method == "GET":
+        heading = f"Revoke the token {api_token.name}?"
+        return render(
+            request,
+            "core/confirm_remove.html",
+            {
+                "back": reverse("api-tokens"),
+                "heading": heading,
+                "page_title": heading,
+                "body": "Scripts using it are refused from then on.",
+                "warning": "A revoked token cannot be used again: create a new one if you need it.",
+                "button": "Revoke",
+            },
+        )
     was_revoked = api_token.revoked_at is not None
     api_token_revoke(api_token=api_token, actor=request.user)
     if was_revoked:

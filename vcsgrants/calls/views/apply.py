@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from vcsgrants.calls.forms import apply as forms_apply
 from vcsgrants.calls.models import Answer, Application, Call, CallDocument, CoApplicant, FormSection
@@ -347,10 +347,24 @@ def application_co_applicants(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def co_applicant_remove(request, pk):
+    """GET: the warning step; POST: remove the co-applicant."""
     co_applicant = get_object_or_404(CoApplicant, pk=pk)
     application = _application(request, co_applicant.application_id, "calls.edit_application")
+    if request.method == "GET":
+        heading = f"Remove {co_applicant.name} as a co-applicant?"
+        return render(
+            request,
+            "core/confirm_remove.html",
+            {
+                "back": reverse("calls:application-co-applicants", args=[application.pk]),
+                "caption": application.reference,
+                "heading": heading,
+                "page_title": heading,
+                "warning": "You can add them again before you submit.",
+            },
+        )
     try:
         services_apply.co_applicant_remove(co_applicant=co_applicant, actor=request.user)
     except ValidationError as exc:

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from vcsgrants.calls import exports
 from vcsgrants.calls.forms import assess as forms
@@ -150,11 +150,25 @@ def criterion_edit(request, pk):
     return _criterion_form_page(request, criterion.call, criterion)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def criterion_delete(request, pk):
+    """GET: the warning step; POST: remove the criterion."""
     criterion = get_object_or_404(Criterion.objects.select_related("call"), pk=pk)
     call = criterion.call
     require(request.user, "calls.manage_assessment", call)
+    if request.method == "GET":
+        heading = f"Remove the criterion “{criterion.title}”?"
+        return render(
+            request,
+            "core/confirm_remove.html",
+            {
+                "back": reverse("calls:assess-setup", args=[call.pk]),
+                "caption": str(call),
+                "heading": heading,
+                "page_title": heading,
+                "body": "Assessors will no longer score it. You can remove it only before scoring starts.",
+            },
+        )
     try:
         services.criterion_delete(criterion=criterion, actor=request.user)
     except ValidationError as exc:

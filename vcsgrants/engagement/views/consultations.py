@@ -215,9 +215,23 @@ def question_edit(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def question_delete(request, pk):
+    """GET: the warning step; POST: remove the question."""
     question = _question(request, pk)
+    if request.method == "GET":
+        heading = f"Remove question {question.number}?"
+        return render(
+            request,
+            "core/confirm_remove.html",
+            {
+                "back": f"{question.consultation.get_absolute_url()}#questions",
+                "caption": str(question.consultation),
+                "heading": heading,
+                "page_title": heading,
+                "body": f"“{question.text}”. The questions after it move up a number.",
+            },
+        )
     try:
         services.question_delete(question=question, actor=request.user)
     except ValidationError as exc:

@@ -10,6 +10,7 @@ from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import DateInput, GovukForm
 from vcsgrants.core.models import Area, FinancialYear, Organisation
+from vcsgrants.core.years import FinancialYearField
 from vcsgrants.funding.forms.programmes import MONEY, ApprovalForm
 from vcsgrants.funding.models import FundingStream
 from vcsgrants.funding.multiyear import UPLIFT_RULE
@@ -55,8 +56,8 @@ class MultiYearAgreementForm(GovukForm, TermsFields):
     organisation = forms.ModelChoiceField(Organisation.objects.filter(kind=Organisation.Kind.PROVIDER), label="Provider")
     area = forms.ModelChoiceField(Area.objects.filter(retired_on__isnull=True), label="District")
     title = forms.CharField(max_length=200)
-    first_year = forms.CharField(label="First financial year", max_length=7, help_text=YEAR_HELP)
-    last_year = forms.CharField(label="Last financial year", max_length=7, help_text=YEAR_HELP)
+    first_year = FinancialYearField(label="First financial year", help_text=YEAR_HELP)
+    last_year = FinancialYearField(label="Last financial year", help_text=YEAR_HELP)
     first_amount = forms.DecimalField(label="Amount for the first year", min_value=Decimal("0.01"), **MONEY)
     field_order = [
         "stream",
@@ -78,7 +79,7 @@ class MultiYearAgreementForm(GovukForm, TermsFields):
 
 
 class ConversionForm(ApprovalForm, TermsFields):
-    last_year = forms.CharField(label="Last financial year", max_length=7, help_text=YEAR_HELP)
+    last_year = FinancialYearField(label="Last financial year", help_text=YEAR_HELP)
     field_order = [
         "last_year",
         "uplift_percent",

@@ -7,6 +7,7 @@ from django import forms
 from vcsgrants.core.concurrency import VersionField
 from vcsgrants.core.forms import DateInput, GovukForm, GovukModelForm
 from vcsgrants.core.models import Area, Organisation
+from vcsgrants.core.years import FinancialYearField
 from vcsgrants.funding.models import Decision, FundingStream, Programme, ProgrammePeriod
 
 MONEY = {"max_digits": 12, "decimal_places": 2}
@@ -86,13 +87,13 @@ class StreamForm(GovukModelForm):
 
 
 class BudgetForm(GovukForm):
-    financial_year = forms.CharField(label="Financial year", help_text="For example: 2023-24", max_length=7)
+    financial_year = FinancialYearField(label="Financial year")
     amount = forms.DecimalField(label="Budget", min_value=0, **MONEY)
     version = VersionField()
 
 
 class FinancialYearChoiceForm(GovukForm):
-    financial_year = forms.CharField(label="Financial year", help_text="For example: 2023-24", max_length=7)
+    financial_year = FinancialYearField(label="Financial year")
 
 
 def allocation_form_class(areas: list[Area]):
@@ -117,8 +118,8 @@ def allocation_form_class(areas: list[Area]):
 
 
 class BulkExtensionForm(GovukForm):
-    financial_year = forms.CharField(
-        label="Extend for financial year", help_text="The whole year, 1 April to 31 March. For example: 2023-24", max_length=7
+    financial_year = FinancialYearField(
+        label="Extend for financial year", help_text="The whole year, 1 April to 31 March. For example: 2023-24"
     )
 
 
