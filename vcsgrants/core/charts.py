@@ -167,7 +167,8 @@ def line_chart(
     every = max(1, math.ceil(len(labels) / max(1, plot_w // label_w)))
     shown = [i for i in range(len(labels)) if not i % every]
     if labels and shown[-1] != len(labels) - 1:
-        shown[-1] = len(labels) - 1  # the last in place of the one before it, so the two never overlap
+        # The last in place of the one before it, so the two never overlap (beside it when that is the first).
+        shown[-1 if len(shown) > 1 else 1 :] = [len(labels) - 1]
     for i in shown:
         anchor = "end" if i == len(labels) - 1 and width <= NARROW and len(labels) > 1 else "middle"
         x = min(x_at(i) + 12, width) if anchor == "end" else x_at(i)
