@@ -99,7 +99,7 @@ TEMPLATES = [
                 "vcsgrants.hub.navigation.navigation",
                 "vcsgrants.core.council.council",
             ],
-            "builtins": ["vcsgrants.core.templatetags.money"],
+            "builtins": ["vcsgrants.core.templatetags.money", "vcsgrants.core.templatetags.tables"],
         },
     }
 ]

@@ -74,7 +74,7 @@ def test_the_councils_settings_fill_the_statement_the_notice_and_the_banner(admi
     client = Client()
     client.force_login(admin_user)
     statement = text(client.get("/about/accessibility/"))
-    assert "Reflow" in statement and "Equality and Human Rights Commission" in statement
+    assert "Web Content Accessibility Guidelines" in statement and "Equality and Human Rights Commission" in statement
     assert "partially compliant" in statement and "This statement was prepared on" in statement
     assert "phase-banner" not in client.get("/about/cookies/").content.decode()  # blank phase: no banner
     save_settings(

@@ -811,7 +811,8 @@ def test_the_summary_page_shows_a_chart_with_the_same_figures_as_its_table(consu
         .get(reverse("engagement:consultation-summary", args=[consultation.pk]))
         .content.decode()
     )
-    assert html.count("<svg") == 3  # the three choice questions
+    assert html.count('class="app-chart-box"') == 3  # the three choice questions, each drawn wide and narrow
+    assert html.count("<svg") == 6
     assert "Equal shares, Respondents: 1</title>" in html  # the bar's own figure
     assert 'id="question-2-table"' in html and "100.0%" in html
     assert "Keep it local." in html and "Kestrel Test Voluntary Action" in html

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods
 
-from vcsgrants.core.charts import PALETTE, Series, grouped_bars
+from vcsgrants.core.charts import PALETTE, Series, grouped_bars, responsive
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.exports import CSV_TYPE, XLSX_TYPE
 from vcsgrants.core.forms import apply_validation_error
@@ -98,8 +98,13 @@ def option_set_create(request, slug):
 
 
 def _chart(result: Comparison) -> str | None:
+    """The chart in both layouts (charts.responsive); None when there is nothing, or too much, to draw."""
     if not result.columns or len(result.areas) > MAX_AREAS_CHARTED:
         return None
+    return responsive(lambda width: _draw(result, width), wide=900)
+
+
+def _draw(result: Comparison, width: int) -> str:
     rows = result.rows
     series = [Series(name="Today", values=[a.current / a.population for a in result.areas], colour=PALETTE[0])]
     for i, column in enumerate(result.columns, start=1):
@@ -112,6 +117,7 @@ def _chart(result: Comparison) -> str | None:
         series=series,
         format_value=lambda v: f"£{v:,.2f}",
         chart_id=f"per-head-{result.option_set.pk}",
+        width=width,
     )
 
 

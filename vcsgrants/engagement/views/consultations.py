@@ -7,6 +7,7 @@ address (services_consultations). Late responses are refused with the closing ti
 
 from __future__ import annotations
 
+import functools
 import logging
 
 import rules
@@ -349,7 +350,7 @@ def _tick(value) -> str:
     return f"{int(value):,}" if value == value.to_integral_value() else ""
 
 
-def _chart(question: selectors.QuestionSummary) -> str:
+def _chart(question: selectors.QuestionSummary, width: int = 720) -> str:
     # The chart has room for about 26 characters of label; the table beside it gives each answer in full.
     labels = [o.label if len(o.label) <= 26 else f"{o.label[:25].rstrip()}…" for o in question.options]
     return charts.grouped_bars(
@@ -360,14 +361,16 @@ def _chart(question: selectors.QuestionSummary) -> str:
         series=[charts.Series("Respondents", [o.count for o in question.options], colour="#1d70b8")],
         format_value=_tick,
         chart_id=f"question-{question.number}-chart",
-        width=720,
+        width=width,
     )
 
 
 def consultation_summary(request, pk):
     consultation = _consultation(request, pk, "engagement.view_consultation_summary")
     summary = selectors.consultation_summary(consultation)
-    chart_svgs = {q.number: _chart(q) for q in summary.questions if q.is_choice and q.answered}
+    chart_svgs = {
+        q.number: charts.responsive(functools.partial(_chart, q)) for q in summary.questions if q.is_choice and q.answered
+    }
     return render(
         request,
         f"{TEMPLATES}/summary.html",

@@ -6,6 +6,7 @@ year (each year's amount prefilled by the uplift rule and free to change); confi
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -215,7 +216,7 @@ def _forecast(request, slug) -> forecasts.Forecast:
     return forecasts.commitments_forecast(programme=programme, from_year=from_year)
 
 
-def forecast_chart(forecast: forecasts.Forecast) -> str:
+def forecast_chart(forecast: forecasts.Forecast, width: int = 900) -> str:
     labels = [f"{fy.year}{' (flagged)' if fy.flagged else ''}" for fy in forecast.years]
     return charts.grouped_bars(
         title=f"Commitments against known budgets by financial year, from {forecast.from_year}",
@@ -230,6 +231,7 @@ def forecast_chart(forecast: forecasts.Forecast) -> str:
         ],
         format_value=lambda v: f"£{v:,.0f}",
         chart_id="forecast-chart",
+        width=width,
     )
 
 
@@ -243,7 +245,8 @@ def commitments_forecast(request, slug):
         {
             "forecast": forecast,
             "programme": programme,
-            "chart_svg": forecast_chart(forecast) if forecast.years else "",  # every text in it is escaped by charts
+            # Every text in the chart is escaped by charts.
+            "chart_svg": charts.responsive(functools.partial(forecast_chart, forecast), wide=900) if forecast.years else "",
             "year_choices": forecasts.forecast_years(programme),
             "page_title": f"Commitments forecast: {programme}",
         },

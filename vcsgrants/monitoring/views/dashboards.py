@@ -46,7 +46,7 @@ def _period_query(report: dashboards.PerformanceReport) -> str:
     return f"year={report.period.year_label}&quarter={report.period.quarter}"
 
 
-def rag_bar(report: dashboards.PerformanceReport) -> str:
+def rag_bar(report: dashboards.PerformanceReport, width: int = 720) -> str:
     counts = report.counts
     segments = [
         charts.Segment(dashboards.RATING_LABELS[r], counts[r], dashboards.RATING_FILLS[r], dashboards.RATING_TEXT_COLOURS[r])
@@ -57,10 +57,11 @@ def rag_bar(report: dashboards.PerformanceReport) -> str:
         desc=report.headline,
         segments=segments,
         chart_id="rag-summary",
+        width=width,
     )
 
 
-def trend_chart(report: dashboards.TrendReport) -> str:
+def trend_chart(report: dashboards.TrendReport, width: int = 720) -> str:
     kpi = report.kpi
     labels = [p.period.label for p in report.points]
     unit = kpi.unit
@@ -78,6 +79,7 @@ def trend_chart(report: dashboards.TrendReport) -> str:
         y_label=kpi.unit_label,
         value_text=lambda v: dashboards.figure_text(v, unit),
         chart_id=f"trend-{kpi.code}",
+        width=width,
     )
 
 
@@ -116,7 +118,7 @@ def performance(request, slug):
         page_title=f"Performance: {programme.name}",
         outcomes=outcomes,
         outcomes_table=dashboards.outcomes_table(report),
-        rag_svg=rag_bar(report),
+        rag_svg=charts.responsive(lambda width: rag_bar(report, width)),
         counts=[(dashboards.RATING_LABELS[r], n) for r, n in report.counts.items()],
         greys=report.counts[Rating.GREY],
     )
@@ -160,7 +162,7 @@ def performance_trends(request, slug):
         "trends": trends,
         "page_title": f"Performance trends: {programme.name}",
         "table": dashboards.trends_table(trends) if trends.kpi else None,
-        "chart_svg": trend_chart(trends) if trends.kpi and trends.points else "",
+        "chart_svg": charts.responsive(lambda width: trend_chart(trends, width)) if trends.kpi and trends.points else "",
         "like_for_like_rule": dashboards.LIKE_FOR_LIKE_RULE,
         "kpi_query": urlencode({"kpi": trends.kpi.code}) if trends.kpi else "",
     }
