@@ -36,7 +36,8 @@ class Keyboard:
         for _ in range(MOST_TABS):
             self.page.keyboard.press("Shift+Tab" if backwards else "Tab")
             style = self.page.evaluate(FOCUS_STYLE)
-            if not focus_is_visible(style):
+            # None: Tab went past the last control to the browser's own toolbar (the next Tab comes back to the top).
+            if style is not None and not focus_is_visible(style):
                 self.unseen.append(f"{self.page.url}: {style}")
             if self._is_focused(handle):
                 return
