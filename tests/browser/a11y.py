@@ -54,7 +54,7 @@ def pattern_of(path: str) -> tuple[str, str] | None:
         match = resolve(path.split("?")[0].split("#")[0])
     except Resolver404:
         return None
-    return match.url_name or match.route, match.route
+    return match.url_name or match.route, match.route or "(home)"
 
 
 def session_cookie(role: str, base_url: str) -> list[dict]:
