@@ -157,14 +157,16 @@ audit: $(UV_STAMP)
 	$(UV_VENV)/bin/pip-audit --disable-pip -r var/audit-requirements.txt --strict
 
 # --- tests ---------------------------------------------------------------------
-# Browser tests share one live_server and one Chromium, so they run without xdist.
+# Browser tests: each xdist worker has its own live_server, Chromium and copy of the demo; the accessibility crawl's
+# two modules go first, one to each worker (tests/browser/conftest.py).
+BROWSER_XDIST := -n 2 --dist loadfile
 # --dist loadfile keeps a module's tests on one worker, so a module that shares the demo (demo_module) loads it once.
 # tests/conftest.py sets the order the modules are handed out in (the demo's first, then the slow ones) and turns
 # off xdist's own reordering (--loadscope-reorder), so each worker loads the demo once.
 XDIST := -n 2 --dist loadfile
 test-sqlite: $(STAMP) ensure-chromium ensure-oidc-provider
 	env -u DATABASE_URL $(PYTEST) $(XDIST) --ignore=tests/browser
-	env -u DATABASE_URL $(PYTEST) tests/browser
+	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) tests/browser
 
 # schemathesis against a live gunicorn on a free port (DATABASE_URL=sqlite:///… with the demo), as an officer and a
 # provider: 0 server errors and 0 schema violations. The same test runs in test-sqlite; this runs it alone.
@@ -172,7 +174,7 @@ test-api-live: $(STAMP)
 	env -u DATABASE_URL $(PYTEST) -q tests/api/test_schemathesis_live.py
 
 test-browser: $(STAMP) ensure-chromium ensure-oidc-provider
-	env -u DATABASE_URL $(PYTEST) tests/browser
+	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) tests/browser
 
 # The live-server modules always run on a SQLite database of their own (they test SQLite through DATABASE_URL and
 # the API over HTTP, and the production gunicorn, from the runtime-only install, on a throwaway SQLite file), so the

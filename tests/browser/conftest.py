@@ -3,8 +3,8 @@
 Chromium is Debian's ``/usr/bin/chromium`` (Playwright's own browser download does not work
 on these machines). Where it is missing the tests fail loudly; they never skip.
 
-Browser tests share one Chromium and one live server, so run them without xdist:
-``pytest tests/browser``.
+Each pytest process (each xdist worker) has one Chromium, one live server and one copy of the demo; `make test`
+runs them on two workers, a module to a worker (``pytest -n 2 --dist loadfile tests/browser``).
 
 Usage::
 
@@ -55,11 +55,18 @@ SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
 BLOCKING_IMPACTS = ("serious", "critical")
 
 
+# The accessibility crawl's two modules take longest: they go first, one to each xdist worker (make test-browser runs
+# -n 2 --dist loadfile), and the other modules fill in around them.
+FIRST_MODULES = ("test_accessibility_crawl.py", "test_accessibility_crawl_other_roles.py")
+
+
+@pytest.hookimpl(trylast=True)  # after tests/conftest.py's order, which this refines
 def pytest_collection_modifyitems(config, items):
-    """Mark every test under tests/browser with ``browser`` so ``-m "not browser"`` works."""
+    """Mark every test under tests/browser with ``browser`` so ``-m "not browser"`` works; the crawl first."""
     for item in items:
         if BROWSER_DIR in Path(str(item.path)).resolve().parents:
             item.add_marker(pytest.mark.browser)
+    items.sort(key=lambda item: Path(str(item.path)).name not in FIRST_MODULES)  # stable: the rest keep their order
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
