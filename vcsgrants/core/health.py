@@ -57,10 +57,11 @@ def check_cache() -> dict:
 
 
 def check_storage() -> dict:
-    """The storage answers: a file look-up (an S3 HEAD request; a folder check on the local disk)."""
+    """The storage answers: the upload folder can be written to, or the bucket's top level can be listed (a
+    request that fails when the bucket is missing or the credentials are refused)."""
     from django.core.files.storage import FileSystemStorage, default_storage
 
-    default_storage.exists("readyz-probe")  # raises when the store cannot be reached or refuses the credentials
+    default_storage.exists("readyz-probe")  # makes the backend (and raises when it is misconfigured)
     storage = default_storage._wrapped  # the backend itself, now that the lazy object has made it
     if isinstance(storage, FileSystemStorage):
         folder = Path(storage.location)
@@ -68,6 +69,8 @@ def check_storage() -> dict:
             folder = folder.parent
         if not os.access(folder, os.W_OK):
             raise NotReady(f"the upload folder {folder} cannot be written to")
+    else:
+        storage.listdir("")
     return {"backend": type(storage).__name__}
 
 

@@ -71,9 +71,11 @@ def user_fields(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not getattr(user, "is_authenticated", False):
         return {"user_id": None, "role": "anonymous"}
-    roles = sorted(user.role_names() if hasattr(user, "role_names") else [])
+    from vcsgrants.core.models import Role
+
+    roles = [value for value, _label in Role.choices if user.has_role(value)]
     if user.is_superuser:
-        roles.insert(0, "Superuser")
+        roles.insert(0, "superuser")
     return {"user_id": user.pk, "role": ", ".join(roles) or "none"}
 
 
