@@ -6,6 +6,7 @@ from __future__ import annotations
 import configparser
 import http.client
 import importlib.util
+import json
 import os
 import re
 import socket
@@ -87,6 +88,8 @@ def test_gunicorn_with_the_production_settings_serves_the_service_safely(gunicor
     check_plain_http_is_sent_to_https(site, tmp)
     check_whitenoise_serves_the_collected_static_files_compressed_and_cached_for_ever(site, tmp)
     check_an_administrator_signs_in_through_the_proxy_and_gets_secure_cookies(site, tmp)
+    check_a_load_balancer_reaches_healthz_and_readyz_by_address_over_plain_http(site, tmp)
+    check_each_request_is_one_json_log_line_with_its_request_id(site, tmp)
 
 
 def free_port() -> int:
@@ -246,3 +249,38 @@ def check_an_administrator_signs_in_through_the_proxy_and_gets_secure_cookies(si
     response, content = site.request("GET", "/")
     assert response.status == 200
     assert b"Change password" in content
+
+
+def check_a_load_balancer_reaches_healthz_and_readyz_by_address_over_plain_http(site, tmp):
+    # Not in ALLOWED_HOSTS, no X-Forwarded-Proto: still answered, never redirected to HTTPS.
+    health, body = site.request("GET", "/healthz", https=False, headers={"Host": "192.0.2.10"})
+    assert (health.status, body) == (200, b"ok")
+    ready, body = site.request("GET", "/readyz", https=False, headers={"Host": "192.0.2.10:8000"})
+    assert ready.status == 200, body
+    checks = json.loads(body)["checks"]
+    assert {name: check["status"] for name, check in checks.items()} == dict.fromkeys(
+        ("database", "cache", "storage", "outbox"), "ok"
+    )
+    assert checks["storage"]["backend"] == "FileSystemStorage"
+    # Any other page from an unknown host is still refused.
+    refused, _ = site.request("GET", "/accounts/login/", headers={"Host": "192.0.2.10"})
+    assert refused.status == 400
+
+
+def check_each_request_is_one_json_log_line_with_its_request_id(site, tmp):
+    response, _ = site.request("GET", "/accounts/login/", headers={"X-Request-ID": "lb-7d1e0f"})
+    assert response.getheader("X-Request-ID") == "lb-7d1e0f"
+    records = [json.loads(line) for line in (tmp / "gunicorn.log").read_text().splitlines() if line.startswith("{")]
+    lines = [r for r in records if r.get("request_id") == "lb-7d1e0f" and r["logger"] == "vcsgrants.requests"]
+    assert len(lines) == 1, records[-5:]
+    assert (lines[0]["method"], lines[0]["path"], lines[0]["status"], lines[0]["role"]) == (
+        "GET",
+        "/accounts/login/",
+        200,
+        "anonymous",
+    )
+    assert lines[0]["duration_ms"] > 0
+    # The signed-in administrator's requests carry the user id and role, never the username.
+    signed_in = [r for r in records if r["logger"] == "vcsgrants.requests" and r.get("user_id")]
+    assert signed_in and signed_in[0]["role"].startswith("superuser")
+    assert not any("it-admin" in json.dumps(r) for r in records)
