@@ -26,7 +26,10 @@ keepalive = 5
 max_requests = 1000
 max_requests_jitter = 100
 
-# Logs go to the journal (journalctl -u vcsgrants).
-accesslog = "-"
+# Logs go to the journal (journalctl -u vcsgrants). The app writes one JSON line per request itself (with its request
+# id, status, duration, user id and role: vcsgrants/core/observability.py), so gunicorn's own access log, which
+# would repeat it with addresses, query strings and browser names, is off unless GUNICORN_ACCESS_LOG names a file
+# ("-": the journal).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

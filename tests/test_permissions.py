@@ -41,6 +41,7 @@ MATRIX = {
     "queue": (MANAGERS, None),  # a home-page queue in full (returns to review)
     "queue-export": (MANAGERS, None),
     "healthz": (set(ROLES), None),
+    "readyz": (set(ROLES), None),  # load balancers: each check's status, never data
     "council-logo": (set(ROLES), None),
     "about-accessibility": (set(ROLES), None),
     "about-cookies": (set(ROLES), None),

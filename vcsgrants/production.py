@@ -24,6 +24,8 @@ if len(SECRET_KEY) < 50:
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)  # noqa: F405
+# A load balancer's health checks come over plain HTTP: never redirected (HealthCheckMiddleware answers them first).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365
@@ -34,8 +36,9 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 WHITENOISE_USE_FINDERS = False
 WHITENOISE_AUTOREFRESH = False
+# Uploaded files: the local disk (MEDIA_ROOT) unless VCSGRANTS_STORAGE names a shared store (settings.storage_config).
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": storage_config(),  # noqa: F405
     "staticfiles": {"BACKEND": "vcsgrants.core.staticfiles.StaticFilesStorage"},
 }
 
@@ -53,3 +56,10 @@ CACHES = {
 # lockout and the consultation form's rate limit both count that address (core.signin.client_ip).
 # Set TRUSTED_PROXIES=0 if nothing is in front, 2 behind a load balancer and nginx.
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
+
+# JSON logs, one line per request, with the request id (vcsgrants/core/observability.py).
+LOGGING = logging_config(  # noqa: F405
+    os.environ.get("VCSGRANTS_LOG_FORMAT", "json").strip().lower(),
+    env_bool("VCSGRANTS_REQUEST_LOG", True),  # noqa: F405
+    os.environ.get("VCSGRANTS_LOG_LEVEL", "WARNING").upper(),
+)

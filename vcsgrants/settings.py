@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VCSGRANTS_VAR_DIR", BASE_DIR / "var"))
@@ -62,6 +63,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz for load balancers, whatever the Host header, over plain HTTP (vcsgrants/core/health.py).
+    "vcsgrants.core.health.HealthCheckMiddleware",
+    # The request id (X-Request-ID in and out) and one log line per request (vcsgrants/core/observability.py).
+    "vcsgrants.core.observability.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -229,6 +234,53 @@ STATICFILES_DIRS = [BASE_DIR / "vcsgrants" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+
+
+def storage_config(env=os.environ) -> dict:
+    """Where uploaded files are kept, from VCSGRANTS_STORAGE: "local" (the default: MEDIA_ROOT on this server's
+    disk), "s3" (an S3-compatible object store, shared by every app server) or "azure" (Azure Blob Storage).
+    Files are never served from the store's own address: every download goes through a permission-checked view.
+    See docs/operations/configuration.md."""
+    kind = env.get("VCSGRANTS_STORAGE", "local").strip().lower() or "local"
+    if kind == "local":
+        return {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    if kind == "s3":
+        if not env.get("VCSGRANTS_S3_BUCKET"):
+            raise ImproperlyConfigured("VCSGRANTS_STORAGE=s3 needs VCSGRANTS_S3_BUCKET (the bucket's name).")
+        options = {
+            "bucket_name": env["VCSGRANTS_S3_BUCKET"],
+            "endpoint_url": env.get("VCSGRANTS_S3_ENDPOINT_URL") or None,  # empty: Amazon S3 itself
+            "region_name": env.get("VCSGRANTS_S3_REGION") or None,
+            # Empty: boto3's own chain (AWS_ACCESS_KEY_ID…, an instance or pod role).
+            "access_key": env.get("VCSGRANTS_S3_ACCESS_KEY_ID") or None,
+            "secret_key": env.get("VCSGRANTS_S3_SECRET_ACCESS_KEY") or None,
+            "location": env.get("VCSGRANTS_S3_PREFIX", "").strip("/"),
+            "addressing_style": env.get("VCSGRANTS_S3_ADDRESSING_STYLE") or None,  # "path" for some S3-compatible stores
+            # Two uploads of "report.pdf" are two files, as on the local disk, never one overwriting the other.
+            "file_overwrite": False,
+            "default_acl": None,  # the bucket's own: keep it private
+            "querystring_auth": True,
+        }
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    if kind == "azure":
+        # Needs `pip install azure-storage-blob` (not in requirements.txt; not covered by the tests).
+        if not env.get("VCSGRANTS_AZURE_CONTAINER"):
+            raise ImproperlyConfigured("VCSGRANTS_STORAGE=azure needs VCSGRANTS_AZURE_CONTAINER.")
+        options = {
+            "azure_container": env["VCSGRANTS_AZURE_CONTAINER"],
+            "connection_string": env.get("VCSGRANTS_AZURE_CONNECTION_STRING") or None,
+            "account_name": env.get("VCSGRANTS_AZURE_ACCOUNT_NAME") or None,
+            "account_key": env.get("VCSGRANTS_AZURE_ACCOUNT_KEY") or None,
+            "overwrite_files": False,
+        }
+        return {"BACKEND": "storages.backends.azure_storage.AzureStorage", "OPTIONS": options}
+    raise ImproperlyConfigured(f"VCSGRANTS_STORAGE is {kind!r}: use local, s3 or azure.")
+
+
+STORAGES = {
+    "default": storage_config(),
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Uploaded documents are served only through permission-checked views, never from MEDIA_URL.
 MEDIA_URL = "/media-not-served/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -267,12 +319,57 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-}
+# --- Logs and error reports (docs/operations/configuration.md) ------------------------------------------
+# VCSGRANTS_LOG_FORMAT: "json" (one JSON object a line, with the request id; the production default) or "text".
+# VCSGRANTS_REQUEST_LOG: one line per request (method, path, status, duration, user id and role); on in production.
+LOG_FORMAT = os.environ.get("VCSGRANTS_LOG_FORMAT", "text").strip().lower()
+REQUEST_LOG = env_bool("VCSGRANTS_REQUEST_LOG", False)
+LOG_LEVEL = os.environ.get("VCSGRANTS_LOG_LEVEL", "WARNING").upper()
+
+
+def logging_config(log_format: str, request_log: bool, level: str) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "vcsgrants.core.observability.RequestIdFilter"}},
+        "formatters": {
+            "json": {"()": "vcsgrants.core.observability.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json" if log_format == "json" else "text",
+                "filters": ["request_id"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "vcsgrants.requests": {"level": "INFO" if request_log else "WARNING"},
+            # Django's own line for every 4xx/5xx repeats the request line; its errors (with tracebacks) stay.
+            "django.request": {"level": "ERROR"},
+        },
+    }
+
+
+LOGGING = logging_config(LOG_FORMAT, REQUEST_LOG, LOG_LEVEL)
+
+# Error reports to Sentry (or any service that takes its envelopes) when SENTRY_DSN is set: uncaught errors in
+# views and commands, with the user's id and role only (no names, addresses, cookies, form data or local variables).
+SENTRY_DSN = os.environ.get("SENTRY_DSN", "")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        environment=os.environ.get("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        max_request_body_size="never",
+        include_local_variables=False,
+        traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )
 
 # --- E-mail notifications (manage.py send_notifications) ------------------------------------------------
 # Printed on the console unless EMAIL_HOST names an SMTP server. VCSGRANTS_BASE_URL is the address people use

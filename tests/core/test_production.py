@@ -7,6 +7,7 @@ from __future__ import annotations
 import configparser
 import http.client
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -91,6 +92,8 @@ def test_gunicorn_from_the_runtime_only_install_with_the_production_settings_ser
     check_plain_http_is_sent_to_https(site, tmp)
     check_whitenoise_serves_the_collected_static_files_compressed_and_cached_for_ever(site, tmp)
     check_an_administrator_signs_in_through_the_proxy_and_gets_secure_cookies(site, tmp)
+    check_a_load_balancer_reaches_healthz_and_readyz_by_address_over_plain_http(site, tmp)
+    check_each_request_is_one_json_log_line_with_its_request_id(site, tmp)
 
 
 def free_port() -> int:
@@ -307,3 +310,38 @@ def check_an_administrator_signs_in_through_the_proxy_and_gets_secure_cookies(si
     response, content = site.request("GET", "/")
     assert response.status == 200
     assert b"Change password" in content
+
+
+def check_a_load_balancer_reaches_healthz_and_readyz_by_address_over_plain_http(site, tmp):
+    # Not in ALLOWED_HOSTS, no X-Forwarded-Proto: still answered, never redirected to HTTPS.
+    health, body = site.request("GET", "/healthz", https=False, headers={"Host": "192.0.2.10"})
+    assert (health.status, body) == (200, b"ok")
+    ready, body = site.request("GET", "/readyz", https=False, headers={"Host": "192.0.2.10:8000"})
+    assert ready.status == 200, body
+    checks = json.loads(body)["checks"]
+    assert {name: check["status"] for name, check in checks.items()} == dict.fromkeys(
+        ("database", "cache", "storage", "outbox"), "ok"
+    )
+    assert checks["storage"]["backend"] == "FileSystemStorage"
+    # Any other page from an unknown host is still refused.
+    refused, _ = site.request("GET", "/accounts/login/", headers={"Host": "192.0.2.10"})
+    assert refused.status == 400
+
+
+def check_each_request_is_one_json_log_line_with_its_request_id(site, tmp):
+    # By now the administrator is signed in (the cookies are kept): the line names them by id and role only.
+    response, _ = site.request("GET", "/accounts/login/", headers={"X-Request-ID": "lb-7d1e0f"})
+    assert response.getheader("X-Request-ID") == "lb-7d1e0f"
+    records = [json.loads(line) for line in (tmp / "gunicorn.log").read_text().splitlines() if line.startswith("{")]
+    lines = [r for r in records if r.get("request_id") == "lb-7d1e0f" and r["logger"] == "vcsgrants.requests"]
+    assert len(lines) == 1, records[-5:]
+    line = lines[0]
+    assert (line["method"], line["path"], line["role"]) == ("GET", "/accounts/login/", "superuser")
+    assert isinstance(line["user_id"], int) and isinstance(line["status"], int) and line["duration_ms"] > 0
+    # Earlier, before signing in: anonymous, and the plain-HTTP request's redirect.
+    requests = [r for r in records if r["logger"] == "vcsgrants.requests"]
+    assert ("/accounts/login/", 301, "anonymous") in [(r["path"], r["status"], r["role"]) for r in requests]
+    # Every request its own id; never the username; health checks not logged.
+    assert len({r["request_id"] for r in requests}) == len(requests)
+    assert not any("it-admin" in json.dumps(r) for r in records)
+    assert not any(r["path"] in ("/healthz", "/readyz") for r in requests)

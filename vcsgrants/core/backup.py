@@ -7,7 +7,9 @@ A backup is one ``.tar.gz`` archive holding
 - the database: ``database.sqlite3`` (a copy made with SQLite's online backup API, so it is consistent
   while the app is in use) or ``database.pgdump`` (``pg_dump --format=custom`` of a snapshot whose row
   counts are the ones in the manifest);
-- ``media/``: every uploaded file under MEDIA_ROOT (agreement, consultation and call documents).
+- ``media/``: every uploaded file in the file storage (agreement, consultation and call documents, the council's
+  logo and report template), read through Django's storage API: the local disk (MEDIA_ROOT) or a shared S3 or
+  Azure store (VCSGRANTS_STORAGE), the same code for each.
 
 Restoring checks the whole archive before it changes anything: every file present and matching its
 checksum, the database vendor the same as the one the app runs on, no migration this code does not know.
@@ -23,7 +25,6 @@ import json
 import os
 import shutil
 import sqlite3
-import stat
 import subprocess
 import tarfile
 import tempfile
@@ -34,6 +35,9 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 
 from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import FileSystemStorage, Storage, default_storage
+from django.utils.functional import empty
 
 FORMAT_VERSION = 1
 MANIFEST_NAME = "manifest.json"
@@ -88,15 +92,44 @@ def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _media_files(media_root: Path) -> Iterator[tuple[str, Path]]:
-    """(path inside media/, absolute path) of every file under MEDIA_ROOT, in a stable order."""
-    if not media_root.is_dir():
+def storage_label(storage: Storage) -> str:
+    """Where the uploaded files are, for messages: the folder, or the bucket or container."""
+    storage = _backend(storage)
+    if isinstance(storage, FileSystemStorage):
+        return str(storage.location)
+    for attribute in ("bucket_name", "azure_container"):
+        if getattr(storage, attribute, None):
+            return f"{type(storage).__name__} {getattr(storage, attribute)}"
+    return type(storage).__name__
+
+
+def _storage(storage: Storage | None, media_root: Path | str | None) -> Storage:
+    if storage is not None:
+        return storage
+    if media_root is not None:
+        return FileSystemStorage(location=media_root)
+    return default_storage
+
+
+def _backend(storage: Storage) -> Storage:
+    """The storage itself, not the lazy `default_storage` that stands for it."""
+    if storage is default_storage:
+        if default_storage._wrapped is empty:
+            default_storage._setup()
+        return default_storage._wrapped
+    return storage
+
+
+def _media_files(storage: Storage, folder: str = "") -> Iterator[str]:
+    """The name of every file in the storage, in a stable order (a missing local folder holds none)."""
+    try:
+        folders, files = storage.listdir(folder)
+    except FileNotFoundError:
         return
-    for dirpath, dirnames, filenames in os.walk(media_root):
-        dirnames.sort()
-        for filename in sorted(filenames):
-            path = Path(dirpath) / filename
-            yield path.relative_to(media_root).as_posix(), path
+    for name in sorted(files):
+        yield f"{folder}/{name}" if folder else name
+    for name in sorted(folders):
+        yield from _media_files(storage, f"{folder}/{name}" if folder else name)
 
 
 class _HashingReader:
@@ -232,7 +265,7 @@ def _dump_postgresql(connection, dest: Path) -> tuple[dict[str, int], dict[str, 
 # --- making a backup -----------------------------------------------------------------------------
 
 
-def create_backup(out: Path | str, *, connection, media_root: Path | str | None = None) -> dict:
+def create_backup(out: Path | str, *, connection, storage: Storage | None = None, media_root: Path | str | None = None) -> dict:
     """Write a backup archive to ``out`` and return its manifest.
 
     The archive is built in a hidden temporary folder beside ``out`` and renamed into place only when
@@ -240,7 +273,7 @@ def create_backup(out: Path | str, *, connection, media_root: Path | str | None 
     is left as it was).
     """
     out = Path(out)
-    media_root = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
+    storage = _storage(storage, media_root)
     vendor = connection.vendor
     _supported(vendor)
     parent = out.parent if str(out.parent) else Path(".")
@@ -248,9 +281,10 @@ def create_backup(out: Path | str, *, connection, media_root: Path | str | None 
         raise BackupError(f"Cannot write {out}: the folder {parent} does not exist. Create it first (mkdir -p {parent}).")
     if out.is_dir():
         raise BackupError(f"Cannot write {out}: it is a folder. Give a file name, e.g. {out / 'vcsgrants.tar.gz'}.")
-    if parent.resolve().is_relative_to(media_root.resolve()):
+    local = _backend(storage)
+    if isinstance(local, FileSystemStorage) and parent.resolve().is_relative_to(Path(local.location).resolve()):
         raise BackupError(
-            f"Cannot write {out}: it is inside MEDIA_ROOT ({media_root}), which the backup copies. Choose another folder."
+            f"Cannot write {out}: it is inside MEDIA_ROOT ({local.location}), which the backup copies. Choose another folder."
         )
 
     with tempfile.TemporaryDirectory(dir=parent, prefix=".vcsgrants-backup-") as tmp:
@@ -269,18 +303,18 @@ def create_backup(out: Path | str, *, connection, media_root: Path | str | None 
             tar.add(dump, arcname=dump_name, recursive=False)
             # The database is copied first, then the files: a document uploaded meanwhile may be kept
             # without its record, which is harmless; a record is never kept without its file.
-            for rel, path in _media_files(media_root):
+            for rel in _media_files(storage):
                 arcname = f"{MEDIA_DIR}/{rel}"
                 try:
-                    # Follows a symbolic link to the file it names; refuses devices, pipes and sockets.
-                    if not stat.S_ISREG(path.stat().st_mode):
-                        raise BackupError(f"Cannot back up {path}: it is not a regular file.")
-                    with open(path, "rb") as f:
-                        info = tar.gettarinfo(arcname=arcname, fileobj=f)
+                    with storage.open(rel, "rb") as f:
+                        info = tarfile.TarInfo(arcname)
+                        info.size = f.size
+                        info.mtime = int(datetime.now(UTC).timestamp())
+                        info.mode = 0o644
                         reader = _HashingReader(f)
                         tar.addfile(info, reader)
                 except OSError as exc:
-                    raise BackupError(f"Cannot read the uploaded file {path}: {exc.strerror or exc}.") from exc
+                    raise BackupError(f"Cannot read the uploaded file {rel}: {exc.strerror or exc}.") from exc
                 files[arcname] = {"size": info.size, "sha256": reader.digest.hexdigest()}
             manifest = {
                 "format": "vcsgrants-backup",
@@ -444,43 +478,40 @@ def _restore_postgresql(connection, dump: Path, manifest: dict) -> None:
     )
 
 
-def _restore_media(source: Path, media_root: Path, names: list[str]) -> None:
-    """Make MEDIA_ROOT hold exactly the backup's files: each written to a temp file then renamed."""
-    media_root.mkdir(parents=True, exist_ok=True)
+def _restore_media(source: Path, storage: Storage, names: list[str]) -> None:
+    """Make the storage hold exactly the backup's files, under the same names (each replaced whole)."""
     wanted = set(names)
     for rel in names:
-        target = media_root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".restore-")
-        try:
-            with os.fdopen(fd, "wb") as out, open(source / rel, "rb") as src:
-                shutil.copyfileobj(src, out, CHUNK)
-            shutil.copymode(source / rel, tmp)  # the mode it was backed up with, not mkstemp's 0600
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-    for rel, path in list(_media_files(media_root)):
+        if storage.exists(rel):
+            storage.delete(rel)
+        with open(source / rel, "rb") as src:
+            saved = storage.save(rel, File(src, name=rel))
+        if saved != rel:
+            raise BackupError(f"The storage saved {rel} as {saved}; the restore cannot keep the backup's names.")
+    for rel in list(_media_files(storage)):
         if rel not in wanted:
-            path.unlink()
-    for dirpath, _dirnames, _filenames in sorted(os.walk(media_root), reverse=True):
-        if Path(dirpath) != media_root and not os.listdir(dirpath):
-            os.rmdir(dirpath)
+            storage.delete(rel)
+    if isinstance(_backend(storage), FileSystemStorage):
+        root = Path(_backend(storage).location)
+        for dirpath, _dirnames, _filenames in sorted(os.walk(root), reverse=True):
+            if Path(dirpath) != root and not os.listdir(dirpath):
+                os.rmdir(dirpath)
 
 
 def restore_backup(
     path: Path | str,
     *,
     connection,
+    storage: Storage | None = None,
     media_root: Path | str | None = None,
     confirm: Callable[[dict], bool] | None = None,
 ) -> dict:
-    """Replace the database and MEDIA_ROOT with the backup at ``path``; return its manifest.
+    """Replace the database and the uploaded files with the backup at ``path``; return its manifest.
 
     Everything is checked before anything changes. ``confirm`` (if given) sees the manifest and
     returns False to cancel.
     """
-    media_root = Path(media_root if media_root is not None else settings.MEDIA_ROOT)
+    storage = _storage(storage, media_root)
     vendor = connection.vendor
     _supported(vendor)
     with tempfile.TemporaryDirectory(prefix="vcsgrants-restore-") as tmp:
@@ -515,7 +546,7 @@ def restore_backup(
             _restore_postgresql(connection, dump, manifest)
         prefix = f"{MEDIA_DIR}/"
         media_names = sorted(name[len(prefix) :] for name in manifest["files"] if name.startswith(prefix))
-        _restore_media(work / MEDIA_DIR, media_root, media_names)
+        _restore_media(work / MEDIA_DIR, storage, media_names)
 
     counts = _table_counts(connection)
     differ = [

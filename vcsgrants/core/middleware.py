@@ -14,6 +14,7 @@ PUBLIC_PREFIXES = (
     "/accounts/reset/",  # forgotten password: the link, and done
     "/static/",
     "/healthz",
+    "/readyz",
     "/council/logo",  # the header's logo, on the sign-in page too
     "/api/",
     "/open-data/",

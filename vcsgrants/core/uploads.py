@@ -6,8 +6,9 @@ over MAX_DOCUMENT_BYTES, a type not in the list, and a file whose content does n
 not a PDF, a ".docx" that is not a Word document, a ".csv" with binary content), naming the file and saying what is
 wrong. A ZIP-based file (DOCX, XLSX, PPTX, ODT, ODS, ODP) is measured by `core.archives.check_archive` before
 anything in it is read, against the limits in `core.limits` (changed by the FILE_LIMITS setting): a "zip bomb" is
-refused in well under a second, naming the file and the limit. Files are stored under MEDIA_ROOT (outside the static
-root) and served only by permission-checked views, always as attachments (`download_response`).
+refused in well under a second, naming the file and the limit. Files are stored in the file storage (MEDIA_ROOT, or a
+private S3 or Azure store: settings.storage_config) and served only by permission-checked views that stream them from
+the store, always as attachments (`download_response`), never from the store's own address.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ from vcsgrants.core import views, views_about, views_council, views_people
 app_name = "core"
 
 urlpatterns = [
+    # Answered by core.health.HealthCheckMiddleware before any other middleware; these are its names for reverse().
     path("healthz", views.healthz, name="healthz"),
+    path("readyz", views.readyz, name="readyz"),
     path("about/accessibility/", views_about.accessibility, name="about-accessibility"),
     path("about/cookies/", views_about.cookies, name="about-cookies"),
     path("about/privacy/", views_about.privacy, name="about-privacy"),

@@ -5,13 +5,13 @@ import mimetypes
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
-from vcsgrants.core import audit, council, exports, services
+from vcsgrants.core import audit, council, exports, health, services
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import AreaForm, AreaIndicatorForm, AreaRetireForm, OrganisationForm, apply_validation_error
 from vcsgrants.core.models import Area, AreaIndicator, AuditEvent, Organisation
@@ -19,7 +19,14 @@ from vcsgrants.core.permissions import require
 
 
 def healthz(request):
+    """The process answers (core.health.HealthCheckMiddleware answers first; this is for a URLconf without it)."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def readyz(request):
+    """Database, cache, storage and outbox each with its status; 503 when any fails (core.health)."""
+    ready, checks = health.readiness()
+    return JsonResponse({"status": "ok" if ready else "failing", "checks": checks}, status=200 if ready else 503)
 
 
 def council_logo(request):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import DEFAULT_DB_ALIAS, connections
 
@@ -26,7 +25,8 @@ def describe(manifest: dict) -> str:
 class Command(BaseCommand):
     help = (
         "Back up the database (SQLite online backup, or pg_dump for PostgreSQL) and every uploaded file "
-        "(MEDIA_ROOT) into one .tar.gz archive with a manifest of row counts and checksums. Safe while the "
+        "(MEDIA_ROOT, or the S3 or Azure store: VCSGRANTS_STORAGE) into one .tar.gz archive with a manifest of "
+        "row counts and checksums. Safe while the "
         "app is in use. The archive is written to a temporary file and renamed, so FILE is never half-written."
     )
 
@@ -38,7 +38,7 @@ class Command(BaseCommand):
     def handle(self, *args, out: Path, **options):
         out = Path(out)
         try:
-            manifest = create_backup(out, connection=connections[DEFAULT_DB_ALIAS], media_root=settings.MEDIA_ROOT)
+            manifest = create_backup(out, connection=connections[DEFAULT_DB_ALIAS])
         except BackupError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(f"Backed up the {describe(manifest)} to {out} ({out.stat().st_size:,} bytes).")
