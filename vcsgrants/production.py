@@ -53,3 +53,9 @@ CACHES = {
 # lockout and the consultation form's rate limit both count that address (core.signin.client_ip).
 # Set TRUSTED_PROXIES=0 if nothing is in front, 2 behind a load balancer and nginx.
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", "1"))
+
+# Two-factor sign-in: the council staff roles must use an authenticator app when they sign in with a password
+# (docs/operations/security.md). VCSGRANTS_TWO_FACTOR_REQUIRED_ROLES names other roles, or "none" to require it of
+# nobody; single sign-on is never asked for a code.
+STAFF_ROLES = ["admin", "officer", "finance", "cabinet"]  # core.people.STAFF_ROLES (tests/core/test_two_factor.py)
+VCSGRANTS_TWO_FACTOR_REQUIRED_ROLES = env_roles("VCSGRANTS_TWO_FACTOR_REQUIRED_ROLES", STAFF_ROLES)  # noqa: F405

@@ -9,7 +9,11 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from vcsgrants.core import uploads  # noqa: F401 - registers the FILE_LIMITS system check
+        from vcsgrants.core import (
+            two_factor,
+            uploads,  # noqa: F401 - registers the FILE_LIMITS system check
+        )
         from vcsgrants.core.sessions import mark_touched_on_sign_in
 
         user_logged_in.connect(mark_touched_on_sign_in, dispatch_uid="vcsgrants-idle-session")
+        user_logged_in.connect(two_factor.note_sign_in, dispatch_uid="vcsgrants-two-factor")
