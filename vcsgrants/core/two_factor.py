@@ -389,21 +389,22 @@ def turn_off(*, user: User) -> None:
 
 
 @transaction.atomic
-def reset(*, person: User, actor: User) -> None:
+def reset(*, person: User, actor: User | None) -> None:
     """An administrator's reset (a lost phone and lost recovery codes): the person's app and codes stop working. If their
     role must use two-factor sign-in they set it up again at their next sign-in; an open session of theirs is stopped
-    at its next page until they do."""
+    at its next page until they do. With no actor: `manage.py reset_two_factor` (the audit event names the person)."""
     person = User.objects.select_for_update().get(pk=person.pk)
-    if person.is_superuser and not actor.is_superuser:
+    if actor is not None and person.is_superuser and not actor.is_superuser:
         raise ValidationError(f"{person.display_name} is a superuser: only a superuser can change their account.")
     if not _remove_devices(person):
         raise ValidationError(f"{person.display_name} has not set up two-factor sign-in: there is nothing to reset.")
     record_event(
-        actor=actor,
+        actor=actor or person,
         verb="person.two_factor_reset",
         obj=person,
         summary=f"Reset two-factor sign-in for {person.display_name} ({person.username}): their authenticator app and "
-        "recovery codes no longer work",
+        "recovery codes no longer work" + ("" if actor else " (with manage.py reset_two_factor)"),
+        data={"via": "page" if actor else "command"},
     )
 
 

@@ -59,7 +59,6 @@ def verify(request):
         request,
         "core/two_factor/verify.html",
         {"page_title": "Enter your code", "error": error, "next": request.POST.get("next") or request.GET.get("next", "")},
-        status=400 if error else 200,
     )
 
 
@@ -93,7 +92,6 @@ def setup(request):
             "pending": two_factor.pending(request) == two_factor.SET_UP,
             "next": request.POST.get("next") or request.GET.get("next", ""),
         },
-        status=400 if error else 200,
     )
 
 
