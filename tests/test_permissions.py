@@ -101,6 +101,13 @@ MATRIX = {
     "person-deactivate": ({"admin"}, {"admin"}),
     "person-reactivate": (set(), {"admin"}),  # POST only
     "person-resend": (set(), {"admin"}),  # POST only
+    "person-two-factor-reset": ({"admin"}, {"admin"}),  # the spare person has none to reset: refused with a message
+    # --- two-factor sign-in: each person's own (not required of any role under the test settings) ---
+    "two-factor": (set(ROLES) - {"anonymous"}, None),
+    "two-factor-verify": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),  # nothing pending: sent on
+    "two-factor-setup": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),
+    "two-factor-recovery-codes": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),
+    "two-factor-turn-off": (set(), set(ROLES) - {"anonymous"}),  # POST only; "already off" for these users
     # Monitoring: the framework is shared with the programme's providers and co-funders.
     "framework": (STAFF | {"partner", "provider"}, None),
     "outcome-create": (MANAGERS, MANAGERS),
@@ -330,7 +337,14 @@ def api_token_of(username: str) -> int:
     return (api_token or ApiToken.issue(user, name="permissions walk")[0]).pk
 
 
-PERSON_URL_NAMES = ["person-detail", "person-edit", "person-deactivate", "person-reactivate", "person-resend"]
+PERSON_URL_NAMES = [
+    "person-detail",
+    "person-edit",
+    "person-deactivate",
+    "person-reactivate",
+    "person-resend",
+    "person-two-factor-reset",
+]
 
 
 def spare_person() -> int:

@@ -63,3 +63,9 @@ LOGGING = logging_config(  # noqa: F405
     env_bool("VCSGRANTS_REQUEST_LOG", True),  # noqa: F405
     os.environ.get("VCSGRANTS_LOG_LEVEL", "WARNING").upper(),
 )
+
+# Two-factor sign-in: the council staff roles must use an authenticator app when they sign in with a password
+# (docs/operations/security.md). VCSGRANTS_TWO_FACTOR_REQUIRED_ROLES names other roles, or "none" to require it of
+# nobody; single sign-on is never asked for a code.
+STAFF_ROLES = ["admin", "officer", "finance", "cabinet"]  # core.people.STAFF_ROLES (tests/core/test_two_factor.py)
+VCSGRANTS_TWO_FACTOR_REQUIRED_ROLES = env_roles("VCSGRANTS_TWO_FACTOR_REQUIRED_ROLES", STAFF_ROLES)  # noqa: F405

@@ -44,6 +44,9 @@ INSTALLED_APPS = [
     "django.forms",
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",  # the authenticator app (two-factor sign-in, vcsgrants/core/two_factor.py)
+    "django_otp.plugins.otp_static",  # its recovery codes
     "simple_history",
     "rest_framework",
     "drf_spectacular",
@@ -82,6 +85,10 @@ MIDDLEWARE = [
     "vcsgrants.core.middleware.LoginRequiredMiddleware",
     # "Error: " before the <title> of any page showing an error (GOV.UK error summary pattern).
     "vcsgrants.core.middleware.ErrorTitleMiddleware",
+    # Two-factor sign-in: OTPMiddleware tells whether this session has given its code; a password session that has not
+    # (or must set it up first) reaches only that page (vcsgrants/core/two_factor.py).
+    "django_otp.middleware.OTPMiddleware",
+    "vcsgrants.core.two_factor.TwoFactorMiddleware",
     # A lock wait beyond the database's busy timeout: 503 with a retry message (JSON for /api/), never a 500.
     "vcsgrants.core.middleware.DatabaseBusyMiddleware",
     # Last, so that it sees the outcome of every sign-in (see vcsgrants/core/signin.py).
@@ -196,6 +203,23 @@ AXES_CLIENT_IP_CALLABLE = "vcsgrants.core.signin.client_ip"
 TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0))
 AXES_LOCKOUT_CALLABLE = "vcsgrants.core.signin.lockout_response"
 AXES_VERBOSE = False
+
+
+def env_roles(name: str, default: list[str]) -> list[str]:
+    """A list of roles from the environment: unset or blank → the default; "none" → no role; else comma-separated."""
+    value = os.environ.get(name, "")
+    if not value.strip():
+        return list(default)
+    return [] if value.strip().lower() == "none" else [part.strip().lower() for part in value.split(",") if part.strip()]
+
+
+# Two-factor sign-in (vcsgrants/core/two_factor.py; docs/adr/0021): the roles that must use an authenticator app
+# when they sign in with a password (a superuser counts as an administrator). Anyone else may turn it on for
+# themselves. None here, for the demo, `make run` and the tests; the production settings default to the council
+# staff roles (admin, officer, finance, cabinet). Single sign-on is never asked: the identity provider does that.
+VCSGRANTS_TWO_FACTOR_REQUIRED_ROLES = env_roles("VCSGRANTS_TWO_FACTOR_REQUIRED_ROLES", [])
+# Wrong codes: after n in a row, the next is not checked for 2^(n-1) seconds times this (1, 2, 4, 8 … seconds).
+OTP_TOTP_THROTTLE_FACTOR = int(os.environ.get("VCSGRANTS_TWO_FACTOR_THROTTLE_FACTOR", 1))
 
 # Content-Security-Policy: every page loads its scripts, styles, fonts and images from this site
 # only, with no inline script or style (GOV.UK Frontend starts from static/vcsgrants-init.js).

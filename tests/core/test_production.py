@@ -18,6 +18,7 @@ import time
 import urllib.parse
 from pathlib import Path
 
+import pyotp
 import pytest
 from django.conf import settings
 
@@ -307,6 +308,22 @@ def check_an_administrator_signs_in_through_the_proxy_and_gets_secure_cookies(si
     session_cookie = next(v for k, v in response.getheaders() if k.lower() == "set-cookie" and v.startswith("sessionid="))
     assert "Secure" in session_cookie and "HttpOnly" in session_cookie
     assert "expires" not in session_cookie.lower()  # ends when the browser closes
+    # The production settings require two-factor sign-in of staff (a superuser counts as an administrator): every
+    # page sends them to set it up first. The page's key, typed into an authenticator app, gives the code.
+    response, _ = site.request("GET", "/")
+    assert response.status == 302 and response.getheader("Location") == "/account/two-factor/set-up/"
+    response, content = site.request("GET", "/account/two-factor/set-up/")
+    page = content.decode()
+    assert response.status == 200 and "Your role must use two-factor sign-in" in page
+    secret = re.search(r'id="secret">([A-Z2-7 ]+)<', page).group(1).replace(" ", "")
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    response, _ = site.request(
+        "POST",
+        "/account/two-factor/set-up/",
+        body={"csrfmiddlewaretoken": token, "code": pyotp.TOTP(secret).now()},
+        headers={"Origin": "https://grants.example.test", "Referer": "https://grants.example.test/account/two-factor/set-up/"},
+    )
+    assert response.status == 302, "the code from the key on the page was refused"
     response, content = site.request("GET", "/")
     assert response.status == 200
     assert b"Change password" in content

@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from vcsgrants.core import sso, uploads  # noqa: F401 - register the SSO and FILE_LIMITS system checks
+        from vcsgrants.core import sso, two_factor, uploads  # noqa: F401 - register the SSO, two-factor and FILE_LIMITS checks
         from vcsgrants.core.sessions import mark_touched_on_sign_in
 
         user_logged_in.connect(mark_touched_on_sign_in, dispatch_uid="vcsgrants-idle-session")
+        user_logged_in.connect(two_factor.note_sign_in, dispatch_uid="vcsgrants-two-factor")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vcsgrants.core import views, views_about, views_council, views_people
+from vcsgrants.core import views, views_about, views_council, views_people, views_two_factor
 
 app_name = "core"
 
@@ -31,4 +31,11 @@ urlpatterns = [
     path("people/<int:pk>/deactivate/", views_people.person_deactivate, name="person-deactivate"),
     path("people/<int:pk>/reactivate/", views_people.person_reactivate, name="person-reactivate"),
     path("people/<int:pk>/resend/", views_people.person_resend, name="person-resend"),
+    path("people/<int:pk>/two-factor/reset/", views_people.person_two_factor_reset, name="person-two-factor-reset"),
+    # Two-factor sign-in (core.two_factor): each person's own, under /account/ beside their API tokens and e-mails.
+    path("account/two-factor/", views_two_factor.account, name="two-factor"),
+    path("account/two-factor/code/", views_two_factor.verify, name="two-factor-verify"),
+    path("account/two-factor/set-up/", views_two_factor.setup, name="two-factor-setup"),
+    path("account/two-factor/recovery-codes/", views_two_factor.recovery_codes, name="two-factor-recovery-codes"),
+    path("account/two-factor/turn-off/", views_two_factor.turn_off, name="two-factor-turn-off"),
 ]

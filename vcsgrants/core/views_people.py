@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from vcsgrants.core import people
+from vcsgrants.core import people, two_factor
 from vcsgrants.core.audit import events_for
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
@@ -51,6 +51,8 @@ def person_detail(request, pk):
             "row": row,
             **row,
             "is_self": person.pk == request.user.pk,
+            "two_factor_on": two_factor.has_two_factor(person),
+            "two_factor_status": two_factor.status_line(person),
             "events": events_for(person)[:20],
         },
     )
@@ -169,3 +171,23 @@ def person_reactivate(request, pk):
 def person_resend(request, pk):
     require(request.user, "core.manage_people")
     return _act(request, pk, people.person_resend_invitation, "A new invitation to {name} is in the outbox.")
+
+
+@require_http_methods(["GET", "POST"])
+def person_two_factor_reset(request, pk):
+    """For someone who has lost their authenticator app and their recovery codes: a confirmation page, then the reset."""
+    require(request.user, "core.manage_people")
+    if request.method == "POST":
+        return _act(
+            request,
+            pk,
+            lambda person, actor: two_factor.reset(person=person, actor=actor),
+            "Two-factor sign-in is reset for {name}: their old app and recovery codes no longer work. "
+            "They set it up again when they next sign in (if their role must use it) or from their account.",
+        )
+    person = get_object_or_404(User, pk=pk)
+    return render(
+        request,
+        "core/people/person_two_factor_reset.html",
+        {"page_title": f"Reset two-factor sign-in for {person.display_name}", "person": person},
+    )

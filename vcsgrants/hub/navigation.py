@@ -27,8 +27,8 @@ def _propose_kpi_items(user) -> list[tuple[str, str]]:
 
 def navigation(request):
     user = getattr(request, "user", None)
-    if not user or not user.is_authenticated:
-        return {"nav_items": []}
+    if not user or not user.is_authenticated or getattr(request, "two_factor_pending", None):
+        return {"nav_items": []}  # signed out, or signed in but not past two-factor sign-in yet
     items = [("Home", reverse("hub:home"))]
     if user.has_perm("funding.view_programme_list"):
         items.append(("Programmes", reverse("funding:programme-list")))
