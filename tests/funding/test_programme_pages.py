@@ -111,6 +111,17 @@ def test_a_stale_edit_is_refused_and_the_first_change_kept(council, officer):
     assert programme.description == "First description."
 
 
+def test_an_edit_sent_with_every_field_emptied_shows_the_errors_under_the_programme_s_own_name(council, officer):
+    ProgrammeFactory(name="Community Chest", slug="community-chest", funder=council)
+    client = session(officer)
+    url = "/programmes/community-chest/edit/"
+    emptied = {name: "" for name in opened_form(client, url) if name not in ("csrfmiddlewaretoken", "version")}
+    response = client.post(url, {**opened_form(client, url), **emptied})
+    shown = page(response)
+    assert response.status_code == 200 and "Error: Edit programme: Community Chest" in shown
+    assert 'href="/programmes/community-chest/"' in shown
+
+
 @pytest.mark.parametrize("role", [Role.FINANCE, Role.CABINET, Role.PROVIDER, Role.PARTNER])
 def test_other_roles_may_not_create_or_edit_a_programme(council, role):
     ProgrammeFactory(name="Community Chest", slug="community-chest", funder=council)

@@ -55,6 +55,10 @@ def programme_edit(request, slug=None):
     else:
         funders = list(Organisation.objects.filter(kind=Organisation.Kind.FUNDER)[:2])
         initial = {"funder": funders[0]} if len(funders) == 1 else {}  # the council, when it is the only funder
+    # The page's title and back link name the programme as saved: binding a form writes what was typed (even an
+    # emptied name and web address) onto the instance.
+    page_title = f"Edit programme: {programme}" if slug else "Create a programme"
+    back = programme.get_absolute_url() if slug else reverse("funding:programme-list")
     form = forms.ProgrammeForm(request.POST or None, instance=programme, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
@@ -71,8 +75,8 @@ def programme_edit(request, slug=None):
         "funding/programme_form.html",
         {
             "form": form,
-            "page_title": f"Edit programme: {programme}" if slug else "Create a programme",
-            "back": programme.get_absolute_url() if slug else reverse("funding:programme-list"),
+            "page_title": page_title,
+            "back": back,
             "no_funders": not Organisation.objects.filter(kind=Organisation.Kind.FUNDER).exists(),
             "submit_label": "Save changes" if slug else "Create programme",
         },
