@@ -33,7 +33,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 
 .PHONY: bench bench-load bench-import
-.PHONY: test-api-live
+.PHONY: test-api-live test-a11y
 .PHONY: help install run test test-sqlite test-postgres test-browser lint format \
 	migrations-check deploy-check ensure-chromium ensure-postgres ensure-node ensure-oidc-provider
 .PHONY: security audit docs
@@ -43,6 +43,7 @@ help:
 	@echo "make test           the whole suite: lint, checks, pytest on SQLite (+browser) and PostgreSQL"
 	@echo "make test-sqlite    pytest on SQLite, then the browser tests"
 	@echo "make test-postgres  pytest on a throwaway PostgreSQL 15 (no browser tests)"
+	@echo "make test-a11y      the accessibility crawl: axe-core over every page for every role at 320 and 1280 px"
 	@echo "make test-api-live  schemathesis against a live gunicorn with the demo (part of make test-sqlite too)"
 	@echo "make lint           ruff check + ruff format --check + the import contracts (lint-imports)"
 	@echo "make format         ruff format + ruff check --fix"
@@ -164,9 +165,16 @@ BROWSER_XDIST := -n 2 --dist loadfile
 # tests/conftest.py sets the order the modules are handed out in (the demo's first, then the slow ones) and turns
 # off xdist's own reordering (--loadscope-reorder), so each worker loads the demo once.
 XDIST := -n 2 --dist loadfile
+# The accessibility crawl (every page for every role through axe-core) runs on its own, `make test-a11y`: about five
+# minutes on two cores, and it still reports the faults the accessibility statement lists (docs/development/testing.md).
+A11Y_CRAWL := tests/browser/test_accessibility_crawl.py tests/browser/test_accessibility_crawl_other_roles.py
+NOT_CRAWL := $(foreach module,$(A11Y_CRAWL),--ignore=$(module))
 test-sqlite: $(STAMP) ensure-chromium ensure-oidc-provider
 	env -u DATABASE_URL $(PYTEST) $(XDIST) --ignore=tests/browser
-	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) tests/browser
+	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) $(NOT_CRAWL) tests/browser
+
+test-a11y: $(STAMP) ensure-chromium
+	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) $(A11Y_CRAWL)
 
 # schemathesis against a live gunicorn on a free port (DATABASE_URL=sqlite:///… with the demo), as an officer and a
 # provider: 0 server errors and 0 schema violations. The same test runs in test-sqlite; this runs it alone.
@@ -174,7 +182,7 @@ test-api-live: $(STAMP)
 	env -u DATABASE_URL $(PYTEST) -q tests/api/test_schemathesis_live.py
 
 test-browser: $(STAMP) ensure-chromium ensure-oidc-provider
-	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) tests/browser
+	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) $(NOT_CRAWL) tests/browser
 
 # The live-server modules always run on a SQLite database of their own (they test SQLite through DATABASE_URL and
 # the API over HTTP, and the production gunicorn, from the runtime-only install, on a throwaway SQLite file), so the

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 
-# When the accessibility statement's account of the software was last checked against its tests (issue 18):
-# tests/browser/test_accessibility_crawl.py (+ _other_roles.py: axe-core in Chromium over every page pattern, every
-# role's pages at 320 px, every form sent empty) and tests/browser/test_keyboard_journeys.py. Change it, and the
-# statement's list of problems (templates/core/about_accessibility.html), when their results change.
+# When the accessibility statement's account of the software was last checked against its tests (issue 18): the
+# crawl, `make test-a11y` (tests/browser/test_accessibility_crawl*.py: axe-core in Chromium over every page pattern,
+# every role's pages at 320 px, every form sent empty), and tests/browser/test_keyboard_journeys.py. Change it, and
+# the statement's list of problems (templates/core/about_accessibility.html), when their results change.
 STATEMENT_PREPARED = dt.date(2026, 12, 7)
 
 
