@@ -326,7 +326,7 @@ def test_a_unitary_allocates_models_and_adopts_by_its_own_community_areas_withou
     page.get_by_role("button", name=re.compile("Save|Add")).click()
     page.get_by_role("link", name=re.compile("budget", re.I)).first.click()
     page.get_by_label("Financial year").fill("2026-27")
-    page.get_by_label("Budget").fill("100000.00")
+    page.get_by_label("Budget", exact=True).fill("100000.00")
     page.get_by_role("button", name=re.compile("Save|Set")).click()
     seen.look(page)
 
