@@ -22,13 +22,13 @@ import dataclasses
 import functools
 
 from django.conf import settings
-from django.contrib.auth.backends import ModelBackend
 from django.core import checks
 from django.db import transaction
 from django.utils import timezone
 
 from vcsgrants.core import people
 from vcsgrants.core.audit import record_event
+from vcsgrants.core.backends import PasswordBackend
 from vcsgrants.core.models import Role, SsoIdentity, User
 from vcsgrants.core.sso_roles import RoleMapError, claimed_groups, parse_role_map, roles_for
 
@@ -234,25 +234,13 @@ def _first_sign_in(found: Config, subject: str, groups: list[str], roles: list[s
     return person
 
 
-class SsoBackend(ModelBackend):
+class SsoBackend(PasswordBackend):
     """Keeps a single sign-on session's user (Django asks the backend that signed someone in). It never checks a
-    password: `authenticate` always answers None, so no username and password can sign in through it."""
+    password: `authenticate` always answers None, so no username and password can sign in through it. Permissions
+    come from rules alone, as with the password backend it extends."""
 
     def authenticate(self, request, **credentials):
         return None
-
-    # Permissions come from rules alone (core/rules.py), as with core.backends.PasswordBackend.
-    def get_user_permissions(self, user_obj, obj=None):
-        return set()
-
-    def get_group_permissions(self, user_obj, obj=None):
-        return set()
-
-    def has_perm(self, user_obj, perm, obj=None):
-        return False
-
-    def has_module_perms(self, user_obj, app_label):
-        return False
 
 
 @checks.register(checks.Tags.security)
