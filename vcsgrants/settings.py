@@ -111,7 +111,11 @@ TEMPLATES = [
                 "vcsgrants.hub.navigation.navigation",
                 "vcsgrants.core.council.council",
             ],
-            "builtins": ["vcsgrants.core.templatetags.money", "vcsgrants.core.templatetags.tables"],
+            "builtins": [
+                "vcsgrants.core.templatetags.money",
+                "vcsgrants.core.templatetags.tables",
+                "vcsgrants.core.templatetags.govuk_forms",
+            ],
         },
     }
 ]
