@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import runpy
 import time
 
 import jwt
@@ -174,6 +175,19 @@ def test_the_local_notify_refuses_what_notify_refuses(notify):
     assert answer.json()["errors"][0]["message"] == "Error: Your system clock must be accurate to within 30 seconds"
     assert client.request_session.post(f"{notify.base_url}/v2/notifications/email", json={}, timeout=5).status_code == 401
     assert notify.received == []
+
+
+def test_the_environment_chooses_notify(monkeypatch):
+    """VCSGRANTS_EMAIL=notify in the environment (as /etc/vcsgrants/vcsgrants.env sets it) selects the backend."""
+    monkeypatch.setenv("VCSGRANTS_EMAIL", "Notify ")
+    monkeypatch.setenv("VCSGRANTS_NOTIFY_API_KEY", " key-from-env ")
+    monkeypatch.setenv("EMAIL_HOST", "smtp.council.example")
+    chosen = runpy.run_module("vcsgrants.settings")
+    assert chosen["EMAIL_BACKEND"] == "vcsgrants.notifications.notify.NotifyEmailBackend"
+    assert (chosen["VCSGRANTS_EMAIL"], chosen["VCSGRANTS_NOTIFY_API_KEY"]) == ("notify", "key-from-env")
+    assert chosen["VCSGRANTS_NOTIFY_BASE_URL"] == "https://api.notifications.service.gov.uk"
+    monkeypatch.delenv("VCSGRANTS_EMAIL")
+    assert runpy.run_module("vcsgrants.settings")["EMAIL_BACKEND"] == "django.core.mail.backends.smtp.EmailBackend"
 
 
 # --- The settings check ---------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""GOV.UK Notify as the e-mail backend, chosen by VCSGRANTS_EMAIL=notify (docs/operations/email.md#gov-uk-notify).
+"""GOV.UK Notify as the e-mail backend, chosen by VCSGRANTS_EMAIL=notify (docs/operations/email.md#govuk-notify).
 
 A Django e-mail backend, so the outbox (services.send_queued), the password-reset e-mail and anything else that
 sends through Django go through Notify unchanged. Notify sends only through templates: the council makes one e-mail
