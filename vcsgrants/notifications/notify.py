@@ -96,7 +96,7 @@ class NotifyEmailBackend(BaseEmailBackend):
         try:
             for message in email_messages:
                 try:
-                    self._send(message)
+                    self._send(self.client, message)
                 except NotifyError:
                     if not self.fail_silently:
                         raise
@@ -107,13 +107,12 @@ class NotifyEmailBackend(BaseEmailBackend):
                 self.close()
         return sent
 
-    def _send(self, message: EmailMessage) -> None:
+    def _send(self, client: NotificationsAPIClient, message: EmailMessage) -> None:
         """One e-mail: Notify's template with ((subject)) and ((body)) filled in, to each recipient in turn."""
-        assert self.client is not None  # noqa: S101 - send_messages opened it
         personalisation = {"subject": str(message.subject), "body": str(message.body)}
         for address in message.recipients():
             try:
-                self.client.send_email_notification(
+                client.send_email_notification(
                     email_address=address,
                     template_id=settings.VCSGRANTS_NOTIFY_TEMPLATE_ID,
                     personalisation=personalisation,
