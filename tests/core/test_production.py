@@ -110,7 +110,9 @@ class Site:
         self.port = port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, *, https: bool = True, body: dict | None = None, headers: dict | None = None):
+    def request(
+        self, method: str, path: str, *, https: bool = True, body: dict | bytes | None = None, headers: dict | None = None
+    ):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         sent = {"Host": "grants.example.test", **(headers or {})}
         if https:
@@ -118,7 +120,9 @@ class Site:
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
-        if body is not None:
+        if isinstance(body, bytes):  # already encoded (a multipart upload): the caller's headers give its type
+            data = body
+        elif body is not None:
             data = urllib.parse.urlencode(body)
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, path, body=data, headers=sent)
