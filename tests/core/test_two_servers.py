@@ -116,7 +116,11 @@ def two_servers(s3_endpoint, tmp_path_factory):  # noqa: F811 - s3_endpoint is t
     static_log = tmp / "collectstatic.log"
     with static_log.open("w") as handle:
         collectstatic = subprocess.Popen(  # noqa: S603 - our interpreter and manage.py, fixed arguments
-            [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT
+            [sys.executable, "manage.py", "collectstatic", "--noinput"],
+            cwd=ROOT,
+            env=env,
+            stdout=handle,
+            stderr=subprocess.STDOUT,
         )
     servers: list[subprocess.Popen] = []
     try:
