@@ -19,6 +19,7 @@ import subprocess
 import sys
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import boto3
@@ -144,6 +145,10 @@ def two_servers(s3_endpoint, tmp_path_factory):  # noqa: F811 - s3_endpoint is t
             servers = [start_gunicorn(env, ports[name], logs[name]) for name in ports]
             for name, server in zip(ports, servers, strict=True):
                 wait_for_health(ports[name], server, logs[name])
+            # A worker's first page loads the views and templates (seconds on a busy machine): both at once.
+            with ThreadPoolExecutor(2) as pool:
+                pages = list(pool.map(lambda port: Site(port).request("GET", "/accounts/login/"), ports.values()))
+            assert [response.status for response, _ in pages] == [200, 200]
             yield TwoServers(ports, facts, bucket, s3, tmp)
     finally:
         for server in servers:
@@ -261,6 +266,17 @@ def test_the_consultation_limit_counts_responses_sent_to_either_server(two_serve
         response, content = public.post(server, page, {"website": "https://spam.example"})
         assert response.status == 429, f"server {server} took more responses than the limit"
         assert b"as many as we accept" in content
+
+
+def test_each_server_is_ready_with_the_shared_database_cache_and_bucket(two_servers):
+    for name, port in two_servers.ports.items():
+        response, body = Site(port).request("GET", "/readyz", https=False, headers={"Host": "192.0.2.10"})
+        assert response.status == 200, f"server {name}: {body!r}"
+        checks = json.loads(body)["checks"]
+        assert {check: value["status"] for check, value in checks.items()} == dict.fromkeys(
+            ("database", "cache", "storage", "outbox"), "ok"
+        )
+        assert checks["storage"]["backend"] == "S3Storage"
 
 
 # Background work across the servers (issue 20, item 5, being added with django-tasks): a test here should start an
