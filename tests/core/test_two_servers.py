@@ -143,6 +143,8 @@ def two_servers(s3_endpoint, tmp_path_factory):  # noqa: F811 - s3_endpoint is t
             ports = {"a": free_port(), "b": free_port()}
             logs = {name: tmp / f"gunicorn-{name}.log" for name in ports}
             servers = [start_gunicorn(env, ports[name], logs[name]) for name in ports]
+            # The background-task worker (django-tasks, issue 20 item 5) belongs here, started with the same `env` and
+            # stopped with the servers below; its check goes at the end of this module.
             for name, server in zip(ports, servers, strict=True):
                 wait_for_health(ports[name], server, logs[name])
             # A worker's first page loads the views and templates (seconds on a busy machine): both at once.
