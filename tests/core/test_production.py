@@ -106,14 +106,15 @@ def free_port() -> int:
 class Site:
     """HTTP to the gunicorn under test, as nginx would send it (Host and X-Forwarded-Proto)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, *, timeout: float = 30):
         self.port = port
+        self.timeout = timeout
         self.cookies: dict[str, str] = {}
 
     def request(
         self, method: str, path: str, *, https: bool = True, body: dict | bytes | None = None, headers: dict | None = None
     ):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         sent = {"Host": "grants.example.test", **(headers or {})}
         if https:
             sent["X-Forwarded-Proto"] = "https"

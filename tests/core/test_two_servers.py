@@ -35,6 +35,9 @@ from tests.factories import TEST_PASSWORD
 ORIGIN = "https://grants.example.test"
 SIGNIN_FAILURE_LIMIT = 3
 PUBLIC_RESPONSES_PER_HOUR = 10  # engagement.services.consultations.DEFAULT_PUBLIC_RESPONSES_PER_HOUR
+# Seconds a request may take: a worker's first page loads the views and templates, which took 34 s once while the
+# machine ran other suites.
+TIMEOUT = 120
 
 
 class Visitor:
@@ -44,7 +47,7 @@ class Visitor:
 
     def __init__(self, servers: dict[str, int], address: str):
         self.cookies: dict[str, str] = {}
-        self.sites = {name: Site(port) for name, port in servers.items()}
+        self.sites = {name: Site(port, timeout=TIMEOUT) for name, port in servers.items()}
         for site in self.sites.values():
             site.cookies = self.cookies
         self.address = address
@@ -149,7 +152,8 @@ def two_servers(s3_endpoint, tmp_path_factory):  # noqa: F811 - s3_endpoint is t
                 wait_for_health(ports[name], server, logs[name])
             # A worker's first page loads the views and templates (seconds on a busy machine): both at once.
             with ThreadPoolExecutor(2) as pool:
-                pages = list(pool.map(lambda port: Site(port).request("GET", "/accounts/login/"), ports.values()))
+                sign_in_page = lambda port: Site(port, timeout=TIMEOUT).request("GET", "/accounts/login/")  # noqa: E731
+                pages = list(pool.map(sign_in_page, ports.values()))
             assert [response.status for response, _ in pages] == [200, 200]
             yield TwoServers(ports, facts, bucket, s3, tmp)
     finally:
@@ -272,7 +276,7 @@ def test_the_consultation_limit_counts_responses_sent_to_either_server(two_serve
 
 def test_each_server_is_ready_with_the_shared_database_cache_and_bucket(two_servers):
     for name, port in two_servers.ports.items():
-        response, body = Site(port).request("GET", "/readyz", https=False, headers={"Host": "192.0.2.10"})
+        response, body = Site(port, timeout=TIMEOUT).request("GET", "/readyz", https=False, headers={"Host": "192.0.2.10"})
         assert response.status == 200, f"server {name}: {body!r}"
         checks = json.loads(body)["checks"]
         assert {check: value["status"] for check, value in checks.items()} == dict.fromkeys(
