@@ -152,8 +152,7 @@ def two_servers(s3_endpoint, tmp_path_factory):  # noqa: F811 - s3_endpoint is t
                 wait_for_health(ports[name], server, logs[name])
             # A worker's first page loads the views and templates (seconds on a busy machine): both at once.
             with ThreadPoolExecutor(2) as pool:
-                sign_in_page = lambda port: Site(port, timeout=TIMEOUT).request("GET", "/accounts/login/")  # noqa: E731
-                pages = list(pool.map(sign_in_page, ports.values()))
+                pages = list(pool.map(first_page, ports.values()))
             assert [response.status for response, _ in pages] == [200, 200]
             yield TwoServers(ports, facts, bucket, s3, tmp)
     finally:
@@ -168,6 +167,10 @@ def two_servers(s3_endpoint, tmp_path_factory):  # noqa: F811 - s3_endpoint is t
         if collectstatic.poll() is None:
             collectstatic.kill()
             collectstatic.wait(timeout=10)
+
+
+def first_page(port: int):
+    return Site(port, timeout=TIMEOUT).request("GET", "/accounts/login/")
 
 
 def wait_for_health(port: int, server: subprocess.Popen, log: Path) -> None:
