@@ -4,10 +4,11 @@ to either; what one server does the other must see: a session (signed in on one,
 out on the other), an upload (sent to one, downloaded from the other), and the limits (the sign-in lockout and the
 consultation form's limit per address, counted over both servers).
 
-Everything runs once for the module (about 25 s on a quiet 2-core machine): a throwaway PostgreSQL cluster of the
-test's own (tests/live.py's `throwaway_postgres`, started by scripts/with_postgres.sh), moto's S3 server (the
-`s3_endpoint` fixture of tests/core/test_shared_storage.py), `collectstatic` meanwhile, the database made by
-tests/core/two_servers_setup.py, then the two servers. The test needs PostgreSQL whatever database the run uses, so it
+Everything runs once for the module (37 s of CPU; 101 s of wall time alone on the shared 2-core machine at load
+average 10, most of it waiting for the CPU): a throwaway PostgreSQL cluster of the test's own (tests/live.py's
+`throwaway_postgres`, started by scripts/with_postgres.sh), moto's S3 server (the `s3_endpoint` fixture of
+tests/core/test_shared_storage.py), `collectstatic` meanwhile, the database made by tests/core/two_servers_setup.py,
+then the two servers. The test needs PostgreSQL whatever database the run uses, so it
 starts its own and runs in `make test-sqlite`; `make test-postgres` leaves it out rather than run it twice (Makefile).
 """
 
