@@ -113,6 +113,7 @@ SLOW_MODULES = (
     "tests/core/test_sqlite_concurrency.py",
     "tests/api/test_schemathesis_live.py",
     "tests/core/test_production.py",
+    "tests/core/test_two_servers.py",
     "tests/core/test_backup.py",
     "tests/workbook/test_damaged.py",
 )
