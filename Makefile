@@ -190,8 +190,10 @@ test-browser: $(STAMP) ensure-chromium ensure-oidc-provider
 # rather than repeat them.
 LIVE_SQLITE_ONLY := --ignore=tests/api/test_schemathesis_live.py --ignore=tests/core/test_sqlite_concurrency.py \
 	--ignore=tests/core/test_production.py --ignore=tests/core/test_two_servers.py
+# It also leaves out the modules whose subject does not depend on the database engine (markup, files, pure
+# computations: ONE_ENGINE_MODULES in tests/conftest.py, marked one_engine), which the SQLite run has tested.
 test-postgres: $(STAMP) ensure-postgres
-	scripts/with_postgres.sh $(PYTEST) $(XDIST) --ignore=tests/browser $(LIVE_SQLITE_ONLY)
+	scripts/with_postgres.sh $(PYTEST) $(XDIST) --ignore=tests/browser $(LIVE_SQLITE_ONLY) -m "not one_engine"
 
 # Benchmarks print figures side by side; they are not part of `make test`.
 bench: $(STAMP)
