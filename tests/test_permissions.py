@@ -142,6 +142,7 @@ MATRIX = {
     "equity-detail": (STAFF, None),
     "equity-option-create": (MANAGERS, MANAGERS),
     "equity-export": (STAFF, None),
+    "equity-export-prepare": (set(), STAFF),  # POST only: a large set's workbook made in the background
     "equity-areas-csv": (STAFF, None),
     "equity-option-delete": (MANAGERS, MANAGERS),  # GET: the warning step
     "equity-option-adopt": (MANAGERS, MANAGERS),
@@ -484,6 +485,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "equity-detail": lambda: [option_set.pk],
         "equity-option-create": lambda: [option_set.pk],
         "equity-export": lambda: [option_set.pk],
+        "equity-export-prepare": lambda: [option_set.pk],
         "equity-areas-csv": lambda: [option_set.pk],
         "equity-option-adopt": lambda: [option_set.options.first().pk],
         "framework": [slug],
