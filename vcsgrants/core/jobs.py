@@ -76,6 +76,10 @@ class JobRun:
         self.job.result_content_type = content_type
         self.job.result_summary = summary[:500]
 
+    def finish(self, summary: str) -> None:
+        """Done, with no file: the summary says what it did."""
+        self.job.result_summary = summary[:500]
+
     def finish_with_link(self, url: str, summary: str = "") -> None:
         self.job.result_url = url
         self.job.result_summary = summary[:500]
@@ -92,7 +96,7 @@ def running(job_id: str) -> Iterator[JobRun]:
     try:
         yield run
     except ValidationError as exc:
-        _finish(job, BackgroundJob.State.FAILED, error=" ".join(exc.messages))
+        _finish(job, BackgroundJob.State.FAILED, error="\n".join(exc.messages))
         return
     except BaseException:
         logger.exception("Background job %s (%s) failed", job.pk, job.kind)
