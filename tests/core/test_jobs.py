@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
@@ -203,3 +204,23 @@ def test_two_worker_processes_on_one_database_send_each_e_mail_once_and_enqueue_
     assert sent == 1
     written = "".join(path.read_text() for path in (tmp_path / "mail").iterdir())
     assert written.count("Subject: Got it") == 1  # written by one of the two workers only
+
+
+@pytest.mark.django_db
+def test_old_jobs_their_files_and_the_queues_old_rows_are_pruned(media):
+    from vcsgrants.core.jobs import prune_jobs
+
+    owner = UserFactory()
+    old, new = BackgroundJob(requested_by=owner, kind="x", title="Old"), BackgroundJob(requested_by=owner, kind="x", title="New")
+    for job in (old, new):
+        job.result_file.save(f"{job.title}.csv", ContentFile(b"a\n"), save=False)
+        job.state, job.finished_at = BackgroundJob.State.DONE, timezone.now()
+        job.save()
+    BackgroundJob.objects.filter(pk=old.pk).update(finished_at=timezone.now() - dt.timedelta(days=8))
+    ScheduledRun.objects.create(name="send-outbox", slot=timezone.now() - dt.timedelta(days=8))
+
+    assert prune_jobs() == 1
+
+    assert list(BackgroundJob.objects.values_list("title", flat=True)) == ["New"]
+    assert not (media / old.result_file.name).exists() and (media / new.result_file.name).exists()
+    assert not ScheduledRun.objects.exists()

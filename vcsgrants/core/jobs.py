@@ -38,7 +38,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from vcsgrants.core.models import BackgroundJob
+from vcsgrants.core.models import BackgroundJob, ScheduledRun
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def jobs_for(user):
 
 def prune_jobs(*, now=None) -> int:
     """Remove jobs (and their files) finished more than VCSGRANTS_JOB_KEEP_DAYS ago, and the task queue's rows
-    finished as long ago. Returns how many jobs went."""
+    finished, and the scheduled slots run, as long ago. Returns how many jobs went."""
     from django_tasks_db.models import DBTaskResult
 
     now = now or timezone.now()
@@ -138,4 +138,5 @@ def prune_jobs(*, now=None) -> int:
         job.delete()
         count += 1
     DBTaskResult.objects.finished().filter(finished_at__lt=cutoff).delete()
+    ScheduledRun.objects.filter(slot__lt=cutoff).delete()
     return count
