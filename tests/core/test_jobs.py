@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -165,9 +166,10 @@ def test_readyz_reports_the_task_backlog_and_fails_when_no_worker_takes_it(media
 
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_on_one_database_send_each_e_mail_once_and_enqueue_each_slot_once(media, tmp_path):
-    """Two `manage.py run_worker --once` processes started together on one database (as on two servers): each
-    scheduled slot is enqueued by one of them only, and the e-mail sent once. On SQLite they share a file copied
-    from the in-memory test database (and copied back); on PostgreSQL they use the test database itself."""
+    """Two workers started together on one database (as on two servers): a long-running `manage.py run_worker` and a
+    `run_worker --once`. Each scheduled slot is enqueued by one of them only, and the e-mail sent once; SIGTERM
+    stops the long-running one cleanly (exit status 0, its task finished). On SQLite they share a file copied from
+    the in-memory test database (and copied back); on PostgreSQL they use the test database itself."""
     receipt = {"kind": Notification.Kind.SUBMISSION_RECEIPT, "to_email": "someone@example.org", "subject": "Got it"}
     enqueue(key="receipt:2", body="Hi", **receipt)
     if connection.vendor == "sqlite":  # the test database is in memory: the workers share a copy of it in a file
@@ -187,21 +189,32 @@ def test_two_worker_processes_on_one_database_send_each_e_mail_once_and_enqueue_
         VCSGRANTS_VAR_DIR=str(tmp_path),
         VCSGRANTS_TEST_MAIL_DIR=str(tmp_path / "mail"),
         PYTHONPATH=str(ROOT),
+        PYTHONUNBUFFERED="1",
     )
-    command = [sys.executable, "manage.py", "run_worker", "--once"]
-    workers = [
-        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # noqa: S603
-        for _ in range(2)
-    ]
-    outputs = [w.communicate(timeout=120) for w in workers]
-    assert all(w.returncode == 0 for w in workers), outputs
+    command = [sys.executable, "manage.py", "run_worker"]
+    popen = {"cwd": ROOT, "env": env, "stdout": subprocess.PIPE, "stderr": subprocess.PIPE, "text": True}
+    running = subprocess.Popen([*command, "--interval", "0.2"], **popen)  # noqa: S603
+    once = subprocess.Popen([*command, "--once"], **popen)  # noqa: S603
+    try:
+        started = running.stdout.readline()  # written once its signal handlers are in place
+        assert started.startswith("Worker "), started + running.stderr.read()
+        once_out, once_err = once.communicate(timeout=120)
+        assert once.returncode == 0, once_out + once_err
+        running.send_signal(signal.SIGTERM)
+        running_out, running_err = running.communicate(timeout=60)
+        assert running.returncode == 0, running_out + running_err
+    finally:
+        for process in (running, once):
+            if process.poll() is None:
+                process.kill()
+                process.wait()
     if connection.vendor == "sqlite":  # read back what the workers wrote
         with sqlite3.connect(database) as copy:
             copy.backup(connection.connection)
     runs = dict(ScheduledRun.objects.values("name").annotate(n=Count("id")).values_list("name", "n"))
-    sent = Notification.objects.exclude(sent_at=None).count()
     assert runs == {"prune-jobs": 1, "send-outbox": 1, "queue-reminders": 1}
-    assert sent == 1
+    assert set(DBTaskResult.objects.values_list("status", flat=True)) == {"SUCCESSFUL"}
+    assert Notification.objects.exclude(sent_at=None).count() == 1
     written = "".join(path.read_text() for path in (tmp_path / "mail").iterdir())
     assert written.count("Subject: Got it") == 1  # written by one of the two workers only
 

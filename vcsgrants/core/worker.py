@@ -50,7 +50,7 @@ def run_once(worker: Worker) -> tuple[list[str], int]:
 
 
 def run_forever(worker: Worker, *, interval: float) -> None:
-    worker.configure_signals()
+    """Turn after turn until SIGTERM or Ctrl+C (the caller has called `worker.configure_signals()`)."""
     while worker.running:
         run_once(worker)
         if worker.running:

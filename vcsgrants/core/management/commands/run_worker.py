@@ -37,6 +37,8 @@ class Command(BaseCommand):
             enqueued, ran = run_once(worker)
             self.stdout.write(f"Scheduled: {', '.join(enqueued) or 'nothing due'}. Tasks run: {ran}.")
             return
+        worker.configure_signals()  # from here SIGTERM or Ctrl+C lets the current task finish, then stops
         names = ", ".join(f"{s.name} every {s.every}" for s in schedule.scheduled()) or "none"
         self.stdout.write(f"Worker {worker.worker_id} started; scheduled tasks: {names}.")
+        self.stdout.flush()
         run_forever(worker, interval=interval)
