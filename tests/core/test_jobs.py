@@ -104,7 +104,8 @@ def test_a_job_that_fails_says_so_on_its_page_and_the_queue_keeps_the_traceback(
     job = BackgroundJob.objects.get()
     world.report.delete()  # gone before the worker reached it
 
-    run_worker()
+    call_command("run_worker", "--once", "--no-schedule", verbosity=0)  # as `make run` starts it: jobs only
+    assert not ScheduledRun.objects.exists()
 
     job.refresh_from_db()
     assert job.state == "failed"
@@ -138,6 +139,7 @@ def test_slots_are_cut_from_midnight_utc():
     assert schedule.slot_for(at, every10) == dt.datetime(2026, 12, 7, 7, 10, tzinfo=dt.UTC)
     assert schedule.slot_for(at, dt.timedelta(hours=1)) == dt.datetime(2026, 12, 7, 7, 0, tzinfo=dt.UTC)
     assert schedule.slot_for(at, dt.timedelta(days=1)) == dt.datetime(2026, 12, 7, tzinfo=dt.UTC)
+    assert [schedule.every_text(every10), schedule.every_text(dt.timedelta(hours=2))] == ["every 10 minutes", "every 2 hours"]
     with pytest.raises(ValueError, match="divides a day"):
         schedule.register("odd", None, every=dt.timedelta(minutes=7))
 

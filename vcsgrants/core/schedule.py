@@ -46,6 +46,16 @@ def register(name: str, task, *, every: dt.timedelta, description: str = "") -> 
     _scheduled[name] = Scheduled(name, task, every, description)
 
 
+def every_text(every: dt.timedelta) -> str:
+    """ "every 10 minutes", "every hour", "every day"."""
+    minutes = int(every.total_seconds() // 60)
+    for size, word in ((24 * 60, "day"), (60, "hour"), (1, "minute")):
+        if minutes % size == 0:
+            count = minutes // size
+            return f"every {word}" if count == 1 else f"every {count} {word}s"
+    return f"every {every}"
+
+
 def scheduled() -> list[Scheduled]:
     return list(_scheduled.values())
 

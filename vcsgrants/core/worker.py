@@ -39,19 +39,20 @@ def make_worker(worker_id: str) -> Worker:
     )
 
 
-def run_once(worker: Worker) -> tuple[list[str], int]:
-    """One turn: enqueue what the schedule says is due, then run every ready task. (scheduled names, tasks run)"""
+def run_once(worker: Worker, *, scheduling: bool = True) -> tuple[list[str], int]:
+    """One turn: enqueue what the schedule says is due (unless `scheduling` is off), then run every ready task.
+    Returns (the scheduled tasks enqueued, how many tasks ran)."""
     before = worker._run_tasks
-    enqueued = schedule.enqueue_due(worker=worker.worker_id)
+    enqueued = schedule.enqueue_due(worker=worker.worker_id) if scheduling else []
     if enqueued:
         logger.info("Scheduled tasks enqueued: %s", ", ".join(enqueued))
     worker.run()
     return enqueued, worker._run_tasks - before
 
 
-def run_forever(worker: Worker, *, interval: float) -> None:
+def run_forever(worker: Worker, *, interval: float, scheduling: bool = True) -> None:
     """Turn after turn until SIGTERM or Ctrl+C (the caller has called `worker.configure_signals()`)."""
     while worker.running:
-        run_once(worker)
+        run_once(worker, scheduling=scheduling)
         if worker.running:
             time.sleep(interval)
