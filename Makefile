@@ -81,6 +81,9 @@ install: $(STAMP)
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo --leave-used-demo
+	@# The worker beside the web server, for background jobs (a draft report's PDF, large exports and imports); it
+	@# schedules no e-mails, so the demo's outbox stays as load_demo left it. Stopped with the server (Ctrl+C).
+	$(PY) manage.py run_worker --no-schedule --interval 1 & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	VCSGRANTS_BASE_URL="$${VCSGRANTS_BASE_URL:-http://127.0.0.1:$(PORT)}" $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 # --- system packages for the tests -----------------------------------------------

@@ -116,6 +116,7 @@ SLOW_MODULES = (
     "tests/core/test_two_servers.py",
     "tests/core/test_backup.py",
     "tests/workbook/test_damaged.py",
+    "tests/core/test_jobs.py",  # two worker processes started (15-35 s on the shared machine)
 )
 
 

@@ -19,7 +19,7 @@ from tests.calls.url_args_assess import ASSESS_URL_NAMES, calls_assess_url_args
 from tests.engagement.test_consultations import consultation_url_args
 from tests.engagement.test_meetings_demo import meeting_url_args
 from tests.notifications.url_args import notification_url_args
-from vcsgrants.core.models import Area, AreaIndicator, CouncilSettings, User
+from vcsgrants.core.models import Area, AreaIndicator, BackgroundJob, CouncilSettings, User
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.funding.models import Agreement, AgreementDocument, Decision, FundingStream
 from vcsgrants.monitoring.models import Kpi, Return
@@ -108,6 +108,10 @@ MATRIX = {
     "two-factor-setup": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),
     "two-factor-recovery-codes": (set(ROLES) - {"anonymous"}, set(ROLES) - {"anonymous"}),
     "two-factor-turn-off": (set(), set(ROLES) - {"anonymous"}),  # POST only; "already off" for these users
+    # --- background jobs (core.jobs): each person's own list; a job and its file only for who asked, and admins ---
+    "job-list": (set(ROLES) - {"anonymous"}, None),
+    "job-detail": ({"officer", "admin"}, None),  # the officer's job
+    "job-download": ({"officer", "admin"}, None),
     # Monitoring: the framework is shared with the programme's providers and co-funders.
     "framework": (STAFF | {"partner", "provider"}, None),
     "outcome-create": (MANAGERS, MANAGERS),
@@ -138,6 +142,7 @@ MATRIX = {
     "equity-detail": (STAFF, None),
     "equity-option-create": (MANAGERS, MANAGERS),
     "equity-export": (STAFF, None),
+    "equity-export-prepare": (set(), STAFF),  # POST only: a large set's workbook made in the background
     "equity-areas-csv": (STAFF, None),
     "equity-option-delete": (MANAGERS, MANAGERS),  # GET: the warning step
     "equity-option-adopt": (MANAGERS, MANAGERS),
@@ -225,6 +230,7 @@ MATRIX = {
     "report-decision": (MANAGERS | {"cabinet"}, MANAGERS | {"cabinet"}),
     "report-issue": (MANAGERS, MANAGERS),  # a confirmation page, then the POST that issues
     "report-new-draft": (set(), MANAGERS),  # POST only
+    "report-prepare": (set(), STAFF),  # POST only: a draft's PDF made in the background (a job for each POST)
     "report-from-last-year": (set(), MANAGERS),  # POST only
     "report-template": ({"admin"}, {"admin"}),
     "report-template-remove": (set(), {"admin"}),  # POST only
@@ -358,6 +364,18 @@ def spare_person() -> int:
     return person.pk
 
 
+def officers_job():
+    """A finished background job of the officer's, with its file."""
+    job = BackgroundJob.objects.filter(requested_by__username="officer", kind="permissions-walk").first()
+    if job is None:
+        job = BackgroundJob(requested_by=User.objects.get(username="officer"), kind="permissions-walk", title="A walk")
+        job.state = BackgroundJob.State.DONE
+        job.result_file.save("walk.csv", ContentFile(b"a,b\n"), save=False)
+        job.result_name = "walk.csv"
+        job.save()
+    return job.pk
+
+
 def calls_apply_url_args(slug: str) -> dict[str, list]:
     """The demo's closed call and the applicant user's application (ineligible, so no assessor reads it)."""
     from django.core.files.base import ContentFile
@@ -456,6 +474,9 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "report-decision": lambda: [report.pk],
         "report-issue": lambda: [report.pk],
         "report-new-draft": lambda: [report.pk],
+        "report-prepare": lambda: [report.pk, "pdf"],
+        "job-detail": lambda: [officers_job()],
+        "job-download": lambda: [officers_job()],
         "report-from-last-year": [slug],
         "report-template": [],
         "report-template-remove": [],
@@ -464,6 +485,7 @@ def url_for(name: str, agreement: Agreement, document: AgreementDocument) -> str
         "equity-detail": lambda: [option_set.pk],
         "equity-option-create": lambda: [option_set.pk],
         "equity-export": lambda: [option_set.pk],
+        "equity-export-prepare": lambda: [option_set.pk],
         "equity-areas-csv": lambda: [option_set.pk],
         "equity-option-adopt": lambda: [option_set.options.first().pk],
         "framework": [slug],

@@ -50,6 +50,8 @@ INSTALLED_APPS = [
     "simple_history",
     "rest_framework",
     "drf_spectacular",
+    "django_tasks",  # Django's tasks framework, the backport (background work: vcsgrants/core/jobs.py)
+    "django_tasks_db",  # its database backend: the queue is a table, the worker is manage.py run_worker
     "vcsgrants.core",
     "vcsgrants.funding",
     "vcsgrants.monitoring",
@@ -398,6 +400,16 @@ if SENTRY_DSN:
         include_local_variables=False,
         traces_sample_rate=float(os.environ.get("SENTRY_TRACES_SAMPLE_RATE", "0")),
     )
+
+# --- Background work (vcsgrants/core/jobs.py, docs/operations/worker.md) ------------------------------------
+# Long work (reports as PDF or Word, large exports, imports) and the scheduled e-mails run in the worker,
+# `manage.py run_worker`, which takes tasks from a table in the database: every app server enqueues, any worker
+# (on any server) runs them, and nothing else (no Redis, no broker) is needed.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+# How long a background job's page and file are kept (the worker removes older ones each night).
+VCSGRANTS_JOB_KEEP_DAYS = int(os.environ.get("VCSGRANTS_JOB_KEEP_DAYS", 7))
+# /readyz reports the task queue failing when a task has waited longer than this for a worker (none is running).
+VCSGRANTS_READYZ_TASK_MINUTES = int(os.environ.get("VCSGRANTS_READYZ_TASK_MINUTES", 15))
 
 # --- E-mail notifications (manage.py send_notifications) ------------------------------------------------
 # Printed on the console unless EMAIL_HOST names an SMTP server. VCSGRANTS_BASE_URL is the address people use

@@ -95,6 +95,7 @@ def test_readyz_reports_each_check_and_a_stale_outbox_fails_it(settings, tmp_pat
         "database": "ok",
         "cache": "ok",
         "storage": "ok",
+        "tasks": "ok",
         "outbox": "ok",
     }
     assert ready["Cache-Control"] == "no-store"

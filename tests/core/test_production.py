@@ -65,6 +65,20 @@ def test_the_systemd_unit_starts_gunicorn_on_code_that_exists():
     assert service["ReadWritePaths"] == env["VCSGRANTS_VAR_DIR"]
 
 
+def test_the_worker_unit_runs_the_worker_command_with_the_apps_environment():
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str
+    parser.read(DEPLOY / "vcsgrants-worker.service")
+    worker, web = parser["Service"], unit()["Service"]
+    assert worker["ExecStart"].split()[1:] == ["manage.py", "run_worker"]
+    assert worker["ExecStart"].split()[0] == str(Path(web["ExecStart"].split()[0]).parent / "python")
+    assert (ROOT / "vcsgrants/core/management/commands/run_worker.py").is_file()
+    for key in ("EnvironmentFile", "WorkingDirectory", "ReadWritePaths", "User"):
+        assert worker[key] == web[key]
+    assert worker["Restart"] == "always"
+    assert not list(DEPLOY.glob("*.timer"))  # the worker schedules the e-mails: no timer to install
+
+
 def test_nginx_passes_https_and_the_visitor_address_to_the_socket_gunicorn_binds_and_accepts_every_upload():
     nginx = (DEPLOY / "nginx.conf").read_text()
     gunicorn_conf = (DEPLOY / "gunicorn.conf.py").read_text()
@@ -342,8 +356,9 @@ def check_a_load_balancer_reaches_healthz_and_readyz_by_address_over_plain_http(
     assert ready.status == 200, body
     checks = json.loads(body)["checks"]
     assert {name: check["status"] for name, check in checks.items()} == dict.fromkeys(
-        ("database", "cache", "storage", "outbox"), "ok"
+        ("database", "cache", "storage", "tasks", "outbox"), "ok"
     )
+    assert checks["tasks"]["waiting"] == 0
     assert checks["storage"]["backend"] == "FileSystemStorage"
     # Any other page from an unknown host is still refused.
     refused, _ = site.request("GET", "/accounts/login/", headers={"Host": "192.0.2.10"})

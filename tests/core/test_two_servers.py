@@ -76,8 +76,8 @@ def multipart(boundary: str, fields: dict[str, str], files: dict[str, tuple[str,
 
 
 class TwoServers:
-    def __init__(self, ports: dict[str, int], facts: dict, bucket: str, s3, tmp: Path):
-        self.ports, self.facts, self.bucket, self.s3, self.tmp = ports, facts, bucket, s3, tmp
+    def __init__(self, ports: dict[str, int], facts: dict, bucket: str, s3, tmp: Path, env: dict[str, str]):
+        self.ports, self.facts, self.bucket, self.s3, self.tmp, self.env = ports, facts, bucket, s3, tmp, env
 
     def visitor(self, address: str) -> Visitor:
         return Visitor(self.ports, address)
@@ -147,15 +147,13 @@ def two_servers(s3_endpoint, tmp_path_factory):  # noqa: F811 - s3_endpoint is t
             ports = {"a": free_port(), "b": free_port()}
             logs = {name: tmp / f"gunicorn-{name}.log" for name in ports}
             servers = [start_gunicorn(env, ports[name], logs[name]) for name in ports]
-            # The background-task worker (django-tasks, issue 20 item 5) belongs here, started with the same `env` and
-            # stopped with the servers below; its check goes at the end of this module.
             for name, server in zip(ports, servers, strict=True):
                 wait_for_health(ports[name], server, logs[name])
             # A worker's first page loads the views and templates (seconds on a busy machine): both at once.
             with ThreadPoolExecutor(2) as pool:
                 pages = list(pool.map(first_page, ports.values()))
             assert [response.status for response, _ in pages] == [200, 200]
-            yield TwoServers(ports, facts, bucket, s3, tmp)
+            yield TwoServers(ports, facts, bucket, s3, tmp, env)
     finally:
         for server in servers:
             server.terminate()
@@ -284,11 +282,40 @@ def test_each_server_is_ready_with_the_shared_database_cache_and_bucket(two_serv
         assert response.status == 200, f"server {name}: {body!r}"
         checks = json.loads(body)["checks"]
         assert {check: value["status"] for check, value in checks.items()} == dict.fromkeys(
-            ("database", "cache", "storage", "outbox"), "ok"
+            ("database", "cache", "storage", "tasks", "outbox"), "ok"
         )
         assert checks["storage"]["backend"] == "S3Storage"
 
 
-# Background work across the servers (issue 20, item 5, being added with django-tasks): a test here should start an
-# export or import on server A, run the worker (`manage.py db_worker` with the same environment) once, and read its
-# progress and its result on server B. The module's set-up is where the worker would start, beside the servers.
+def test_a_background_job_started_on_one_server_is_run_by_the_worker_and_its_file_served_by_the_other(two_servers):
+    """A draft report's PDF asked for on server A, made by a worker (`manage.py run_worker --once`, with the servers'
+    environment, as on a third machine), its progress and file read on server B: the file is in the shared bucket."""
+    officer = two_servers.visitor("203.0.113.9")
+    sign_in(officer, "officer-report", two_servers.facts["totp"]["officer-report"], password_on="a", code_on="b")
+    report = two_servers.facts["report"]
+    response, _ = officer.get("a", f"/reports/{report}/")
+    assert response.status == 200
+    response, _ = officer.post("a", f"/reports/{report}/prepare.pdf", {})
+    job_page = response.getheader("Location") or ""
+    assert response.status == 302 and re.fullmatch(r"/jobs/[0-9a-f-]{36}/", job_page), (response.status, job_page)
+    response, content = officer.get("b", job_page)
+    assert response.status == 200 and b"Waiting to start" in content
+    assert response.getheader("Refresh") == "3"
+
+    worker = subprocess.run(  # noqa: S603 - our interpreter and manage.py, fixed arguments
+        [sys.executable, "manage.py", "run_worker", "--once", "--no-schedule"],
+        cwd=ROOT,
+        env=two_servers.env,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+    assert worker.returncode == 0 and "Tasks run: 1" in worker.stdout, worker.stdout + worker.stderr
+
+    response, content = officer.get("b", job_page)
+    assert response.status == 200 and b"The draft report as a PDF file is ready" in content
+    response, content = officer.get("b", job_page + "download")
+    assert response.status == 200 and content.startswith(b"%PDF")
+    keys = [o["Key"] for o in two_servers.s3.list_objects_v2(Bucket=two_servers.bucket).get("Contents", [])]
+    assert any(key.startswith("jobs/") and key.endswith(f"cabinet-report-{report}-draft.pdf") for key in keys), keys

@@ -42,6 +42,8 @@ def main() -> None:
     from vcsgrants.core.models import Role
     from vcsgrants.engagement.services import consultations as consultation_services
     from vcsgrants.funding.services import agreements as agreement_services
+    from vcsgrants.reports import services as report_services
+    from vcsgrants.reports.models import CabinetReport
 
     call_command("migrate", run_syncdb=True, interactive=False, verbosity=0)
     call_command("createcachetable", verbosity=0)  # the deploy step that makes the shared cache's table
@@ -51,7 +53,7 @@ def main() -> None:
     # signs in has an officer of its own, as a code is accepted once.
     secrets = {}
     officers = {}
-    for name in ("officer-session", "officer-upload"):
+    for name in ("officer-session", "officer-upload", "officer-report"):
         officers[name] = UserFactory(username=name, roles=[Role.OFFICER])
         device = TOTPDevice.objects.create(user=officers[name], name="Authenticator app", confirmed=True)
         secrets[name] = b32encode(device.bin_key).decode()
@@ -81,7 +83,22 @@ def main() -> None:
         actor=actor,
         now=now - dt.timedelta(days=1),
     )
-    print(json.dumps({"agreement": agreement.pk, "consultation_token": consultation.public_token, "totp": secrets}))
+    # A draft report, whose PDF the background-task check has made by the worker.
+    report = report_services.report_save(
+        report=CabinetReport(
+            programme=funded.programme,
+            title="Two servers: a draft report",
+            meeting_date=dt.date(2022, 2, 10),
+            report_of="Director of Corporate Services",
+            purpose="To approve the grants.",
+            progress="The grants were reviewed.",
+            recommendations="Approves the grants in Appendix 2.",
+            financial_year=funded.years[0],
+        ),
+        actor=officers["officer-report"],
+    )
+    facts = {"agreement": agreement.pk, "consultation_token": consultation.public_token, "report": report.pk}
+    print(json.dumps({**facts, "totp": secrets}))
 
 
 if __name__ == "__main__":

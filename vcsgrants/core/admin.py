@@ -10,7 +10,7 @@ from django.contrib.auth.admin import GroupAdmin as DjangoGroupAdmin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.models import Group
 
-from vcsgrants.core.models import User
+from vcsgrants.core.models import BackgroundJob, ScheduledRun, User
 
 admin.site.unregister(Group)
 
@@ -49,3 +49,33 @@ class UserAdmin(DjangoUserAdmin):
         ("Roles and access", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
         ("Important dates", {"fields": ("last_login", "date_joined")}),
     )
+
+
+@admin.register(BackgroundJob)
+class BackgroundJobAdmin(admin.ModelAdmin):
+    """Background jobs (core.jobs), read-only: what was asked, by whom, and how it ended. The task queue's own rows,
+    with tracebacks, are under "Task Results" (django_tasks_db)."""
+
+    list_display = ("title", "requested_by", "kind", "state", "created_at", "finished_at")
+    list_filter = ("state", "kind")
+    search_fields = ("title", "requested_by__username")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(ScheduledRun)
+class ScheduledRunAdmin(admin.ModelAdmin):
+    """Each slot of a scheduled task, and the worker that enqueued it (core.schedule)."""
+
+    list_display = ("name", "slot", "worker", "enqueued_at", "task_id")
+    list_filter = ("name",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

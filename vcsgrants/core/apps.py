@@ -14,3 +14,9 @@ class CoreConfig(AppConfig):
 
         user_logged_in.connect(mark_touched_on_sign_in, dispatch_uid="vcsgrants-idle-session")
         user_logged_in.connect(two_factor.note_sign_in, dispatch_uid="vcsgrants-two-factor")
+
+        # The worker's scheduled tasks (core.schedule) and /readyz's look at the task queue (core.health).
+        from vcsgrants.core import health, schedule, tasks
+
+        schedule.register("prune-jobs", tasks.prune_old_jobs, every=tasks.PRUNE_EVERY, description="old background jobs removed")
+        health.register("tasks", health.check_tasks)

@@ -1,8 +1,9 @@
 """Health checks for load balancers: `/healthz` (the process answers) and `/readyz` (it can do its work).
 
 `/healthz` touches nothing: no database, no cache, no storage. `/readyz` runs every registered check — the
-database, the cache, the file storage, and what the apps above core register (the notifications app adds its
-outbox backlog, `vcsgrants.notifications.health`) — and answers 503 when any fails, with each check's status in
+database, the cache, the file storage, the background task queue's backlog (`check_tasks`, registered by core's
+AppConfig), and what the apps above core register (the notifications app adds its outbox backlog,
+`vcsgrants.notifications.health`) — and answers 503 when any fails, with each check's status in
 a small JSON document. Both are answered by `HealthCheckMiddleware`, placed first in MIDDLEWARE, so that neither
 the Host check (ALLOWED_HOSTS: a load balancer asks by IP address) nor the HTTPS redirect (it asks over plain
 HTTP) nor the sign-in redirect stands in the way; neither says anything about the data.
@@ -72,6 +73,23 @@ def check_storage() -> dict:
     else:
         storage.listdir("")
     return {"backend": type(storage).__name__}
+
+
+def check_tasks() -> dict:
+    """The task queue's backlog: tasks waiting for a worker (ready now), tasks running, and how long the oldest
+    has waited. Failing when it has waited more than VCSGRANTS_READYZ_TASK_MINUTES: no worker is running
+    (`manage.py run_worker`), or it is stuck on one task."""
+    from django.conf import settings
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.ready()
+    count = waiting.count()
+    oldest = waiting.order_by("enqueued_at").values_list("enqueued_at", flat=True).first()
+    age = int((timezone.now() - oldest).total_seconds() // 60) if oldest else 0
+    if oldest and age > settings.VCSGRANTS_READYZ_TASK_MINUTES:
+        raise NotReady(f"{count} background tasks waiting, the oldest for {age} minutes: is run_worker running?")
+    return {"waiting": count, "running": DBTaskResult.objects.running().count(), "oldest_minutes": age}
 
 
 register("database", check_database)

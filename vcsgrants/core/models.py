@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from decimal import Decimal
 
 from django.conf import settings
@@ -363,3 +364,71 @@ class UploadedDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class BackgroundJob(models.Model):
+    """Work a person asked for that runs in the worker (`manage.py run_worker`), not in their request: a report
+    rendered as PDF or Word, an export, an import. Its page (/jobs/<id>/) shows its progress and, when it is
+    done, its file (kept in the default storage, so any app server can serve it) or its error. Only the person
+    who asked, and administrators, can see it (rules: core.view_job). See vcsgrants/core/jobs.py."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "In progress"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="background_jobs")
+    kind = models.CharField(max_length=60, help_text="What it does, e.g. report-pdf")
+    title = models.CharField(max_length=300, help_text="What the person asked for, in their words")
+    back_url = models.CharField(max_length=500, blank=True, help_text="The page it was asked for from")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    step = models.CharField(max_length=200, blank=True, help_text="What it is doing now")
+    result_file = models.FileField(upload_to="jobs/%Y/%m/", blank=True)
+    result_name = models.CharField(max_length=255, blank=True, help_text="The file's name when downloaded")
+    result_content_type = models.CharField(max_length=120, blank=True)
+    result_url = models.CharField(max_length=500, blank=True, help_text="A page to see the result on")
+    result_summary = models.CharField(max_length=500, blank=True)
+    error = models.TextField(blank=True, help_text="Why it failed, for the person who asked")
+    task_id = models.CharField(max_length=64, blank=True, help_text="The task's id in the task queue")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("core:job-detail", args=[self.pk])
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int | None:
+        return min(100, round(100 * self.done / self.total)) if self.total else None
+
+
+class ScheduledRun(models.Model):
+    """One slot of a scheduled task (vcsgrants/core/schedule.py), e.g. "send-outbox" at 07:10 UTC. The unique
+    constraint is what stops two workers (on two servers) both enqueuing the same slot: the second insert fails."""
+
+    name = models.CharField(max_length=60)
+    slot = models.DateTimeField(help_text="The start of the interval this run is for (UTC)")
+    enqueued_at = models.DateTimeField(auto_now_add=True)
+    worker = models.CharField(max_length=100, blank=True, help_text="The worker that enqueued it")
+    task_id = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        ordering = ["-slot", "name"]
+        constraints = [models.UniqueConstraint(fields=["name", "slot"], name="scheduled_run_name_slot")]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.slot:%Y-%m-%d %H:%M}"

@@ -11,6 +11,8 @@ ACTIONS = {
     "core.manage_people": "see or manage people: invite them, change their roles, deactivate them",
     "core.view_area_list": "see the council's areas",
     "core.manage_area": "add, change or retire areas and need indicators",
+    "core.view_job_list": "see your background jobs",
+    "core.view_job": "see this background job: only the person who asked for it (and administrators) can",
     "funding.view_programme_list": "see programmes",
     "funding.view_programme": "see this programme",
     "funding.manage_programme": "change programmes, periods and funding streams",

@@ -77,3 +77,14 @@ rules.add_perm("core.manage_people", is_admin)
 rules.add_perm("core.manage_council_settings", is_admin)
 rules.add_perm("core.view_area_list", sees_everything)
 rules.add_perm("core.manage_area", manages_programmes)
+
+
+@rules.predicate
+def is_job_owner(user, job) -> bool:
+    return job is not None and job.requested_by_id == getattr(user, "pk", None)
+
+
+# Background jobs (core.jobs): only the person who asked for one sees it, and its file; administrators see all.
+rules.add_perm("core.view_job_list", rules.is_authenticated)
+rules.add_perm("core.view_job", is_job_owner | is_admin)
+rules.add_perm("core.view_all_jobs", is_admin)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from vcsgrants.core import views, views_about, views_council, views_people, views_two_factor
+from vcsgrants.core import views, views_about, views_council, views_jobs, views_people, views_two_factor
 
 app_name = "core"
 
@@ -32,6 +32,10 @@ urlpatterns = [
     path("people/<int:pk>/reactivate/", views_people.person_reactivate, name="person-reactivate"),
     path("people/<int:pk>/resend/", views_people.person_resend, name="person-resend"),
     path("people/<int:pk>/two-factor/reset/", views_people.person_two_factor_reset, name="person-two-factor-reset"),
+    # Background jobs (core.jobs): a report rendered, an export or an import, with its progress and its file.
+    path("jobs/", views_jobs.job_list, name="job-list"),
+    path("jobs/<uuid:pk>/", views_jobs.job_detail, name="job-detail"),
+    path("jobs/<uuid:pk>/download", views_jobs.job_download, name="job-download"),
     # Two-factor sign-in (core.two_factor): each person's own, under /account/ beside their API tokens and e-mails.
     path("account/two-factor/", views_two_factor.account, name="two-factor"),
     path("account/two-factor/code/", views_two_factor.verify, name="two-factor-verify"),

@@ -10,6 +10,7 @@ urlpatterns = [
     path("option-sets/<int:pk>/", views.option_set_detail, name="equity-detail"),
     path("option-sets/<int:pk>/options/new/", views.option_create, name="equity-option-create"),
     path("option-sets/<int:pk>/comparison.xlsx", views.option_set_export, name="equity-export"),
+    path("option-sets/<int:pk>/comparison/prepare/", views.option_set_export_prepare, name="equity-export-prepare"),
     path("option-sets/<int:pk>/areas.csv", views.option_set_areas_csv, name="equity-areas-csv"),
     path("options/<int:pk>/delete/", views.option_delete, name="equity-option-delete"),
     path("options/<int:pk>/adopt/", views.option_adopt, name="equity-option-adopt"),

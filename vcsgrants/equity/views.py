@@ -12,9 +12,10 @@ from vcsgrants.core.charts import PALETTE, Series, grouped_bars, responsive
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.exports import CSV_TYPE, XLSX_TYPE
 from vcsgrants.core.forms import apply_validation_error
+from vcsgrants.core.jobs import job_start
 from vcsgrants.core.money import to_pence
 from vcsgrants.core.permissions import require
-from vcsgrants.equity import exports, services
+from vcsgrants.equity import exports, services, tasks
 from vcsgrants.equity.forms import OptionForm, OptionSetForm
 from vcsgrants.equity.models import Option, OptionSet
 from vcsgrants.equity.selectors import Comparison, comparison
@@ -264,10 +265,39 @@ def option_adopt(request, pk):
 
 
 def option_set_export(request, pk):
+    """The comparison workbook: at once for a council's districts; for a set of more than tasks.BACKGROUND_AREAS
+    areas, a page offering to make it in the background (core.jobs), as it takes tens of seconds."""
     option_set = _option_set(request, pk, "equity.view_options")
+    areas = option_set.areas.count()
+    if areas > tasks.BACKGROUND_AREAS:
+        return render(
+            request,
+            "core/job_offer.html",
+            {
+                "page_title": f"Download the comparison of {option_set.name}",
+                "explanation": f"This option set has {areas:,} areas, so its comparison workbook takes a while to make.",
+                "action": reverse("equity:equity-export-prepare", args=[option_set.pk]),
+                "button": "Make the workbook",
+                "back": option_set.get_absolute_url(),
+            },
+        )
     response = HttpResponse(exports.comparison_xlsx(comparison(option_set)), content_type=XLSX_TYPE)
-    response["Content-Disposition"] = f'attachment; filename="allocation-options-{option_set.pk}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="{tasks.workbook_filename(option_set)}"'
     return response
+
+
+@require_http_methods(["POST"])
+def option_set_export_prepare(request, pk):
+    option_set = _option_set(request, pk, "equity.view_options")
+    job = job_start(
+        actor=request.user,
+        kind="equity-comparison",
+        title=f"{option_set.name}: the comparison workbook",
+        task=tasks.export_comparison,
+        args=[option_set.pk],
+        back_url=option_set.get_absolute_url(),
+    )
+    return redirect(job)
 
 
 def option_set_areas_csv(request, pk):

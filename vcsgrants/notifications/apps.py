@@ -17,3 +17,8 @@ class NotificationsConfig(AppConfig):
         invitation_wanted.connect(queue_invitation, dispatch_uid="notifications.queue_invitation")
         # /readyz reports the outbox backlog (core cannot import this app, so it registers its check here).
         health.register("outbox", check_outbox)
+        # The worker (manage.py run_worker) sends the outbox on a schedule: no cron or systemd timer needed.
+        from vcsgrants.core import schedule
+        from vcsgrants.notifications import tasks
+
+        schedule.register("send-outbox", tasks.send_outbox, every=tasks.SEND_EVERY, description="queued e-mails sent")

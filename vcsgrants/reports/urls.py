@@ -13,6 +13,7 @@ urlpatterns = [
     path("reports/<int:pk>/", views.report_detail, name="report-detail"),
     path("reports/<int:pk>/edit/", views.report_edit, name="report-edit"),
     path("reports/<int:pk>/report.<str:fmt>", views.report_download, name="report-download"),
+    path("reports/<int:pk>/prepare.<str:fmt>", views.report_prepare, name="report-prepare"),
     path("reports/<int:pk>/issue/", views.report_issue, name="report-issue"),
     path("reports/<int:pk>/new-draft/", views.report_new_draft, name="report-new-draft"),
     path("reports/<int:pk>/decision/", views.report_decision, name="report-decision"),

@@ -9,10 +9,11 @@ from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
+from vcsgrants.core.jobs import job_start as start_job
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.forms.programmes import DecisionForm
 from vcsgrants.funding.models import Programme
-from vcsgrants.reports import services, word_template
+from vcsgrants.reports import services, tasks, word_template
 from vcsgrants.reports.content import report_content
 from vcsgrants.reports.docx_writer import report_docx
 from vcsgrants.reports.forms import ReportForm, TemplateForm
@@ -136,6 +137,27 @@ def report_download(request, pk, fmt):
         response["X-Report-Issued"] = issued.label
         response["X-Report-SHA256"] = getattr(issued, f"{fmt}_sha256")
     return response
+
+
+@require_http_methods(["POST"])
+def report_prepare(request, pk, fmt):
+    """A draft's PDF or Word file, made in the background (core.jobs): the person is sent to the job's page, which
+    shows its progress and then offers the file. (report_download still makes it at once, for scripts and links.)"""
+    report = _report(request, pk, "reports.view_report")
+    if fmt not in DOWNLOADS:
+        raise Http404("Reports download as docx or pdf.")
+    if _issued(report):
+        return redirect("reports:report-download", report.pk, fmt)  # stored at issue: nothing to make
+    label = tasks.FORMATS[fmt][0]
+    job = start_job(
+        actor=request.user,
+        kind=f"report-{fmt}",
+        title=f"{report.title}: the draft as a {label} file",
+        task=tasks.render_report,
+        args=[report.pk, fmt],
+        back_url=report.get_absolute_url(),
+    )
+    return redirect(job)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1154,18 +1154,24 @@ def _insert(model, names: tuple[str, ...], rows) -> None:
             cursor.executemany(sql, batch)
 
 
-def import_workbook(*, data: bytes, filename: str, actor: User) -> ImportResult:
-    """Import the workbook as a whole, or raise ImportRefused listing every problem; nothing is half-written."""
+def import_workbook(*, data: bytes, filename: str, actor: User, progress=None) -> ImportResult:
+    """Import the workbook as a whole, or raise ImportRefused listing every problem; nothing is half-written.
+
+    `progress(done, total, step)`, when given (a background job's, core.jobs), is told each phase as it starts."""
+    progress = progress or (lambda done, total, step: None)
     started = time.perf_counter()
+    progress(0, 3, "Reading the workbook")
     read = sheets.read_workbook(data, filename, file_limits())
     if read.problems and not read.rows:
         raise ImportRefused(read.problems)
     phases = {"read": time.perf_counter() - started}
+    progress(1, 3, f"Checking {sum(len(rows) for rows in read.rows.values()):,} rows against the service's records")
     plan = Plan(read, actor)
     plan.check()
     if plan.problems:
         raise ImportRefused(plan.problems)
     phases["check"] = time.perf_counter() - started - phases["read"]
+    progress(2, 3, "Saving the records (all or nothing)")
     with transaction.atomic():
         plan.write()
         result = ImportResult(counts=plan.counts, phases=phases)

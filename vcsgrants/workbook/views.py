@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django import forms
+from django.core.files.storage import default_storage
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from vcsgrants.core.council import current as current_council
 from vcsgrants.core.exports import XLSX_TYPE
 from vcsgrants.core.forms import GovukForm
+from vcsgrants.core.jobs import job_start
 from vcsgrants.core.permissions import require
 from vcsgrants.monitoring.spreadsheets import ImportRefused
+from vcsgrants.workbook import tasks
 from vcsgrants.workbook.services import import_workbook
 from vcsgrants.workbook.sheets import MAX_UPLOAD_BYTES, SHEETS, template_xlsx
 
@@ -47,6 +53,17 @@ def workbook_import(request):
         if upload.size > MAX_UPLOAD_BYTES:
             context["problems"] = [f"The file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB: split it."]
             context["problem_count"] = 1
+        elif upload.size > tasks.BACKGROUND_BYTES:  # a large workbook: brought in by the worker (core.jobs)
+            stored = default_storage.save(f"jobs/uploads/{uuid.uuid4().hex}.xlsx", upload)
+            job = job_start(
+                actor=request.user,
+                kind="workbook-import",
+                title=f"Bring in existing data from {upload.name}",
+                task=tasks.import_workbook_job,
+                args=[stored, upload.name],
+                back_url=reverse("workbook:workbook-import"),
+            )
+            return redirect(job)
         else:
             try:
                 result = import_workbook(data=upload.read(), filename=upload.name, actor=request.user)

@@ -1,4 +1,6 @@
-"""Queue today's reminders and send every queued e-mail: run it from cron or a systemd timer.
+"""Queue today's reminders and send every queued e-mail, by hand or from cron. The worker (`manage.py run_worker`)
+does the same on its schedule (hub.tasks.queue_reminders hourly, notifications.tasks.send_outbox every 10 minutes),
+so a server running the worker needs no timer (docs/operations/worker.md).
 
     manage.py send_notifications                      # queue reminders, then send
     manage.py send_notifications --dry-run            # list what would be queued and sent; writes and sends nothing
