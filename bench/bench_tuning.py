@@ -4,7 +4,7 @@ On a generated dataset (SQLite by default; DATABASE_URL for PostgreSQL), in-proc
 prints CPU milliseconds (this process: the app, and SQLite's own work, which runs in it) and queries per page:
 
 - **figures cache**: each dashboard and the Cabinet home page with the cache off, then on (a repeated view, and
-  the first view after a submission, which works the figures out again and stores them);
+  the first view after a change (a return saved, as a submission or acceptance does), which works the figures out again and stores them);
 - **SQLite statistics**: the same pages before and after `ANALYZE` (what `generate_scale_data` now runs);
 - **persistent connection**: a connection per request (CONN_MAX_AGE=0) against one kept open (60);
 - **gc.freeze()**: after warm-up, the same pages with the start-up objects frozen and not, alternating.
@@ -33,7 +33,7 @@ def main() -> None:
     parser.add_argument("--programmes", type=int, default=5)
     parser.add_argument("--orgs", type=int, default=500)
     parser.add_argument("--agreements", type=int, default=2000)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
     os.environ.setdefault("VCSGRANTS_VAR_DIR", tempfile.mkdtemp(prefix="vcsgrants-bench-"))
@@ -137,7 +137,7 @@ def main() -> None:
         for name in pages:
             row(name, before[name], measure(name), ("no stats", "ANALYZE"))
 
-    print("figures cache (off, then on: a repeated view, and the first view after a submission):")
+    print("figures cache (off, then on: a repeated view, and the first view after a change):")
     off = {name: measure(name) for name in pages}
     settings.VCSGRANTS_FIGURES_CACHE_SECONDS = 3600
     cache.clear()
@@ -154,7 +154,7 @@ def main() -> None:
         row(name, off[name], warm, ("off", "repeated"))
     for name in pages:
         changed = measure(name, before=change_one)
-        row(name, off[name], changed, ("off", "after a submission"))
+        row(name, off[name], changed, ("off", "after a change"))
 
     settings.VCSGRANTS_FIGURES_CACHE_SECONDS = 0
     print("connection per request (CONN_MAX_AGE=0) against one kept open (60), figures cache off:")
