@@ -4,7 +4,8 @@ On a generated dataset (SQLite by default; DATABASE_URL for PostgreSQL), in-proc
 prints CPU milliseconds (this process: the app, and SQLite's own work, which runs in it) and queries per page:
 
 - **figures cache**: each dashboard and the Cabinet home page with the cache off, then on (a repeated view, and
-  the first view after a change (a return saved, as a submission or acceptance does), which works the figures out again and stores them);
+  the first view after a change (a return saved, as a submission or acceptance does), which works the figures
+  out again and stores them);
 - **SQLite statistics**: the same pages before and after `ANALYZE` (what `generate_scale_data` now runs);
 - **persistent connection**: a connection per request (CONN_MAX_AGE=0) against one kept open (60);
 - **gc.freeze()**: after warm-up, the same pages with the start-up objects frozen and not, alternating.

@@ -20,9 +20,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def generated():
     """Three generated programmes (generate_scale_data runs ANALYZE at its end)."""
-    call_command(
-        "generate_scale_data", programmes=3, orgs=30, agreements=60, kpis=3, years=2, slug="plan", stdout=io.StringIO(), verbosity=0
-    )
+    call_command("generate_scale_data", programmes=3, orgs=30, agreements=60, kpis=3, years=2, slug="plan", stdout=io.StringIO())
     return Programme.objects.filter(slug__startswith="plan-").order_by("slug").first()
 
 
