@@ -20,7 +20,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def generated():
     """Three generated programmes (generate_scale_data runs ANALYZE at its end)."""
-    call_command("generate_scale_data", programmes=3, orgs=30, agreements=60, kpis=3, years=2, slug="plan", stdout=io.StringIO())
+    size = dict(programmes=3, orgs=30, agreements=60, kpis=3, years=2)
+    call_command("generate_scale_data", slug="plan", stdout=io.StringIO(), stderr=io.StringIO(), **size)
     return Programme.objects.filter(slug__startswith="plan-").order_by("slug").first()
 
 
