@@ -165,13 +165,12 @@ BROWSER_XDIST := -n 2 --dist loadfile
 # tests/conftest.py sets the order the modules are handed out in (the demo's first, then the slow ones) and turns
 # off xdist's own reordering (--loadscope-reorder), so each worker loads the demo once.
 XDIST := -n 2 --dist loadfile
-# The accessibility crawl (every page for every role through axe-core) runs on its own, `make test-a11y`: about five
-# minutes on two cores, and it still reports the faults the accessibility statement lists (docs/development/testing.md).
+# The accessibility crawl (every page for every role through axe-core, issue 18) is one of the browser tests;
+# `make test-a11y` runs it alone (docs/development/testing.md).
 A11Y_CRAWL := tests/browser/test_accessibility_crawl.py tests/browser/test_accessibility_crawl_other_roles.py
-NOT_CRAWL := $(foreach module,$(A11Y_CRAWL),--ignore=$(module))
-test-sqlite: $(STAMP) ensure-chromium ensure-oidc-provider
+test-sqlite: $(STAMP) ensure-chromium ensure-oidc-provider ensure-postgres
 	env -u DATABASE_URL $(PYTEST) $(XDIST) --ignore=tests/browser
-	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) $(NOT_CRAWL) tests/browser
+	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) tests/browser
 
 test-a11y: $(STAMP) ensure-chromium
 	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) $(A11Y_CRAWL)
@@ -182,15 +181,18 @@ test-api-live: $(STAMP)
 	env -u DATABASE_URL $(PYTEST) -q tests/api/test_schemathesis_live.py
 
 test-browser: $(STAMP) ensure-chromium ensure-oidc-provider
-	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) $(NOT_CRAWL) tests/browser
+	env -u DATABASE_URL $(PYTEST) $(BROWSER_XDIST) tests/browser
 
-# The live-server modules always run on a SQLite database of their own (they test SQLite through DATABASE_URL and
-# the API over HTTP, and the production gunicorn, from the runtime-only install, on a throwaway SQLite file), so the
-# PostgreSQL run leaves them to test-sqlite rather than repeat them.
+# The live-server modules always run on a database of their own, whatever DATABASE_URL says (they test SQLite through
+# DATABASE_URL and the API over HTTP, and the production gunicorn, from the runtime-only install, on a throwaway SQLite
+# file; the two app servers start a PostgreSQL cluster of their own), so the PostgreSQL run leaves them to test-sqlite
+# rather than repeat them.
 LIVE_SQLITE_ONLY := --ignore=tests/api/test_schemathesis_live.py --ignore=tests/core/test_sqlite_concurrency.py \
-	--ignore=tests/core/test_production.py
+	--ignore=tests/core/test_production.py --ignore=tests/core/test_two_servers.py
+# It also leaves out the modules whose subject does not depend on the database engine (markup, files, pure
+# computations: ONE_ENGINE_MODULES in tests/conftest.py, marked one_engine), which the SQLite run has tested.
 test-postgres: $(STAMP) ensure-postgres
-	scripts/with_postgres.sh $(PYTEST) $(XDIST) --ignore=tests/browser $(LIVE_SQLITE_ONLY)
+	scripts/with_postgres.sh $(PYTEST) $(XDIST) --ignore=tests/browser $(LIVE_SQLITE_ONLY) -m "not one_engine"
 
 # Benchmarks print figures side by side; they are not part of `make test`.
 bench: $(STAMP)

@@ -123,8 +123,53 @@ SLOW_MODULES = (
     "tests/core/test_sqlite_concurrency.py",
     "tests/api/test_schemathesis_live.py",
     "tests/core/test_production.py",
+    "tests/core/test_two_servers.py",
     "tests/core/test_backup.py",
     "tests/workbook/test_damaged.py",
+)
+
+
+# Modules whose subject does not depend on the database engine: page markup and forms, files read and written, pure
+# computations, settings and processes. They run once, on SQLite; `make test-postgres` leaves them out
+# (`-m "not one_engine"`) so the PostgreSQL run repeats what the engine can change (queries, aggregates, transactions,
+# locking, the services, selectors and API, imports, backups, the demo's figures, and every page through the
+# permissions walk). Put a module here only when nothing it checks could come out differently on PostgreSQL.
+ONE_ENGINE_MODULES = (
+    "tests/api/test_schema.py",  # the OpenAPI document
+    "tests/api/test_schemathesis.py",  # the API's answers against its document (the writes are tests/api/test_writes_*)
+    "tests/core/test_about.py",
+    "tests/core/test_careless_input.py",
+    "tests/core/test_client_ip.py",
+    "tests/core/test_display_names.py",
+    "tests/core/test_encodings.py",
+    "tests/core/test_error_markup.py",
+    "tests/core/test_error_pages.py",
+    "tests/core/test_form_messages.py",
+    "tests/core/test_govuk_inputs.py",
+    "tests/core/test_hostile_files.py",  # refused before anything is written
+    "tests/core/test_money.py",
+    "tests/core/test_observability.py",
+    "tests/core/test_shared_storage.py",
+    "tests/core/test_sso.py",
+    "tests/core/test_tables_and_charts.py",
+    "tests/core/test_two_factor.py",
+    "tests/core/test_uploads.py",
+    "tests/demo/test_guard.py",  # the demo itself loads on PostgreSQL for every demo module
+    "tests/demo/test_production.py",
+    "tests/equity/test_areas_csv.py",
+    "tests/equity/test_engine.py",
+    "tests/equity/test_engine_properties.py",
+    "tests/equity/test_measures.py",
+    "tests/funding/test_careless_input.py",
+    "tests/funding/test_multiyear_arithmetic.py",
+    "tests/funding/test_partners_arithmetic.py",
+    "tests/monitoring/test_rag.py",
+    "tests/monitoring/test_spreadsheets.py",
+    "tests/monitoring/test_template_formulas.py",
+    "tests/notifications/test_notify.py",
+    "tests/opendata/test_quality.py",
+    "tests/opendata/test_schema.py",
+    "tests/reports/test_reports.py",  # Word and PDF rendering (the figures: test_sections, test_issued)
 )
 
 
@@ -149,6 +194,9 @@ def pytest_collection_modifyitems(session, config, items):
         return (module not in demo_modules, not slow, -tests_in[module])
 
     items.sort(key=order)
+    for item in items:
+        if any(str(item.path).endswith(path) for path in ONE_ENGINE_MODULES):
+            item.add_marker("one_engine")
 
 
 class SharedDemo:

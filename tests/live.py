@@ -4,10 +4,13 @@ loopback port, against a SQLite file named by DATABASE_URL=sqlite:///… holding
 Used by the live schemathesis run (tests/api/test_schemathesis_live.py) and the SQLite concurrency tests
 (tests/core/test_sqlite_concurrency.py). The server is started and stopped by the fixture that uses it; its output
 goes to a log file in the test's folder, shown when it fails to start.
+
+`throwaway_postgres` starts a PostgreSQL cluster of a test's own (tests/core/test_two_servers.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -137,3 +140,36 @@ def start(folder: Path, users: list[str] | None = None, *, demo: Path, workers: 
             time.sleep(0.2)
     server.stop()
     raise RuntimeError(f"gunicorn did not answer /healthz within 30 s:\n{log.read_text()}")
+
+
+# Prints the cluster's address, then waits until the test closes its stdin; scripts/with_postgres.sh then stops the
+# cluster and removes its folder.
+HOLD_CLUSTER = "import os, sys; print(os.environ['DATABASE_URL'], flush=True); sys.stdin.read()"
+
+
+@contextlib.contextmanager
+def throwaway_postgres(log: Path):
+    """A PostgreSQL cluster of its own for the `with` block, started by scripts/with_postgres.sh (the same script as
+    `make test-postgres`, so it fails loudly where the server binaries are missing); yields its DATABASE_URL."""
+    with log.open("w") as handle:
+        holder = subprocess.Popen(  # noqa: S603 - our script and our interpreter, fixed arguments, no shell
+            [str(ROOT / "scripts" / "with_postgres.sh"), sys.executable, "-c", HOLD_CLUSTER],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=handle,
+            text=True,
+        )
+    try:
+        url = holder.stdout.readline().strip()
+        if not url.startswith("postgres://"):
+            holder.wait(timeout=30)
+            raise RuntimeError(f"scripts/with_postgres.sh did not start PostgreSQL:\n{log.read_text()}")
+        yield url
+    finally:
+        holder.stdin.close()  # the holding command ends; the script stops the cluster (pg_ctl -m fast)
+        try:
+            holder.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            holder.terminate()  # the script forwards TERM and still stops the cluster
+            holder.wait(timeout=30)
+        holder.stdout.close()

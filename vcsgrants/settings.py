@@ -111,7 +111,11 @@ TEMPLATES = [
                 "vcsgrants.hub.navigation.navigation",
                 "vcsgrants.core.council.council",
             ],
-            "builtins": ["vcsgrants.core.templatetags.money", "vcsgrants.core.templatetags.tables"],
+            "builtins": [
+                "vcsgrants.core.templatetags.money",
+                "vcsgrants.core.templatetags.tables",
+                "vcsgrants.core.templatetags.govuk_forms",
+            ],
         },
     }
 ]
@@ -409,6 +413,15 @@ EMAIL_BACKEND = os.environ.get(
     "EMAIL_BACKEND",
     "django.core.mail.backends.smtp.EmailBackend" if EMAIL_HOST else "django.core.mail.backends.console.EmailBackend",
 )
+# VCSGRANTS_EMAIL=notify sends every e-mail through GOV.UK Notify instead (vcsgrants/notifications/notify.py), with
+# the council's API key and its one template of ((subject)) and ((body)); `manage.py check` refuses a half-made set.
+VCSGRANTS_EMAIL = os.environ.get("VCSGRANTS_EMAIL", "").strip().lower()
+VCSGRANTS_NOTIFY_API_KEY = os.environ.get("VCSGRANTS_NOTIFY_API_KEY", "").strip()
+VCSGRANTS_NOTIFY_TEMPLATE_ID = os.environ.get("VCSGRANTS_NOTIFY_TEMPLATE_ID", "").strip()
+VCSGRANTS_NOTIFY_REPLY_TO_ID = os.environ.get("VCSGRANTS_NOTIFY_REPLY_TO_ID", "").strip()
+VCSGRANTS_NOTIFY_BASE_URL = os.environ.get("VCSGRANTS_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk").strip()
+if VCSGRANTS_EMAIL == "notify":
+    EMAIL_BACKEND = "vcsgrants.notifications.notify.NotifyEmailBackend"
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", 587))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")

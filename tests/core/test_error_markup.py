@@ -116,3 +116,21 @@ def test_allocation_errors_are_styled_the_govuk_way_and_name_the_district(office
     assert message.text_content().strip() == f"Error: {expected}"
     assert message.getparent().get("class").endswith("govuk-form-group--error")
     assert doc.xpath('//div[contains(@class, "govuk-error-summary")]//a/text()') == [expected]
+
+
+class WholeFormProblemForm(GovukForm):
+    kind = forms.ChoiceField(label="Kind of group", choices=[("a", "A charity")], widget=forms.RadioSelect, required=False)
+    name = forms.CharField(label="Name of the group", required=False)
+
+    def clean(self):
+        raise forms.ValidationError("Give a kind or a name.")
+
+
+def test_a_problem_with_the_whole_form_links_to_its_first_field():
+    form = WholeFormProblemForm(data={})
+    assert not form.is_valid()
+    doc = lxml.html.fromstring(render_to_string("govuk/error_summary.html", {"form": form}) + form.render())
+    [link] = doc.xpath('//div[contains(@class, "govuk-error-summary")]//a')
+    assert link.text_content() == "Give a kind or a name."
+    assert link.get("href") == "#id_kind_0"  # the first option of the first question
+    assert doc.xpath('//*[@id="id_kind_0"]')

@@ -106,19 +106,24 @@ def free_port() -> int:
 class Site:
     """HTTP to the gunicorn under test, as nginx would send it (Host and X-Forwarded-Proto)."""
 
-    def __init__(self, port: int):
+    def __init__(self, port: int, *, timeout: float = 30):
         self.port = port
+        self.timeout = timeout
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, *, https: bool = True, body: dict | None = None, headers: dict | None = None):
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+    def request(
+        self, method: str, path: str, *, https: bool = True, body: dict | bytes | None = None, headers: dict | None = None
+    ):
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         sent = {"Host": "grants.example.test", **(headers or {})}
         if https:
             sent["X-Forwarded-Proto"] = "https"
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         data = None
-        if body is not None:
+        if isinstance(body, bytes):  # already encoded (a multipart upload): the caller's headers give its type
+            data = body
+        elif body is not None:
             data = urllib.parse.urlencode(body)
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         conn.request(method, path, body=data, headers=sent)

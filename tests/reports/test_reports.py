@@ -107,6 +107,12 @@ def test_the_pdf_has_the_report_appendix_and_page_numbers(demo):
     assert f"Page 1 of {len(pages)}" in pages[0]
     assert "Appendix 2" in pages[-1] and "£452,228.00" in pages[-1]
     assert "Total" in pages[-1]
+    # Tagged for assistive technology (PDF/UA-1): a structure tree, marked content, the language and the title.
+    root = reader.trailer["/Root"]
+    assert "/StructTreeRoot" in root and root["/MarkInfo"]["/Marked"]
+    assert root["/Lang"] == "en-GB"
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"]
+    assert reader.metadata.title == report_content(demo).report.title
 
 
 def test_the_report_carries_the_councils_name_and_logo_in_pdf_and_word(demo, settings, tmp_path):

@@ -9,6 +9,7 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from vcsgrants.core import health
         from vcsgrants.core.people import invitation_wanted
+        from vcsgrants.notifications import notify  # noqa: F401 - registers the GOV.UK Notify settings check
         from vcsgrants.notifications.health import check_outbox
         from vcsgrants.notifications.invitations import queue_invitation
 

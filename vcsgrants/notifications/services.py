@@ -193,6 +193,7 @@ def _message(notification: Notification, mail_connection, sender: str | None = N
         headers={
             "Auto-Submitted": "auto-generated",
             "X-VCS-Grants-Notification": notification.kind,
+            "X-VCS-Grants-Outbox-Id": str(notification.pk),  # GOV.UK Notify's reference (notify.py)
             # Under the service's own domain (VCSGRANTS_BASE_URL), not the machine's name (often "localhost").
             "Message-ID": make_msgid(domain=email_domain()),
         },
