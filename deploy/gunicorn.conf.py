@@ -33,3 +33,20 @@ max_requests_jitter = 100
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG") or None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+
+def post_worker_init(worker):
+    """Once a worker has loaded the app: load every view module (the URLconf) as the first request would, then move
+    everything made so far to the garbage collector's permanent generation (`gc.freeze()`, as the Python docs advise
+    for long-lived objects made at start-up). Django's modules, models, URL patterns and settings then no longer count
+    towards, nor get scanned by, the full collections that a large page's allocations set off: measured in
+    docs/development/benchmarks.md ("Process and database tuning"). GUNICORN_GC_FREEZE=0 turns it off."""
+    if os.environ.get("GUNICORN_GC_FREEZE", "1") == "0":
+        return
+    import gc
+
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view module now, not on the first request
+    gc.collect()
+    gc.freeze()

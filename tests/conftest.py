@@ -8,6 +8,7 @@ import contextlib
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import transaction
 from django.test import override_settings
@@ -32,6 +33,15 @@ def _council_settings_read_afresh():
     forget()
     yield
     forget()
+
+
+@pytest.fixture(autouse=True)
+def _figures_cache_emptied():
+    """The performance figures are cached under a version made of row ids (vcsgrants.core.figures_cache); a rolled-back
+    test's ids come round again on SQLite, so its cached figures must not outlive it."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 DB_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}

@@ -42,8 +42,17 @@ STORAGES = {
     "staticfiles": {"BACKEND": "vcsgrants.core.staticfiles.StaticFilesStorage"},
 }
 
+# Database connections are kept open between requests: PostgreSQL's for 60 s with a health check (settings.database_config,
+# CONN_MAX_AGE and CONN_HEALTH_CHECKS), and SQLite's too here, where each gunicorn worker is one process with one
+# thread: opening one costs about 3 ms of CPU a request (docs/development/benchmarks.md), and a kept connection is
+# the one SQLite's periodic PRAGMA optimize learns from (core.database). SQLITE_CONN_MAX_AGE=0: a connection a request.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("SQLITE_CONN_MAX_AGE", 300))  # noqa: F405
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
+
 # One cache shared by every gunicorn worker and every app server (the consultation form's rate
-# limit counts in it): a table in the database. Create it once, after migrate:
+# limit counts in it, and the performance figures are kept in it: core.figures_cache): a table in the database.
+# Create it once, after migrate:
 #   python manage.py createcachetable
 CACHES = {
     "default": {

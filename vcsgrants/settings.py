@@ -152,6 +152,12 @@ def database_config(url: str | None) -> dict:
 
 
 DATABASES = {"default": database_config(os.environ.get("DATABASE_URL"))}
+# SQLite's PRAGMA optimize at the end of every this-many requests of a process, on a connection kept open
+# (CONN_MAX_AGE): it re-analyses what the connection's queries found stale (vcsgrants/core/database.py). 0: never.
+SQLITE_OPTIMIZE_EVERY = int(os.environ.get("SQLITE_OPTIMIZE_EVERY", 500))
+# The performance figures (dashboards, home-page headlines) are kept in the shared cache (CACHES) for this long,
+# keyed by a version of the data they read, so a change shows at once (vcsgrants/core/figures_cache.py). 0: off.
+VCSGRANTS_FIGURES_CACHE_SECONDS = int(os.environ.get("VCSGRANTS_FIGURES_CACHE_SECONDS", 24 * 60 * 60))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "core.User"

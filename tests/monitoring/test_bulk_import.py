@@ -235,7 +235,7 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(framework, officer, d
         import_returns_csv(programme=programme, data=small.encode(), actor=officer)
     with django_assert_max_num_queries(len(few.captured_queries)):
         import_returns_csv(programme=programme, data=large.encode(), actor=officer)
-    assert len(few.captured_queries) <= 15
+    assert len(few.captured_queries) <= 17  # with ANALYZE of the returns and values tables after the load
     assert ReturnValue.objects.count() == 210
 
 

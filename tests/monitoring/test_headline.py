@@ -25,7 +25,9 @@ def same_headline(programme) -> str:
     with CaptureQueriesContext(connection) as queries:
         found = dashboards.performance_headline(programme)
     assert found == expected
-    assert len(queries) <= 9  # settings, the returns index (3), the framework (3 with the index given), figures (2)
+    # the figures' version (core.figures_cache), then, worked out afresh as the version has changed: settings, the
+    # returns index (3), the framework (3 with the index given), figures (2)
+    assert len(queries) <= 10
     return found
 
 

@@ -8,12 +8,15 @@ class CoreConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.core.signals import request_finished
 
         from vcsgrants.core import sso, two_factor, uploads  # noqa: F401 - register the SSO, two-factor and FILE_LIMITS checks
+        from vcsgrants.core.database import optimise_now_and_then
         from vcsgrants.core.sessions import mark_touched_on_sign_in
 
         user_logged_in.connect(mark_touched_on_sign_in, dispatch_uid="vcsgrants-idle-session")
         user_logged_in.connect(two_factor.note_sign_in, dispatch_uid="vcsgrants-two-factor")
+        request_finished.connect(optimise_now_and_then, dispatch_uid="vcsgrants-sqlite-optimize")
 
         # The worker's scheduled tasks (core.schedule) and /readyz's look at the task queue (core.health).
         from vcsgrants.core import health, schedule, tasks

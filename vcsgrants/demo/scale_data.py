@@ -22,6 +22,7 @@ from typing import TextIO
 from django.db import connection, models
 from django.utils import timezone
 
+from vcsgrants.core import database
 from vcsgrants.core.models import Area, FinancialYear, Organisation, User
 from vcsgrants.core.money import financial_year_start, quarterly_in_advance
 from vcsgrants.funding.models import (
@@ -459,9 +460,6 @@ def generate(*, size: Size, slug: str, seed: int = 1, progress_stream: TextIO | 
 
 
 def analyse() -> None:
-    """PostgreSQL: fresh planner statistics, so the first pages after a bulk load do not plan for empty tables."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in (Agreement, FundingLine, PaymentInstalment, KpiTarget, Return, ReturnValue, Organisation):
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    """Fresh planner statistics on both databases (core.database.analyse), so the first pages after a bulk load are not
+    planned for empty tables (PostgreSQL) or without statistics at all (SQLite, which then scanned every target)."""
+    database.analyse(connection)

@@ -38,12 +38,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import BigIntegerField, Exists, F, OuterRef, Q
 from django.db.models.functions import Cast, Round
+from django.utils import timezone
 
 from vcsgrants.core.council import area_word, whole_area_name
-from vcsgrants.core.models import Area
+from vcsgrants.core.figures_cache import remember
+from vcsgrants.core.models import Area, CouncilSettings, Organisation
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.services import parse_financial_year_label
-from vcsgrants.funding.models import Agreement, Programme
+from vcsgrants.funding.models import Agreement, Programme, Variation
 from vcsgrants.monitoring.coverage import (
     DEFAULT_MINIMUM_PERCENT,
     Coverage,
@@ -651,6 +653,10 @@ class PerformanceReport:
     data: PerformanceData
     minimum_coverage: int = DEFAULT_MINIMUM_PERCENT
     default_found: bool = True  # some quarter meets the minimum coverage (else the default is the latest with data)
+    cache_key: tuple | None = None  # set when the report came through the shared cache: its roll-ups are kept there too
+
+    def _remembered(self, name: str, compute):
+        return compute() if self.cache_key is None else remember(f"performance-{name}", self.cache_key, compute)
 
     @cached_property
     def coverage(self) -> Coverage | None:
@@ -679,11 +685,11 @@ class PerformanceReport:
 
     @cached_property
     def providers(self) -> list[GroupRollup]:
-        return provider_rollups(self.data, self.period)
+        return self._remembered("providers", lambda: provider_rollups(self.data, self.period))
 
     @cached_property
     def districts(self) -> list[GroupRollup]:
-        return district_rollups(self.data, self.period)
+        return self._remembered("districts", lambda: district_rollups(self.data, self.period))
 
     @property
     def counts(self) -> dict[Rating, int]:
@@ -711,11 +717,59 @@ def performance_report(
     latest with any figures when none does yet. Nine queries (ten or eleven the first time the settings are read).
     `as_at` (a report's 'figures as at' date): only the returns submitted by then count, for the default quarter and
     the coverage too (a return's status is today's: when it was accepted is not recorded).
+
+    Without `as_at`, the figures are kept in the shared cache under `figures_version` (one query): a repeated view
+    of the same quarter costs that query and reading the cache; any change the figures read makes a new version,
+    so the next view works them out afresh. The providers' and districts' roll-ups are kept the same way.
     """
+    if as_at is not None:
+        return _performance_report(programme, year, quarter, as_at)
+    key = ("report", programme.pk, year, quarter, timezone.localdate(), figures_version(programme))
+    period, periods, data, minimum, found = remember(
+        "performance", key, lambda: _report_parts(_performance_report(programme, year, quarter, None))
+    )
+    return PerformanceReport(programme, period, periods, data, minimum, default_found=found, cache_key=key)
+
+
+def _performance_report(programme: Programme, year: str | None, quarter: str | None, as_at: dt.date | None) -> PerformanceReport:
     settings, returns, periods, period, found = _report_period(programme, year, quarter, as_at)
     framework = load_framework(programme, [period.start_year - 1, period.start_year], settings, returns)
     data = load_figures(programme, framework, as_at=as_at)
     return PerformanceReport(programme, period, periods, data, settings.minimum_coverage, default_found=found is not None)
+
+
+def _report_parts(report: PerformanceReport) -> tuple:
+    """What a report keeps in the cache: everything but the programme itself (read afresh on every view)."""
+    return report.period, report.periods, report.data, report.minimum_coverage, report.default_found
+
+
+def figures_version(programme: Programme) -> tuple[int | None, ...]:
+    """A version of everything the programme's performance figures read, in one query: the highest history id of the
+    programme's returns other than drafts (a submission, query, answer, acceptance, an answer's changed values, a
+    bulk import), and the highest history (or row) id of the framework, targets, monitoring settings, agreements,
+    variations, organisations, areas and the council's settings (rarely changed, so read across all programmes,
+    each one index lookup). Every change to them through the services writes a history row with a higher id, so
+    the version rises: figures keyed by it are never stale. Drafts are left out: saving one changes no figure.
+    """
+
+    def top(model, column: str = "history_id") -> str:
+        return f"(SELECT MAX({qn(column)}) FROM {qn(model._meta.db_table)})"  # noqa: S608 - our own tables
+
+    qn = connection.ops.quote_name
+    returns, agreements = Return.history.model._meta.db_table, Agreement._meta.db_table
+    sql = ", ".join(
+        [
+            f"(SELECT MAX(h.{qn('history_id')}) FROM {qn(returns)} h WHERE h.{qn('status')} <> %s AND "  # noqa: S608
+            f"h.{qn('agreement_id')} IN (SELECT a.{qn('id')} FROM {qn(agreements)} a WHERE a.{qn('programme_id')} = %s))",
+            *(top(m.history.model) for m in (Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement)),
+            *(top(m.history.model) for m in (Organisation, Area, CouncilSettings)),
+            top(KpiVersion, "id"),
+            top(Variation, "id"),
+        ]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", [Return.Status.DRAFT, programme.pk])  # noqa: S608 - no user input in the text
+        return tuple(cursor.fetchone())
 
 
 def _report_period(programme: Programme, year: str | None, quarter: str | None, as_at: dt.date | None):
@@ -735,9 +789,16 @@ def performance_headline(programme: Programme) -> str:
     and figures, reading only what it needs: the quarter's own financial year, not the year before (which only the
     direction of travel reads). Nine queries (ten or eleven the first time the settings are read), whatever the size,
     as the full report, but about half the figures it reads; for the home pages, which show five programmes' headlines.
+    Kept in the shared cache under `figures_version`: a repeated view costs one query.
 
     Equal to the report's headline because the KPIs shown and their ratings read only the quarter's year: the
     framework's retired KPIs are shown only where they have figures that year, and a rating is the year to date."""
+    return remember(
+        "headline", (programme.pk, timezone.localdate(), figures_version(programme)), lambda: _performance_headline(programme)
+    )
+
+
+def _performance_headline(programme: Programme) -> str:
     settings, returns, _, period, _ = _report_period(programme, None, None, None)
     data = load_figures(programme, load_framework(programme, [period.start_year], settings, returns))
     return headline(programme_rollup(data, period), period, data.coverage(period))

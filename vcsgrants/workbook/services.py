@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from vcsgrants.core.audit import record_event
 from vcsgrants.core.council import current as current_council
+from vcsgrants.core.database import analyse
 from vcsgrants.core.models import Area, FinancialYear, Organisation, User, org_id_validator
 from vcsgrants.core.money import apportion, pounds, quarter_end, quarter_starts, quarterly_in_advance
 from vcsgrants.core.problems import ProblemList
@@ -1182,6 +1183,8 @@ def import_workbook(*, data: bytes, filename: str, actor: User, progress=None) -
                 summary=f"Imported {filename}: " + "; ".join(result.lines()),
                 data={name: vars(c) for name, c in plan.counts.items()},
             )
+    if result.changed:
+        analyse()  # statistics for the planner after a bulk load (core.database)
     result.seconds = time.perf_counter() - started
     phases["write"] = result.seconds - phases["read"] - phases["check"]
     return result

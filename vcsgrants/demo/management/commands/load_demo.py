@@ -20,6 +20,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from vcsgrants.core.database import analyse
 from vcsgrants.core.models import User
 from vcsgrants.demo import PRODUCTION_REFUSAL, funding, production_settings_active
 from vcsgrants.demo.calls import load_calls_users
@@ -132,6 +133,7 @@ class Command(BaseCommand):
                         "Queued the demo reminders as on 6 February 2023 (demo users get <username>@example.org addresses)."
                     )
                 )
+        analyse()  # planner statistics for what was just loaded (core.database)
         self.print_logins(users.values(), password=password)
 
     def print_logins(self, users: Iterable[User], *, password: str | None) -> None:

@@ -1,0 +1,57 @@
+"""Figures worked out once per change of what they read, kept in the shared cache (Django's default cache:
+the database table `vcsgrants_cache` in production, so every gunicorn worker and app server shares them).
+
+`remember(namespace, key, compute)` gives what `compute()` returns, from the cache when the same key was seen
+before. The key must hold a *version of the data* the figures read (for example the highest history id of the
+returns they count), never a time alone: then a change to the data makes a new key, and the very next view
+works the figures out afresh; nothing stale is ever shown and nothing needs to be deleted. Old entries simply
+expire (`VCSGRANTS_FIGURES_CACHE_SECONDS`, a day by default; 0 turns the cache off).
+
+Values are pickled and compressed (zlib, fast level), so a large programme's figures take a few hundred KB, not
+megabytes, in the cache table. A value that cannot be read back (written by another release) is worked out again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import pickle  # nosec B403 - only our own values, written by `remember` below, are ever read back
+import zlib
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+from django.conf import settings
+from django.core.cache import cache
+
+T = TypeVar("T")
+
+# Part of every key: bump it when a cached class changes shape, so a deploy never reads the old release's values.
+FORMAT = 1
+DEFAULT_SECONDS = 24 * 60 * 60
+
+
+def cache_seconds() -> int:
+    """How long an entry is kept (settings.VCSGRANTS_FIGURES_CACHE_SECONDS); 0 or less: not cached at all."""
+    return int(getattr(settings, "VCSGRANTS_FIGURES_CACHE_SECONDS", DEFAULT_SECONDS))
+
+
+def cache_key(namespace: str, key: tuple[Hashable, ...]) -> str:
+    """The cache key for a namespace and a tuple of plain values (ids, strings, dates, numbers)."""
+    digest = hashlib.sha256(repr((FORMAT, key)).encode()).hexdigest()[:40]
+    return f"vcsgrants:figures:{namespace}:{digest}"
+
+
+def remember(namespace: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+    """`compute()`'s value for `key`, from the shared cache when there, else worked out and stored."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return compute()
+    name = cache_key(namespace, key)
+    blob = cache.get(name)
+    if blob is not None:
+        try:
+            return pickle.loads(zlib.decompress(blob))  # noqa: S301  # nosec B301 - written by us, just below
+        except Exception:  # noqa: BLE001, S110 - another release's value, or a damaged one: work it out again
+            pass
+    value = compute()
+    cache.set(name, zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1), seconds)
+    return value
