@@ -18,6 +18,7 @@ from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.money import long_date
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_from_label
 from vcsgrants.funding.forms import payments as forms
@@ -154,6 +155,8 @@ def _payment_list_page(request, *, form=None, earlier=None, ticked=(), status=20
         "funding/payment_list.html",
         {
             "page": page,
+            # The instalments shown: a page of them (the totals above and the downloads are every row's).
+            "shown": paginate(request, page.rows, PAYMENTS_PER_PAGE, anchor="payments-table"),
             "views": payment_selectors.VIEWS,
             "years": FinancialYear.objects.filter(start_year__in=_instalment_years()).order_by("-start_year"),
             "year_label": year_label,
@@ -167,6 +170,10 @@ def _payment_list_page(request, *, form=None, earlier=None, ticked=(), status=20
         },
         status=status,
     )
+
+
+# Instalments on a page of the list: a payment run ticks them one page at a time.
+PAYMENTS_PER_PAGE = 100
 
 
 def _instalment_years():
