@@ -1,8 +1,8 @@
 """One way to page a long list: `paginate` in the view, `includes/pagination.html` in the template.
 
-The rule (docs/development/performance.md): a list or table that can hold more than about 50 rows when a large
-funder's data is loaded is paged (or summarised), never shown whole; its downloads still give every row. A page
-keeps the request's other query parameters (filters, the year, the quarter, another table's page) on its links.
+The rule (docs/development/architecture.md, "Long lists page"): a list or table that can hold more than about 50
+rows when a large funder's data is loaded is paged (or summarised), never shown whole; its downloads still give
+every row. A page keeps the request's other query parameters (filters, the year, the quarter, another table's page) on its links.
 """
 
 from __future__ import annotations

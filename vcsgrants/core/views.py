@@ -4,7 +4,6 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +14,7 @@ from vcsgrants.core import audit, council, exports, health, services
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import AreaForm, AreaIndicatorForm, AreaRetireForm, OrganisationForm, apply_validation_error
 from vcsgrants.core.models import Area, AreaIndicator, AuditEvent, Organisation
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 
 
@@ -185,7 +185,7 @@ def indicator_edit(request, pk=None):
 def audit_log(request):
     require(request.user, "core.view_audit")
     events = AuditEvent.objects.select_related("actor")
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = paginate(request, events, 50)
     downloads = exports.download_links(request, "core:audit-log-export")
     return render(request, "core/audit_log.html", {"page": page, "page_title": "Audit log", "downloads": downloads})
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -81,7 +80,7 @@ def _full_queue(request, key):
 def queue(request, key):
     """One home-page queue in full, oldest first, a page at a time."""
     title, rows, make = _full_queue(request, key)
-    page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows, QUEUE_PAGE_SIZE)
     return render(
         request,
         "hub/queue.html",
