@@ -28,9 +28,10 @@ pytestmark = pytest.mark.django_db
 # 24 and 1,404 values; the last quarter of each is open for the providers to file.
 SIZES = {"small": dict(orgs=2, kpis=2, years=2, open_quarters=1), "large": dict(orgs=12, kpis=9, years=4, open_quarters=1)}
 
-# who asks, the page, and the bound: today's count plus a spare (36 for the programme page; 16 for the dashboards: session, user, programme,
-# roles, settings, the returns index (agreements, target years, returns), outcomes, versions, areas, values,
-# targets, the council settings and two for the navigation; 15 for an agreement's monitoring page, with a spare pair).
+# who asks, the page, and the bound: today's count plus a spare (36 for the programme page; 16 for the dashboards:
+# session, user, programme, roles, settings, the returns index (agreements, target years, returns), outcomes,
+# versions, areas, values, targets, the council settings and two for the navigation; 15 for an agreement's
+# monitoring page, with a spare pair).
 PAGES = {
     "programme page": ("officer", "/programmes/{slug}/", 37),
     "programme dashboard": ("officer", "/programmes/{slug}/performance/", 17),

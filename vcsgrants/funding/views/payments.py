@@ -150,13 +150,15 @@ def _payment_list_page(request, *, form=None, earlier=None, ticked=(), status=20
     if can_record and form is None:
         form = forms.PaymentRunForm(initial={"paid_on": dt.date.today()})
     query = request.GET.urlencode()
+    # The instalments shown: a page of them (the totals above and the downloads are every row's).
+    shown = paginate(request, page.keys, PAYMENTS_PER_PAGE, anchor="payments-table")
     return render(
         request,
         "funding/payment_list.html",
         {
             "page": page,
-            # The instalments shown: a page of them (the totals above and the downloads are every row's).
-            "shown": paginate(request, page.rows, PAYMENTS_PER_PAGE, anchor="payments-table"),
+            "shown": shown,
+            "shown_rows": payment_selectors.listed_rows(shown.object_list),
             "views": payment_selectors.VIEWS,
             "years": FinancialYear.objects.filter(start_year__in=_instalment_years()).order_by("-start_year"),
             "year_label": year_label,
