@@ -119,3 +119,13 @@ def test_a_permission_without_an_object_is_asked_once_a_request():
     assert not User.objects.get(pk=user.pk).has_perm("funding.manage_programme")  # the next request asks again
     user.forget_permissions()
     assert not user.has_perm("funding.manage_programme")
+
+
+def test_the_organisations_list_pages_and_finds_by_name(world, client):
+    client.force_login(world["officer"])
+    first = client.get("/organisations/").content.decode()
+    assert first.count('<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link"') == 50
+    assert 'aria-label="Pages of organisations"' in first
+    name = Agreement.objects.order_by("reference").first().organisation.name
+    found = client.get("/organisations/", {"q": name.lower(), "kind": "provider"}).content.decode()
+    assert found.count('<tr class="govuk-table__row"><td class="govuk-table__cell"><a class="govuk-link"') == 1

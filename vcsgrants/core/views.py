@@ -4,6 +4,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -45,16 +46,23 @@ def council_logo(request):
 
 
 def organisation_list(request):
+    """A page of organisations (50 to a page), by kind (?kind=) and found by name or Org-ID (?q=)."""
     require(request.user, "core.view_organisation_list")
     organisations = Organisation.objects.select_related("successor", "parent")
     kind = request.GET.get("kind")
     if kind in Organisation.Kind.values:
         organisations = organisations.filter(kind=kind)
+    search = request.GET.get("q", "").strip()
+    if search:
+        organisations = organisations.filter(Q(name__icontains=search) | Q(org_id__icontains=search))
+    page = paginate(request, organisations)
     return render(
         request,
         "core/organisation_list.html",
         {
-            "organisations": organisations,
+            "organisations": page.object_list,
+            "page": page,
+            "search": search,
             "kinds": Organisation.Kind.choices,
             "kind": kind,
             "page_title": "Organisations",
