@@ -204,6 +204,26 @@ class Organisation(models.Model):
 class User(AbstractUser):
     organisation = models.ForeignKey(Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="users")
 
+    def has_perm(self, perm: str, obj=None) -> bool:
+        """Django's check, remembered for this user object when it asks about no object (a role-wide permission).
+
+        request.user is a fresh object each request, so this is a per-request memo: a page asks `perms.x.y` (or
+        has_perm) per table row and the rules run once (docs/development/architecture.md, "Long lists page").
+        Answers about an object are not remembered: the object may change within the request (a return submitted).
+        """
+        if obj is not None:
+            return super().has_perm(perm, obj)
+        memo = self.__dict__.setdefault("_perm_memo", {})
+        key = (perm, self.is_active, self.is_superuser)
+        if key not in memo:
+            memo[key] = super().has_perm(perm)
+        return memo[key]
+
+    def forget_permissions(self) -> None:
+        """Forget the remembered answers and roles (after this user's roles or organisation change in a request)."""
+        self.__dict__.pop("_perm_memo", None)
+        self.__dict__.pop("_role_names", None)
+
     def has_role(self, role: str) -> bool:
         if not self.is_active:
             return False

@@ -225,8 +225,7 @@ def _is_administrator(person: User, roles: Iterable[str] | None = None) -> bool:
 def _set_roles(person: User, roles: Iterable[str]) -> None:
     groups = [Group.objects.get_or_create(name=Role(r).value)[0] for r in roles]
     person.groups.set(groups)
-    if hasattr(person, "_role_names"):
-        del person._role_names
+    person.forget_permissions()
 
 
 def _queue_invitation(person: User, invited_by: User | None, roles: Iterable[str]) -> None:

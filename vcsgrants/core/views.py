@@ -4,7 +4,7 @@ import mimetypes
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,6 +15,7 @@ from vcsgrants.core import audit, council, exports, health, services
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import AreaForm, AreaIndicatorForm, AreaRetireForm, OrganisationForm, apply_validation_error
 from vcsgrants.core.models import Area, AreaIndicator, AuditEvent, Organisation
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 
 
@@ -45,16 +46,23 @@ def council_logo(request):
 
 
 def organisation_list(request):
+    """A page of organisations (50 to a page), by kind (?kind=) and found by name or Org-ID (?q=)."""
     require(request.user, "core.view_organisation_list")
     organisations = Organisation.objects.select_related("successor", "parent")
     kind = request.GET.get("kind")
     if kind in Organisation.Kind.values:
         organisations = organisations.filter(kind=kind)
+    search = request.GET.get("q", "").strip()
+    if search:
+        organisations = organisations.filter(Q(name__icontains=search) | Q(org_id__icontains=search))
+    page = paginate(request, organisations)
     return render(
         request,
         "core/organisation_list.html",
         {
-            "organisations": organisations,
+            "organisations": page.object_list,
+            "page": page,
+            "search": search,
             "kinds": Organisation.Kind.choices,
             "kind": kind,
             "page_title": "Organisations",
@@ -185,7 +193,7 @@ def indicator_edit(request, pk=None):
 def audit_log(request):
     require(request.user, "core.view_audit")
     events = AuditEvent.objects.select_related("actor")
-    page = Paginator(events, 50).get_page(request.GET.get("page"))
+    page = paginate(request, events, 50)
     downloads = exports.download_links(request, "core:audit-log-export")
     return render(request, "core/audit_log.html", {"page": page, "page_title": "Audit log", "downloads": downloads})
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
@@ -14,6 +13,7 @@ from vcsgrants.core.audit import events_for
 from vcsgrants.core.council import area_word
 from vcsgrants.core.history import history_rows
 from vcsgrants.core.models import Organisation, Role
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 from vcsgrants.core.rules import is_cabinet, is_finance, is_partner, manages_programmes
 from vcsgrants.core.years import year_from_label
@@ -80,7 +80,7 @@ def _full_queue(request, key):
 def queue(request, key):
     """One home-page queue in full, oldest first, a page at a time."""
     title, rows, make = _full_queue(request, key)
-    page = Paginator(rows, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, rows, QUEUE_PAGE_SIZE)
     return render(
         request,
         "hub/queue.html",
@@ -150,6 +150,8 @@ def programme_detail(request, slug):
         Prefetch("budgets", queryset=StreamBudget.objects.select_related("financial_year"))
     )
     monitoring = monitoring_settings_for(programme)  # when returns are due, the amber band (monitoring settings)
+    engagement = programme_engagement(programme=programme, user=request.user)  # meetings: engagement at a glance
+    agreements = agreement_selectors.agreements_visible_to(request.user).filter(programme=programme)
     context = {
         "programme": programme,
         "page_title": programme.name,
@@ -161,8 +163,12 @@ def programme_detail(request, slug):
         "allocations": Allocation.objects.filter(stream__programme=programme, financial_year=year).select_related(
             "stream", "area", "decision"
         ),
-        "agreements": agreement_selectors.agreements_visible_to(request.user).filter(programme=programme),
-        "engagement": programme_engagement(programme=programme, user=request.user),  # meetings: engagement at a glance
+        # Two long tables, each paged on its own (?agreements=, ?providers=), keeping the year and the other's page.
+        "agreements": paginate(request, agreements, param="agreements", anchor="agreements"),
+        "engagement": engagement,
+        "engagement_page": paginate(request, engagement.providers, param="providers", anchor="engagement-table")
+        if engagement
+        else None,
         "events": events_for(programme)[:20],
         "history": history_rows(programme.history.all(), 10),
         "can_manage": request.user.has_perm("funding.manage_programme"),

@@ -600,14 +600,25 @@ def outcome_rollups(
     return [GroupRollup(o.title, by_outcome.get(o.id, []), obj=o, coverage=whole) for o in data.outcomes]
 
 
-def provider_rollups(data: PerformanceData, period: Period) -> list[GroupRollup]:
-    """Each agreement with targets or values in the year, rated on its own KPIs."""
+def provider_rollups(
+    data: PerformanceData, period: Period, agreements: Iterable[AgreementInfo] | None = None
+) -> list[GroupRollup]:
+    """Each agreement with targets or values in the year (or each of `agreements`: a page of them), rated on its own KPIs."""
     groups = []
-    for agreement in data.agreements_with_data(period.start_year):
+    for agreement in data.agreements_with_data(period.start_year) if agreements is None else agreements:
         ids = {agreement.id}
         rows = [kpi_rollup(data, kpi, period, ids) for kpi in data.kpis_with_data(period.start_year, ids)]
         groups.append(GroupRollup(agreement.label, rows, obj=agreement, agreements=1, coverage=data.coverage(period, ids)))
     return groups
+
+
+def agreements_matching(report: PerformanceReport, text: str = "") -> list[AgreementInfo]:
+    """The agreements with data in the report's year whose provider's name or reference holds `text` (any case)."""
+    agreements = report.data.agreements_with_data(report.period.start_year)
+    if not text:
+        return agreements
+    needle = text.casefold()
+    return [a for a in agreements if needle in a.organisation.casefold() or needle in a.reference.casefold()]
 
 
 def district_rollups(data: PerformanceData, period: Period) -> list[GroupRollup]:
@@ -1014,20 +1025,21 @@ def _areas_text(data: PerformanceData, agreement: AgreementInfo) -> str:
     return ", ".join(names[i] for i in agreement.area_ids if i in names)
 
 
-def providers_summary_table(report: PerformanceReport) -> Table:
+def providers_summary_table(report: PerformanceReport, groups: Sequence[GroupRollup] | None = None) -> Table:
+    """Every provider's summary row (the download), or those of `groups` (a page of them)."""
     rows = [
         [text_cell(g.obj.organisation), text_cell(g.obj.reference), text_cell(_areas_text(report.data, g.obj))]
         + _summary_cells(g)
-        for g in report.providers
+        for g in (report.providers if groups is None else groups)
     ]
     lead = [("Provider", False), ("Agreement", False), (area_word(plural=True, capital=True), False)]
     return _table("providers-summary", f"Providers at {report.period.label}", lead, rows, SUMMARY_HEADERS)
 
 
-def providers_table(report: PerformanceReport) -> Table:
-    rows = [
-        [text_cell(g.obj.organisation), text_cell(g.obj.reference), *kpi_cells(r)] for g in report.providers for r in g.rollups
-    ]
+def providers_table(report: PerformanceReport, groups: Sequence[GroupRollup] | None = None) -> Table:
+    """Every provider's KPIs (the download), or those of `groups` (a page of them)."""
+    groups = report.providers if groups is None else groups
+    rows = [[text_cell(g.obj.organisation), text_cell(g.obj.reference), *kpi_cells(r)] for g in groups for r in g.rollups]
     lead = [("Provider", False), ("Agreement", False)]
     return _table("providers", f"KPIs by provider at {report.period.label}, year to date", lead, rows)
 
@@ -1039,8 +1051,10 @@ def districts_summary_table(report: PerformanceReport) -> Table:
     return _table("districts-summary", title, lead, rows, SUMMARY_HEADERS)
 
 
-def districts_table(report: PerformanceReport) -> Table:
-    rows = [[text_cell(g.label), *kpi_cells(r)] for g in report.districts for r in g.rollups]
+def districts_table(report: PerformanceReport, groups: Sequence[GroupRollup] | None = None) -> Table:
+    """Every district's KPIs (the download), or those of `groups` (a page of them)."""
+    groups = report.districts if groups is None else groups
+    rows = [[text_cell(g.label), *kpi_cells(r)] for g in groups for r in g.rollups]
     title = f"KPIs by {area_word()} at {report.period.label}, year to date"
     return _table("districts", title, [(area_word(capital=True), False)], rows)
 

@@ -418,28 +418,33 @@ def return_save(
     narrative: str | None = None,
     case_studies: str | None = None,
     version: str | None = None,
+    due: Sequence[KpiTarget] | None = None,
 ) -> Return:
     """Save a draft (or a queried return being answered): a value per KPI, against its current version.
     Refused (`version`, core.concurrency) if the return changed since its page was opened (by a colleague, or an
-    upload)."""
+    upload). `due`: the return's `kpis_due`, when the caller has them already (asked once per request). The values
+    go in as one delete and one insert, whatever the number of KPIs."""
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
     check_version(version, return_state(return_record), records=[return_record])
     if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
         raise ValidationError(f"This return is {return_record.get_status_display().lower()} and can no longer be changed.")
-    due = {t.kpi_id: t.kpi for t in kpis_due(return_record.agreement, return_record.financial_year)}
+    targets = kpis_due(return_record.agreement, return_record.financial_year) if due is None else due
+    due_kpis = {t.kpi_id: t.kpi for t in targets}
     errors = {}
     for kpi, value in values.items():
-        if kpi.pk not in due:
+        if kpi.pk not in due_kpis:
             errors[f"kpi_{kpi.pk}"] = f"{kpi.code} is not one of this agreement's KPIs for {return_record.financial_year}."
-        elif value is not None and (problem := check_value(due[kpi.pk].current_version, value)):
+        elif value is not None and (problem := check_value(due_kpis[kpi.pk].current_version, value)):
             errors[f"kpi_{kpi.pk}"] = f"{kpi.code} {problem}."
     if errors:
         raise ValidationError(errors)
-    for kpi, value in values.items():
-        version = due[kpi.pk].current_version
-        ReturnValue.objects.filter(return_record=return_record, kpi_version__kpi=kpi).delete()
-        if value is not None:
-            ReturnValue.objects.create(return_record=return_record, kpi_version=version, value=value)
+    if values:
+        ReturnValue.objects.filter(return_record=return_record, kpi_version__kpi__in=[k.pk for k in values]).delete()
+        ReturnValue.objects.bulk_create(
+            ReturnValue(return_record=return_record, kpi_version=due_kpis[kpi.pk].current_version, value=value)
+            for kpi, value in values.items()
+            if value is not None
+        )
     if narrative is not None:
         return_record.narrative = narrative
     if case_studies is not None:
@@ -449,19 +454,29 @@ def return_save(
     return return_record
 
 
-def missing_kpis(return_record: Return) -> list[Kpi]:
+def missing_kpis(return_record: Return, due: Sequence[KpiTarget] | None = None) -> list[Kpi]:
+    """The KPIs due (`due`, when the caller has them already) that the return has no value for."""
     reported = set(return_record.values.values_list("kpi_version__kpi_id", flat=True))
-    return [t.kpi for t in kpis_due(return_record.agreement, return_record.financial_year) if t.kpi_id not in reported]
+    if due is None:
+        due = kpis_due(return_record.agreement, return_record.financial_year)
+    return [t.kpi for t in due if t.kpi_id not in reported]
 
 
 @transaction.atomic
-def return_submit(*, return_record: Return, actor: User, comment: str = "", at: dt.datetime | None = None) -> Return:
+def return_submit(
+    *,
+    return_record: Return,
+    actor: User,
+    comment: str = "",
+    at: dt.datetime | None = None,
+    due: Sequence[KpiTarget] | None = None,
+) -> Return:
     return_record = Return.objects.select_for_update().get(pk=return_record.pk)
     if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
         raise ValidationError(f"This return is already {return_record.get_status_display().lower()}.")
     answering = return_record.status == Return.Status.QUERIED
     problems = {}  # every one at once, so the provider can put them all right in one go
-    missing = missing_kpis(return_record)
+    missing = missing_kpis(return_record, due)
     if missing:
         codes = ", ".join(k.code for k in missing)
         problems[NON_FIELD_ERRORS] = f"Give a value for every KPI before submitting; missing: {codes}."

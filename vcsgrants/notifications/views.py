@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 from vcsgrants.notifications import selectors
 from vcsgrants.notifications.models import EmailPreference, Notification, max_attempts
@@ -22,7 +22,7 @@ def notification_list(request):
     kind = kind if kind in Notification.Kind.values else ""
     status = request.GET.get("status", "")
     status = status if status in Notification.Status.values else ""
-    page = Paginator(selectors.outbox(kind=kind, status=status), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.outbox(kind=kind, status=status), PAGE_SIZE)
     query = "&".join(f"{name}={value}" for name, value in (("kind", kind), ("status", status)) if value)
     return render(
         request,

@@ -39,9 +39,14 @@ def agreements_visible_to(user) -> QuerySet[Agreement]:
     return agreements.filter(allowed).distinct()
 
 
-def agreement_list_filtered(user, *, status: str | None = None, programme: str | None = None) -> QuerySet[Agreement]:
-    """The agreements list as its page shows it: those the user may see, by ?status= and ?programme=."""
+def agreement_list_filtered(
+    user, *, status: str | None = None, programme: str | None = None, search: str | None = None
+) -> QuerySet[Agreement]:
+    """The agreements list as its page shows it: those the user may see, by ?status=, ?programme= and ?q= (words
+    in the reference or the organisation's name)."""
     agreements = agreements_visible_to(user)
+    if search:
+        agreements = agreements.filter(Q(reference__icontains=search) | Q(organisation__name__icontains=search))
     if status in Agreement.Status.values:
         agreements = agreements.filter(status=status)
     if programme:

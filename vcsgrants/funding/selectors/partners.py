@@ -44,12 +44,23 @@ from vcsgrants.funding.models import (
 Key = tuple[int, int]  # (agreement id, area id)
 
 
-def org_nodes() -> dict[int, OrgNode]:
-    """Every organisation's name and successor: one small query, so succession never costs a query per step."""
-    return {
-        pk: OrgNode(pk, name, successor_id, succeeded_on)
-        for pk, name, successor_id, succeeded_on in Organisation.objects.values_list("pk", "name", "successor_id", "succeeded_on")
-    }
+def org_nodes(ids: Iterable[int] | None = None) -> dict[int, OrgNode]:
+    """Organisations' names and successors, so succession never costs a query per step: every organisation (one
+    query), or those in `ids` and their successors, step by step (a query per step of the longest chain, not per
+    organisation): a page about one agreement needs its funders, not a large funder's thousands of providers."""
+    fields = ("pk", "name", "successor_id", "succeeded_on")
+    if ids is None:
+        return {
+            pk: OrgNode(pk, name, successor_id, when)
+            for pk, name, successor_id, when in Organisation.objects.values_list(*fields)
+        }
+    nodes: dict[int, OrgNode] = {}
+    wanted = set(ids)
+    while wanted:
+        for pk, name, successor_id, when in Organisation.objects.filter(pk__in=wanted).values_list(*fields):
+            nodes[pk] = OrgNode(pk, name, successor_id, when)
+        wanted = {n.successor_id for n in nodes.values() if n.successor_id and n.successor_id not in nodes}
+    return nodes
 
 
 @dataclass
@@ -142,7 +153,8 @@ def shares_for(
         lines[(row["stream_id"], row["financial_year_id"])][(row["agreement_id"], row["area_id"])] = row["total"]
     pairs = set(budgets) | set(contributions) | set(lines)
     fy = FinancialYear.objects.in_bulk({year_id for _, year_id in pairs})
-    orgs = org_nodes()
+    # The payers: each stream's funder and its partners, with their successors.
+    orgs = org_nodes({s.funder_id for s in streams.values()} | {c.funder_id for cs in contributions.values() for c in cs})
     periods = _agreement_periods(lines, fy, orgs)
     result = {}
     for stream_id, year_id in sorted(pairs, key=lambda p: (fy[p[1]].start_year, streams[p[0]].name)):

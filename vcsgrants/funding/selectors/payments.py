@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cached_property
 
 from django.db.models import Count
 
@@ -26,7 +28,7 @@ from vcsgrants.funding.models import (
     PaymentInstalment,
     PaymentRun,
 )
-from vcsgrants.funding.selectors.agreements import instalment_rows
+from vcsgrants.funding.selectors.agreements import instalment_status
 from vcsgrants.funding.selectors.programmes import PlanKey, attribute_paid, line_plan
 
 DUE_WINDOW_DAYS = 30
@@ -53,11 +55,27 @@ class ListedInstalment:
         return self.instalment.amount - self.paid
 
 
+@dataclass(frozen=True)
+class ListedKey:
+    """One listed instalment in brief (no model instances): enough for the totals and for choosing a page."""
+
+    pk: int
+    amount: Decimal
+    due_date: dt.date
+    paid: Decimal
+    status: str
+    days_overdue: int | None
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.amount - self.paid
+
+
 @dataclass
 class PaymentListPage:
     view: str
     year: FinancialYear | None
-    rows: list[ListedInstalment]
+    keys: list[ListedKey]  # every listed instalment, in the list's order
     amount: Decimal
     paid: Decimal
     outstanding: Decimal
@@ -66,12 +84,27 @@ class PaymentListPage:
     due_soon_count: int
     due_soon_outstanding: Decimal
 
+    @cached_property
+    def rows(self) -> list[ListedInstalment]:
+        """Every listed instalment in full (the download); a page shows `listed_rows(a page of keys)`."""
+        return listed_rows(self.keys)
+
+
+def listed_rows(keys: Sequence[ListedKey]) -> list[ListedInstalment]:
+    """The instalments of `keys` in full, in the same order: one query, however many instalments the view holds."""
+    instalments = PaymentInstalment.objects.select_related("agreement__organisation", "financial_year").in_bulk(
+        [k.pk for k in keys]
+    )
+    return [ListedInstalment(instalments[k.pk], k.paid, k.status, k.days_overdue) for k in keys]
+
 
 def payment_list(*, view: str = "due", year: FinancialYear | None = None, today: dt.date | None = None) -> PaymentListPage:
     """The instalments of one view (VIEWS), oldest due first, with totals of exactly the rows listed.
 
     "due": not yet paid in full and due within the next 30 days or already overdue; "overdue": not paid in full
     and past its due date; "later": not paid in full and due after the next 30 days; "paid": paid in full; "all".
+    The totals come from a light read of every listed instalment (amount, due date, paid: no model instances);
+    the rows in full are read for the page shown (`listed_rows`) or, for the download, all of them (`rows`).
     """
     today = today or dt.date.today()
     if view not in VIEWS:
@@ -86,29 +119,32 @@ def payment_list(*, view: str = "due", year: FinancialYear | None = None, today:
         instalments = instalments.filter(due_date__lt=today)
     elif view == "later":
         instalments = instalments.filter(due_date__gt=window)
-    rows = []
-    for row in instalment_rows(instalments, today=today):
-        unpaid = row.paid < row.instalment.amount
+    keys = []
+    for pk, amount, due_date, paid_total in instalments.annotate(paid_total=MoneySum("payments__amount")).values_list(
+        "pk", "amount", "due_date", "paid_total"
+    ):
+        paid = paid_total or ZERO
+        unpaid = paid < amount
         if view in ("due", "overdue", "later") and not unpaid:
             continue
         if view == "paid" and unpaid:
             continue
-        overdue = unpaid and row.instalment.due_date < today
-        days = (today - row.instalment.due_date).days if overdue else None
-        rows.append(ListedInstalment(row.instalment, row.paid, row.status, days))
-    overdue_rows = [r for r in rows if r.days_overdue is not None]
-    due_soon_rows = [r for r in rows if r.days_overdue is None and r.outstanding > 0 and r.instalment.due_date <= window]
+        overdue = unpaid and due_date < today
+        days = (today - due_date).days if overdue else None
+        keys.append(ListedKey(pk, amount, due_date, paid, instalment_status(amount, paid, due_date, today), days))
+    overdue_keys = [k for k in keys if k.days_overdue is not None]
+    due_soon_keys = [k for k in keys if k.days_overdue is None and k.outstanding > 0 and k.due_date <= window]
     return PaymentListPage(
         view=view,
         year=year,
-        rows=rows,
-        amount=sum((r.instalment.amount for r in rows), ZERO),
-        paid=sum((r.paid for r in rows), ZERO),
-        outstanding=sum((r.outstanding for r in rows), ZERO),
-        overdue_count=len(overdue_rows),
-        overdue_outstanding=sum((r.outstanding for r in overdue_rows), ZERO),
-        due_soon_count=len(due_soon_rows),
-        due_soon_outstanding=sum((r.outstanding for r in due_soon_rows), ZERO),
+        keys=keys,
+        amount=sum((k.amount for k in keys), ZERO),
+        paid=sum((k.paid for k in keys), ZERO),
+        outstanding=sum((k.outstanding for k in keys), ZERO),
+        overdue_count=len(overdue_keys),
+        overdue_outstanding=sum((k.outstanding for k in overdue_keys), ZERO),
+        due_soon_count=len(due_soon_keys),
+        due_soon_outstanding=sum((k.outstanding for k in due_soon_keys), ZERO),
     )
 
 

@@ -14,6 +14,7 @@ from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.council import area_word
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.history import history_rows
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.cofunding import SHARE_RULE
 from vcsgrants.funding.forms import agreements as forms
@@ -30,15 +31,28 @@ from vcsgrants.funding.services import agreements as services
 # --- Programmes ---------------------------------------------------------------------
 
 
+def _listed(request):
+    return selectors.agreement_list_filtered(
+        request.user,
+        status=request.GET.get("status"),
+        programme=request.GET.get("programme"),
+        search=request.GET.get("q", "").strip(),
+    )
+
+
 def agreement_list(request):
+    """A page of the agreements the user may see (50 to a page), filtered by status and found by reference or name."""
     require(request.user, "funding.view_agreement_list")
     status = request.GET.get("status")
-    agreements = selectors.agreement_list_filtered(request.user, status=status, programme=request.GET.get("programme"))
+    page = paginate(request, _listed(request))
     return render(
         request,
         "funding/agreement_list.html",
         {
-            "agreements": agreements,
+            "agreements": page.object_list,
+            "page": page,
+            "search": request.GET.get("q", "").strip(),
+            "programme": request.GET.get("programme", ""),
             "statuses": Agreement.Status.choices,
             "status": status,
             "page_title": "Agreements",
@@ -51,9 +65,7 @@ def agreement_list(request):
 def agreement_list_export(request, fmt):
     """The agreements list (with the page's filters) as CSV or XLSX."""
     require(request.user, "funding.view_agreement_list")
-    agreements = selectors.agreement_list_filtered(
-        request.user, status=request.GET.get("status"), programme=request.GET.get("programme")
-    )
+    agreements = _listed(request)
     headers, rows = selectors.agreement_list_table(agreements)
     return exports.download(fmt, "agreements", headers, rows, sheet_title="Agreements")
 

@@ -18,6 +18,7 @@ from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import FinancialYear
 from vcsgrants.core.money import long_date
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_from_label
 from vcsgrants.funding.forms import payments as forms
@@ -149,11 +150,15 @@ def _payment_list_page(request, *, form=None, earlier=None, ticked=(), status=20
     if can_record and form is None:
         form = forms.PaymentRunForm(initial={"paid_on": dt.date.today()})
     query = request.GET.urlencode()
+    # The instalments shown: a page of them (the totals above and the downloads are every row's).
+    shown = paginate(request, page.keys, PAYMENTS_PER_PAGE, anchor="payments-table")
     return render(
         request,
         "funding/payment_list.html",
         {
             "page": page,
+            "shown": shown,
+            "shown_rows": payment_selectors.listed_rows(shown.object_list),
             "views": payment_selectors.VIEWS,
             "years": FinancialYear.objects.filter(start_year__in=_instalment_years()).order_by("-start_year"),
             "year_label": year_label,
@@ -167,6 +172,10 @@ def _payment_list_page(request, *, form=None, earlier=None, ticked=(), status=20
         },
         status=status,
     )
+
+
+# Instalments on a page of the list: a payment run ticks them one page at a time.
+PAYMENTS_PER_PAGE = 100
 
 
 def _instalment_years():

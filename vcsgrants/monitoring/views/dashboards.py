@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET
 
 from vcsgrants.core import charts, exports
 from vcsgrants.core.council import area_word
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 from vcsgrants.funding.models import Programme
 from vcsgrants.monitoring import dashboards
@@ -125,16 +126,29 @@ def performance(request, slug):
     return render(request, "monitoring/dashboards/performance.html", context)
 
 
+# Providers (agreements) on a page of the provider tables: the summary has a row each, the KPI table a row per KPI.
+PROVIDERS_PER_PAGE = 10
+# Areas on a page of the KPIs by area (the summary, one row per area, shows every area).
+DISTRICTS_PER_PAGE = 5
+
+
 @require_GET
 def performance_providers(request, slug):
+    """A page of providers, found by name or reference (?provider=); only that page's KPIs are rolled up."""
     programme = _programme(request, slug)
     report = _report(request, programme)
+    found = request.GET.get("provider", "").strip()
+    agreements = dashboards.agreements_matching(report, found)
+    page = paginate(request, agreements, PROVIDERS_PER_PAGE)
+    groups = dashboards.provider_rollups(report.data, report.period, page.object_list)
     context = _context(
         programme,
         report,
         page_title=f"Performance by provider: {programme.name}",
-        summary=dashboards.providers_summary_table(report),
-        detail=dashboards.providers_table(report),
+        summary=dashboards.providers_summary_table(report, groups),
+        detail=dashboards.providers_table(report, groups),
+        page=page,
+        found=found,
     )
     return render(request, "monitoring/dashboards/providers.html", context)
 
@@ -143,12 +157,14 @@ def performance_providers(request, slug):
 def performance_districts(request, slug):
     programme = _programme(request, slug)
     report = _report(request, programme)
+    page = paginate(request, report.districts, DISTRICTS_PER_PAGE, anchor="districts-table")
     context = _context(
         programme,
         report,
         page_title=f"Performance by {area_word()}: {programme.name}",
         summary=dashboards.districts_summary_table(report),
-        detail=dashboards.districts_table(report),
+        detail=dashboards.districts_table(report, page.object_list),
+        page=page,
     )
     return render(request, "monitoring/dashboards/districts.html", context)
 

@@ -6,7 +6,6 @@ import datetime as dt
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -16,6 +15,7 @@ from vcsgrants.core import exports
 from vcsgrants.core.concurrency import form_token
 from vcsgrants.core.forms import apply_validation_error
 from vcsgrants.core.models import FinancialYear
+from vcsgrants.core.pagination import paginate
 from vcsgrants.core.permissions import require
 from vcsgrants.core.years import year_from_label
 from vcsgrants.funding.models import Agreement
@@ -168,6 +168,7 @@ def return_edit(request, pk, year_label, quarter):
                 narrative=form.cleaned_data["narrative"],
                 case_studies=form.cleaned_data["case_studies"],
                 version=form.cleaned_data["version"],
+                due=targets,
             )
         except ValidationError as exc:
             apply_validation_error(form, exc)
@@ -176,7 +177,9 @@ def return_edit(request, pk, year_label, quarter):
                 messages.success(request, "Draft saved. It is not submitted until you choose Submit.")
                 return redirect(request.path)
             try:
-                services.return_submit(return_record=record, actor=request.user, comment=form.cleaned_data.get("comment", ""))
+                services.return_submit(
+                    return_record=record, actor=request.user, comment=form.cleaned_data.get("comment", ""), due=targets
+                )
             except ValidationError as exc:
                 # The draft is saved: the page now shows it, so its version is the saved return's (core.concurrency).
                 record.refresh_from_db()
@@ -184,7 +187,7 @@ def return_edit(request, pk, year_label, quarter):
                 form.data["version"] = form_token(services.return_state(record))
                 form.add_error(None, "Your changes were saved as a draft, but the return was not submitted.")
                 apply_validation_error(form, exc)
-                for kpi in services.missing_kpis(record):  # each at its own box, linked from the summary
+                for kpi in services.missing_kpis(record, targets):  # each at its own box, linked from the summary
                     form.add_error(f"kpi_{kpi.pk}", f"Enter a value for {kpi.code} before submitting.")
             else:
                 messages.success(request, f"Return for {year} Q{quarter} {'resubmitted' if answering else 'submitted'}.")
@@ -269,7 +272,7 @@ def returns_overdue(request):
     """The overdue and queried returns, 50 to a page; the downloads give every row."""
     require(request.user, "monitoring.view_overdue")
     today = dt.date.today()
-    page = Paginator(selectors.overdue_keys(today), OVERDUE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, selectors.overdue_keys(today), OVERDUE_PAGE_SIZE)
     return render(
         request,
         "monitoring/returns/overdue.html",
