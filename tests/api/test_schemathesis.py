@@ -60,7 +60,9 @@ EXCLUDED: dict[str, str] = {}
 MODES = [GenerationMode.POSITIVE, GenerationMode.NEGATIVE]
 
 
-def run_operation(operation, mode: GenerationMode, tokens: dict[str, str], examples: int = EXAMPLES_PER_OPERATION) -> None:
+def run_operation(
+    operation, mode: GenerationMode, tokens: dict[str, str], examples: int = EXAMPLES_PER_OPERATION, **call_options
+) -> None:
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
         max_examples=examples,
@@ -72,13 +74,16 @@ def run_operation(operation, mode: GenerationMode, tokens: dict[str, str], examp
     )
     def requests(case):
         for token in tokens.values():
-            case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
+            case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS, **call_options)
 
     requests()
 
 
-def check_every_operation(schema, tokens: dict[str, str], examples: int = EXAMPLES_PER_OPERATION) -> tuple[int, list[str]]:
-    """Every operation of the document, in both modes, as every user: (operations tried, failures)."""
+def check_every_operation(
+    schema, tokens: dict[str, str], examples: int = EXAMPLES_PER_OPERATION, **call_options
+) -> tuple[int, list[str]]:
+    """Every operation of the document, in both modes, as every user: (operations tried, failures). call_options go
+    to each request (a live server's timeout)."""
     failures, operations = [], 0
     for result in schema.get_all_operations():
         operation = result.ok()  # an operation the document describes badly fails here, loudly
@@ -87,7 +92,7 @@ def check_every_operation(schema, tokens: dict[str, str], examples: int = EXAMPL
         operations += 1
         for mode in MODES:
             try:
-                run_operation(operation, mode, tokens, examples)
+                run_operation(operation, mode, tokens, examples, **call_options)
             except (Exception, FailureGroup) as exc:  # noqa: BLE001 — every operation is tried, then every failure reported
                 failures.append(f"{operation.label} ({mode.value}): {exc}")
     return operations, failures
