@@ -8,9 +8,9 @@ docs/development/benchmarks.md#home-pages-benchhomepy), so building the data is 
     .venv/bin/python manage.py generate_scale_data --preset large
     .venv/bin/python bench/bench_home.py
 
-Times, side by side in one run, GET / as the demo's officer, finance, cabinet, partner and a provider, and
-GET /agreements/<id>/ (the budget the home pages are held to), with each page's query count. Prints medians
-and each home page's ratio to the agreement page.
+Times, side by side in one run, with the shared figures cache off and on, GET / as the demo's officer, finance, cabinet,
+partner and a provider, and GET /agreements/<id>/ (the budget the home pages are held to), with each page's query
+count. Prints medians and each home page's ratio to the agreement page.
 """
 
 from __future__ import annotations
@@ -44,10 +44,13 @@ def main() -> None:
 
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.DEBUG = False
-    # The figures worked out on every view, as before they were cached (bench/bench_tuning.py measures the cache).
-    settings.VCSGRANTS_FIGURES_CACHE_SECONDS = 0
+    cached_for = settings.VCSGRANTS_FIGURES_CACHE_SECONDS
 
-    def measure(username: str, url: str) -> tuple[float, int]:
+    def measure(username: str, url: str, *, cache: bool) -> tuple[float, int]:
+        """The median of repeated views and the queries of the last-but-one (the warm-up is the first view): with the
+        shared figures cache off, everything is worked out on every view, as before the figures were cached; on, what
+        a repeated view costs when nothing has changed."""
+        settings.VCSGRANTS_FIGURES_CACHE_SECONDS = cached_for if cache else 0
         client = Client()
         client.force_login(User.objects.get(username=username))
         queries = []
@@ -56,8 +59,9 @@ def main() -> None:
             queries.append(sql)
             return execute(sql, params, many, context)
 
+        status = client.get(url).status_code  # the warm-up (and, with the cache on, the figures stored)
         with connection.execute_wrapper(count):
-            status = client.get(url).status_code
+            client.get(url)
         if status != 200:
             raise SystemExit(f"{url} as {username} answered {status}")
         times = []
@@ -68,13 +72,19 @@ def main() -> None:
         return statistics.median(times), len(queries)
 
     agreement = Agreement.objects.order_by("-pk").first()
-    base, base_queries = measure("officer", f"/agreements/{agreement.pk}/")
-    print(f"{'page':<40} {'median':>9} {'queries':>8} {'ratio':>7}")
-    print(f"{'agreement page (officer)':<40} {base * 1000:>7.0f}ms {base_queries:>8} {1:>7.2f}")
-    for role in ROLES:
-        seconds, queries = measure(role, "/")
-        print(f"{'home: ' + role[:33]:<40} {seconds * 1000:>7.0f}ms {queries:>8} {seconds / base:>7.2f}")
-    print(f"{Agreement.objects.count():,} agreements; median of {args.repeat} after one warm-up")
+    pages = [("agreement page (officer)", "officer", f"/agreements/{agreement.pk}/")]
+    pages += [(f"home: {role[:33]}", role, "/") for role in ROLES]
+    print(f"{'':<40} {'figures cache off':>28}   {'cache on, a repeated view':>28}")
+    print(f"{'page':<40} {'median':>9} {'queries':>8} {'ratio':>9}   {'median':>9} {'queries':>8} {'ratio':>9}")
+    base = {}
+    for name, username, url in pages:
+        row = f"{name:<40}"
+        for cache in (False, True):
+            seconds, queries = measure(username, url, cache=cache)
+            base.setdefault(cache, seconds)
+            row += f" {seconds * 1000:>7.0f}ms {queries:>8} {seconds / base[cache]:>9.2f}  "
+        print(row)
+    print(f"{Agreement.objects.count():,} agreements; median of {args.repeat} after one warm-up; ratio: to the agreement page")
 
 
 if __name__ == "__main__":

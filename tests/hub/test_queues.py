@@ -24,6 +24,7 @@ from vcsgrants.funding.services import payments as payment_services
 from vcsgrants.hub import selectors as queues
 from vcsgrants.monitoring import services as monitoring_services
 from vcsgrants.monitoring.models import KpiVersion
+from vcsgrants.monitoring.selectors import late_returns
 
 pytestmark = pytest.mark.django_db
 
@@ -253,3 +254,15 @@ def test_an_administrator_on_a_new_install_is_still_pointed_to_people_beside_the
     page = client.get("/").content.decode()
     assert 'id="home-administrator-next"' in page and 'id="officer-work"' in page
     assert 'id="queue-returns-to-review"' in page and "Nothing waiting." in page
+
+
+def test_the_late_returns_queue_is_worked_out_once_per_change_of_what_it_reads(setup, fy2022, django_assert_num_queries):
+    s = setup
+    today = D(2023, 3, 1)
+    count, rows = late_returns(today, limit=5)
+    assert count == 3  # Q1, Q2 and Q3 of 2022/23 are due and not in
+    with django_assert_num_queries(1):  # the version of what it reads; the rest from the shared cache
+        assert late_returns(today, limit=5) == (count, rows)
+    submitted_return(s, fy2022, 1, "20")
+    assert late_returns(today, limit=5)[0] == 2  # the very next view: Q1 is in
+    assert late_returns(D(2023, 5, 1), limit=5)[0] == 3  # a later day: Q4 is due too

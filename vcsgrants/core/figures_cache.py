@@ -21,6 +21,7 @@ from typing import TypeVar
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 
 T = TypeVar("T")
 
@@ -55,3 +56,14 @@ def remember(namespace: str, key: tuple[Hashable, ...], compute: Callable[[], T]
     value = compute()
     cache.set(name, zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1), seconds)
     return value
+
+
+def highest_ids(*columns: tuple[type, str]) -> tuple[int | None, ...]:
+    """The highest value of each (model, column), in one query: a version of data whose every change writes a row
+    with a higher id (a history row of django-simple-history, which the services write on every save and delete).
+    Each is one index lookup."""
+    qn = connection.ops.quote_name
+    parts = [f"(SELECT MAX({qn(column)}) FROM {qn(model._meta.db_table)})" for model, column in columns]  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")  # our own table and column names only
+        return tuple(cursor.fetchone())
