@@ -6,6 +6,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -178,6 +179,22 @@ def test_an_instalment_paid_in_full_leaves_the_queue_and_last_months_payments_do
     assert found["instalments-overdue"].count == 1  # only the second, part paid
     assert found["instalments-overdue"].total == P("1666.66")
     assert found["payments-this-month"].total == P("1266.68")  # November's £400.00 is not December's
+
+
+def test_finances_totals_are_worked_out_once_per_change_of_the_instalments_and_payments(schedule):
+    first, _, _ = schedule
+    today = D(2022, 11, 3)
+    before = by_key(queues.finance_queues(today))["instalments-overdue"]
+    assert (before.count, before.total) == (1, P("1266.67"))
+    reads = []
+    with connection.execute_wrapper(lambda execute, sql, *args: reads.append(sql) or execute(sql, *args)):
+        queues.finance_queues(today)
+    assert not any("SUM" in sql.upper() and "COUNT" in sql.upper() for sql in reads)  # the totals from the cache
+    payment_services.payment_record(
+        instalment=first, paid_on=D(2022, 11, 3), amount=P("66.67"), actor=UserFactory(roles=[Role.FINANCE])
+    )
+    after = by_key(queues.finance_queues(today))["instalments-overdue"]
+    assert (after.count, after.total) == (1, P("1200.00"))  # the very next view
 
 
 # --- Cabinet and partners -------------------------------------------------------------------------------

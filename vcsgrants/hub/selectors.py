@@ -27,6 +27,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
+from vcsgrants.core.figures_cache import highest_ids, remember
 from vcsgrants.core.money import long_date
 from vcsgrants.engagement.models import Action, Consultation
 from vcsgrants.funding.models import ZERO, Agreement, Decision, MoneySum, Payment, PaymentInstalment, Programme, Variation
@@ -430,12 +431,19 @@ def _payment_item(payment: Payment) -> Item:
 def finance_queues(today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
     payments_url = reverse("funding:payment-list")
     overdue, due = overdue_instalments(today), instalments_due_soon(today)
+    # The counts and totals read every instalment due (160,000 at a large funder's scale): worked out once a day per
+    # change of the instalments and payments (each written with a history row), and kept in the shared cache.
+    version = highest_ids(
+        (PaymentInstalment.history.model, "history_id"),
+        (Payment.history.model, "history_id"),
+        (Agreement.history.model, "history_id"),
+    )
     queues = []
     for key, title, instalments in (
         ("instalments-overdue", "Instalments overdue", overdue),
         ("instalments-due", f"Instalments due in the next {DUE_WITHIN_DAYS} days", due),
     ):
-        count, total = _count_and_outstanding(instalments)
+        count, total = remember(key, (today, version), lambda instalments=instalments: _count_and_outstanding(instalments))
         queue = _bounded(key, title, list(instalments[:limit]), count, _instalment_item(today), more_url=payments_url)
         queue.total = total
         queues.append(queue)
