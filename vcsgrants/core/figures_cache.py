@@ -58,12 +58,16 @@ def remember(namespace: str, key: tuple[Hashable, ...], compute: Callable[[], T]
     return value
 
 
+def highest_sql(model, column: str = "history_id") -> str:
+    """A subquery for the highest value of a model's column (one index lookup), to put in a version's SELECT."""
+    qn = connection.ops.quote_name
+    return f"(SELECT MAX({qn(column)}) FROM {qn(model._meta.db_table)})"  # noqa: S608 - our own table and column
+
+
 def highest_ids(*columns: tuple[type, str]) -> tuple[int | None, ...]:
     """The highest value of each (model, column), in one query: a version of data whose every change writes a row
-    with a higher id (a history row of django-simple-history, which the services write on every save and delete).
-    Each is one index lookup."""
-    qn = connection.ops.quote_name
-    parts = [f"(SELECT MAX({qn(column)}) FROM {qn(model._meta.db_table)})" for model, column in columns]  # noqa: S608
+    with a higher id (a history row of django-simple-history, which the services write on every save and delete)."""
+    parts = [highest_sql(model, column) for model, column in columns]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}")  # our own table and column names only
         return tuple(cursor.fetchone())

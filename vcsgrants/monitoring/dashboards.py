@@ -41,7 +41,7 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from vcsgrants.core.council import area_word, whole_area_name
-from vcsgrants.core.figures_cache import remember
+from vcsgrants.core.figures_cache import highest_sql, remember
 from vcsgrants.core.models import Area, CouncilSettings, Organisation
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.services import parse_financial_year_label
@@ -762,20 +762,16 @@ def figures_version(programme: Programme) -> tuple[int | None, ...]:
     each one index lookup). Every change to them through the services writes a history row with a higher id, so
     the version rises: figures keyed by it are never stale. Drafts are left out: saving one changes no figure.
     """
-
-    def top(model, column: str = "history_id") -> str:
-        return f"(SELECT MAX({qn(column)}) FROM {qn(model._meta.db_table)})"  # noqa: S608 - our own tables
-
     qn = connection.ops.quote_name
     returns, agreements = Return.history.model._meta.db_table, Agreement._meta.db_table
     sql = ", ".join(
         [
             f"(SELECT MAX(h.{qn('history_id')}) FROM {qn(returns)} h WHERE h.{qn('status')} <> %s AND "  # noqa: S608
             f"h.{qn('agreement_id')} IN (SELECT a.{qn('id')} FROM {qn(agreements)} a WHERE a.{qn('programme_id')} = %s))",
-            *(top(m.history.model) for m in (Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement)),
-            *(top(m.history.model) for m in (Organisation, Area, CouncilSettings)),
-            top(KpiVersion, "id"),
-            top(Variation, "id"),
+            *(highest_sql(m.history.model) for m in (Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement)),
+            *(highest_sql(m.history.model) for m in (Organisation, Area, CouncilSettings)),
+            highest_sql(KpiVersion, "id"),
+            highest_sql(Variation, "id"),
         ]
     )
     with connection.cursor() as cursor:
