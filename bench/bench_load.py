@@ -51,6 +51,8 @@ pick = random.Random(2026)  # noqa: S311 - which page and value each user asks f
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # The return as the form showed it (core.concurrency): a save without it is refused as made on a page never opened.
 VERSION = re.compile(r'name="version" value="([^"]*)"')
+# What each request cost the server, in the headers bench/load_meter.py adds: app CPU µs, database CPU µs, queries.
+COST_HEADERS = ("X-Bench-App-CPU-us", "X-Bench-DB-CPU-us", "X-Bench-Queries")
 
 
 def django_env(var_dir: str) -> dict[str, str]:
@@ -238,7 +240,7 @@ def run_load(host: str, plan: dict, users: int, duration: float, trivial: bool, 
     from locust import FastHttpUser, constant, events, task
     from locust.env import Environment
 
-    timings: list[tuple[str, float, bool]] = []
+    timings: list[tuple[str, float, bool, tuple[int, int, int, int]]] = []
     errors: list[str] = []
     state = {"measuring": False, "stopping": False, "ready": 0, "posting": 0}
     saved: dict = {"drafts": {}, "submitted": []}
@@ -246,9 +248,11 @@ def run_load(host: str, plan: dict, users: int, duration: float, trivial: bool, 
     provider_plans = list(plan["providers"])
 
     @events.request.add_listener
-    def record(request_type, name, response_time, response_length, exception=None, **kwargs):
+    def record(request_type, name, response_time, response_length, response=None, exception=None, **kwargs):
         if state["measuring"]:
-            timings.append((name, response_time, exception is not None))
+            headers = getattr(response, "headers", None) or {}
+            cost = tuple(int(headers.get(h) or 0) for h in COST_HEADERS) + (response_length or 0,)
+            timings.append((name, response_time, exception is not None, cost))
             if exception is not None and len(errors) < 20:
                 errors.append(f"{request_type} {name}: {exception}")
 
@@ -422,25 +426,44 @@ def run_load(host: str, plan: dict, users: int, duration: float, trivial: bool, 
 # --- figures --------------------------------------------------------------------------------------------------------
 
 
-def figures(timings: list[tuple[str, float, bool]], elapsed: float) -> dict:
-    times = sorted(t for _, t, _ in timings)
-    if len(times) < 2:  # nothing to interpolate: the one time (or none) is every percentile
-        only = times[0] if times else 0
-        errors = sum(failed for _, _, failed in timings)
-        return {"requests": len(times), "rps": len(times) / elapsed, "p50": only, "p95": only, "p99": only, "errors": errors}
-    cuts = statistics.quantiles(times, n=100, method="inclusive")
-    return {
+Timing = tuple[str, float, bool, tuple[int, int, int, int]]  # page, ms, failed, (app µs, db µs, queries, bytes)
+# The issue's bounds for any page of the mix (issue 21): its mean CPU (app and database) and its HTML.
+CPU_BOUND_MS, BYTES_BOUND = 150, 300_000
+
+
+def figures(timings: list[Timing], elapsed: float) -> dict:
+    """Requests, req/s, latency percentiles, errors, and the mean cost per request as the server measured it."""
+    times = sorted(t for _, t, _, _ in timings)
+    n = max(len(times), 1)
+    costs = [sum(cost[i] for *_, cost in timings) / n for i in range(4)]
+    result = {
         "requests": len(times),
         "rps": len(times) / elapsed,
-        "p50": cuts[49],
-        "p95": cuts[94],
-        "p99": cuts[98],
-        "errors": sum(failed for _, _, failed in timings),
+        "errors": sum(failed for _, _, failed, _ in timings),
+        "app_ms": costs[0] / 1000,
+        "db_ms": costs[1] / 1000,
+        "queries": costs[2],
+        "kb": costs[3] / 1000,
+        "max_kb": max((cost[3] for *_, cost in timings), default=0) / 1000,
     }
+    if len(times) < 2:  # nothing to interpolate: the one time (or none) is every percentile
+        only = times[0] if times else 0
+        return {**result, "p50": only, "p95": only, "p99": only}
+    cuts = statistics.quantiles(times, n=100, method="inclusive")
+    return {**result, "p50": cuts[49], "p95": cuts[94], "p99": cuts[98]}
+
+
+HEADER = (
+    f"{'':<34} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    f" {'app CPU':>8} {'DB CPU':>7} {'queries':>8} {'KB':>7} {'max KB':>7}"
+)
 
 
 def row(label: str, f: dict) -> str:
-    return f"{label:<34} {f['requests']:>9,} {f['rps']:>8.1f} {f['p50']:>8.0f} {f['p95']:>8.0f} {f['p99']:>8.0f} {f['errors']:>7}"
+    return (
+        f"{label:<34} {f['requests']:>9,} {f['rps']:>8.1f} {f['p50']:>8.0f} {f['p95']:>8.0f} {f['p99']:>8.0f} {f['errors']:>7}"
+        f" {f['app_ms']:>6.1f}ms {f['db_ms']:>5.1f}ms {f['queries']:>8.1f} {f['kb']:>7.1f} {f['max_kb']:>7.1f}"
+    )
 
 
 def main() -> None:
@@ -484,7 +507,7 @@ def main() -> None:
     print()
     print(f"database: {database}; gunicorn {args.workers} sync workers; {args.users} users, {args.duration:.0f} s a run")
     print(f"machine: {os.cpu_count()} CPUs; load generator (locust) on the same machine")
-    print(f"{'':<34} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    print(HEADER)
     print(row("app: officers and providers", a))
     print(row("trivial view (the ceiling)", t))
     print(
@@ -494,10 +517,19 @@ def main() -> None:
     for label, run in (("app", app), ("trivial", floor)):
         before, after = run["load"]
         print(f"load average during the {label} run: {before[0]:.2f} at the start, {after[0]:.2f} at the end (1 min)")
-    print("\nby page (app run):")
-    names = sorted({n for n, _, _ in app["timings"]})
-    for name in names:
-        print(row(f"  {name}", figures([x for x in app["timings"] if x[0] == name], app["elapsed"])))
+    print("\nby page (app run); CPU, queries and KB are means per request, measured in the server (bench/load_meter.py):")
+    print(HEADER)
+    over = []
+    for name in sorted({n for n, *_ in app["timings"]}):
+        page = figures([x for x in app["timings"] if x[0] == name], app["elapsed"])
+        print(row(f"  {name}", page))
+        if page["app_ms"] + page["db_ms"] > CPU_BOUND_MS or page["max_kb"] * 1000 > BYTES_BOUND:
+            over.append(f"{name} ({page['app_ms'] + page['db_ms']:.0f} ms CPU, up to {page['max_kb']:.0f} KB)")
+    print(
+        f"CPU per request, app and database: {a['app_ms'] + a['db_ms']:.1f} ms for the app's mix, "
+        f"{t['app_ms'] + t['db_ms']:.1f} ms for the trivial view"
+    )
+    print(f"pages over {CPU_BOUND_MS} ms of CPU or {BYTES_BOUND // 1000} KB of HTML: {', '.join(over) or 'none'}")
     print(
         f"\nreturns: {len(app['saved']['drafts'])} drafts' last values and {check['submitted']} submissions checked "
         f"in the database; {len(check['wrong'])} wrong"

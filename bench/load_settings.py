@@ -20,3 +20,5 @@ ROOT_URLCONF = "load_urls"
 # source map that is not vendored (reported to the lead). The benchmark requests no static files, so compressed
 # files without the manifest change nothing it measures.
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"}}  # noqa: F405
+# Outermost: each response carries what the request cost the server (bench/load_meter.py), which the benchmark prints.
+MIDDLEWARE = ["load_meter.RequestCostMiddleware", *MIDDLEWARE]  # noqa: F405

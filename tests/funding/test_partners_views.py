@@ -6,6 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.factories import TEST_PASSWORD, OrganisationFactory, UserFactory, line
 from tests.funding.test_services import make_agreement
@@ -79,3 +82,31 @@ def test_staff_see_every_funder_and_partner(funded, nhs, client):
     assert funded.stream.funder.name in page
     page = sign_in(client, Role.CABINET).get(f"/partners/{nhs[1].pk}/").content.decode()
     assert "fund no programme" in page
+
+
+def test_an_agreements_funders_are_kept_until_a_contribution_changes_them(funded, fy2022, nhs, client):
+    """Who pays for an agreement is worked out once per change of the stream's money (funding_version) and kept in the
+    shared cache: a repeated view reads it back; a partner's new contribution shows on the very next view."""
+    ccg, _ = nhs
+    agreement = make_agreement(funded, lines=[line(funded.stream, fy2022, funded.areas[0], "40000.00")], areas=[funded.areas[0]])
+    client = sign_in(client, Role.OFFICER, Role.FINANCE)
+    page = f"/agreements/{agreement.pk}/"
+
+    def funders_table():
+        html = client.get(page).content.decode()
+        return html[html.index('id="funders-table"') : html.index("</table>", html.index('id="funders-table"'))]
+
+    before = funders_table()
+    assert funded.stream.funder.name in before and "Test CCG" not in before
+    with CaptureQueriesContext(connection) as first:
+        client.get(page)
+    cache.clear()
+    with CaptureQueriesContext(connection) as worked_out:
+        client.get(page)
+    assert len(first) < len(worked_out)  # the repeated view read the shares back rather than the stream's lines
+
+    url = f"/programmes/{funded.programme.slug}/streams/{funded.stream.pk}/contributions/"
+    response = post_opened(client, url, {"funder": ccg.pk, "financial_year": fy2022.pk, "amount": "50000.00", "note": ""})
+    assert response.status_code == 302
+    after = funders_table()
+    assert "Test CCG (to 30 June 2022)" in after and "Test ICB (from 1 July 2022)" in after

@@ -17,6 +17,7 @@ from fractions import Fraction
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from vcsgrants.core.figures_cache import highest_ids, remember
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.core.rules import organisation_lineage
 from vcsgrants.funding.cofunding import (
@@ -216,8 +217,28 @@ class FundersInYear:
         return len({s.payer.org_id for s in self.shares}) > 1
 
 
+def funding_version() -> tuple[int | None, ...]:
+    """A version of everything `shares_for` reads, in one query: the highest id of the funding lines, variations and
+    years (only ever added; lines and variations deleted only with their agreement, which writes an agreement history
+    row) and the highest history id of the streams, their budgets and contributions, agreements and organisations
+    (successions)."""
+    return highest_ids(
+        *((model, "id") for model in (FundingLine, Variation, FinancialYear)),
+        *((model.history.model, "history_id") for model in (FundingStream, StreamBudget, StreamContribution)),
+        *((model.history.model, "history_id") for model in (Agreement, Organisation)),
+    )
+
+
 def agreement_funders(agreement: Agreement) -> list[FundersInYear]:
-    """Who pays for the agreement each financial year, and how much: the shares add up to its value that year."""
+    """Who pays for the agreement each financial year, and how much: the shares add up to its value that year.
+
+    Kept in the shared cache under `funding_version()`: a share depends on every agreement of its streams (the pence
+    are apportioned across them all), so working it out reads hundreds of lines; a change to any of them is seen on
+    the very next view."""
+    return remember("agreement-funders", (agreement.pk, *funding_version()), lambda: _agreement_funders(agreement))
+
+
+def _agreement_funders(agreement: Agreement) -> list[FundersInYear]:
     pairs = set(agreement.funding_lines.values_list("stream_id", "financial_year_id"))
     if not pairs:
         return []

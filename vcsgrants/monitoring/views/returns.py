@@ -205,7 +205,7 @@ def return_edit(request, pk, year_label, quarter):
             "form": form,
             "answering": answering,
             "query": query,
-            "missing": services.missing_kpis(record),
+            "missing": services.missing_kpis(record, targets),
             "due_date": services.return_due_date(agreement, year, quarter),
             "page_title": f"Quarterly return {year} Q{quarter}: {agreement.reference}",
         },
