@@ -93,8 +93,7 @@ def setup(options: dict) -> dict:
     from vcsgrants.funding.models import Agreement, Programme
     from vcsgrants.monitoring.models import KpiTarget, Return
 
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the production settings' shared cache (docs/operations/deploy.md)
+    call_command("migrate", verbosity=0)  # and the production settings' shared cache table (core.database)
     call_command("collectstatic", "--noinput", verbosity=0)
     if not Programme.objects.filter(slug="vcs-infrastructure").exists():
         print("load_demo …", file=sys.stderr)

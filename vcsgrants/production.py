@@ -52,8 +52,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 
 # One cache shared by every gunicorn worker and every app server (the consultation form's rate
 # limit counts in it, and the performance figures are kept in it: core.figures_cache): a table in the database.
-# Create it once, after migrate:
-#   python manage.py createcachetable
+# `migrate` makes it (core.database.make_cache_tables, as `createcachetable` would).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",

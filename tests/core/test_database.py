@@ -62,3 +62,16 @@ def test_pragma_optimize_runs_every_nth_request_on_a_kept_connection(client):
     with override_settings(SQLITE_OPTIMIZE_EVERY=1):
         assert client.get("/healthz").status_code == 200  # request_finished runs database.optimise_now_and_then
     database.optimise()  # on PostgreSQL, and inside a test's transaction, nothing to do; never an error
+
+
+@override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "cache_by_migrate"}})
+def test_migrate_makes_the_database_caches_table():
+    """The production settings keep their shared cache in a table: `migrate` makes it, so a deploy that forgets
+    `createcachetable` still has one (the dashboards answered 500 without it)."""
+    assert "cache_by_migrate" not in connection.introspection.table_names()
+    call_command("migrate", verbosity=0)
+    assert "cache_by_migrate" in connection.introspection.table_names()
+    from django.core.cache import caches
+
+    caches["default"].set("made", "yes")
+    assert caches["default"].get("made") == "yes"

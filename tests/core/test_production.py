@@ -205,7 +205,6 @@ def gunicorn_site(tmp_path):
     python = str(bin_dir / "python")
     # The deployment steps of docs/operations/deploy.md, in order.
     run([python, "manage.py", "migrate", "--noinput"], env)
-    run([python, "manage.py", "createcachetable"], env)
     run([python, "manage.py", "collectstatic", "--noinput"], env)
     run([python, "manage.py", "createsuperuser", "--noinput", "--username", "it-admin", "--email", "it@example.test"], env)
 

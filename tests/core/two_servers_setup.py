@@ -46,7 +46,6 @@ def main() -> None:
     from vcsgrants.reports.models import CabinetReport
 
     call_command("migrate", run_syncdb=True, interactive=False, verbosity=0)
-    call_command("createcachetable", verbosity=0)  # the deploy step that makes the shared cache's table
     importlib.import_module("vcsgrants.core.migrations.0003_roles_and_council_row").create_roles(apps, None)
 
     # Staff sign in with a password and a code from their authenticator app (the production default): each check that

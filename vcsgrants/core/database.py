@@ -10,6 +10,8 @@
   each so it never takes long. SQLite advises running it before a connection closes or, for long-lived
   connections, periodically: `optimise_now_and_then` runs it at the end of every `SQLITE_OPTIMIZE_EVERY`th request
   of each process (gunicorn recycles a worker after about 1,000). PostgreSQL needs nothing: autovacuum analyses.
+- `make_cache_tables()` after every `migrate`: the table of a database cache (the production settings' shared cache),
+  so a deploy cannot forget `createcachetable` and leave the dashboards answering 500.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import itertools
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.management import call_command
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Model
@@ -53,3 +56,10 @@ def optimise_now_and_then(sender=None, **kwargs) -> None:
     every = int(getattr(settings, "SQLITE_OPTIMIZE_EVERY", 0))
     if every > 0 and next(_requests) % every == 0:
         optimise()
+
+
+def make_cache_tables(using: str = DEFAULT_DB_ALIAS, **kwargs) -> None:
+    """After `migrate` (post_migrate): Django's `createcachetable` when a cache in CACHES is a database table. It makes
+    only tables that are missing, so running it on every migrate is safe."""
+    if any(cache["BACKEND"].endswith(".DatabaseCache") for cache in settings.CACHES.values()):
+        call_command("createcachetable", database=using, verbosity=0)
