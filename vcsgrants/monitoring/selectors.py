@@ -40,12 +40,12 @@ from django.db.models import (
     When,
     prefetch_related_objects,
 )
-from django.db.models.functions import Coalesce
 
 from vcsgrants.core.figures_cache import highest_ids, remember
 from vcsgrants.core.models import FinancialYear, Organisation
 from vcsgrants.core.money import financial_year_start, quarter_end, quarter_starts
 from vcsgrants.funding.models import Agreement, Programme, Variation
+from vcsgrants.funding.selectors.agreements import current_end_sql
 from vcsgrants.monitoring import coverage
 from vcsgrants.monitoring.models import Kpi, KpiTarget, KpiVersion, Outcome, ProgrammeMonitoring, Return, ReturnValue
 from vcsgrants.monitoring.rag import Aggregation, Direction, KpiRating, Rating, Thresholds, Trend, rate_quarter
@@ -398,16 +398,6 @@ class OverdueReturn:
         return RETURN_STATUS_TAG_CLASSES.get(self.status, "govuk-tag--grey")
 
 
-def _current_end() -> Coalesce:
-    """An agreement's current end date in SQL, as `Agreement.current_end_date`: its latest extension's, or its own."""
-    extended_to = (
-        Variation.objects.filter(agreement_id=OuterRef("pk"), new_end_date__isnull=False)
-        .order_by("-number")
-        .values("new_end_date")[:1]
-    )
-    return Coalesce(Subquery(extended_to), F("end_date"))
-
-
 def _stored_due_days() -> dict[int, int]:
     """Each programme's return_due_days where its monitoring settings are stored (one query; programmes are few)."""
     return dict(ProgrammeMonitoring.objects.values_list("programme_id", "return_due_days"))
@@ -520,7 +510,7 @@ def _late_branch(due_days: dict[int, int], organisation_id: int | None):
     this_quarter = Return.objects.filter(agreement_id=OuterRef("pk"), financial_year_id=year_id, quarter=quarter)
     targets = KpiTarget.objects.filter(agreement_id=OuterRef("pk"), financial_year_id=year_id)
     return (
-        agreements.annotate(current_end=_current_end(), due_days=_due_days(due_days))
+        agreements.annotate(current_end=current_end_sql(), due_days=_due_days(due_days))
         .filter(current_end__gte=start, due_days__lt=since_end)
         .filter(Exists(targets.exclude(kpi__status=Kpi.Status.RETIRED)))
         .exclude(Exists(this_quarter.exclude(status=Return.Status.DRAFT)))
@@ -732,16 +722,11 @@ def programme_returns(programme: Programme, as_at: dt.date | None = None) -> Ret
     in the quarter's financial year, running on at least one day of the quarter (its end moved by extensions).
     In: submitted (by the end of `as_at`, a report's 'figures as at' date, when given).
     """
-    extended_to = (
-        Variation.objects.filter(agreement_id=OuterRef("pk"), new_end_date__isnull=False)
-        .order_by("-number")
-        .values("new_end_date")[:1]
-    )
     spans: dict[int, tuple[dt.date, dt.date]] = {}
     agreements: list[tuple[int, str, str, int]] = []
     for pk, reference, organisation, organisation_id, status, start, end in (
         Agreement.objects.filter(programme=programme)
-        .annotate(current_end=Coalesce(Subquery(extended_to), F("end_date")))
+        .annotate(current_end=current_end_sql())
         .order_by()
         .values_list("pk", "reference", "organisation__name", "organisation_id", "status", "start_date", "current_end")
     ):

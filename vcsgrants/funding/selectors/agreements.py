@@ -7,7 +7,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from vcsgrants.core.concurrency import model_state
 from vcsgrants.core.council import area_word
@@ -20,7 +21,18 @@ from vcsgrants.funding.models import (
     FundingLine,
     MoneySum,
     PaymentInstalment,
+    Variation,
 )
+
+
+def current_end_sql() -> Coalesce:
+    """An agreement's current end date in SQL, as `Agreement.current_end_date`: its latest extension's, or its own."""
+    extended_to = (
+        Variation.objects.filter(agreement_id=OuterRef("pk"), new_end_date__isnull=False)
+        .order_by("-number")
+        .values("new_end_date")[:1]
+    )
+    return Coalesce(Subquery(extended_to), F("end_date"))
 
 
 def agreements_visible_to(user) -> QuerySet[Agreement]:
