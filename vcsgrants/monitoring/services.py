@@ -381,6 +381,7 @@ def _check_quarter(agreement: Agreement, year: FinancialYear, quarter: int) -> N
 def return_for(*, agreement: Agreement, year: FinancialYear, quarter: int) -> Return:
     _check_quarter(agreement, year, quarter)
     record, _ = Return.objects.get_or_create(agreement=agreement, financial_year=year, quarter=quarter)
+    record.agreement, record.financial_year = agreement, year  # as given: not read again by whoever uses the return
     return record
 
 
@@ -400,9 +401,12 @@ def check_value(version: KpiVersion, value: Decimal) -> str | None:
     return value_problem(version.unit, value)
 
 
-def return_state(return_record: Return) -> dict[str, str]:
-    """The return as its page shows it (core.concurrency): each KPI's value, the narrative and the case studies."""
-    rows = return_record.values.select_related("kpi_version__kpi").order_by("kpi_version__kpi__code")
+def return_state(return_record: Return, values: Sequence[ReturnValue] | None = None) -> dict[str, str]:
+    """The return as its page shows it (core.concurrency): each KPI's value, the narrative and the case studies.
+    `values`: the return's values with their KPI versions and KPIs, when the caller has read them already."""
+    if values is None:
+        values = return_record.values.select_related("kpi_version__kpi")
+    rows = sorted(values, key=lambda v: v.kpi_version.kpi.code)
     state = {f"{v.kpi_version.kpi.code} value": "" if v.value is None else _figure(v.value) for v in rows}
     state["Narrative"] = return_record.narrative
     state["Case studies"] = return_record.case_studies
@@ -454,9 +458,15 @@ def return_save(
     return return_record
 
 
-def missing_kpis(return_record: Return, due: Sequence[KpiTarget] | None = None) -> list[Kpi]:
-    """The KPIs due (`due`, when the caller has them already) that the return has no value for."""
-    reported = set(return_record.values.values_list("kpi_version__kpi_id", flat=True))
+def missing_kpis(
+    return_record: Return, due: Sequence[KpiTarget] | None = None, values: Sequence[ReturnValue] | None = None
+) -> list[Kpi]:
+    """The KPIs due that the return has no value for. `due` and `values` (the return's values with their KPI
+    versions): when the caller has them already."""
+    if values is None:
+        reported = set(return_record.values.values_list("kpi_version__kpi_id", flat=True))
+    else:
+        reported = {v.kpi_version.kpi_id for v in values}
     if due is None:
         due = kpis_due(return_record.agreement, return_record.financial_year)
     return [t.kpi for t in due if t.kpi_id not in reported]

@@ -153,9 +153,10 @@ def return_edit(request, pk, year_label, quarter):
         return redirect(record)
     targets = services.kpis_due(agreement, year)
     answering = record.status == Return.Status.QUERIED
-    initial = {f"kpi_{v.kpi_version.kpi_id}": plain_number(v.value) for v in record.values.select_related("kpi_version")}
+    values = list(record.values.select_related("kpi_version__kpi"))  # read once: the boxes, the version, what is missing
+    initial = {f"kpi_{v.kpi_version.kpi_id}": plain_number(v.value) for v in values}
     initial.update(
-        narrative=record.narrative, case_studies=record.case_studies, version=form_token(services.return_state(record))
+        narrative=record.narrative, case_studies=record.case_studies, version=form_token(services.return_state(record, values))
     )
     form = return_form(request.POST or None, initial=initial, targets=targets, quarter=quarter, answering=answering)
     if request.method == "POST" and form.is_valid():
@@ -192,7 +193,9 @@ def return_edit(request, pk, year_label, quarter):
             else:
                 messages.success(request, f"Return for {year} Q{quarter} {'resubmitted' if answering else 'submitted'}.")
                 return redirect(record)
-    record.refresh_from_db()
+    if request.method == "POST":  # saved or refused: show the return as it now stands
+        record.refresh_from_db()
+        values = list(record.values.select_related("kpi_version__kpi"))
     query = record.events.filter(action=ReturnEvent.Action.QUERIED).select_related("actor").last() if answering else None
     return render(
         request,
@@ -205,7 +208,7 @@ def return_edit(request, pk, year_label, quarter):
             "form": form,
             "answering": answering,
             "query": query,
-            "missing": services.missing_kpis(record, targets),
+            "missing": services.missing_kpis(record, targets, values),
             "due_date": services.return_due_date(agreement, year, quarter),
             "page_title": f"Quarterly return {year} Q{quarter}: {agreement.reference}",
         },
