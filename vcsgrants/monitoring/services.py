@@ -378,6 +378,13 @@ def _check_quarter(agreement: Agreement, year: FinancialYear, quarter: int) -> N
         )
 
 
+def _locked(return_record: Return) -> Return:
+    """The return read again under a row lock, keeping the agreement and year already read (they never change)."""
+    locked = Return.objects.select_for_update().get(pk=return_record.pk)
+    locked.agreement, locked.financial_year = return_record.agreement, return_record.financial_year
+    return locked
+
+
 def return_for(*, agreement: Agreement, year: FinancialYear, quarter: int) -> Return:
     _check_quarter(agreement, year, quarter)
     record, _ = Return.objects.get_or_create(agreement=agreement, financial_year=year, quarter=quarter)
@@ -428,7 +435,7 @@ def return_save(
     Refused (`version`, core.concurrency) if the return changed since its page was opened (by a colleague, or an
     upload). `due`: the return's `kpis_due`, when the caller has them already (asked once per request). The values
     go in as one delete and one insert, whatever the number of KPIs."""
-    return_record = Return.objects.select_for_update().get(pk=return_record.pk)
+    return_record = _locked(return_record)
     check_version(version, return_state(return_record), records=[return_record])
     if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
         raise ValidationError(f"This return is {return_record.get_status_display().lower()} and can no longer be changed.")
@@ -481,7 +488,7 @@ def return_submit(
     at: dt.datetime | None = None,
     due: Sequence[KpiTarget] | None = None,
 ) -> Return:
-    return_record = Return.objects.select_for_update().get(pk=return_record.pk)
+    return_record = _locked(return_record)
     if return_record.status not in (Return.Status.DRAFT, Return.Status.QUERIED):
         raise ValidationError(f"This return is already {return_record.get_status_display().lower()}.")
     answering = return_record.status == Return.Status.QUERIED
@@ -512,7 +519,7 @@ def return_review(
     *, return_record: Return, accept: bool, actor: User, comment: str = "", at: dt.datetime | None = None
 ) -> Return:
     """An officer accepts a submitted return or queries it with a comment."""
-    return_record = Return.objects.select_for_update().get(pk=return_record.pk)
+    return_record = _locked(return_record)
     if return_record.status != Return.Status.SUBMITTED:
         raise ValidationError(
             f"Only a submitted return can be reviewed; this one is {return_record.get_status_display().lower()}."
