@@ -195,6 +195,8 @@ class Return(models.Model):
     class Meta:
         ordering = ["agreement", "financial_year__start_year", "quarter"]
         constraints = [models.UniqueConstraint(fields=["agreement", "financial_year", "quarter"], name="one_return_per_quarter")]
+        # The officer's home page counts and lists the few returns submitted or queried among 100,000 accepted ones.
+        indexes = [models.Index(fields=["status", "submitted_at", "id"], name="return_status_submitted")]
 
     def __str__(self) -> str:
         return f"{self.agreement.reference} {self.financial_year} Q{self.quarter}"
