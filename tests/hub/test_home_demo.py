@@ -15,6 +15,8 @@ from vcsgrants.funding.models import Programme
 from vcsgrants.hub import selectors as queues
 from vcsgrants.monitoring import dashboards
 from vcsgrants.monitoring.models import Return
+from vcsgrants.opendata import selectors as opendata_selectors
+from vcsgrants.opendata import services as opendata_services
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +117,23 @@ def test_findings_before_publishing_check_at_most_the_limit_and_say_so(demo):
     (partial,) = queues.findings_before_publishing(today, check_limit=1)
     assert (partial.checked, partial.unpublished) == (1, full.unpublished)
     assert f"(the first 1 of {full.unpublished} checked here)" in queues._findings_item(partial).detail
+
+
+def test_findings_before_publishing_are_worked_out_once_per_change_and_the_very_next_view_shows_a_change(demo):
+    today = timezone.localdate()
+    (row,) = queues.findings_before_publishing(today)
+    with CaptureQueriesContext(connection) as queries:
+        assert queues.findings_before_publishing(today) == [row]
+    assert len(queries) == 1  # the version of what the grants read; the rows from the shared cache
+    officer = User.objects.get(username="officer")
+    waiting = opendata_selectors.publishable_agreements(programme=row.programme, year=row.year)
+    chosen = [waiting.exclude(published_grants__financial_year=row.year).first().pk]
+    kept = {"programme": row.programme, "year": row.year, "actor": officer, "agreement_ids": chosen}
+    assert opendata_services.grants_publish(**kept, acknowledge_findings=True).grant_ids
+    (after,) = queues.findings_before_publishing(today) or [None]
+    assert after is None or after.unpublished == row.unpublished - 1  # the very next view
+    opendata_services.grants_unpublish(**kept)  # taken off again: waiting again
+    assert queues.findings_before_publishing(today) == [row]
 
 
 @pytest.mark.parametrize("key", ["returns-to-review", "queries", "kpi-proposals", "my-actions", "actions"])
