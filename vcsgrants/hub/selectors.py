@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db import connection
-from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
@@ -399,8 +399,24 @@ def _paid_so_far() -> Subquery:
 
 
 def instalments_outstanding(*, due_before: dt.date | None = None, due_from: dt.date | None = None, due_by: dt.date | None = None):
-    """Instalments not yet paid in full, with `paid` and `outstanding` annotated, the earliest due first."""
-    instalments = PaymentInstalment.objects.annotate(paid=_paid_so_far()).annotate(outstanding=F("amount") - F("paid"))
+    """Instalments not yet paid in full, with `paid` and `outstanding` annotated, the earliest due first.
+
+    "Not paid in full" is asked as "more than nothing due, and not among those whose payments reach their amount":
+    the payments are summed once for the whole query (a hashed subquery), not once per instalment, so a day with
+    20,000 instalments due is sorted in a fraction of the time; `paid` is summed only for the rows returned."""
+    paid_in_full = (
+        Payment.objects.order_by()
+        .values("instalment_id")
+        .annotate(total=Sum("amount"))
+        .filter(total__gte=F("instalment__amount"))
+        .values("instalment_id")
+    )
+    instalments = (
+        PaymentInstalment.objects.filter(amount__gt=0)
+        .exclude(pk__in=paid_in_full)
+        .annotate(paid=_paid_so_far())
+        .annotate(outstanding=F("amount") - F("paid"))
+    )
     if due_before is not None:
         instalments = instalments.filter(due_date__lt=due_before)
     if due_from is not None:
@@ -408,8 +424,7 @@ def instalments_outstanding(*, due_before: dt.date | None = None, due_from: dt.d
     if due_by is not None:
         instalments = instalments.filter(due_date__lte=due_by)
     return (
-        instalments.filter(outstanding__gt=0)
-        .select_related("agreement__organisation", "financial_year")
+        instalments.select_related("agreement__organisation", "financial_year")
         .order_by("due_date", "agreement__reference", "pk")
     )
 
