@@ -423,9 +423,8 @@ def instalments_outstanding(*, due_before: dt.date | None = None, due_from: dt.d
         instalments = instalments.filter(due_date__gte=due_from)
     if due_by is not None:
         instalments = instalments.filter(due_date__lte=due_by)
-    return (
-        instalments.select_related("agreement__organisation", "financial_year")
-        .order_by("due_date", "agreement__reference", "pk")
+    return instalments.select_related("agreement__organisation", "financial_year").order_by(
+        "due_date", "agreement__reference", "pk"
     )
 
 
