@@ -20,8 +20,10 @@ from tests.monitoring.test_returns import setup as setup  # noqa: F401 - the mon
 from tests.monitoring.test_returns import submitted_return
 from vcsgrants.core.models import Role
 from vcsgrants.engagement.services import meetings as meeting_services
-from vcsgrants.funding.models import Payment, PaymentInstalment
+from vcsgrants.funding.models import Agreement, Payment, PaymentInstalment
+from vcsgrants.funding.services import agreements as agreement_services
 from vcsgrants.funding.services import payments as payment_services
+from vcsgrants.funding.services import programmes as programme_services
 from vcsgrants.hub import selectors as queues
 from vcsgrants.monitoring import services as monitoring_services
 from vcsgrants.monitoring.models import KpiVersion
@@ -135,6 +137,18 @@ def test_decisions_with_an_extension_still_to_apply(setup, officer):
     assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk]
 
 
+def test_decisions_to_apply_are_worked_out_once_per_change_of_what_they_read(setup, officer, django_assert_num_queries):
+    covering = DecisionFactory(period_start=D(2023, 4, 1), period_end=D(2024, 3, 31), decision_date=D(2023, 2, 10))
+    year(2023)
+    assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk]
+    with django_assert_num_queries(1):  # the version of what it reads; the rest from the shared cache
+        assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk]
+    second = DecisionFactory(period_start=D(2023, 4, 1), period_end=D(2024, 3, 31), decision_date=D(2023, 2, 20))
+    assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk, second.pk]  # the very next view
+    agreement_services.agreement_set_status(agreement=setup.agreement, status=Agreement.Status.ENDED, actor=officer)
+    assert queues.decisions_to_apply(D(2023, 3, 1)) == []  # ended: nothing waits for the extension any more
+
+
 # --- Finance -----------------------------------------------------------------------------------------
 
 
@@ -197,6 +211,45 @@ def test_finances_totals_are_worked_out_once_per_change_of_the_instalments_and_p
     assert (after.count, after.total) == (1, P("1200.00"))  # the very next view
 
 
+def test_finances_queues_items_come_from_the_cache_and_change_on_the_very_next_view(schedule, django_assert_num_queries):
+    first, second, _ = schedule
+    today = D(2022, 11, 3)
+    queues.finance_queues(today)
+    with django_assert_num_queries(1):  # the version of the instalments, payments, agreements and organisations
+        found = by_key(queues.finance_queues(today))
+    assert [i.url for i in found["instalments-overdue"].items] == [
+        reverse("funding:payment-record", args=[first.agreement_id, first.pk])
+    ]
+    assert found["payments-this-month"].count == 1
+
+    organisation = first.agreement.organisation
+    organisation.name = "Renamed Voluntary Action"
+    organisation.save()
+    found = by_key(queues.finance_queues(today))
+    assert all("Renamed Voluntary Action" in i.label for q in found.values() for i in q.items)
+
+    finance = UserFactory(roles=[Role.FINANCE])
+    payment_services.payment_record(instalment=first, paid_on=D(2022, 11, 3), amount=P("1266.67"), actor=finance)
+    found = by_key(queues.finance_queues(today))  # the very next view: paid in full, so no longer overdue
+    assert (found["instalments-overdue"].count, found["instalments-overdue"].items) == (0, [])
+    assert (found["payments-this-month"].count, found["payments-this-month"].total) == (2, P("1666.67"))
+    assert found["payments-this-month"].items[0].amount == P("1266.67")  # the latest first
+    assert by_key(queues.finance_queues(D(2022, 11, 16)))["instalments-overdue"].items[0].url == reverse(
+        "funding:payment-record", args=[second.agreement_id, second.pk]
+    )  # a later day: the second is overdue
+
+
+def test_finances_counts_and_totals_equal_the_listed_instalments(schedule):
+    """The set-based count and total (one query) are those of the instalments the queue lists, whatever the day."""
+    for today in (D(2022, 9, 1), D(2022, 10, 2), D(2022, 11, 3), D(2022, 12, 31), D(2023, 2, 1)):
+        for instalments, due in (
+            (queues.overdue_instalments(today), {"due_before": today}),
+            (queues.instalments_due_soon(today), {"due_from": today, "due_by": today + dt.timedelta(days=30)}),
+        ):
+            listed = list(instalments)
+            assert queues.count_and_outstanding(**due) == (len(listed), sum((i.outstanding for i in listed), P("0.00")))
+
+
 # --- Cabinet and partners -------------------------------------------------------------------------------
 
 
@@ -213,6 +266,25 @@ def test_cabinet_sees_each_programmes_budget_committed_and_paid_and_the_latest_d
     ProgrammeFactory(name="Zz second programme")
     bounded = queues.cabinet_overview(D(2022, 11, 3), limit=1)
     assert [g.programme for g in bounded.programmes] == [funded.programme] and bounded.more_programmes == 1
+
+
+def test_each_programmes_money_is_worked_out_once_per_change_and_the_very_next_view_shows_a_change(schedule, funded):
+    first, _, _ = schedule
+    today = D(2022, 11, 3)
+    queues.cabinet_overview(today)
+    reads = []
+    with connection.execute_wrapper(lambda execute, sql, *args: reads.append(sql) or execute(sql, *args)):
+        (glance,) = queues.cabinet_overview(today).programmes
+    assert (glance.budget, glance.committed, glance.paid) == (P("100000.00"), P("5000.00"), P("400.00"))
+    assert not any("SUM(" in sql and "funding_fundingline" in sql for sql in reads)  # the money from the cache
+
+    finance = UserFactory(roles=[Role.FINANCE])
+    payment_services.payment_record(instalment=first, paid_on=D(2022, 11, 3), amount=P("100.00"), actor=finance)
+    (glance,) = queues.cabinet_overview(today).programmes
+    assert glance.paid == P("500.00")  # the very next view
+    programme_services.budget_set(stream=funded.stream, year=first.financial_year, amount=P("120000.00"), actor=finance)
+    (glance,) = queues.cabinet_overview(today).programmes
+    assert glance.budget == P("120000.00")
 
 
 def test_a_partner_sees_its_contributions_by_year_and_what_it_co_funds(officer, funded):

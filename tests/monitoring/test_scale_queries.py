@@ -107,3 +107,29 @@ def test_saving_and_submitting_a_return_cost_the_same_queries_for_a_few_kpis_and
         assert counts[("small", action)] == counts[("large", action)], counts
     assert counts[("large", "draft again")] <= 24, counts
     assert counts[("large", "submit")] <= 37, counts
+
+
+# Each role's home page: its first view (every queue worked out), the second (the Cabinet's stores the programme's
+# monitoring settings, read for the first time) and the third (the queues' figures from the shared cache, one query
+# for each version): the same counts whether the programme is small or large. The officer's and finance's queues
+# are bounded (five items each); the Cabinet's home reads each programme it shows (at most five). PostgreSQL takes
+# one query more on the officer's first view (the late returns: monitoring.selectors.late_returns) and on a provider's.
+HOME_PAGES = {
+    "sqlite": {Role.OFFICER: (43, 21, 21), Role.FINANCE: (11, 5, 5), Role.CABINET: (37, 23, 14), Role.PROVIDER: (16, 16, 16)},
+    "postgresql": {Role.OFFICER: (44, 21, 21), Role.FINANCE: (11, 5, 5), Role.CABINET: (37, 23, 14), Role.PROVIDER: (17, 17, 17)},
+}
+VIEWS = ("first", "second", "third")
+
+
+@pytest.mark.parametrize("size", list(SIZES))
+def test_each_roles_home_page_costs_the_same_queries_for_a_small_and_a_large_programme(client, size):
+    call_command("generate_scale_data", slug=f"scale-{size}", stdout=io.StringIO(), stderr=io.StringIO(), **SIZES[size])
+    agreement = Agreement.objects.filter(programme__slug=f"scale-{size}").first()
+    counts, pins = {}, HOME_PAGES[connection.vendor]
+    for role in pins:
+        client.force_login(UserFactory(roles=[role], organisation=agreement.organisation if role == Role.PROVIDER else None))
+        for view in VIEWS:
+            with CaptureQueriesContext(connection) as captured:
+                assert client.get("/").status_code == 200
+            counts[(role, view)] = len(captured.captured_queries)
+    assert counts == {(role, view): n for role, pinned in pins.items() for view, n in zip(VIEWS, pinned, strict=True)}

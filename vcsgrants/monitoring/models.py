@@ -12,6 +12,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -195,6 +196,13 @@ class Return(models.Model):
     class Meta:
         ordering = ["agreement", "financial_year__start_year", "quarter"]
         constraints = [models.UniqueConstraint(fields=["agreement", "financial_year", "quarter"], name="one_return_per_quarter")]
+        # The officer's home page counts and lists the few returns submitted or queried among 100,000 accepted ones.
+        # Partial indexes, holding only those few: an index of every return by status led SQLite (which keeps no
+        # statistics) to read the accepted ones through it for the performance figures, twice as slow as by agreement.
+        indexes = [
+            models.Index(fields=["submitted_at", "id"], condition=Q(status="submitted"), name="return_submitted"),
+            models.Index(fields=["submitted_at", "id"], condition=Q(status="queried"), name="return_queried"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.agreement.reference} {self.financial_year} Q{self.quarter}"

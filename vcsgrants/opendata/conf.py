@@ -36,10 +36,15 @@ def licence_url() -> str:
     return _setting("OPENDATA_LICENCE_URL", OGL_URL)
 
 
+def publisher_setting() -> str:
+    """OPENDATA_PUBLISHER_ORG_ID as set for this deployment (blank if not): the council settings' Org-ID is used then."""
+    return _setting("OPENDATA_PUBLISHER_ORG_ID")
+
+
 def publisher_org_id() -> str:
     """The setting if set, else the Org-ID an administrator gave in the council settings (blank if neither)."""
     return (
-        _setting("OPENDATA_PUBLISHER_ORG_ID")
+        publisher_setting()
         or (CouncilSettings.objects.filter(pk=1).values_list("council_org_id", flat=True).first() or "").strip()
     )
 

@@ -16,12 +16,23 @@ import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from vcsgrants.core import council
+from vcsgrants.core.figures_cache import highest_sql
 from vcsgrants.core.models import Area, CouncilSettings, FinancialYear, Organisation
-from vcsgrants.funding.models import Agreement, FundingLine, FundingStream, Programme, ProgrammePeriod, Variation
+from vcsgrants.funding.models import (
+    Agreement,
+    Decision,
+    FundingLine,
+    FundingStream,
+    Programme,
+    ProgrammePeriod,
+    StreamBudget,
+    Variation,
+)
 from vcsgrants.opendata import conf, quality
 from vcsgrants.opendata.grants import Award, Line, Org, Place, build_grant, load_geo_code_types, org_identifier
 from vcsgrants.opendata.models import PublishedGrant
@@ -313,6 +324,23 @@ def unpublished_findings(*, programme: Programme, year: FinancialYear, today: dt
     expected = publisher_.org.id if publisher_.org else None
     findings = quality.check_grants(grants, today=today, expected_funder=expected)
     return UnpublishedFindings(unpublished, len(ids), len({f.grant_id for f in findings}), len(findings))
+
+
+def grants_version() -> tuple:
+    """A version of everything a grant as it would be published now reads, and of which grants are published, in one
+    query: the highest history id of the programmes, their periods and decisions, streams and budgets, agreements,
+    organisations, areas and the council's settings, the highest id of the funding lines, variations and financial
+    years (only ever added), and the highest id and number of published grants (published, or taken off). Every
+    change through the services raises one of them, so findings kept under it are never stale; the publisher's
+    settings are part of it too."""
+    histories = (Programme, ProgrammePeriod, Decision, FundingStream, StreamBudget, Agreement, Organisation, Area)
+    parts = [highest_sql(m.history.model) for m in (*histories, CouncilSettings)]
+    parts += [highest_sql(m, "id") for m in (FundingLine, Variation, FinancialYear, PublishedGrant)]
+    parts.append(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(PublishedGrant._meta.db_table)})")  # noqa: S608
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")  # our own table and column names only
+        found = tuple(cursor.fetchone())
+    return (*found, conf.publisher_setting(), conf.grant_prefix())
 
 
 def programme_years_with_money(programme: Programme) -> list[FinancialYear]:
