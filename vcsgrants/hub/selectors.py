@@ -578,6 +578,19 @@ def money_version() -> tuple[int | None, ...]:
     )
 
 
+def programme_year_money(programme: Programme, year: FinancialYear | None) -> programme_selectors.YearSummary:
+    """The programme page's money for a year (`programme_year_summary`: by stream and by district), kept in the shared
+    cache under `money_version`: working it out sums every funding line and payment of the programme's year."""
+    version = money_version()
+    summary = remember(
+        "programme-year-money",
+        (programme.pk, year.pk if year else None, *version),
+        lambda: programme_selectors.programme_year_summary(programme=programme, year=year),
+    )
+    summary.programme = programme  # the page's own record, with its current name
+    return summary
+
+
 def _programme_money(programme: Programme) -> tuple[FinancialYear | None, Decimal, Decimal, Decimal]:
     year = programme_selectors.programme_default_year(programme)
     if year is None:

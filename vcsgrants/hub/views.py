@@ -131,7 +131,7 @@ def _programme_year(request, slug):
     programme = get_object_or_404(Programme.objects.select_related("funder"), slug=slug)
     require(request.user, "funding.view_programme", programme)
     year = year_from_label(request.GET.get("year"), programme_selectors.programme_default_year(programme))
-    return programme, year, programme_selectors.programme_year_summary(programme=programme, year=year)
+    return programme, year, queues.programme_year_money(programme, year)
 
 
 def programme_money_export(request, slug, table, fmt):
