@@ -5,7 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from tests.engagement.test_meetings_services import World, action, make_world, monitoring, partner_meeting, partnership
 from tests.versions import post_opened
@@ -251,3 +254,22 @@ def test_the_pages_query_counts_do_not_grow_with_the_number_of_meetings(world: W
         page(officer, f"/organisations/{world.kestrel.pk}/")
     with django_assert_max_num_queries(12):
         selectors.programme_engagement(programme=world.programme, user=world.officer)
+
+
+def test_engagement_at_a_glance_is_kept_until_a_meeting_changes_it(world: World):
+    """Each provider's engagement is kept in the shared cache under the meetings' and agreements' version: a repeated
+    view reads it back; a meeting just recorded shows on the very next view."""
+    monitoring(world, day=D(2023, 1, 10))
+    monitoring(world, org=world.wren, day=D(2022, 11, 1))
+    officer, url = client_for(world.officer), f"/programmes/{world.programme.slug}/"
+    assert "Not met for more than 90 days: Wren Test Volunteers" in page(officer, url)
+    with CaptureQueriesContext(connection) as repeated:
+        page(officer, url)
+    cache.clear()
+    with CaptureQueriesContext(connection) as worked_out:
+        page(officer, url)
+    assert len(repeated) < len(worked_out)
+
+    monitoring(world, org=world.wren, day=D(2023, 2, 1))
+    html = page(officer, url)
+    assert "Wren Test Volunteers (last met" not in html and 'id="all-met"' in html

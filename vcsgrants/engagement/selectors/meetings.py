@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, F, Max, Q, QuerySet, Value, When
 
+from vcsgrants.core.figures_cache import highest_ids, remember
 from vcsgrants.core.history import HistoryRow, shown
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.core.rules import is_partner, is_provider, organisation_lineage, partner_lineage, sees_everything
 from vcsgrants.engagement.models.meetings import DEFAULT_MEETING_INTERVAL_DAYS, Action, EngagementSettings, Meeting
-from vcsgrants.funding.models import Agreement, Programme, ProgrammePeriod
+from vcsgrants.funding.models import Agreement, Programme, ProgrammePeriod, Variation
 from vcsgrants.funding.selectors.agreements import current_end_sql
 
 SHOW_CHOICES = (("overdue", "Overdue"), ("open", "Open"), ("all", "All"))
@@ -349,6 +350,15 @@ def provider_engagement(*, programme: Programme, on: dt.date, interval_days: int
     return rows
 
 
+def engagement_version() -> tuple[int | None, ...]:
+    """A version of what each provider's engagement reads, in one query: the highest history id of the meetings,
+    actions, agreements and organisations, and the highest variation id (variations are only ever added)."""
+    return highest_ids(
+        *((model.history.model, "history_id") for model in (Meeting, Action, Agreement, Organisation)),
+        (Variation, "id"),
+    )
+
+
 def programme_engagement(*, programme: Programme, user: User, today: dt.date | None = None) -> ProgrammeEngagement | None:
     """Engagement at a glance for the programme page; None for a user who may not see it."""
     if not user.has_perm("engagement.view_engagement", programme):
@@ -364,7 +374,11 @@ def programme_engagement(*, programme: Programme, user: User, today: dt.date | N
         as_at=on,
         ended=on != today,
         interval_days=interval,
-        providers=provider_engagement(programme=programme, on=on, interval_days=interval),
+        providers=remember(
+            "provider-engagement",
+            (programme.pk, on, interval, *engagement_version()),
+            lambda: provider_engagement(programme=programme, on=on, interval_days=interval),
+        ),
         last_partnership=held.filter(kind=Meeting.Kind.PARTNERSHIP).order_by("-date", "-id").first(),
         last_partner=held.filter(kind=Meeting.Kind.PARTNER).order_by("-date", "-id").first(),
         open_actions=actions.count(),
