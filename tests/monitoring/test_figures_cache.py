@@ -15,6 +15,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from tests.factories import OrganisationFactory, UserFactory
 from tests.monitoring import test_dashboards
 from tests.monitoring.test_like_for_like import accept
+from vcsgrants.core.figures_cache import remember_each
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.monitoring import bulk_import, dashboards, services
 from vcsgrants.monitoring.models import Return
@@ -134,3 +135,16 @@ def test_the_cabinet_and_partner_home_headlines_follow_an_acceptance(world, clie
     for user in (cabinet, partner):
         client.force_login(user)
         assert "at Q2 2022-23 year to date" in client.get("/").content.decode()
+
+
+def test_remember_each_works_out_only_what_the_cache_lacks():
+    asked = []
+
+    def compute(items):
+        asked.append(sorted(items))
+        return {item: item * 10 for item in items}
+
+    assert remember_each("each", {1: ("one", 1), 2: ("two", 1)}, compute) == {1: 10, 2: 20}
+    assert remember_each("each", {2: ("two", 1), 3: ("three", 1)}, compute) == {2: 20, 3: 30}
+    assert remember_each("each", {2: ("two", 2)}, compute) == {2: 20}  # a new version of its data: worked out again
+    assert asked == [[1, 2], [3], [2]]

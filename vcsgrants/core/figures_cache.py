@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 import pickle  # nosec B403 - only our own values, written by `remember` below, are ever read back
 import zlib
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Mapping
 from typing import TypeVar
 
 from django.conf import settings
@@ -24,6 +24,7 @@ from django.core.cache import cache
 from django.db import connection
 
 T = TypeVar("T")
+H = TypeVar("H", bound=Hashable)
 
 # Part of every key: bump it when a cached class changes shape, so a deploy never reads the old release's values.
 FORMAT = 1
@@ -41,21 +42,52 @@ def cache_key(namespace: str, key: tuple[Hashable, ...]) -> str:
     return f"vcsgrants:figures:{namespace}:{digest}"
 
 
+_UNREADABLE = object()
+
+
+def _load(blob: bytes | None):
+    if blob is None:
+        return _UNREADABLE
+    try:
+        return pickle.loads(zlib.decompress(blob))  # noqa: S301  # nosec B301 - written by us, in _dump
+    except Exception:  # noqa: BLE001 - another release's value, or a damaged one: work it out again
+        return _UNREADABLE
+
+
+def _dump(value) -> bytes:
+    return zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+
 def remember(namespace: str, key: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     """`compute()`'s value for `key`, from the shared cache when there, else worked out and stored."""
     seconds = cache_seconds()
     if seconds <= 0:
         return compute()
     name = cache_key(namespace, key)
-    blob = cache.get(name)
-    if blob is not None:
-        try:
-            return pickle.loads(zlib.decompress(blob))  # noqa: S301  # nosec B301 - written by us, just below
-        except Exception:  # noqa: BLE001, S110 - another release's value, or a damaged one: work it out again
-            pass
-    value = compute()
-    cache.set(name, zlib.compress(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL), 1), seconds)
+    value = _load(cache.get(name))
+    if value is _UNREADABLE:
+        value = compute()
+        cache.set(name, _dump(value), seconds)
     return value
+
+
+def remember_each(
+    namespace: str, keys: Mapping[H, tuple[Hashable, ...]], compute: Callable[[list[H]], Mapping[H, T]]
+) -> dict[H, T]:
+    """Several values at once, each under its own key (`keys`: item → key): those in the shared cache read back in one
+    request, and `compute(missing items)` asked once for the others, which are then stored."""
+    seconds = cache_seconds()
+    if seconds <= 0:
+        return dict(compute(list(keys)))
+    names = {item: cache_key(namespace, key) for item, key in keys.items()}
+    found = cache.get_many(list(names.values()))
+    values = {item: _load(found.get(name)) for item, name in names.items()}
+    missing = [item for item, value in values.items() if value is _UNREADABLE]
+    if missing:
+        computed = compute(missing)
+        cache.set_many({names[item]: _dump(computed[item]) for item in missing}, seconds)
+        values.update({item: computed[item] for item in missing})
+    return values
 
 
 def highest_sql(model, column: str = "history_id") -> str:

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from vcsgrants.core.figures_cache import highest_ids, remember
+from vcsgrants.core.figures_cache import highest_ids, remember_each
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.core.rules import organisation_lineage
 from vcsgrants.funding.cofunding import (
@@ -229,32 +229,53 @@ def funding_version() -> tuple[int | None, ...]:
     )
 
 
+@dataclass(frozen=True)
+class StreamYearPayers:
+    """One stream's commitments for one financial year by agreement and payer (summed over the districts)."""
+
+    year: FinancialYear
+    by_agreement: dict[int, dict[Payer, Decimal]]
+
+
+def _stream_year_payers(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], StreamYearPayers | None]:
+    """`shares_for` the (stream id, year id) pairs, each kept by agreement and payer; None for a pair with no money."""
+    streams = FundingStream.objects.filter(pk__in={s for s, _ in pairs})
+    years = FinancialYear.objects.filter(pk__in={y for _, y in pairs})
+    found: dict[tuple[int, int], StreamYearPayers | None] = dict.fromkeys(pairs)
+    for pair, shares in shares_for(streams=streams, years=years).items():
+        if pair not in found:
+            continue
+        by_agreement: dict[int, dict[Payer, Decimal]] = {}
+        for (agreement_id, _), by_payer in shares.by_key.items():
+            mine = by_agreement.setdefault(agreement_id, {})
+            for payer, amount in by_payer.items():
+                mine[payer] = mine.get(payer, ZERO) + amount
+        found[pair] = StreamYearPayers(shares.year, by_agreement)
+    return found
+
+
 def agreement_funders(agreement: Agreement) -> list[FundersInYear]:
     """Who pays for the agreement each financial year, and how much: the shares add up to its value that year.
 
-    Kept in the shared cache under `funding_version()`: a share depends on every agreement of its streams (the pence
-    are apportioned across them all), so working it out reads hundreds of lines; a change to any of them is seen on
-    the very next view."""
-    return remember("agreement-funders", (agreement.pk, *funding_version()), lambda: _agreement_funders(agreement))
-
-
-def _agreement_funders(agreement: Agreement) -> list[FundersInYear]:
-    pairs = set(agreement.funding_lines.values_list("stream_id", "financial_year_id"))
+    A share depends on every agreement of its stream that year (the pence are apportioned across them all), so each
+    stream's year is worked out once for all of its agreements and kept in the shared cache under `funding_version()`:
+    the next agreement of the same stream reads it back, and a change to any of the money is seen on the very next
+    view."""
+    pairs = sorted(set(agreement.funding_lines.values_list("stream_id", "financial_year_id")))
     if not pairs:
         return []
-    streams = FundingStream.objects.filter(pk__in={s for s, _ in pairs})
-    years = FinancialYear.objects.filter(pk__in={y for _, y in pairs})
+    version = funding_version()
+    found = remember_each("stream-year-payers", {pair: (*pair, *version) for pair in pairs}, _stream_year_payers)
     per_year: dict[int, dict[Payer, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
     totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
     year_objects = {}
-    for (_, year_id), shares in shares_for(streams=streams, years=years).items():
-        year_objects[year_id] = shares.year
-        for (agreement_id, _), by_payer in shares.by_key.items():
-            if agreement_id != agreement.pk:
-                continue
-            for payer, amount in by_payer.items():
-                per_year[year_id][payer] += amount
-                totals[year_id] += amount
+    for (_, year_id), payers in found.items():
+        if payers is None:
+            continue
+        year_objects[year_id] = payers.year
+        for payer, amount in payers.by_agreement.get(agreement.pk, {}).items():
+            per_year[year_id][payer] += amount
+            totals[year_id] += amount
     return [
         FundersInYear(
             year=year_objects[year_id],
