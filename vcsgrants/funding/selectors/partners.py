@@ -254,14 +254,16 @@ def _stream_year_payers(pairs: list[tuple[int, int]]) -> dict[tuple[int, int], S
     return found
 
 
-def agreement_funders(agreement: Agreement) -> list[FundersInYear]:
+def agreement_funders(agreement: Agreement, pairs: Iterable[tuple[int, int]] | None = None) -> list[FundersInYear]:
     """Who pays for the agreement each financial year, and how much: the shares add up to its value that year.
 
     A share depends on every agreement of its stream that year (the pence are apportioned across them all), so each
     stream's year is worked out once for all of its agreements and kept in the shared cache under `funding_version()`:
     the next agreement of the same stream reads it back, and a change to any of the money is seen on the very next
-    view."""
-    pairs = sorted(set(agreement.funding_lines.values_list("stream_id", "financial_year_id")))
+    view. `pairs`: the (stream id, year id) of the agreement's funding lines, when the caller has read them already."""
+    if pairs is None:
+        pairs = agreement.funding_lines.values_list("stream_id", "financial_year_id")
+    pairs = sorted(set(pairs))
     if not pairs:
         return []
     version = funding_version()

@@ -86,7 +86,9 @@ def agreement_detail(request, pk):
         "page_title": f"{agreement.reference}: {agreement.organisation}",
         "terms": terms,
         "multiyear": agreement_multiyear(agreement, dict(terms["value_by_year"])),
-        "funders": agreement_funders(agreement),
+        "funders": agreement_funders(
+            agreement, pairs={(line["stream"].pk, line["financial_year"].pk) for line in terms["current_lines"]}
+        ),
         "share_rule": SHARE_RULE,
         "areas": agreement.areas.all(),
         "can_manage": user.has_perm("funding.manage_agreement", agreement),
