@@ -510,7 +510,7 @@ def main() -> None:
     print(row("app: officers and providers", a))
     print(row("trivial view (the ceiling)", t))
     print(
-        f"app / ceiling: {a['rps'] / max(t['rps'], 1e-9):.2f} of the requests per second; "
+        f"app / ceiling: {a['rps'] / max(t['rps'], 1e-9):.3f} of the requests per second; "
         f"p50 {a['p50'] / max(t['p50'], 1e-9):.1f}×"
     )
     for label, run in (("app", app), ("trivial", floor)):
