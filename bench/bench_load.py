@@ -1,6 +1,7 @@
 """Benchmark: officers and providers using the app under load, beside a trivial view on the same server.
 
-Starts gunicorn (production settings over plain HTTP: bench/load_settings.py) on the scale dataset, signs in
+Starts gunicorn (the deployed deploy/gunicorn.conf.py, with the production settings over plain HTTP:
+bench/load_settings.py) on the scale dataset, signs in
 --users virtual users with locust (one officer to every four providers), and for --duration seconds:
 
 - officers browse: a programme's page, its performance dashboard and provider table, agreements, their
@@ -203,18 +204,13 @@ def free_port() -> int:
 
 def start_gunicorn(var_dir: str, port: int, workers: int) -> subprocess.Popen:
     log = open(Path(var_dir) / "gunicorn.log", "a")  # noqa: SIM115 - open for the server's life
+    # The deployed configuration (deploy/gunicorn.conf.py: its timeout, and gc.freeze() once each worker has loaded the
+    # app), on a TCP port, without recycling workers every ~1,000 requests: a recycled worker's start-up would fall
+    # mostly on the trivial view's run, which serves ten times the requests in the same time.
+    env = {**django_env(var_dir), "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     server = subprocess.Popen(  # noqa: S603
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "vcsgrants.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--timeout",
-            "120",
-        ],
-        env=django_env(var_dir),
+        [str(ROOT / ".venv/bin/gunicorn"), "--config", str(ROOT / "deploy" / "gunicorn.conf.py"), "--max-requests", "0"],
+        env=env,
         cwd=ROOT,
         stdout=log,
         stderr=log,
