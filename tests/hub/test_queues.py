@@ -355,3 +355,20 @@ def test_the_late_returns_queue_is_worked_out_once_per_change_of_what_it_reads(s
     submitted_return(s, fy2022, 1, "20")
     assert late_returns(today, limit=5)[0] == 2  # the very next view: Q1 is in
     assert late_returns(D(2023, 5, 1), limit=5)[0] == 3  # a later day: Q4 is due too
+
+
+def test_a_draft_saved_again_leaves_the_late_returns_queue_as_it_was(setup, fy2022, django_assert_num_queries):
+    """Providers save drafts all day and a draft changes nothing in the queue but the link to it, made when the draft
+    is started: saving it again keeps the figures cached; starting one or submitting it shows on the next view."""
+    s, today = setup, D(2023, 3, 1)
+    late_returns(today, limit=5)
+    draft = monitoring_services.return_for(agreement=s.agreement, year=fy2022, quarter=2)
+    monitoring_services.return_save(return_record=draft, values={s.groups: P("5")}, actor=s.provider)
+    count, rows = late_returns(today, limit=5)
+    assert count == 3 and [r.return_record for r in rows if r.quarter == 2] == [draft]  # started: linked at once
+    monitoring_services.return_save(return_record=draft, values={s.groups: P("6")}, actor=s.provider)
+    with django_assert_num_queries(1):  # saved again: the version has not moved
+        assert late_returns(today, limit=5) == (count, rows)
+    monitoring_services.return_save(return_record=draft, values={s.satisfaction: P("80")}, narrative="Done.", actor=s.provider)
+    monitoring_services.return_submit(return_record=draft, actor=s.provider)
+    assert late_returns(today, limit=5)[0] == 2  # submitted: no longer late, on the very next view

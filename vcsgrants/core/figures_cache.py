@@ -90,16 +90,19 @@ def remember_each(
     return values
 
 
-def highest_sql(model, column: str = "history_id") -> str:
-    """A subquery for the highest value of a model's column (one index lookup), to put in a version's SELECT."""
+def highest_sql(model, column: str = "history_id", where: str = "") -> str:
+    """A subquery for the highest value of a model's column (one index lookup), to put in a version's SELECT; `where`:
+    a condition on the model's own columns, written by our code (never anything a user typed)."""
     qn = connection.ops.quote_name
-    return f"(SELECT MAX({qn(column)}) FROM {qn(model._meta.db_table)})"  # noqa: S608 - our own table and column
+    condition = f" WHERE {where}" if where else ""
+    return f"(SELECT MAX({qn(column)}) FROM {qn(model._meta.db_table)}{condition})"  # noqa: S608 - our own SQL
 
 
-def highest_ids(*columns: tuple[type, str]) -> tuple[int | None, ...]:
-    """The highest value of each (model, column), in one query: a version of data whose every change writes a row
-    with a higher id (a history row of django-simple-history, which the services write on every save and delete)."""
-    parts = [highest_sql(model, column) for model, column in columns]
+def highest_ids(*columns: tuple[type, str] | tuple[type, str, str]) -> tuple[int | None, ...]:
+    """The highest value of each (model, column[, condition]), in one query: a version of data whose every change
+    writes a row with a higher id (a history row of django-simple-history, which the services write on every save and
+    delete)."""
+    parts = [highest_sql(*column) for column in columns]
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}")  # our own table and column names only
         return tuple(cursor.fetchone())

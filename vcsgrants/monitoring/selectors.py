@@ -646,11 +646,16 @@ def late_returns(today: dt.date, *, limit: int) -> tuple[int, list[OverdueReturn
     them, longest overdue first, then by agreement reference and quarter: for a home page's queue.
 
     Worked out once a day per change of what it reads (0.5 s of SQL at 20,000 agreements), and kept in the shared
-    cache under a version of that data: the highest history id of the returns (drafts too, as a draft started is
-    linked), agreements, programmes, organisations, targets, KPIs and monitoring settings, and the highest id of the
+    cache under a version of that data: the highest id of the returns (a draft started is linked) and the highest
+    history id of their changes other than a draft saved again (which changes nothing here, and happens all day),
+    of the agreements, programmes, organisations, targets, KPIs and monitoring settings, and the highest id of the
     variations and financial years. One query when nothing has changed; five (six on PostgreSQL) more when it has."""
+    qn = connection.ops.quote_name
+    not_a_draft_saved = f"{qn('status')} <> '{Return.Status.DRAFT}' OR {qn('history_type')} <> '~'"
     version = highest_ids(
-        *((model.history.model, "history_id") for model in (Return, Agreement, Programme, Organisation, KpiTarget, Kpi)),
+        (Return, "id"),
+        (Return.history.model, "history_id", not_a_draft_saved),
+        *((model.history.model, "history_id") for model in (Agreement, Programme, Organisation, KpiTarget, Kpi)),
         (ProgrammeMonitoring.history.model, "history_id"),
         (Variation, "id"),
         (FinancialYear, "id"),
