@@ -13,9 +13,8 @@ from django.contrib.sessions.models import Session
 from django.test import Client, RequestFactory
 from django.utils import timezone
 
-from tests.factories import TEST_PASSWORD, OrganisationFactory, UserFactory
+from tests.factories import TEST_PASSWORD, UserFactory
 from vcsgrants.api.models import ApiToken
-from vcsgrants.core.backends import PasswordBackend
 from vcsgrants.core.models import Role
 from vcsgrants.core.sessions import TOUCHED_KEY
 from vcsgrants.core.signin import client_ip
@@ -206,14 +205,3 @@ def test_a_session_ends_after_two_idle_hours_and_use_moves_the_end_on_at_most_on
     response = client.get("/programmes/")
     assert response.status_code == 302
     assert re.match(r"^/accounts/login/\?next=/programmes/", response["Location"])
-
-
-def test_each_request_reads_the_signed_in_person_with_their_organisation_in_one_query(django_assert_num_queries):
-    provider = UserFactory(roles=[Role.PROVIDER], organisation=OrganisationFactory(name="Wren Volunteers"))
-    with django_assert_num_queries(1):
-        user = PasswordBackend().get_user(provider.pk)
-        assert user.organisation.name == "Wren Volunteers"
-    provider.is_active = False
-    provider.save()
-    assert PasswordBackend().get_user(provider.pk) is None
-    assert PasswordBackend().get_user(999_999) is None
