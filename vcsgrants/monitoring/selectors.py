@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -92,13 +92,14 @@ def monitoring_settings_for(programme: Programme) -> ProgrammeMonitoring:
     return _settings_by_programme([programme.pk])[programme.pk]
 
 
-def _thresholds(settings: ProgrammeMonitoring) -> Thresholds:
+def thresholds_of(settings: ProgrammeMonitoring) -> Thresholds:
+    """The RAG thresholds of a programme's monitoring settings (as `monitoring_settings_for` gives them)."""
     return Thresholds(amber_within=Decimal(settings.amber_within))
 
 
 def thresholds_for(programme: Programme) -> Thresholds:
     """The programme's RAG thresholds (defaults when it has no monitoring settings yet)."""
-    return _thresholds(_settings_by_programme([programme.pk])[programme.pk])
+    return thresholds_of(_settings_by_programme([programme.pk])[programme.pk])
 
 
 def agreement_years(agreement: Agreement) -> list[FinancialYear]:
@@ -158,17 +159,18 @@ class YearQuarters:
     quarters: list[QuarterRow]
 
 
-def agreement_quarters(agreement: Agreement, today: dt.date) -> list[YearQuarters]:
+def agreement_quarters(agreement: Agreement, today: dt.date, settings: ProgrammeMonitoring | None = None) -> list[YearQuarters]:
     """Every quarter of every financial year the agreement runs in, with its return status and due date.
 
     A quarter is overdue when the year has targets (so there is something to report), the quarter is
     within the agreement, its due date has passed and no return is in (none, or a draft). Five queries at most
     (the agreement's variations, read once for its current end date, unless already prefetched), whatever the
-    number of years.
+    number of years. `settings`: the programme's monitoring settings, when the caller has them already.
     """
     prefetch_related_objects([agreement], "variations")  # each quarter's check reads the current end date
     years = agreement_years(agreement)
-    settings = _settings_by_programme([agreement.programme_id])[agreement.programme_id]
+    if settings is None:
+        settings = monitoring_settings_for(agreement.programme)
     returns = {(r.financial_year_id, r.quarter): r for r in Return.objects.filter(agreement=agreement)}
     years_with_targets = set(
         KpiTarget.objects.filter(agreement=agreement)
@@ -283,18 +285,22 @@ def kpi_ratings_for_agreements(
     *,
     statuses: Sequence[str] = REPORTED_STATUSES,
     include_return: Return | None = None,
+    settings: Mapping[int, ProgrammeMonitoring] | None = None,
 ) -> dict[int, list[KpiRow]]:
     """Each agreement's KPIs rated at the quarter, keyed by agreement id, in four queries whatever the count.
 
     Values come from returns with one of `statuses` (submitted, queried or accepted by default), plus
     `include_return` whatever its status (so a draft can be shown against its targets). The actual is
     the year to date; the trend compares the quarter's value with the same quarter a year before.
-    Thresholds are each agreement's programme's. KPIs in order of outcome, then code.
+    Thresholds are each agreement's programme's (`settings`, by programme id, when the caller has them already). KPIs
+    in order of outcome, then code.
     """
     if quarter not in QUARTERS:
         raise ValueError(f"Quarter {quarter} does not exist: use 1 to 4.")
     ids = [a.pk for a in agreements]
-    thresholds = {pk: _thresholds(s) for pk, s in _settings_by_programme(a.programme_id for a in agreements).items()}
+    if settings is None:
+        settings = _settings_by_programme(a.programme_id for a in agreements)
+    thresholds = {pk: thresholds_of(s) for pk, s in settings.items()}
     targets = (
         KpiTarget.objects.filter(agreement_id__in=ids, financial_year=year)
         .exclude(kpi__status=Kpi.Status.RETIRED)
@@ -354,9 +360,14 @@ def kpi_ratings(
     *,
     statuses: Sequence[str] = REPORTED_STATUSES,
     include_return: Return | None = None,
+    settings: ProgrammeMonitoring | None = None,
 ) -> list[KpiRow]:
-    """One agreement's KPIs rated at the quarter: see kpi_ratings_for_agreements."""
-    return kpi_ratings_for_agreements([agreement], year, quarter, statuses=statuses, include_return=include_return)[agreement.pk]
+    """One agreement's KPIs rated at the quarter: see kpi_ratings_for_agreements. `settings`: its programme's
+    monitoring settings, when the caller has them already."""
+    by_programme = {agreement.programme_id: settings} if settings is not None else None
+    return kpi_ratings_for_agreements(
+        [agreement], year, quarter, statuses=statuses, include_return=include_return, settings=by_programme
+    )[agreement.pk]
 
 
 def rating_counts(rows: Iterable[KpiRow]) -> dict[str, int]:

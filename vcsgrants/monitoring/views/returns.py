@@ -111,14 +111,15 @@ def _default_quarter(quarter_years: list[selectors.YearQuarters], today: dt.date
 def agreement_monitoring(request, pk):
     agreement = _agreement(request, pk)
     user, today = request.user, dt.date.today()
-    quarter_years = selectors.agreement_quarters(agreement, today)
+    settings = selectors.monitoring_settings_for(agreement.programme)  # read once: due dates and the amber band
+    quarter_years = selectors.agreement_quarters(agreement, today, settings)
     chosen = _default_quarter(quarter_years, today)
     if request.GET.get("year"):
         label, quarter = request.GET["year"], request.GET.get("quarter", "1")
         chosen = next((q for y in quarter_years for q in y.quarters if q.year.label == label and str(q.quarter) == quarter), None)
         if chosen is None:
             raise Http404(f"{agreement.reference} does not run in {label} Q{quarter}.")
-    rows = selectors.kpi_ratings(agreement, chosen.year, chosen.quarter) if chosen else []
+    rows = selectors.kpi_ratings(agreement, chosen.year, chosen.quarter, settings=settings) if chosen else []
     can_edit = user.has_perm("monitoring.edit_return", Return(agreement=agreement))
     context = {
         "agreement": agreement,
@@ -127,7 +128,7 @@ def agreement_monitoring(request, pk):
         "chosen": chosen,
         "rows": rows,
         "counts": selectors.rating_counts(rows),
-        "amber_percent": _percent(selectors.thresholds_for(agreement.programme)),
+        "amber_percent": _percent(selectors.thresholds_of(settings)),
         "can_edit": can_edit,
         "can_set_targets": user.has_perm("monitoring.manage_targets", agreement),
         "editable_statuses": [None, Return.Status.DRAFT, Return.Status.QUERIED],
