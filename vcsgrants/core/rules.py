@@ -8,6 +8,7 @@ endpoint checks one of them; `vcsgrants.core.permissions.require` says why when 
 from __future__ import annotations
 
 import rules
+from django.db.models import Q
 
 from vcsgrants.core.models import Organisation, Role
 
@@ -42,10 +43,9 @@ def organisation_lineage(organisation: Organisation | None) -> set[int]:
         return set()
     seen = {organisation.pk}
     frontier = [organisation.pk]
-    while frontier:
-        related = Organisation.objects.filter(pk__in=frontier).values_list("successor_id", flat=True)
-        before = Organisation.objects.filter(successor_id__in=frontier).values_list("pk", flat=True)
-        frontier = [pk for pk in [*related, *before] if pk and pk not in seen]
+    while frontier:  # one query a step: the frontier's successors, and the organisations the frontier succeeded
+        rows = Organisation.objects.filter(Q(pk__in=frontier) | Q(successor_id__in=frontier)).values_list("pk", "successor_id")
+        frontier = list({pk for row in rows for pk in row if pk and pk not in seen})
         seen.update(frontier)
     return seen
 
