@@ -14,11 +14,11 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import start_django  # noqa: E402 - bench/common.py, beside this script
 
 
 def main() -> None:
@@ -29,11 +29,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
 
-    os.environ.setdefault("VCSGRANTS_VAR_DIR", tempfile.mkdtemp(prefix="vcsgrants-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vcsgrants.settings")
-    import django
-
-    django.setup()
+    start_django()
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -44,11 +40,8 @@ def main() -> None:
     from vcsgrants.monitoring.dashboards import COUNTED_STATUSES
     from vcsgrants.monitoring.models import KpiTarget, ReturnValue
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.DEBUG = False
     # The figures worked out on every view, as before they were cached (bench/bench_tuning.py measures the cache).
     settings.VCSGRANTS_FIGURES_CACHE_SECONDS = 0
-    call_command("migrate", verbosity=0)
     call_command(
         "generate_scale_data", orgs=args.orgs, kpis=args.kpis, years=args.years, slug="bench", stdout=open(os.devnull, "w")
     )

@@ -16,13 +16,13 @@ count. Prints medians and each home page's ratio to the agreement page.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import start_django  # noqa: E402 - bench/common.py, beside this script
 
 ROLES = ["officer", "finance", "cabinet", "partner", "provider-kestrel-voluntary-action-demo"]
 
@@ -31,10 +31,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     args = parser.parse_args()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vcsgrants.settings")
-    import django
-
-    django.setup()
+    start_django(throwaway=False, migrate=False)  # the database the docstring's commands built
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -42,8 +39,6 @@ def main() -> None:
     from vcsgrants.core.models import User
     from vcsgrants.funding.models import Agreement
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.DEBUG = False
     cached_for = settings.VCSGRANTS_FIGURES_CACHE_SECONDS
 
     def measure(username: str, url: str, *, cache: bool) -> tuple[float, int]:

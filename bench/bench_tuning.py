@@ -22,11 +22,11 @@ import gc
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import start_django  # noqa: E402 - bench/common.py, beside this script
 
 
 def main() -> None:
@@ -37,15 +37,10 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    os.environ.setdefault("VCSGRANTS_VAR_DIR", tempfile.mkdtemp(prefix="vcsgrants-bench-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "vcsgrants.settings")
-    import django
-
-    django.setup()
+    start_django()
     from django.conf import settings
     from django.contrib.auth.models import Group
     from django.core.cache import cache
-    from django.core.management import call_command
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -54,11 +49,8 @@ def main() -> None:
     from vcsgrants.funding.models import Programme
     from vcsgrants.monitoring.models import Return
 
-    settings.ALLOWED_HOSTS = ["testserver"]
-    settings.DEBUG = False
-    call_command("migrate", verbosity=0)
     sqlite = connection.vendor == "sqlite"
-    if not Programme.objects.filter(slug__startswith="tune-").exists():
+    if not Programme.objects.filter(slug__startswith="tune").exists():
         started = time.perf_counter()
         # generate_scale_data runs ANALYZE at its end; to measure without statistics first, generate without it.
         from django.db import transaction
@@ -84,7 +76,7 @@ def main() -> None:
             if cursor.fetchone():
                 cursor.execute("DELETE FROM sqlite_stat1")
                 cursor.execute("ANALYZE sqlite_schema")  # makes the planner reread the (now empty) statistics
-    programme = Programme.objects.filter(slug__startswith="tune-").order_by("slug").first()
+    programme = Programme.objects.filter(slug__startswith="tune").order_by("slug").first()  # "tune", or "tune-01"…
     users = {}
     for role in (Role.OFFICER, Role.CABINET):
         user, _ = User.objects.get_or_create(username=f"bench-{role}")
