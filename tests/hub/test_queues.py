@@ -78,11 +78,10 @@ def test_overdue_returns_leave_out_queried_ones_and_say_how_late(setup, fy2022):
     assert all(reverse("monitoring:agreement-monitoring", args=[s.agreement.pk]) == i.url for i in overdue.items)
 
 
-def test_kpi_proposals_awaiting_a_decision_and_not_once_decided(setup):
-    s = setup
-    outcome = s.groups.outcome
-    proposal = monitoring_services.kpi_propose(
-        outcome=outcome,
+def propose_kpi(s):
+    """The provider proposes a KPI ("SG9 Groups newly registered") under the stronger-groups outcome."""
+    return monitoring_services.kpi_propose(
+        outcome=s.groups.outcome,
         code="SG9",
         name="Groups newly registered",
         definition="Groups registered with the Charity Commission in the quarter.",
@@ -92,6 +91,11 @@ def test_kpi_proposals_awaiting_a_decision_and_not_once_decided(setup):
         direction="higher_is_better",
         actor=s.provider,
     )
+
+
+def test_kpi_proposals_awaiting_a_decision_and_not_once_decided(setup):
+    s = setup
+    proposal = propose_kpi(s)
     found = by_key(queues.officer_queues(s.officer, D(2023, 3, 1)))
     assert [i.url for i in found["kpi-proposals"].items] == [reverse("monitoring:kpi-detail", args=[proposal.pk])]
     monitoring_services.kpi_decide(kpi=proposal, agree=False, actor=s.officer, reason="Not measurable yet")
@@ -372,3 +376,36 @@ def test_a_draft_saved_again_leaves_the_late_returns_queue_as_it_was(setup, fy20
     monitoring_services.return_save(return_record=draft, values={s.satisfaction: P("80")}, narrative="Done.", actor=s.provider)
     monitoring_services.return_submit(return_record=draft, actor=s.provider)
     assert late_returns(today, limit=5)[0] == 2  # submitted: no longer late, on the very next view
+
+
+def test_the_returns_and_kpi_queues_are_kept_until_a_return_a_kpi_or_a_name_they_show_changes(setup, fy2022):
+    """The officer's queues of returns and KPI proposals come from the shared cache while nothing they read changes:
+    a submission, an acceptance, a KPI decision and an organisation's new name each show on the very next view, and a
+    draft saved again (all day, by providers) keeps them cached."""
+    s, today = setup, D(2023, 3, 1)
+
+    def officer_view() -> dict[str, queues.Queue]:
+        return by_key(queues.officer_queues(s.officer, today))
+
+    assert officer_view()["returns-to-review"].count == 0
+    first = submitted_return(s, fy2022, 1, "25")
+    assert [i.url for i in officer_view()["returns-to-review"].items] == [reverse("monitoring:return-detail", args=[first.pk])]
+
+    draft = monitoring_services.return_for(agreement=s.agreement, year=fy2022, quarter=2)
+    monitoring_services.return_save(return_record=draft, values={s.groups: P("5")}, actor=s.provider)
+    version = queues.review_version()
+    monitoring_services.return_save(return_record=draft, values={s.groups: P("6")}, actor=s.provider)
+    assert queues.review_version() == version  # a draft saved again: still cached
+
+    s.agreement.organisation.name = "Renamed Voluntary Action"
+    s.agreement.organisation.save()
+    assert officer_view()["returns-to-review"].items[0].label.startswith(f"{s.agreement.reference}, Renamed Voluntary Action:")
+
+    monitoring_services.return_review(return_record=first, accept=False, actor=s.officer, comment="Which groups?")
+    queued = officer_view()
+    assert queued["returns-to-review"].count == 0 and queued["queries"].count == 1
+
+    proposal = propose_kpi(s)
+    assert [i.label for i in officer_view()["kpi-proposals"].items] == ["SG9 Groups newly registered"]
+    monitoring_services.kpi_decide(kpi=proposal, agree=False, actor=s.officer, reason="Not measurable yet")
+    assert officer_view()["kpi-proposals"].count == 0

@@ -13,6 +13,7 @@ megabytes, in the cache table. A value that cannot be read back (written by anot
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import pickle  # nosec B403 - only our own values, written by `remember` below, are ever read back
 import zlib
@@ -88,6 +89,18 @@ def remember_each(
         cache.set_many({names[item]: _dump(computed[item]) for item in missing}, seconds)
         values.update({item: computed[item] for item in missing})
     return values
+
+
+@functools.cache
+def history_model(model) -> type:
+    """A model's django-simple-history model. Memoised: `Model.history` builds a new manager class on every access
+    (0.08 ms), and the versions a page checks name a dozen models."""
+    return model.history.model
+
+
+def histories(*models) -> tuple[tuple[type, str], ...]:
+    """(history model, "history_id") of each model, for `highest_ids`: a version that every save and delete moves."""
+    return tuple((history_model(model), "history_id") for model in models)
 
 
 def highest_sql(model, column: str = "history_id", where: str = "") -> str:

@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from vcsgrants.core.figures_cache import highest_ids, remember
+from vcsgrants.core.figures_cache import highest_ids, histories, history_model, remember
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.core.money import long_date
 from vcsgrants.engagement.models import Action, Consultation
@@ -50,7 +50,7 @@ from vcsgrants.funding.models import (
 from vcsgrants.funding.selectors import partners as partner_selectors
 from vcsgrants.funding.selectors import programmes as programme_selectors
 from vcsgrants.monitoring import dashboards
-from vcsgrants.monitoring.models import Kpi, Return
+from vcsgrants.monitoring.models import Kpi, KpiVersion, Outcome, Return
 from vcsgrants.monitoring.selectors import late_returns
 from vcsgrants.opendata import selectors as opendata_selectors
 from vcsgrants.reports.models import CabinetReport
@@ -192,7 +192,7 @@ def decisions_to_apply(today: dt.date) -> list[Decision]:
     each decision whose period covers such a year (few: a decision per year or two), when it has.
     """
     version = highest_ids(
-        *((model.history.model, "history_id") for model in (Agreement, Decision, Programme, ProgrammePeriod, CabinetReport)),
+        *histories(Agreement, Decision, Programme, ProgrammePeriod, CabinetReport),
         (Variation, "id"),
         (FinancialYear, "id"),
     )
@@ -284,7 +284,9 @@ def _bounded(key, title, rows, count, make: Callable, *, more_url="", more_label
 
 
 def _queryset_queue(key, title, queryset: QuerySet, make: Callable, limit: int, **kwargs) -> Queue:
-    return _bounded(key, title, list(queryset[:limit]), queryset.count(), make, **kwargs)
+    """The queue of the first `limit` rows and the count of all: a second query only when the first page is full."""
+    rows = list(queryset[:limit])
+    return _bounded(key, title, rows, len(rows) if len(rows) < limit else queryset.count(), make, **kwargs)
 
 
 def _list_queue(key, title, rows: Sequence, make: Callable, limit: int, **kwargs) -> Queue:
@@ -304,10 +306,21 @@ def _queue_link(key: str) -> str:
     return reverse("hub:queue", args=[key])
 
 
-def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
-    late_count, late = late_returns(today, limit=limit)  # the longest overdue first; queried ones are not late
-    decisions = decisions_to_apply(today)
-    findings = findings_before_publishing(today)
+def review_version() -> tuple[int | None, ...]:
+    """A version of what the returns and KPI proposals queues read, in one query: the highest history id of the returns
+    other than a draft saved again (not in these queues, and saved all day), of the agreements, organisations, KPIs,
+    outcomes and programmes, and the highest id of the KPIs' versions and the financial years (only ever added)."""
+    qn = connection.ops.quote_name
+    not_a_draft_saved = f"{qn('status')} <> '{Return.Status.DRAFT}' OR {qn('history_type')} <> '~'"
+    return highest_ids(
+        (history_model(Return), "history_id", not_a_draft_saved),
+        *histories(Agreement, Organisation, Kpi, Outcome, Programme),
+        (KpiVersion, "id"),
+        (FinancialYear, "id"),
+    )
+
+
+def _review_queues(limit: int) -> list[Queue]:
     return [
         _queryset_queue(
             "returns-to-review",
@@ -316,14 +329,6 @@ def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
             lambda r: _return_item(r, _submitted_detail(r)),
             limit,
             more_url=_queue_link("returns-to-review"),
-        ),
-        _bounded(
-            "returns-overdue",
-            "Returns overdue",
-            late,
-            late_count,
-            _overdue_item,
-            more_url=reverse("monitoring:returns-overdue"),
         ),
         _queryset_queue(
             "queries",
@@ -341,6 +346,29 @@ def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
             limit,
             more_url=_queue_link("kpi-proposals"),
         ),
+    ]
+
+
+def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
+    """Each of the officer's queues. Those that read returns and KPIs are kept in the shared cache under
+    `review_version` (they build three queues of model rows: a quarter of the page's time at 20,000 agreements); the
+    actions and consultations are read on each view (an action's owner is a person, whose name has no version)."""
+    late_count, late = late_returns(today, limit=limit)  # the longest overdue first; queried ones are not late
+    decisions = decisions_to_apply(today)
+    findings = findings_before_publishing(today)
+    review, queries, proposals = remember("review-queues", (today, limit, review_version()), lambda: _review_queues(limit))
+    return [
+        review,
+        _bounded(
+            "returns-overdue",
+            "Returns overdue",
+            late,
+            late_count,
+            _overdue_item,
+            more_url=reverse("monitoring:returns-overdue"),
+        ),
+        queries,
+        proposals,
         _queryset_queue(
             "my-actions",
             "Your actions due or overdue",
@@ -505,7 +533,7 @@ def _payment_item(payment: Payment) -> Item:
 def finance_version() -> tuple[int | None, ...]:
     """A version of what finance's queues read: the highest history id of the instalments, payments, agreements and
     organisations (each change through the services writes one), in one query."""
-    return highest_ids(*((model.history.model, "history_id") for model in (PaymentInstalment, Payment, Agreement, Organisation)))
+    return highest_ids(*histories(PaymentInstalment, Payment, Agreement, Organisation))
 
 
 def finance_queues(today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
@@ -569,9 +597,8 @@ def money_version() -> tuple[int | None, ...]:
     """A version of what a programme's money for a year reads, in one query: the highest history id of the streams,
     their budgets and allocations, agreements, instalments, payments and areas, and the highest id of the funding
     lines, variations and financial years (only ever added)."""
-    histories = (FundingStream, StreamBudget, Allocation, Agreement, PaymentInstalment, Payment, Area)
     return highest_ids(
-        *((model.history.model, "history_id") for model in histories),
+        *histories(FundingStream, StreamBudget, Allocation, Agreement, PaymentInstalment, Payment, Area),
         (FundingLine, "id"),
         (Variation, "id"),
         (FinancialYear, "id"),

@@ -41,7 +41,7 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from vcsgrants.core.council import area_word, whole_area_name
-from vcsgrants.core.figures_cache import highest_sql, remember
+from vcsgrants.core.figures_cache import highest_sql, history_model, remember
 from vcsgrants.core.models import Area, CouncilSettings, Organisation
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.services import parse_financial_year_label
@@ -763,13 +763,13 @@ def figures_version(programme: Programme) -> tuple[int | None, ...]:
     the version rises: figures keyed by it are never stale. Drafts are left out: saving one changes no figure.
     """
     qn = connection.ops.quote_name
-    returns, agreements = Return.history.model._meta.db_table, Agreement._meta.db_table
+    returns, agreements = history_model(Return)._meta.db_table, Agreement._meta.db_table
     sql = ", ".join(
         [
             f"(SELECT MAX(h.{qn('history_id')}) FROM {qn(returns)} h WHERE h.{qn('status')} <> %s AND "  # noqa: S608
             f"h.{qn('agreement_id')} IN (SELECT a.{qn('id')} FROM {qn(agreements)} a WHERE a.{qn('programme_id')} = %s))",
-            *(highest_sql(m.history.model) for m in (Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement)),
-            *(highest_sql(m.history.model) for m in (Organisation, Area, CouncilSettings)),
+            *(highest_sql(history_model(m)) for m in (Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement)),
+            *(highest_sql(history_model(m)) for m in (Organisation, Area, CouncilSettings)),
             highest_sql(KpiVersion, "id"),
             highest_sql(Variation, "id"),
         ]

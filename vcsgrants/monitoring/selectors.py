@@ -41,7 +41,7 @@ from django.db.models import (
     prefetch_related_objects,
 )
 
-from vcsgrants.core.figures_cache import highest_ids, remember
+from vcsgrants.core.figures_cache import highest_ids, histories, history_model, remember
 from vcsgrants.core.models import FinancialYear, Organisation
 from vcsgrants.core.money import financial_year_start, quarter_end, quarter_starts
 from vcsgrants.funding.models import Agreement, Programme, Variation
@@ -665,9 +665,8 @@ def late_returns(today: dt.date, *, limit: int) -> tuple[int, list[OverdueReturn
     not_a_draft_saved = f"{qn('status')} <> '{Return.Status.DRAFT}' OR {qn('history_type')} <> '~'"
     version = highest_ids(
         (Return, "id"),
-        (Return.history.model, "history_id", not_a_draft_saved),
-        *((model.history.model, "history_id") for model in (Agreement, Programme, Organisation, KpiTarget, Kpi)),
-        (ProgrammeMonitoring.history.model, "history_id"),
+        (history_model(Return), "history_id", not_a_draft_saved),
+        *histories(Agreement, Programme, Organisation, KpiTarget, Kpi, ProgrammeMonitoring),
         (Variation, "id"),
         (FinancialYear, "id"),
     )

@@ -21,7 +21,7 @@ from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from vcsgrants.core import council
-from vcsgrants.core.figures_cache import highest_sql
+from vcsgrants.core.figures_cache import highest_sql, history_model
 from vcsgrants.core.models import Area, CouncilSettings, FinancialYear, Organisation
 from vcsgrants.funding.models import (
     Agreement,
@@ -333,8 +333,8 @@ def grants_version() -> tuple:
     years (only ever added), and the highest id and number of published grants (published, or taken off). Every
     change through the services raises one of them, so findings kept under it are never stale; the publisher's
     settings are part of it too."""
-    histories = (Programme, ProgrammePeriod, Decision, FundingStream, StreamBudget, Agreement, Organisation, Area)
-    parts = [highest_sql(m.history.model) for m in (*histories, CouncilSettings)]
+    tracked = (Programme, ProgrammePeriod, Decision, FundingStream, StreamBudget, Agreement, Organisation, Area)
+    parts = [highest_sql(history_model(m)) for m in (*tracked, CouncilSettings)]
     parts += [highest_sql(m, "id") for m in (FundingLine, Variation, FinancialYear, PublishedGrant)]
     parts.append(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(PublishedGrant._meta.db_table)})")  # noqa: S608
     with connection.cursor() as cursor:

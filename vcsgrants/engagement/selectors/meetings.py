@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Case, Count, F, Max, Q, QuerySet, Value, When
 
-from vcsgrants.core.figures_cache import highest_ids, remember
+from vcsgrants.core.figures_cache import highest_ids, histories, remember
 from vcsgrants.core.history import HistoryRow, shown
 from vcsgrants.core.models import Organisation, User
 from vcsgrants.core.rules import is_partner, is_provider, organisation_lineage, partner_lineage, sees_everything
@@ -354,7 +354,7 @@ def engagement_version() -> tuple[int | None, ...]:
     """A version of what each provider's engagement reads, in one query: the highest history id of the meetings,
     actions, agreements and organisations, and the highest variation id (variations are only ever added)."""
     return highest_ids(
-        *((model.history.model, "history_id") for model in (Meeting, Action, Agreement, Organisation)),
+        *histories(Meeting, Action, Agreement, Organisation),
         (Variation, "id"),
     )
 

@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from django.db.models import Prefetch, Q, QuerySet
 
-from vcsgrants.core.figures_cache import highest_ids, remember_each
+from vcsgrants.core.figures_cache import highest_ids, histories, remember_each
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.core.rules import organisation_lineage
 from vcsgrants.funding.cofunding import (
@@ -224,8 +224,7 @@ def funding_version() -> tuple[int | None, ...]:
     (successions)."""
     return highest_ids(
         *((model, "id") for model in (FundingLine, Variation, FinancialYear)),
-        *((model.history.model, "history_id") for model in (FundingStream, StreamBudget, StreamContribution)),
-        *((model.history.model, "history_id") for model in (Agreement, Organisation)),
+        *histories(FundingStream, StreamBudget, StreamContribution, Agreement, Organisation),
     )
 
 
