@@ -376,6 +376,26 @@ def test_a_providers_home_lists_its_late_and_queried_returns_and_no_one_elses(se
     assert "Returns to do" not in as_user(client, other).get("/").content.decode()
 
 
+def test_a_providers_returns_to_do_are_kept_until_a_return_changes_and_not_when_a_draft_is_saved_again(
+    setup, fy2022, django_assert_num_queries
+):
+    s, today = setup, dt.date(2023, 3, 1)
+    late = [(row.quarter, row.status) for row in selectors.returns_to_do(today, s.agreement.organisation_id)]
+    assert late == [(1, None), (2, None), (3, None)]  # Q4 is not due until 30 April 2023
+    draft = services.return_for(agreement=s.agreement, year=fy2022, quarter=1)
+    services.return_save(return_record=draft, values={s.groups: D("5")}, actor=s.provider)
+    started = selectors.returns_to_do(today, s.agreement.organisation_id)
+    assert [(row.quarter, row.status) for row in started] == [(1, "draft"), (2, None), (3, None)]  # the very next view
+    services.return_save(return_record=draft, values={s.groups: D("6")}, actor=s.provider)
+    with django_assert_num_queries(1):  # saved again: the version only; the rows come from the shared cache
+        assert [row.return_record for row in selectors.returns_to_do(today, s.agreement.organisation_id)] == [
+            row.return_record for row in started
+        ]
+    services.return_save(return_record=draft, values={s.satisfaction: D("80")}, narrative="Done.", actor=s.provider)
+    services.return_submit(return_record=draft, actor=s.provider)
+    assert [row.quarter for row in selectors.returns_to_do(today, s.agreement.organisation_id)] == [2, 3]
+
+
 def test_amber_within_the_programmes_band_and_grey_without_a_return(setup, fy2022):
     s = setup
     submitted_return(s, fy2022, 1, "23")  # 8% short of 25

@@ -23,7 +23,7 @@ from vcsgrants.funding.selectors import agreements as agreement_selectors
 from vcsgrants.funding.selectors import programmes as programme_selectors
 from vcsgrants.hub import selectors as queues
 from vcsgrants.hub.setup import setup_checklist
-from vcsgrants.monitoring.selectors import monitoring_settings_for, overdue_returns
+from vcsgrants.monitoring.selectors import monitoring_settings_for, returns_to_do
 from vcsgrants.monitoring.services import percent_text
 
 
@@ -53,9 +53,7 @@ def home(request):
         "applications": list(applications_for(user)[:10]) if user.has_perm("calls.apply") else [],
         # A provider's returns that are late or queried: what they need to do first.
         "returns_to_do": (
-            overdue_returns(today, organisation_id=user.organisation_id)
-            if user.has_role(Role.PROVIDER) and user.organisation_id
-            else []
+            returns_to_do(today, user.organisation_id) if user.has_role(Role.PROVIDER) and user.organisation_id else []
         ),
     }
     # An administrator on a new install (no programme yet) is pointed to the People page, queues or not.
