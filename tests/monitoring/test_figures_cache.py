@@ -15,10 +15,12 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from tests.factories import OrganisationFactory, UserFactory
 from tests.monitoring import test_dashboards
 from tests.monitoring.test_like_for_like import accept
-from vcsgrants.core.figures_cache import remember_each
+from vcsgrants.core.figures_cache import read_versions, remember_each
 from vcsgrants.core.models import Organisation, Role
 from vcsgrants.monitoring import bulk_import, dashboards, services
+from vcsgrants.monitoring import selectors as monitoring_selectors
 from vcsgrants.monitoring.models import Return
+from vcsgrants.opendata import selectors as opendata_selectors
 
 pytestmark = pytest.mark.django_db
 world = test_dashboards.world  # the crafted world, as a fixture here too
@@ -148,3 +150,27 @@ def test_remember_each_works_out_only_what_the_cache_lacks():
     assert remember_each("each", {2: ("two", 1), 3: ("three", 1)}, compute) == {2: 20, 3: 30}
     assert remember_each("each", {2: ("two", 2)}, compute) == {2: 20}  # a new version of its data: worked out again
     assert asked == [[1, 2], [3], [2]]
+
+
+def test_several_versions_read_in_one_query_are_each_as_read_alone(world, django_assert_num_queries):
+    """A home page reads the versions of everything it keeps in the cache at once (`read_versions`): each is what its
+    own query gives, parameters and settings included, and moves with its own data only."""
+    queries = [
+        dashboards.figures_version_query(world.programme),
+        monitoring_selectors.late_returns_version_query(),
+        opendata_selectors.grants_version_query(),
+    ]
+    with django_assert_num_queries(1):
+        together = read_versions(*queries)
+    alone = [
+        dashboards.figures_version(world.programme),
+        monitoring_selectors.late_returns_version(),
+        opendata_selectors.grants_version(),
+    ]
+    assert together == alone
+    assert together[2][-2:] == opendata_selectors.grants_version_query().settings  # the publisher's settings, last
+    accept(world, world.p1, 2)
+    figures, late, grants = read_versions(*queries)
+    assert figures != together[0] and late != together[1] and grants == together[2]
+    with django_assert_num_queries(0):
+        assert read_versions() == []

@@ -18,6 +18,7 @@ import hashlib
 import pickle  # nosec B403 - only our own values, written by `remember` below, are ever read back
 import zlib
 from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
 from typing import TypeVar
 
 from django.conf import settings
@@ -111,11 +112,39 @@ def highest_sql(model, column: str = "history_id", where: str = "") -> str:
     return f"(SELECT MAX({qn(column)}) FROM {qn(model._meta.db_table)}{condition})"  # noqa: S608 - our own SQL
 
 
-def highest_ids(*columns: tuple[type, str] | tuple[type, str, str]) -> tuple[int | None, ...]:
-    """The highest value of each (model, column[, condition]), in one query: a version of data whose every change
+@dataclass(frozen=True)
+class VersionQuery:
+    """How to read a version of some data: subqueries for one SELECT list (each the highest id of something, or a
+    count), their parameters, and plain values that are part of the version too (settings). `read_versions` reads
+    several in one query, so a page that keeps several things in the cache checks them all in one round trip."""
+
+    parts: tuple[str, ...]
+    params: tuple = ()
+    settings: tuple = ()
+
+
+def version_of(*columns: tuple[type, str] | tuple[type, str, str]) -> VersionQuery:
+    """The version made of the highest value of each (model, column[, condition]): a version of data whose every change
     writes a row with a higher id (a history row of django-simple-history, which the services write on every save and
     delete)."""
-    parts = [highest_sql(*column) for column in columns]
+    return VersionQuery(tuple(highest_sql(*column) for column in columns))
+
+
+def read_versions(*queries: VersionQuery) -> list[tuple]:
+    """Each query's version (its values, then its settings), all read in one SELECT (none for no query)."""
+    if not queries:
+        return []
+    parts = [part for query in queries for part in query.parts]
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}")  # our own table and column names only
-        return tuple(cursor.fetchone())
+        cursor.execute(f"SELECT {', '.join(parts)}", [p for query in queries for p in query.params])  # our own SQL
+        row = cursor.fetchone()
+    versions, start = [], 0
+    for query in queries:
+        versions.append((*row[start : start + len(query.parts)], *query.settings))
+        start += len(query.parts)
+    return versions
+
+
+def highest_ids(*columns: tuple[type, str] | tuple[type, str, str]) -> tuple[int | None, ...]:
+    """The highest value of each (model, column[, condition]), in one query (`version_of`)."""
+    return read_versions(version_of(*columns))[0]

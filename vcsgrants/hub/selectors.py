@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from vcsgrants.core.figures_cache import highest_ids, histories, history_model, remember
+from vcsgrants.core.figures_cache import VersionQuery, highest_ids, histories, history_model, read_versions, remember, version_of
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.core.money import long_date
 from vcsgrants.engagement.models import Action, Consultation
@@ -51,7 +51,7 @@ from vcsgrants.funding.selectors import partners as partner_selectors
 from vcsgrants.funding.selectors import programmes as programme_selectors
 from vcsgrants.monitoring import dashboards
 from vcsgrants.monitoring.models import Kpi, KpiVersion, Outcome, Return
-from vcsgrants.monitoring.selectors import late_returns
+from vcsgrants.monitoring.selectors import late_returns, late_returns_version_query
 from vcsgrants.opendata import selectors as opendata_selectors
 from vcsgrants.reports.models import CabinetReport
 
@@ -181,21 +181,27 @@ def _consultation_item(consultation: Consultation) -> Item:
     )
 
 
-def decisions_to_apply(today: dt.date) -> list[Decision]:
+def decisions_version_query() -> VersionQuery:
+    """A version of what `decisions_to_apply` reads."""
+    return version_of(
+        *histories(Agreement, Decision, Programme, ProgrammePeriod, CabinetReport),
+        (Variation, "id"),
+        (FinancialYear, "id"),
+    )
+
+
+def decisions_to_apply(today: dt.date, *, version: tuple | None = None) -> list[Decision]:
     """Decisions whose period authorises a year's extension that some active agreement still waits for.
 
     An agreement waits for the extension of a year when it is active and ends the day before the year starts
     (as `bulk_extension_preview` chooses). It reads every active agreement's end date (20,000 at a large funder's
     scale), so it is worked out once per change of what it reads and kept in the shared cache, under the highest
     history id of the agreements, decisions, programmes, their periods and Cabinet reports, and the highest id of the
-    variations and financial years (only ever added): one query when nothing has changed; three, plus a few for
-    each decision whose period covers such a year (few: a decision per year or two), when it has.
+    variations and financial years (`decisions_version_query`; pass `version` when it was read with others): one query
+    when nothing has changed; three, plus a few for each decision whose period covers such a year (few: a decision
+    per year or two), when it has.
     """
-    version = highest_ids(
-        *histories(Agreement, Decision, Programme, ProgrammePeriod, CabinetReport),
-        (Variation, "id"),
-        (FinancialYear, "id"),
-    )
+    version = read_versions(decisions_version_query())[0] if version is None else version
     return remember("decisions-to-apply", version, _decisions_to_apply)
 
 
@@ -243,14 +249,17 @@ class FindingsRow:
     findings: int
 
 
-def findings_before_publishing(today: dt.date, *, check_limit: int = FINDINGS_CHECK_LIMIT) -> list[FindingsRow]:
+def findings_before_publishing(
+    today: dt.date, *, check_limit: int = FINDINGS_CHECK_LIMIT, version: tuple | None = None
+) -> list[FindingsRow]:
     """Each programme's grants for its current year not yet published, with their data-quality findings, where there
     are any. At most `check_limit` grants are checked in all (programmes in name order), so the home page does not
     grow with the grants: a programme checked only in part says so, and its open data page checks them all.
 
     Building and checking 200 grants takes a tenth of a second, so the rows are worked out once a day per change of
-    what the grants read (`opendata.selectors.grants_version`, one query) and kept in the shared cache."""
-    version = opendata_selectors.grants_version()
+    what the grants read (`opendata.selectors.grants_version`, one query; pass `version` when it was read with others)
+    and kept in the shared cache."""
+    version = opendata_selectors.grants_version() if version is None else version
     return remember("findings", (today, check_limit, version), lambda: _findings_before_publishing(today, check_limit))
 
 
@@ -283,10 +292,15 @@ def _bounded(key, title, rows, count, make: Callable, *, more_url="", more_label
     return Queue(key, title, [make(r) for r in rows], count, more_url, more_label, empty=empty)
 
 
+def _count(first: list, queryset: QuerySet, limit: int) -> int:
+    """How many rows `queryset` has, given its first `limit`: a query only when those are all there is room for."""
+    return len(first) if len(first) < limit else queryset.count()
+
+
 def _queryset_queue(key, title, queryset: QuerySet, make: Callable, limit: int, **kwargs) -> Queue:
-    """The queue of the first `limit` rows and the count of all: a second query only when the first page is full."""
+    """The queue of the first `limit` rows and the count of all."""
     rows = list(queryset[:limit])
-    return _bounded(key, title, rows, len(rows) if len(rows) < limit else queryset.count(), make, **kwargs)
+    return _bounded(key, title, rows, _count(rows, queryset, limit), make, **kwargs)
 
 
 def _list_queue(key, title, rows: Sequence, make: Callable, limit: int, **kwargs) -> Queue:
@@ -307,12 +321,16 @@ def _queue_link(key: str) -> str:
 
 
 def review_version() -> tuple[int | None, ...]:
-    """A version of what the returns and KPI proposals queues read, in one query: the highest history id of the returns
+    return read_versions(review_version_query())[0]
+
+
+def review_version_query() -> VersionQuery:
+    """A version of what the returns and KPI proposals queues read: the highest history id of the returns
     other than a draft saved again (not in these queues, and saved all day), of the agreements, organisations, KPIs,
     outcomes and programmes, and the highest id of the KPIs' versions and the financial years (only ever added)."""
     qn = connection.ops.quote_name
     not_a_draft_saved = f"{qn('status')} <> '{Return.Status.DRAFT}' OR {qn('history_type')} <> '~'"
-    return highest_ids(
+    return version_of(
         (history_model(Return), "history_id", not_a_draft_saved),
         *histories(Agreement, Organisation, Kpi, Outcome, Programme),
         (KpiVersion, "id"),
@@ -352,11 +370,18 @@ def _review_queues(limit: int) -> list[Queue]:
 def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
     """Each of the officer's queues. Those that read returns and KPIs are kept in the shared cache under
     `review_version` (they build three queues of model rows: a quarter of the page's time at 20,000 agreements); the
-    actions and consultations are read on each view (an action's owner is a person, whose name has no version)."""
-    late_count, late = late_returns(today, limit=limit)  # the longest overdue first; queried ones are not late
-    decisions = decisions_to_apply(today)
-    findings = findings_before_publishing(today)
-    review, queries, proposals = remember("review-queues", (today, limit, review_version()), lambda: _review_queues(limit))
+    actions and consultations are read on each view (an action's owner is a person, whose name has no version). The
+    versions of what is cached are read in one query."""
+    late_version, decisions_version, findings_version, version = read_versions(
+        late_returns_version_query(),
+        decisions_version_query(),
+        opendata_selectors.grants_version_query(),
+        review_version_query(),
+    )
+    late_count, late = late_returns(today, limit=limit, version=late_version)  # the longest overdue first; not queried
+    decisions = decisions_to_apply(today, version=decisions_version)
+    findings = findings_before_publishing(today, version=findings_version)
+    review, queries, proposals = remember("review-queues", (today, limit, version), lambda: _review_queues(limit))
     return [
         review,
         _bounded(
@@ -594,10 +619,14 @@ class ProgrammeGlance:
 
 
 def money_version() -> tuple[int | None, ...]:
-    """A version of what a programme's money for a year reads, in one query: the highest history id of the streams,
+    return read_versions(money_version_query())[0]
+
+
+def money_version_query() -> VersionQuery:
+    """A version of what a programme's money for a year reads: the highest history id of the streams,
     their budgets and allocations, agreements, instalments, payments and areas, and the highest id of the funding
     lines, variations and financial years (only ever added)."""
-    return highest_ids(
+    return version_of(
         *histories(FundingStream, StreamBudget, Allocation, Agreement, PaymentInstalment, Payment, Area),
         (FundingLine, "id"),
         (Variation, "id"),
@@ -626,13 +655,16 @@ def _programme_money(programme: Programme) -> tuple[FinancialYear | None, Decima
     return year, total.budget, total.committed, total.paid
 
 
-def programme_glance(programme: Programme, *, money: bool = True, version: tuple | None = None) -> ProgrammeGlance:
+def programme_glance(
+    programme: Programme, *, money: bool = True, version: tuple | None = None, figures_version: tuple | None = None
+) -> ProgrammeGlance:
     """The programme's budget, committed and paid for its current year (as its page opens on), and the
     performance headline (the dashboard's, at the latest quarter with data).
 
-    Both are kept in the shared cache, the money under `money_version` (pass it when glancing at several programmes,
-    to read it once) and today's date, the headline under the performance figures' version: two queries a programme
-    when nothing has changed, a dozen when something has."""
+    Both are kept in the shared cache, the money under `money_version` and today's date, the headline under the
+    performance figures' version (pass `version` and `figures_version` when glancing at several programmes, to read
+    them all at once): two queries a programme when nothing has changed and the versions are not passed, a dozen
+    when something has."""
     glance = ProgrammeGlance(programme, None)
     if money:
         version = money_version() if version is None else version
@@ -640,7 +672,7 @@ def programme_glance(programme: Programme, *, money: bool = True, version: tuple
         glance.year, glance.budget, glance.committed, glance.paid = remember(
             "programme-money", key, lambda: _programme_money(programme)
         )
-    glance.headline = dashboards.performance_headline(programme)
+    glance.headline = dashboards.performance_headline(programme, version=figures_version)
     glance.performance_url = reverse("monitoring:performance", args=[programme.slug])
     return glance
 
@@ -660,18 +692,16 @@ class CabinetOverview:
 def cabinet_overview(today: dt.date, *, limit: int = LIMIT) -> CabinetOverview:
     reports = CabinetReport.objects.filter(meeting_date__gte=today).select_related("programme").order_by("meeting_date", "pk")
     upcoming_decisions = Decision.objects.filter(decision_date__gt=today).order_by("decision_date", "pk")
+    first_reports, first_decisions = list(reports[:limit]), list(upcoming_decisions[:limit])
     coming = [
         Item(label=r.title, url=r.get_absolute_url(), detail=f"{r.meeting}, {long_date(r.meeting_date)}; {r.programme}")
-        for r in reports[:limit]
-    ] + [
-        Item(label=str(d), url=d.get_absolute_url(), detail=f"on {long_date(d.decision_date)}")
-        for d in upcoming_decisions[:limit]
-    ]
+        for r in first_reports
+    ] + [Item(label=str(d), url=d.get_absolute_url(), detail=f"on {long_date(d.decision_date)}") for d in first_decisions]
     coming_up = Queue(
         "coming-up",
         "Decisions coming up",
         coming[:limit],
-        reports.count() + upcoming_decisions.count(),
+        _count(first_reports, reports, limit) + _count(first_decisions, upcoming_decisions, limit),
         more_url=reverse("funding:decision-list"),
         empty="No report or decision is due at a meeting yet.",
     )
@@ -686,9 +716,12 @@ def cabinet_overview(today: dt.date, *, limit: int = LIMIT) -> CabinetOverview:
         empty="No decision is recorded yet.",
     )
     programmes = Programme.objects.select_related("funder").order_by("name")
-    version = money_version()
-    glances = [programme_glance(p, version=version) for p in programmes[:limit]]
-    return CabinetOverview(glances, coming_up, recent_queue, programmes.count())
+    shown = list(programmes[:limit])
+    version, *figures_versions = read_versions(money_version_query(), *map(dashboards.figures_version_query, shown))
+    glances = [
+        programme_glance(p, version=version, figures_version=figures) for p, figures in zip(shown, figures_versions, strict=True)
+    ]
+    return CabinetOverview(glances, coming_up, recent_queue, _count(shown, programmes, limit))
 
 
 @dataclass
@@ -711,11 +744,15 @@ def partner_home(user, *, limit: int = LIMIT) -> PartnerHome:
     if not user.organisation_id:
         return PartnerHome()
     overview = partner_selectors.partner_overview(user.organisation)
+    shown = overview.programmes[:limit]
+    figures_versions = read_versions(*map(dashboards.figures_version_query, shown))
     return PartnerHome(
         by_year=overview.by_year,
         total_pledged=overview.total_pledged,
         total_committed=overview.total_committed,
-        programmes=[programme_glance(p, money=False) for p in overview.programmes[:limit]],
+        programmes=[
+            programme_glance(p, money=False, figures_version=figures) for p, figures in zip(shown, figures_versions, strict=True)
+        ],
         detail_url=reverse("funding:partner-detail", args=[user.organisation_id]),
         programme_count=len(overview.programmes),
     )

@@ -41,7 +41,7 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from vcsgrants.core.council import area_word, whole_area_name
-from vcsgrants.core.figures_cache import highest_sql, history_model, remember
+from vcsgrants.core.figures_cache import VersionQuery, highest_sql, history_model, read_versions, remember
 from vcsgrants.core.models import Area, CouncilSettings, Organisation
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.services import parse_financial_year_label
@@ -755,7 +755,11 @@ def _report_parts(report: PerformanceReport) -> tuple:
 
 
 def figures_version(programme: Programme) -> tuple[int | None, ...]:
-    """A version of everything the programme's performance figures read, in one query: the highest history id of the
+    return read_versions(figures_version_query(programme))[0]
+
+
+def figures_version_query(programme: Programme) -> VersionQuery:
+    """A version of everything the programme's performance figures read: the highest history id of the
     programme's returns other than drafts (a submission, query, answer, acceptance, an answer's changed values, a
     bulk import), and the highest history (or row) id of the framework, targets, monitoring settings, agreements,
     variations, organisations, areas and the council's settings (rarely changed, so read across all programmes,
@@ -764,19 +768,15 @@ def figures_version(programme: Programme) -> tuple[int | None, ...]:
     """
     qn = connection.ops.quote_name
     returns, agreements = history_model(Return)._meta.db_table, Agreement._meta.db_table
-    sql = ", ".join(
-        [
-            f"(SELECT MAX(h.{qn('history_id')}) FROM {qn(returns)} h WHERE h.{qn('status')} <> %s AND "  # noqa: S608
-            f"h.{qn('agreement_id')} IN (SELECT a.{qn('id')} FROM {qn(agreements)} a WHERE a.{qn('programme_id')} = %s))",
-            *(highest_sql(history_model(m)) for m in (Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement)),
-            *(highest_sql(history_model(m)) for m in (Organisation, Area, CouncilSettings)),
-            highest_sql(KpiVersion, "id"),
-            highest_sql(Variation, "id"),
-        ]
+    parts = (
+        f"(SELECT MAX(h.{qn('history_id')}) FROM {qn(returns)} h WHERE h.{qn('status')} <> %s AND "  # noqa: S608
+        f"h.{qn('agreement_id')} IN (SELECT a.{qn('id')} FROM {qn(agreements)} a WHERE a.{qn('programme_id')} = %s))",
+        *(highest_sql(history_model(m)) for m in (Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement)),
+        *(highest_sql(history_model(m)) for m in (Organisation, Area, CouncilSettings)),
+        highest_sql(KpiVersion, "id"),
+        highest_sql(Variation, "id"),
     )
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql}", [Return.Status.DRAFT, programme.pk])  # noqa: S608 - no user input in the text
-        return tuple(cursor.fetchone())
+    return VersionQuery(parts, (Return.Status.DRAFT, programme.pk))  # no user input in the text
 
 
 def _report_period(programme: Programme, year: str | None, quarter: str | None, as_at: dt.date | None):
@@ -791,18 +791,18 @@ def _report_period(programme: Programme, year: str | None, quarter: str | None, 
     return settings, returns, periods, period, found
 
 
-def performance_headline(programme: Programme) -> str:
+def performance_headline(programme: Programme, *, version: tuple | None = None) -> str:
     """The headline of `performance_report(programme)` (its default quarter's RAG counts and coverage), the same words
     and figures, reading only what it needs: the quarter's own financial year, not the year before (which only the
     direction of travel reads). Nine queries (ten or eleven the first time the settings are read), whatever the size,
     as the full report, but about half the figures it reads; for the home pages, which show five programmes' headlines.
-    Kept in the shared cache under `figures_version`: a repeated view costs one query.
+    Kept in the shared cache under `figures_version` (pass `version` when it was read with others): a repeated view
+    costs one query.
 
     Equal to the report's headline because the KPIs shown and their ratings read only the quarter's year: the
     framework's retired KPIs are shown only where they have figures that year, and a rating is the year to date."""
-    return remember(
-        "headline", (programme.pk, timezone.localdate(), figures_version(programme)), lambda: _performance_headline(programme)
-    )
+    version = figures_version(programme) if version is None else version
+    return remember("headline", (programme.pk, timezone.localdate(), version), lambda: _performance_headline(programme))
 
 
 def _performance_headline(programme: Programme) -> str:

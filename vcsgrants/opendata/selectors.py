@@ -21,7 +21,7 @@ from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from vcsgrants.core import council
-from vcsgrants.core.figures_cache import highest_sql, history_model
+from vcsgrants.core.figures_cache import VersionQuery, highest_sql, history_model, read_versions
 from vcsgrants.core.models import Area, CouncilSettings, FinancialYear, Organisation
 from vcsgrants.funding.models import (
     Agreement,
@@ -327,8 +327,12 @@ def unpublished_findings(*, programme: Programme, year: FinancialYear, today: dt
 
 
 def grants_version() -> tuple:
-    """A version of everything a grant as it would be published now reads, and of which grants are published, in one
-    query: the highest history id of the programmes, their periods and decisions, streams and budgets, agreements,
+    return read_versions(grants_version_query())[0]
+
+
+def grants_version_query() -> VersionQuery:
+    """A version of everything a grant as it would be published now reads, and of which grants are published: the
+    highest history id of the programmes, their periods and decisions, streams and budgets, agreements,
     organisations, areas and the council's settings, the highest id of the funding lines, variations and financial
     years (only ever added), and the highest id and number of published grants (published, or taken off). Every
     change through the services raises one of them, so findings kept under it are never stale; the publisher's
@@ -337,10 +341,7 @@ def grants_version() -> tuple:
     parts = [highest_sql(history_model(m)) for m in (*tracked, CouncilSettings)]
     parts += [highest_sql(m, "id") for m in (FundingLine, Variation, FinancialYear, PublishedGrant)]
     parts.append(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(PublishedGrant._meta.db_table)})")  # noqa: S608
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}")  # our own table and column names only
-        found = tuple(cursor.fetchone())
-    return (*found, conf.publisher_setting(), conf.grant_prefix())
+    return VersionQuery(tuple(parts), settings=(conf.publisher_setting(), conf.grant_prefix()))
 
 
 def programme_years_with_money(programme: Programme) -> list[FinancialYear]:
