@@ -55,7 +55,8 @@ def test_officer_sees_the_demos_submitted_returns_oldest_first_and_the_other_que
     for key in ["returns-overdue", "kpi-proposals", "my-actions", "actions", "consultations", "decisions-to-apply", "findings"]:
         assert f'id="queue-{key}"' in page
     assert 'id="agreement-table"' not in page and "Agreements</h2>" not in page  # the twelve agreements are gone
-    assert queries <= 42  # 42 at the demo size (39 at generate_scale_data --preset large: bench/bench_home.py)
+    # 42 at the demo size, 43 on PostgreSQL (39 at generate_scale_data --preset large: bench/bench_home.py)
+    assert queries <= 43
     # Again, nothing changed: the late returns, decisions to apply, findings and the returns and KPI queues from the
     # shared cache under their versions, read in one query; 12 at the large preset too.
     assert home_as("officer")[1] <= 12

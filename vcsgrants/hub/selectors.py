@@ -28,7 +28,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 
-from vcsgrants.core.figures_cache import VersionQuery, highest_ids, histories, history_model, read_versions, remember, version_of
+from vcsgrants.core.figures_cache import VersionQuery, highest_ids, histories, read_versions, remember, version_of
 from vcsgrants.core.models import Area, FinancialYear, Organisation
 from vcsgrants.core.money import long_date
 from vcsgrants.engagement.models import Action, Consultation
@@ -51,7 +51,7 @@ from vcsgrants.funding.selectors import partners as partner_selectors
 from vcsgrants.funding.selectors import programmes as programme_selectors
 from vcsgrants.monitoring import dashboards
 from vcsgrants.monitoring.models import Kpi, KpiVersion, Outcome, Return
-from vcsgrants.monitoring.selectors import late_returns, late_returns_version_query
+from vcsgrants.monitoring.selectors import late_returns, late_returns_version_query, returns_changed
 from vcsgrants.opendata import selectors as opendata_selectors
 from vcsgrants.reports.models import CabinetReport
 
@@ -328,10 +328,8 @@ def review_version_query() -> VersionQuery:
     """A version of what the returns and KPI proposals queues read: the highest history id of the returns
     other than a draft saved again (not in these queues, and saved all day), of the agreements, organisations, KPIs,
     outcomes and programmes, and the highest id of the KPIs' versions and the financial years (only ever added)."""
-    qn = connection.ops.quote_name
-    not_a_draft_saved = f"{qn('status')} <> '{Return.Status.DRAFT}' OR {qn('history_type')} <> '~'"
     return version_of(
-        (history_model(Return), "history_id", not_a_draft_saved),
+        returns_changed(),
         *histories(Agreement, Organisation, Kpi, Outcome, Programme),
         (KpiVersion, "id"),
         (FinancialYear, "id"),

@@ -653,16 +653,21 @@ def overdue_rows(today: dt.date, keys: Sequence[OverdueKey]) -> list[OverdueRetu
     ]
 
 
+def returns_changed() -> tuple[type, str, str]:
+    """The returns' history other than a draft saved again (which providers do all day, and which changes no queue or
+    figure but the draft's own values), as a (model, column, condition) of `core.figures_cache.version_of`."""
+    qn = connection.ops.quote_name
+    return history_model(Return), "history_id", f"{qn('status')} <> '{Return.Status.DRAFT}' OR {qn('history_type')} <> '~'"
+
+
 def late_returns_version_query() -> VersionQuery:
     """A version of what the late returns read: the highest id of the returns (a draft started is
     linked) and the highest history id of their changes other than a draft saved again (which changes nothing in
     them, and happens all day), of the agreements, programmes, organisations, targets, KPIs and monitoring settings,
     and the highest id of the variations and financial years."""
-    qn = connection.ops.quote_name
-    not_a_draft_saved = f"{qn('status')} <> '{Return.Status.DRAFT}' OR {qn('history_type')} <> '~'"
     return version_of(
         (Return, "id"),
-        (history_model(Return), "history_id", not_a_draft_saved),
+        returns_changed(),
         *histories(Agreement, Programme, Organisation, KpiTarget, Kpi, ProgrammeMonitoring),
         (Variation, "id"),
         (FinancialYear, "id"),
