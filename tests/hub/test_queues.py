@@ -138,19 +138,19 @@ def test_decisions_with_an_extension_still_to_apply(setup, officer):
     DecisionFactory()  # no period: nothing to apply
     year(2023)
     year(2024)
-    assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk]
+    assert [d.pk for d in queues.decisions_to_apply()] == [covering.pk]
 
 
 def test_decisions_to_apply_are_worked_out_once_per_change_of_what_they_read(setup, officer, django_assert_num_queries):
     covering = DecisionFactory(period_start=D(2023, 4, 1), period_end=D(2024, 3, 31), decision_date=D(2023, 2, 10))
     year(2023)
-    assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk]
+    assert [d.pk for d in queues.decisions_to_apply()] == [covering.pk]
     with django_assert_num_queries(1):  # the version of what it reads; the rest from the shared cache
-        assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk]
+        assert [d.pk for d in queues.decisions_to_apply()] == [covering.pk]
     second = DecisionFactory(period_start=D(2023, 4, 1), period_end=D(2024, 3, 31), decision_date=D(2023, 2, 20))
-    assert [d.pk for d in queues.decisions_to_apply(D(2023, 3, 1))] == [covering.pk, second.pk]  # the very next view
+    assert [d.pk for d in queues.decisions_to_apply()] == [covering.pk, second.pk]  # the very next view
     agreement_services.agreement_set_status(agreement=setup.agreement, status=Agreement.Status.ENDED, actor=officer)
-    assert queues.decisions_to_apply(D(2023, 3, 1)) == []  # ended: nothing waits for the extension any more
+    assert queues.decisions_to_apply() == []  # ended: nothing waits for the extension any more
 
 
 # --- Finance -----------------------------------------------------------------------------------------

@@ -100,7 +100,8 @@ def history_model(model) -> type:
 
 
 def histories(*models) -> tuple[tuple[type, str], ...]:
-    """(history model, "history_id") of each model, for `highest_ids`: a version that every save and delete moves."""
+    """(history model, "history_id") of each model, for `version_of` or `highest_ids`: a version that every save and
+    delete moves."""
     return tuple((history_model(model), "history_id") for model in models)
 
 

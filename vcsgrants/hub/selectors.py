@@ -190,7 +190,7 @@ def decisions_version_query() -> VersionQuery:
     )
 
 
-def decisions_to_apply(today: dt.date, *, version: tuple | None = None) -> list[Decision]:
+def decisions_to_apply(*, version: tuple | None = None) -> list[Decision]:
     """Decisions whose period authorises a year's extension that some active agreement still waits for.
 
     An agreement waits for the extension of a year when it is active and ends the day before the year starts
@@ -377,7 +377,7 @@ def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
         review_version_query(),
     )
     late_count, late = late_returns(today, limit=limit, version=late_version)  # the longest overdue first; not queried
-    decisions = decisions_to_apply(today, version=decisions_version)
+    decisions = decisions_to_apply(version=decisions_version)
     findings = findings_before_publishing(today, version=findings_version)
     review, queries, proposals = remember("review-queues", (today, limit, version), lambda: _review_queues(limit))
     return [

@@ -41,7 +41,7 @@ from django.db.models.functions import Cast, Round
 from django.utils import timezone
 
 from vcsgrants.core.council import area_word, whole_area_name
-from vcsgrants.core.figures_cache import VersionQuery, highest_sql, history_model, read_versions, remember
+from vcsgrants.core.figures_cache import VersionQuery, histories, history_model, read_versions, remember, version_of
 from vcsgrants.core.models import Area, CouncilSettings, Organisation
 from vcsgrants.core.money import financial_year_start
 from vcsgrants.core.services import parse_financial_year_label
@@ -768,15 +768,16 @@ def figures_version_query(programme: Programme) -> VersionQuery:
     """
     qn = connection.ops.quote_name
     returns, agreements = history_model(Return)._meta.db_table, Agreement._meta.db_table
-    parts = (
+    programme_returns = (
         f"(SELECT MAX(h.{qn('history_id')}) FROM {qn(returns)} h WHERE h.{qn('status')} <> %s AND "  # noqa: S608
-        f"h.{qn('agreement_id')} IN (SELECT a.{qn('id')} FROM {qn(agreements)} a WHERE a.{qn('programme_id')} = %s))",
-        *(highest_sql(history_model(m)) for m in (Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement)),
-        *(highest_sql(history_model(m)) for m in (Organisation, Area, CouncilSettings)),
-        highest_sql(KpiVersion, "id"),
-        highest_sql(Variation, "id"),
+        f"h.{qn('agreement_id')} IN (SELECT a.{qn('id')} FROM {qn(agreements)} a WHERE a.{qn('programme_id')} = %s))"
     )
-    return VersionQuery(parts, (Return.Status.DRAFT, programme.pk))  # no user input in the text
+    shared = version_of(
+        *histories(Outcome, Kpi, KpiTarget, ProgrammeMonitoring, Agreement, Organisation, Area, CouncilSettings),
+        (KpiVersion, "id"),
+        (Variation, "id"),
+    )
+    return VersionQuery((programme_returns, *shared.parts), (Return.Status.DRAFT, programme.pk))  # no user input
 
 
 def _report_period(programme: Programme, year: str | None, quarter: str | None, as_at: dt.date | None):

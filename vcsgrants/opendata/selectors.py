@@ -21,7 +21,7 @@ from django.db.models import Count, Max, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from vcsgrants.core import council
-from vcsgrants.core.figures_cache import VersionQuery, highest_sql, history_model, read_versions
+from vcsgrants.core.figures_cache import VersionQuery, histories, read_versions, version_of
 from vcsgrants.core.models import Area, CouncilSettings, FinancialYear, Organisation
 from vcsgrants.funding.models import (
     Agreement,
@@ -337,11 +337,13 @@ def grants_version_query() -> VersionQuery:
     years (only ever added), and the highest id and number of published grants (published, or taken off). Every
     change through the services raises one of them, so findings kept under it are never stale; the publisher's
     settings are part of it too."""
-    tracked = (Programme, ProgrammePeriod, Decision, FundingStream, StreamBudget, Agreement, Organisation, Area)
-    parts = [highest_sql(history_model(m)) for m in (*tracked, CouncilSettings)]
-    parts += [highest_sql(m, "id") for m in (FundingLine, Variation, FinancialYear, PublishedGrant)]
-    parts.append(f"(SELECT COUNT(*) FROM {connection.ops.quote_name(PublishedGrant._meta.db_table)})")  # noqa: S608
-    return VersionQuery(tuple(parts), settings=(conf.publisher_setting(), conf.grant_prefix()))
+    tracked = version_of(
+        *histories(Programme, ProgrammePeriod, Decision, FundingStream, StreamBudget, Agreement, Organisation, Area),
+        *histories(CouncilSettings),
+        *((model, "id") for model in (FundingLine, Variation, FinancialYear, PublishedGrant)),
+    )
+    published = f"(SELECT COUNT(*) FROM {connection.ops.quote_name(PublishedGrant._meta.db_table)})"  # noqa: S608
+    return VersionQuery((*tracked.parts, published), settings=(conf.publisher_setting(), conf.grant_prefix()))
 
 
 def programme_years_with_money(programme: Programme) -> list[FinancialYear]:
