@@ -349,6 +349,15 @@ def test_an_administrator_on_a_new_install_is_still_pointed_to_people_beside_the
     assert 'id="queue-returns-to-review"' in page and "Nothing waiting." in page
 
 
+def test_a_cabinet_member_on_a_new_install_is_told_no_programme_is_set_up_rather_than_shown_an_empty_table(db):
+    client = Client()
+    client.force_login(UserFactory(roles=[Role.CABINET]))
+    page = client.get("/").content.decode()
+    assert "No programme is set up yet" in page and 'id="cabinet-money"' not in page
+    assert "No programme has performance figures yet." in page
+    assert "No decision is recorded yet." in page
+
+
 def test_the_late_returns_queue_is_worked_out_once_per_change_of_what_it_reads(setup, fy2022, django_assert_num_queries):
     s = setup
     today = D(2023, 3, 1)
