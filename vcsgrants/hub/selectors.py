@@ -320,10 +320,6 @@ def _queue_link(key: str) -> str:
     return reverse("hub:queue", args=[key])
 
 
-def review_version() -> tuple[int | None, ...]:
-    return read_versions(review_version_query())[0]
-
-
 def review_version_query() -> VersionQuery:
     """A version of what the returns and KPI proposals queues read: the highest history id of the returns
     other than a draft saved again (not in these queues, and saved all day), of the agreements, organisations, KPIs,
@@ -367,7 +363,7 @@ def _review_queues(limit: int) -> list[Queue]:
 
 def officer_queues(user, today: dt.date, *, limit: int = LIMIT) -> list[Queue]:
     """Each of the officer's queues. Those that read returns and KPIs are kept in the shared cache under
-    `review_version` (they build three queues of model rows: a quarter of the page's time at 20,000 agreements); the
+    `review_version_query` (they build three queues of model rows: a quarter of the page's time at 20,000 agreements); the
     actions and consultations are read on each view (an action's owner is a person, whose name has no version). The
     versions of what is cached are read in one query."""
     late_version, decisions_version, findings_version, version = read_versions(
